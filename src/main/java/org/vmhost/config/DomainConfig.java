@@ -1,0 +1,130 @@
+package org.vmhost.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A domain's configuration as the user wrote it, with xm's defaults filled in. Plain data: it knows
+ * nothing of QEMU, and the same value always writes back to the same config text.
+ *
+ * @param name        the domain's name
+ * @param uuid        fixed UUID; empty means one is generated when the domain is defined
+ * @param type        hvm or pv ({@code builder='hvm'}, {@code type='pv'}, xm's {@code builder='linux'})
+ * @param memory      MiB at start
+ * @param maxmem      MiB the domain may balloon up to (never below {@code memory})
+ * @param vcpus       virtual CPUs
+ * @param cpus        host CPUs the vcpus may run on, as written ({@code "0-3,^2"}); empty means any
+ * @param cpuWeight   credit scheduler weight (xm default 256)
+ * @param cpuCap      credit scheduler cap in percent of one CPU (0 means none)
+ * @param kernel      kernel image for direct boot (pv; hvm ignores xm's old {@code hvmloader})
+ * @param ramdisk     initial ramdisk
+ * @param extra       extra kernel command-line text
+ * @param root        {@code root=} text, prepended to the kernel command line as xm did
+ * @param cmdline     full kernel command line (xl); wins over root and extra
+ * @param bootloader  bootloader program (pygrub); recorded, not run
+ * @param disks       disks in order
+ * @param vifs        network interfaces in order
+ * @param vfbs        frame buffers; for hvm domains the display keys make one
+ * @param serial      hvm serial port setting ({@code pty}, {@code none}, ...); empty means the default
+ * @param boot        hvm boot order letters: {@code c} disk, {@code d} CD-ROM, {@code n} network, {@code a} floppy
+ * @param stdvga      hvm: standard VGA rather than Cirrus
+ * @param nographic   hvm: no display at all
+ * @param onPoweroff  action when the guest powers off
+ * @param onReboot    action when the guest reboots
+ * @param onCrash     action when the guest crashes
+ * @param localtime   RTC in local time rather than UTC
+ * @param acpi        hvm: ACPI tables
+ * @param apic        hvm: local APIC
+ * @param pae         hvm: PAE
+ * @param usb         hvm: a USB controller
+ * @param usbdevices  hvm: USB devices, e.g. {@code tablet}
+ * @param description free text
+ */
+public record DomainConfig(
+        String name,
+        Optional<UUID> uuid,
+        DomainType type,
+        int memory,
+        int maxmem,
+        int vcpus,
+        Optional<String> cpus,
+        int cpuWeight,
+        int cpuCap,
+        Optional<String> kernel,
+        Optional<String> ramdisk,
+        Optional<String> extra,
+        Optional<String> root,
+        Optional<String> cmdline,
+        Optional<String> bootloader,
+        List<DiskConfig> disks,
+        List<VifConfig> vifs,
+        List<VfbConfig> vfbs,
+        Optional<String> serial,
+        String boot,
+        boolean stdvga,
+        boolean nographic,
+        LifecycleAction onPoweroff,
+        LifecycleAction onReboot,
+        LifecycleAction onCrash,
+        boolean localtime,
+        boolean acpi,
+        boolean apic,
+        boolean pae,
+        boolean usb,
+        List<String> usbdevices,
+        Optional<String> description) {
+
+    /** xm's defaults for keys the file leaves out. */
+    public static final int DEFAULT_MEMORY = 128;
+    public static final int DEFAULT_CPU_WEIGHT = 256;
+    public static final String DEFAULT_BOOT = "c";
+
+    public DomainConfig {
+        Objects.requireNonNull(name, "name");
+        if (!validName(name)) {
+            throw new IllegalArgumentException("invalid domain name '" + name
+                    + "': use 1 to 64 letters, digits and . _ - + @ & (not starting with '-' or '.')");
+        }
+        Objects.requireNonNull(uuid, "uuid");
+        Objects.requireNonNull(type, "type");
+        if (memory < 1) throw new IllegalArgumentException("memory must be at least 1 MiB, not " + memory);
+        if (maxmem < memory) throw new IllegalArgumentException("maxmem (" + maxmem + ") is below memory (" + memory + ")");
+        if (vcpus < 1 || vcpus > 255) throw new IllegalArgumentException("vcpus must be 1 to 255, not " + vcpus);
+        if (cpuWeight < 1 || cpuWeight > 65535) throw new IllegalArgumentException("cpu_weight must be 1 to 65535, not " + cpuWeight);
+        if (cpuCap < 0) throw new IllegalArgumentException("cpu_cap must not be negative");
+        for (Optional<String> o : List.of(cpus, kernel, ramdisk, extra, root, cmdline, bootloader, serial, description)) {
+            Objects.requireNonNull(o);
+        }
+        disks = List.copyOf(disks);
+        vifs = List.copyOf(vifs);
+        vfbs = List.copyOf(vfbs);
+        usbdevices = List.copyOf(usbdevices);
+        Objects.requireNonNull(boot, "boot");
+        if (!boot.matches("[acdn]{1,4}")) throw new IllegalArgumentException("boot must be letters from a, c, d, n, not '" + boot + "'");
+        Objects.requireNonNull(onPoweroff, "onPoweroff");
+        Objects.requireNonNull(onReboot, "onReboot");
+        Objects.requireNonNull(onCrash, "onCrash");
+        Objects.requireNonNull(description, "description");
+        long distinct = disks.stream().map(DiskConfig::vdev).distinct().count();
+        if (distinct != disks.size()) throw new IllegalArgumentException("two disks share one virtual device name");
+    }
+
+    /**
+     * Domain names vmhost accepts: printable, no path separators, commas or spaces, so that a name is safe
+     * as a file name and never needs quoting in the places it is shown.
+     */
+    public static boolean validName(String name) {
+        return name.matches("[A-Za-z0-9_+@&][A-Za-z0-9._+@&-]{0,63}");
+    }
+
+    /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */
+    public Optional<String> kernelCommandLine() {
+        if (cmdline.isPresent()) return cmdline;
+        StringBuilder sb = new StringBuilder();
+        root.ifPresent(r -> sb.append("root=").append(r));
+        extra.ifPresent(e -> sb.append(sb.isEmpty() ? "" : " ").append(e));
+        return sb.isEmpty() ? Optional.empty() : Optional.of(sb.toString());
+    }
+}

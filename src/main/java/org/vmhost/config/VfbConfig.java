@@ -1,0 +1,30 @@
+package org.vmhost.config;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A virtual frame buffer ({@code vfb = [ 'vnc=1,vnclisten=0.0.0.0' ]}), or the equivalent hvm display keys.
+ *
+ * @param vnc        export the display over VNC
+ * @param sdl        show it in a local SDL window
+ * @param vnclisten  address the VNC server listens on
+ * @param vncdisplay fixed VNC display number (port 5900 + n)
+ * @param vncunused  pick the first free display when none is fixed
+ * @param vncpasswd  VNC password
+ * @param keymap     keyboard layout, e.g. {@code en-us}
+ */
+public record VfbConfig(boolean vnc, boolean sdl, Optional<String> vnclisten, OptionalInt vncdisplay,
+                        boolean vncunused, Optional<String> vncpasswd, Optional<String> keymap) {
+
+    public VfbConfig {
+        Objects.requireNonNull(vnclisten, "vnclisten");
+        Objects.requireNonNull(vncdisplay, "vncdisplay");
+        Objects.requireNonNull(vncpasswd, "vncpasswd");
+        Objects.requireNonNull(keymap, "keymap");
+        vncdisplay.ifPresent(d -> {
+            if (d < 0 || d > 65535 - 5900) throw new IllegalArgumentException("vncdisplay out of range: " + d);
+        });
+    }
+}
