@@ -1,0 +1,40 @@
+package org.vmhost.qemu;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * What a launch needs beyond the domain's configuration: the decisions made at run time.
+ *
+ * @param emulator      the qemu-system binary
+ * @param accelerator   {@code tcg} or {@code kvm}, as the accelerator probe decided
+ * @param uuid          the domain's UUID (generated when the config has none)
+ * @param qmpSocket     where QEMU listens for QMP
+ * @param consoleSocket where QEMU serves the serial console
+ * @param consoleLog    where QEMU itself keeps the serial console's history
+ * @param nics          one attachment per configured vif, in the same order
+ * @param vncDisplay    the VNC display chosen for a domain with VNC
+ * @param tscKhz        the host TSC rate, stated to pv guests that cannot calibrate it
+ */
+public record LaunchContext(Path emulator, String accelerator, UUID uuid, Path qmpSocket, Path consoleSocket,
+                            Path consoleLog, List<NicAttachment> nics, OptionalInt vncDisplay, OptionalLong tscKhz) {
+
+    public LaunchContext {
+        Objects.requireNonNull(emulator, "emulator");
+        Objects.requireNonNull(accelerator, "accelerator");
+        if (!accelerator.equals("tcg") && !accelerator.equals("kvm")) {
+            throw new IllegalArgumentException("accelerator must be tcg or kvm, not " + accelerator);
+        }
+        Objects.requireNonNull(uuid, "uuid");
+        Objects.requireNonNull(qmpSocket, "qmpSocket");
+        Objects.requireNonNull(consoleSocket, "consoleSocket");
+        Objects.requireNonNull(consoleLog, "consoleLog");
+        nics = List.copyOf(nics);
+        Objects.requireNonNull(vncDisplay, "vncDisplay");
+        Objects.requireNonNull(tscKhz, "tscKhz");
+    }
+}
