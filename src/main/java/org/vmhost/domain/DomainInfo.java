@@ -1,0 +1,35 @@
+package org.vmhost.domain;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+import org.vmhost.config.DomainType;
+
+/**
+ * A read-only view of one domain, as {@code xm list} and the API show it.
+ *
+ * @param name       the domain's name
+ * @param domid      its id while it runs (Domain-0 is 0); empty when it is not running
+ * @param uuid       its UUID
+ * @param type       hvm or pv
+ * @param state      its state
+ * @param memory     MiB
+ * @param maxmem     MiB
+ * @param vcpus      virtual CPUs
+ * @param cpuTime    seconds of host CPU used since it started
+ * @param managed    defined with {@code xm new} and kept when it stops
+ * @param autostart  started when xend starts
+ * @param configText the configuration text it was created from, or written back from its model
+ */
+public record DomainInfo(String name, OptionalInt domid, String uuid, DomainType type, DomainState state,
+                         int memory, int maxmem, int vcpus, double cpuTime, boolean managed,
+                         boolean autostart, String configText) {
+
+    public DomainInfo {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(domid, "domid");
+        Objects.requireNonNull(uuid, "uuid");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(configText, "configText");
+    }
+}

@@ -1,0 +1,60 @@
+package org.vmhost.domain;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * vmhost's whole API: one method per xm subcommand, implemented once by xend and once, over HTTP, by
+ * the client that xm uses. A domain is addressed by name, id or UUID everywhere ({@code ref}).
+ * Failures are {@link VmhostException}s.
+ */
+public interface DomainService {
+
+    /** {@code xm list}: Domain-0 first, then every domain, running or defined. */
+    List<DomainInfo> list();
+
+    /** One domain by name, id or UUID. */
+    DomainInfo get(String ref);
+
+    /** {@code xm create}: starts a transient domain, forgotten once it stops. */
+    DomainInfo create(DomainRequest request, boolean paused);
+
+    /** {@code xm new}: defines a managed domain without starting it. */
+    DomainInfo define(DomainRequest request);
+
+    /** {@code xm start}: starts a managed domain. */
+    DomainInfo start(String ref, boolean paused);
+
+    /** {@code xm delete}: removes a managed domain's definition; it must not be running. */
+    void delete(String ref);
+
+    /**
+     * {@code xm shutdown}: presses the ACPI power button. With a wait, returns once the domain has stopped,
+     * or fails with TIMEOUT after {@code wait}.
+     */
+    DomainInfo shutdown(String ref, Duration wait);
+
+    /** {@code xm destroy}: stops the domain at once, as pulling the plug. */
+    DomainInfo destroy(String ref);
+
+    /** {@code xm reboot}: asks the guest to reboot (power button with on_reboot semantics). */
+    DomainInfo reboot(String ref, Duration wait);
+
+    /** {@code xm reset}: a hard reset, as the reset button. */
+    DomainInfo reset(String ref);
+
+    /** {@code xm pause}. */
+    DomainInfo pause(String ref);
+
+    /** {@code xm unpause}. */
+    DomainInfo unpause(String ref);
+
+    /** {@code xm rename}. */
+    DomainInfo rename(String ref, String newName);
+
+    /** {@code xm info}. */
+    HostInfo hostInfo();
+
+    /** {@code xm log}: the newest events, oldest first. */
+    List<DomainEvent> events(int limit);
+}

@@ -1,0 +1,48 @@
+package org.vmhost.domain;
+
+/**
+ * A domain's state. The letters are xm's {@code r b p s c d} columns; a domain that is defined but not
+ * running has no letter and no id.
+ */
+public enum DomainState {
+    /** Defined (managed) but not running. */
+    SHUT_OFF('-', '\0'),
+    /** QEMU is being started; not yet visible as running. */
+    STARTING('-', '\0'),
+    RUNNING('r', 'r'),
+    /** Running but idle, as Xen showed a domain waiting for events. */
+    BLOCKED('b', 'b'),
+    PAUSED('p', 'p'),
+    /** The guest was asked to shut down and has not finished. */
+    SHUTTING_DOWN('s', 's'),
+    /** The guest crashed and on_crash=preserve keeps it for inspection. */
+    CRASHED('c', 'c'),
+    /** Being destroyed. */
+    DYING('d', 'd');
+
+    private final char letter;
+    private final char column;
+
+    DomainState(char letter, char column) {
+        this.letter = letter;
+        this.column = column;
+    }
+
+    public char letter() {
+        return letter;
+    }
+
+    /** Xen's six-column state field, e.g. {@code -b----}; all dashes for a domain that is not running. */
+    public String xmStateField() {
+        String cols = "rbpscd";
+        StringBuilder sb = new StringBuilder("------");
+        int i = cols.indexOf(column);
+        if (column != '\0' && i >= 0) sb.setCharAt(i, column);
+        return sb.toString();
+    }
+
+    /** Whether a QEMU process exists for the domain. */
+    public boolean active() {
+        return this != SHUT_OFF;
+    }
+}
