@@ -1,0 +1,90 @@
+package org.vmhost.domain;
+
+import static org.vmhost.domain.DomainState.BLOCKED;
+import static org.vmhost.domain.DomainState.CRASHED;
+import static org.vmhost.domain.DomainState.DYING;
+import static org.vmhost.domain.DomainState.PAUSED;
+import static org.vmhost.domain.DomainState.RUNNING;
+import static org.vmhost.domain.DomainState.SHUTTING_DOWN;
+import static org.vmhost.domain.DomainState.SHUT_OFF;
+import static org.vmhost.domain.DomainState.STARTING;
+
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The lifecycle in one table: which state may follow which, and which operation each state allows.
+ * Every change of a domain's state is checked here, and a test walks every pair.
+ */
+public final class Transitions {
+
+    private static final Map<DomainState, Set<DomainState>> NEXT = new EnumMap<>(DomainState.class);
+
+    static {
+        NEXT.put(SHUT_OFF, EnumSet.of(STARTING));
+        NEXT.put(STARTING, EnumSet.of(RUNNING, PAUSED, SHUT_OFF));
+        NEXT.put(RUNNING, EnumSet.of(BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
+        NEXT.put(BLOCKED, EnumSet.of(RUNNING, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
+        NEXT.put(PAUSED, EnumSet.of(RUNNING, CRASHED, DYING, SHUT_OFF));
+        // A guest asked to shut down may instead reboot (back to running) or crash.
+        NEXT.put(SHUTTING_DOWN, EnumSet.of(RUNNING, CRASHED, DYING, SHUT_OFF));
+        NEXT.put(CRASHED, EnumSet.of(RUNNING, DYING, SHUT_OFF));
+        NEXT.put(DYING, EnumSet.of(SHUT_OFF));
+    }
+
+    /** The operations a user can ask for, with the states that allow each. */
+    public enum Operation {
+        START(SHUT_OFF),
+        SHUTDOWN(RUNNING, BLOCKED, SHUTTING_DOWN),
+        REBOOT(RUNNING, BLOCKED),
+        RESET(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
+        DESTROY(STARTING, RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
+        PAUSE(RUNNING, BLOCKED),
+        UNPAUSE(PAUSED),
+        RENAME(SHUT_OFF, RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
+        DELETE(SHUT_OFF),
+        CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED);
+
+        private final Set<DomainState> allowed;
+
+        Operation(DomainState first, DomainState... rest) {
+            this.allowed = EnumSet.of(first, rest);
+        }
+
+        public boolean allowedIn(DomainState state) {
+            return allowed.contains(state);
+        }
+
+        public String verb() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private Transitions() {}
+
+    public static boolean allowed(DomainState from, DomainState to) {
+        return from == to || NEXT.get(from).contains(to);
+    }
+
+    /** Fails with INVALID_STATE naming the domain, the operation and the state it is in. */
+    public static void requireAllowed(String domain, Operation op, DomainState state) {
+        if (!op.allowedIn(state)) {
+            throw new VmhostException(ErrorCode.INVALID_STATE,
+                    "cannot " + op.verb() + " domain '" + domain + "': it is " + describe(state));
+        }
+    }
+
+    static String describe(DomainState state) {
+        return switch (state) {
+            case SHUT_OFF -> "not running";
+            case STARTING -> "starting";
+            case RUNNING, BLOCKED -> "running";
+            case PAUSED -> "paused";
+            case SHUTTING_DOWN -> "shutting down";
+            case CRASHED -> "crashed";
+            case DYING -> "being destroyed";
+        };
+    }
+}

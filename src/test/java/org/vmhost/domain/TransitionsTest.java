@@ -1,0 +1,63 @@
+package org.vmhost.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.vmhost.domain.Transitions.Operation;
+
+class TransitionsTest {
+
+    @Test
+    void everyPairOfStatesIsDecidedAsTheLifecycleExpects() {
+        // The expected table, written out again independently of Transitions, pair by pair.
+        String expected = """
+                SHUT_OFF      -> STARTING
+                STARTING      -> RUNNING PAUSED SHUT_OFF
+                RUNNING       -> BLOCKED PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
+                BLOCKED       -> RUNNING PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
+                PAUSED        -> RUNNING CRASHED DYING SHUT_OFF
+                SHUTTING_DOWN -> RUNNING CRASHED DYING SHUT_OFF
+                CRASHED       -> RUNNING DYING SHUT_OFF
+                DYING         -> SHUT_OFF
+                """;
+        for (String line : expected.strip().split("\n")) {
+            String[] sides = line.split("->");
+            DomainState from = DomainState.valueOf(sides[0].trim());
+            Set<DomainState> to = EnumSet.noneOf(DomainState.class);
+            for (String s : sides[1].trim().split("\\s+")) to.add(DomainState.valueOf(s));
+            for (DomainState next : DomainState.values()) {
+                assertThat(Transitions.allowed(from, next))
+                        .as("%s -> %s", from, next)
+                        .isEqualTo(next == from || to.contains(next));
+            }
+        }
+    }
+
+    @Test
+    void pauseFailsWhenDomainIsShutOffAndNamesTheDomainAndItsState() {
+        assertThatThrownBy(() -> Transitions.requireAllowed("web1", Operation.PAUSE, DomainState.SHUT_OFF))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessage("cannot pause domain 'web1': it is not running");
+    }
+
+    @Test
+    void deleteIsOnlyAllowedForADomainThatIsNotRunning() {
+        for (DomainState s : DomainState.values()) {
+            assertThat(Operation.DELETE.allowedIn(s)).as(s.name()).isEqualTo(s == DomainState.SHUT_OFF);
+        }
+    }
+
+    @Test
+    void xmStateFieldPutsTheLetterInItsColumn() {
+        assertThat(DomainState.RUNNING.xmStateField()).isEqualTo("r-----");
+        assertThat(DomainState.BLOCKED.xmStateField()).isEqualTo("-b----");
+        assertThat(DomainState.PAUSED.xmStateField()).isEqualTo("--p---");
+        assertThat(DomainState.SHUTTING_DOWN.xmStateField()).isEqualTo("---s--");
+        assertThat(DomainState.CRASHED.xmStateField()).isEqualTo("----c-");
+        assertThat(DomainState.DYING.xmStateField()).isEqualTo("-----d");
+        assertThat(DomainState.SHUT_OFF.xmStateField()).isEqualTo("------");
+    }
+}
