@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   qemu-system-x86 qemu-utils          # the device model and image tool
   maven                               # the build
-  busybox-static cpio                 # guest initramfs
-  extlinux syslinux-common fdisk dosfstools e2fsprogs mtools   # the hvm guest's disk and boot loader
+  busybox-static cpio lz4             # guest initramfs; lz4 unpacks the kernel into vmlinux
+  syslinux syslinux-common extlinux fdisk dosfstools e2fsprogs mtools   # the hvm guest's disk and boot loader
   iproute2 procps psmisc socat        # bridges, taps, process checks, console tests
   sqlite3                             # inspecting the store by hand
 )
