@@ -1,0 +1,159 @@
+package org.vmhost.qemu.qmp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A connection to one QEMU's QMP monitor: typed calls for what vmhost uses often, and
+ * {@link #execute(String, ObjectNode)} for everything else ({@code blockdev-add}, {@code device_add},
+ * {@code eject}, {@code block_resize}, ...). Safe for concurrent callers; each call waits at most the
+ * client's timeout unless given its own.
+ *
+ * <pre>{@code
+ * try (QmpClient qmp = QmpClient.connect(socket, Duration.ofSeconds(5), event -> log(event))) {
+ *     qmp.stop();
+ *     QmpStatus status = qmp.queryStatus();   // paused, running=false
+ * }
+ * }</pre>
+ */
+public final class QmpClient implements AutoCloseable {
+    private final QmpConnection connection;
+    private final Duration timeout;
+
+    private QmpClient(QmpConnection connection, Duration timeout) {
+        this.connection = connection;
+        this.timeout = timeout;
+    }
+
+    /** Connects and negotiates capabilities; {@code timeout} bounds that and is every call's default. */
+    public static QmpClient connect(Path socket, Duration timeout) throws QmpException, InterruptedException {
+        return connect(socket, timeout, null);
+    }
+
+    /**
+     * Connects with a listener that sees every event from the first one on (later listeners may miss
+     * early events). Listeners run on one thread, in arrival order, and may call this client.
+     */
+    public static QmpClient connect(Path socket, Duration timeout, Consumer<? super QmpEvent> listener)
+            throws QmpException, InterruptedException {
+        Objects.requireNonNull(socket, "socket");
+        requirePositive(timeout);
+        return new QmpClient(QmpConnection.open(socket, timeout, listener), timeout);
+    }
+
+    public Path socket() {
+        return connection.path();
+    }
+
+    /** Pauses the guest's vCPUs. */
+    public void stop() throws QmpException, InterruptedException {
+        execute("stop");
+    }
+
+    /** Resumes the guest's vCPUs. */
+    public void cont() throws QmpException, InterruptedException {
+        execute("cont");
+    }
+
+    /** Presses the ACPI power button; the guest decides whether to power off. */
+    public void systemPowerdown() throws QmpException, InterruptedException {
+        execute("system_powerdown");
+    }
+
+    /** Resets the machine, like the reset button. */
+    public void systemReset() throws QmpException, InterruptedException {
+        execute("system_reset");
+    }
+
+    /**
+     * Asks QEMU to exit. QEMU may close the socket before its reply arrives; that counts as done.
+     */
+    public void quit() throws QmpException, InterruptedException {
+        try {
+            execute("quit");
+        } catch (QmpConnectionException e) {
+            if (e.reason() != QmpConnectionException.Reason.CLOSED_BY_PEER) throw e;
+        }
+    }
+
+    /** The run state, from {@code query-status}. */
+    public QmpStatus queryStatus() throws QmpException, InterruptedException {
+        JsonNode value = execute("query-status");
+        try {
+            return QmpStatus.fromJson(value);
+        } catch (IllegalArgumentException e) {
+            connection.abort("malformed answer to query-status: " + value);
+            throw new QmpConnectionException(socket(), "query-status",
+                    QmpConnectionException.Reason.PROTOCOL_ERROR, e.getMessage(), null);
+        }
+    }
+
+    /** Runs a command without arguments; returns its {@code return} value. */
+    public JsonNode execute(String command) throws QmpException, InterruptedException {
+        return connection.execute(command, null, timeout);
+    }
+
+    /** Runs a command; {@code args} values are converted to JSON as Jackson converts them. */
+    public JsonNode execute(String command, Map<String, ?> args) throws QmpException, InterruptedException {
+        Objects.requireNonNull(args, "args");
+        return connection.execute(command, QmpConnection.JSON.valueToTree(args), timeout);
+    }
+
+    /** Runs a command with its {@code arguments} object; returns its {@code return} value. */
+    public JsonNode execute(String command, ObjectNode args) throws QmpException, InterruptedException {
+        return execute(command, args, timeout);
+    }
+
+    /** As {@link #execute(String, ObjectNode)}, for commands that take longer than the default. */
+    public JsonNode execute(String command, ObjectNode args, Duration timeout) throws QmpException, InterruptedException {
+        requirePositive(timeout);
+        return connection.execute(command, args == null ? null : args.deepCopy(), timeout);
+    }
+
+    /**
+     * Adds a listener for events from now on. Listeners run on the client's event thread in arrival
+     * order; one that throws is logged and the others still run.
+     */
+    public Subscription subscribe(Consumer<? super QmpEvent> listener) {
+        connection.addListener(listener);
+        return () -> connection.removeListener(listener);
+    }
+
+    /**
+     * Completes once the connection has ended (for any reason) and every event received before the end
+     * has been delivered. Completing the returned future yourself has no effect on the client.
+     */
+    public CompletableFuture<Void> closed() {
+        return connection.closed().copy();
+    }
+
+    public boolean isOpen() {
+        return connection.isOpen();
+    }
+
+    /** Closes the connection; pending calls fail with {@link QmpConnectionException.Reason#CLOSED_BY_CLIENT}. */
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    /** Stops a listener added with {@link #subscribe}. */
+    @FunctionalInterface
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static void requirePositive(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+    }
+}
