@@ -9,6 +9,8 @@ public enum ErrorCode {
     INVALID_CONFIG(400, 2, "the domain configuration is invalid"),
     NO_SUCH_DOMAIN(404, 3, "no such domain"),
     NO_SUCH_DEVICE(404, 3, "no such device"),
+    /** The API has no such route: a client newer than its xend, or a typo in a hand-made request. */
+    NO_SUCH_ROUTE(404, 1, "no such API route"),
     DOMAIN_EXISTS(409, 4, "a domain of that name exists"),
     INVALID_STATE(409, 4, "the domain is not in a state that allows this"),
     RESOURCE_BUSY(409, 4, "a resource is in use"),
