@@ -6,8 +6,8 @@
  * <p>{@link org.vmhost.store.Store} is the whole surface. Each write is committed, and synced to disk,
  * before the method returns; several writes that must land together go through
  * {@link org.vmhost.store.Store#transaction} and its {@link org.vmhost.store.Tx}. The schema migrates
- * itself on open and refuses a database written by a newer vmhost. Only {@code daemon} constructs a
- * store and only {@code domain} uses it; {@code api}, {@code cli} and {@code web} never import it.
+ * itself on open and refuses a database written by a newer vmhost. The daemon opens it once;
+ * {@code api}, {@code cli} and {@code web} never import it.
  * Tables, migrations and the durability choices are described in {@code docs/store.md}.
  */
 package org.vmhost.store;
