@@ -1,0 +1,295 @@
+package org.vmhost.domain;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.vmhost.config.DomainType;
+
+/**
+ * A {@link DomainService} held in memory, for testing the front ends (the API, xm) without QEMU. It starts
+ * with Domain-0, moves domains through their states as xend does, records every call, and can be scripted:
+ *
+ * <pre>{@code
+ * FakeDomainService fake = new FakeDomainService()
+ *         .with(FakeDomainService.domain("web1", DomainState.RUNNING))
+ *         .failNext("pause", new VmhostException(ErrorCode.QEMU_FAILED, "QMP 'stop' failed"));
+ * ...
+ * assertThat(fake.calls()).containsExactly("pause web1");
+ * }</pre>
+ *
+ * <p>A configuration's text needs only {@code name = "..."}; {@code memory}, {@code vcpus} and {@code type}
+ * are read when present, and {@code key=value} overrides win over the text.
+ */
+public final class FakeDomainService implements DomainService {
+    public static final String DOMAIN0 = "Domain-0";
+    private static final Clock FIXED = Clock.fixed(Instant.parse("2024-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+    private final Map<String, DomainInfo> domains = new LinkedHashMap<>();
+    private final Map<String, RuntimeException> failures = new HashMap<>();
+    private final List<String> calls = new ArrayList<>();
+    private final List<DomainEvent> events = new ArrayList<>();
+    private HostInfo host = new HostInfo("fakehost", "6.1.0-test", "x86_64", 2, 2400.0, 24_000, 20_000, "tcg",
+            "no usable /dev/kvm", "QEMU emulator version 9.2.0", "vmhost 0.1.0", 3600.5, "bridge xenbr0");
+    private int nextDomid = 1;
+
+    public FakeDomainService() {
+        domains.put(DOMAIN0, new DomainInfo(DOMAIN0, OptionalInt.of(0), uuid(DOMAIN0), DomainType.PV,
+                DomainState.RUNNING, 1024, 1024, 2, 12.5, false, false, ""));
+    }
+
+    /** A running or defined domain to start from; running ones get the next domain id. */
+    public synchronized FakeDomainService with(DomainInfo domain) {
+        DomainInfo d = domain.state().active() && domain.domid().isEmpty() ? withDomid(domain, nextDomid++) : domain;
+        domains.put(d.name(), d);
+        return this;
+    }
+
+    /** An hvm domain of 512 MiB and one vCPU in the given state, managed unless it runs. */
+    public static DomainInfo domain(String name, DomainState state) {
+        return new DomainInfo(name, OptionalInt.empty(), uuid(name), DomainType.HVM, state, 512, 512, 1, 0.0,
+                state == DomainState.SHUT_OFF, false, "name = \"" + name + "\"\nmemory = 512\n");
+    }
+
+    /** Makes the next call of {@code method} (the interface's method name) throw {@code failure}. */
+    public synchronized FakeDomainService failNext(String method, RuntimeException failure) {
+        failures.put(method, failure);
+        return this;
+    }
+
+    public synchronized FakeDomainService host(HostInfo info) {
+        host = Objects.requireNonNull(info);
+        return this;
+    }
+
+    /** Every call so far, as {@code "method arg..."}: {@code "start web1 paused=false"}. */
+    public synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    // --- DomainService ---
+
+    @Override
+    public synchronized List<DomainInfo> list() {
+        enter("list");
+        return List.copyOf(domains.values());
+    }
+
+    @Override
+    public synchronized DomainInfo get(String ref) {
+        enter("get " + ref);
+        return require(ref);
+    }
+
+    @Override
+    public synchronized DomainInfo create(DomainRequest request, boolean paused) {
+        enter("create " + request.sourceName() + " paused=" + paused);
+        DomainInfo d = parse(request, false);
+        d = withDomid(withState(d, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++);
+        domains.put(d.name(), d);
+        log(d.name(), "created", "domain '" + d.name() + "' created from " + request.sourceName());
+        return d;
+    }
+
+    @Override
+    public synchronized DomainInfo define(DomainRequest request) {
+        enter("define " + request.sourceName());
+        DomainInfo d = parse(request, true);
+        domains.put(d.name(), d);
+        log(d.name(), "defined", "domain '" + d.name() + "' defined");
+        return d;
+    }
+
+    @Override
+    public synchronized DomainInfo start(String ref, boolean paused) {
+        enter("start " + ref + " paused=" + paused);
+        DomainInfo d = requireState(require(ref), "start", DomainState.SHUT_OFF);
+        return replace(withDomid(withState(d, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++), "started");
+    }
+
+    @Override
+    public synchronized void delete(String ref) {
+        enter("delete " + ref);
+        DomainInfo d = requireState(require(ref), "delete", DomainState.SHUT_OFF);
+        domains.remove(d.name());
+        log(d.name(), "deleted", "domain '" + d.name() + "' deleted");
+    }
+
+    @Override
+    public synchronized DomainInfo shutdown(String ref, Duration wait) {
+        enter("shutdown " + ref + " wait=" + wait);
+        return stop(requireActive(require(ref), "shut down"), "shutdown");
+    }
+
+    @Override
+    public synchronized DomainInfo destroy(String ref) {
+        enter("destroy " + ref);
+        return stop(requireActive(require(ref), "destroy"), "destroyed");
+    }
+
+    @Override
+    public synchronized DomainInfo reboot(String ref, Duration wait) {
+        enter("reboot " + ref + " wait=" + wait);
+        return replace(withState(requireActive(require(ref), "reboot"), DomainState.RUNNING), "rebooted");
+    }
+
+    @Override
+    public synchronized DomainInfo reset(String ref) {
+        enter("reset " + ref);
+        return replace(withState(requireActive(require(ref), "reset"), DomainState.RUNNING), "reset");
+    }
+
+    @Override
+    public synchronized DomainInfo pause(String ref) {
+        enter("pause " + ref);
+        DomainInfo d = requireState(require(ref), "pause", DomainState.RUNNING, DomainState.BLOCKED);
+        return replace(withState(d, DomainState.PAUSED), "paused");
+    }
+
+    @Override
+    public synchronized DomainInfo unpause(String ref) {
+        enter("unpause " + ref);
+        DomainInfo d = requireState(require(ref), "unpause", DomainState.PAUSED);
+        return replace(withState(d, DomainState.RUNNING), "unpaused");
+    }
+
+    @Override
+    public synchronized DomainInfo rename(String ref, String newName) {
+        enter("rename " + ref + " " + newName);
+        DomainInfo d = require(ref);
+        refuseDomain0(d, "rename");
+        if (domains.containsKey(newName))
+            throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + newName + "' already exists");
+        domains.remove(d.name());
+        DomainInfo renamed = new DomainInfo(newName, d.domid(), d.uuid(), d.type(), d.state(), d.memory(), d.maxmem(),
+                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText());
+        domains.put(newName, renamed);
+        log(newName, "renamed", "domain '" + d.name() + "' renamed to '" + newName + "'");
+        return renamed;
+    }
+
+    @Override
+    public synchronized HostInfo hostInfo() {
+        enter("hostInfo");
+        return host;
+    }
+
+    @Override
+    public synchronized List<DomainEvent> events(int limit) {
+        enter("events " + limit);
+        return List.copyOf(events.subList(Math.max(0, events.size() - limit), events.size()));
+    }
+
+    // --- the fake's machinery ---
+
+    private void enter(String call) {
+        calls.add(call);
+        RuntimeException failure = failures.remove(call.split(" ", 2)[0]);
+        if (failure != null) throw failure;
+    }
+
+    private DomainInfo require(String ref) {
+        for (DomainInfo d : domains.values()) {
+            if (d.name().equals(ref) || d.uuid().equals(ref)
+                    || (d.domid().isPresent() && String.valueOf(d.domid().getAsInt()).equals(ref)))
+                return d;
+        }
+        throw VmhostException.noSuchDomain(ref);
+    }
+
+    private static DomainInfo requireState(DomainInfo d, String action, DomainState... allowed) {
+        refuseDomain0(d, action);
+        for (DomainState s : allowed) if (d.state() == s) return d;
+        throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + action + " domain '" + d.name() + "': it is "
+                + d.state().name().toLowerCase().replace('_', ' '));
+    }
+
+    private static DomainInfo requireActive(DomainInfo d, String action) {
+        refuseDomain0(d, action);
+        if (!d.state().active())
+            throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+        return d;
+    }
+
+    private static void refuseDomain0(DomainInfo d, String action) {
+        if (d.name().equals(DOMAIN0))
+            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + action + " " + DOMAIN0 + ": it is the host");
+    }
+
+    private DomainInfo stop(DomainInfo d, String kind) {
+        DomainInfo stopped = new DomainInfo(d.name(), OptionalInt.empty(), d.uuid(), d.type(), DomainState.SHUT_OFF,
+                d.memory(), d.maxmem(), d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText());
+        if (d.managed()) domains.put(d.name(), stopped);
+        else domains.remove(d.name());
+        log(d.name(), kind, "domain '" + d.name() + "' " + kind);
+        return stopped;
+    }
+
+    private DomainInfo replace(DomainInfo d, String kind) {
+        domains.put(d.name(), d);
+        log(d.name(), kind, "domain '" + d.name() + "' " + kind);
+        return d;
+    }
+
+    private void log(String domain, String kind, String message) {
+        events.add(new DomainEvent(FIXED.instant().plusSeconds(events.size()), domain, kind, message));
+    }
+
+    private static final Pattern SETTING = Pattern.compile("^\\s*(\\w+)\\s*=\\s*[\"']?([^\"'\\n#]*?)[\"']?\\s*(#.*)?$",
+            Pattern.MULTILINE);
+
+    private DomainInfo parse(DomainRequest request, boolean managed) {
+        Map<String, String> settings = new HashMap<>();
+        Matcher m = SETTING.matcher(request.configText());
+        while (m.find()) settings.put(m.group(1), m.group(2).strip());
+        for (String override : request.overrides()) {
+            int eq = override.indexOf('=');
+            if (eq < 1) throw new VmhostException(ErrorCode.INVALID_CONFIG, "bad override '" + override + "': expected key=value");
+            settings.put(override.substring(0, eq).strip(), override.substring(eq + 1).strip().replaceAll("^[\"']|[\"']$", ""));
+        }
+        String name = settings.get("name");
+        if (name == null || name.isEmpty())
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, request.sourceName() + ": no 'name' setting");
+        if (domains.containsKey(name))
+            throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + name + "' already exists");
+        int memory = number(settings, "memory", 128, request);
+        DomainType type = "pv".equals(settings.get("type")) ? DomainType.PV : DomainType.HVM;
+        return new DomainInfo(name, OptionalInt.empty(), uuid(name), type, DomainState.SHUT_OFF, memory, memory,
+                number(settings, "vcpus", 1, request), 0.0, managed, false, request.configText());
+    }
+
+    private static int number(Map<String, String> settings, String key, int fallback, DomainRequest request) {
+        String text = settings.get(key);
+        if (text == null) return fallback;
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, request.sourceName() + ": " + key + " must be a number, not '" + text + "'");
+        }
+    }
+
+    private static DomainInfo withState(DomainInfo d, DomainState state) {
+        return new DomainInfo(d.name(), d.domid(), d.uuid(), d.type(), state, d.memory(), d.maxmem(), d.vcpus(),
+                d.cpuTime(), d.managed(), d.autostart(), d.configText());
+    }
+
+    private static DomainInfo withDomid(DomainInfo d, int domid) {
+        return new DomainInfo(d.name(), OptionalInt.of(domid), d.uuid(), d.type(), d.state(), d.memory(), d.maxmem(),
+                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText());
+    }
+
+    private static String uuid(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+}
