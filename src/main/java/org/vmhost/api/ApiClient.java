@@ -1,0 +1,167 @@
+package org.vmhost.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.vmhost.api.RequestBody.CreateDomain;
+import org.vmhost.api.RequestBody.NoBody;
+import org.vmhost.api.RequestBody.RenameDomain;
+import org.vmhost.api.RequestBody.StartDomain;
+import org.vmhost.api.RequestBody.WaitFor;
+import org.vmhost.api.ResponseBody.DomainList;
+import org.vmhost.api.ResponseBody.ErrorBody;
+import org.vmhost.api.ResponseBody.EventList;
+import org.vmhost.domain.DomainEvent;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.DomainRequest;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.HostInfo;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * The {@link DomainService} that xm uses: every call is one HTTP request to xend's UNIX socket. An error
+ * body comes back as the {@link VmhostException} xend threw, with the same code and message. When xend
+ * cannot be reached the failure is {@code HOST_FAILED} with xm's classic message,
+ * {@code Unable to connect to xend: No such file or directory. Is xend running?}.
+ *
+ * <p>It holds no connection between calls and needs no closing.
+ */
+public final class ApiClient implements DomainService {
+    private final UnixSocketHttp http;
+    private final Consumer<UnixSocketHttp.Exchange> observer;
+
+    /** @param socket xend's API socket, e.g. {@code $VMHOST_HOME/run/xend.sock} */
+    public ApiClient(Path socket) {
+        this(socket, exchange -> { });
+    }
+
+    /** For tests: sees every exchange, e.g. to check it against the API description. */
+    ApiClient(Path socket, Consumer<UnixSocketHttp.Exchange> observer) {
+        this.http = new UnixSocketHttp(Objects.requireNonNull(socket, "socket"));
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    @Override
+    public List<DomainInfo> list() {
+        return call("GET", ApiPaths.DOMAINS, null, DomainList.class).domains();
+    }
+
+    @Override
+    public DomainInfo get(String ref) {
+        return call("GET", ApiPaths.domain(ref), null, DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo create(DomainRequest request, boolean paused) {
+        return call("POST", ApiPaths.DOMAINS, CreateDomain.of(request, true, paused), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo define(DomainRequest request) {
+        return call("POST", ApiPaths.DOMAINS, CreateDomain.of(request, false, false), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo start(String ref, boolean paused) {
+        return call("POST", ApiPaths.action(ref, "start"), new StartDomain(paused), DomainInfo.class);
+    }
+
+    @Override
+    public void delete(String ref) {
+        call("DELETE", ApiPaths.domain(ref), null, Void.class);
+    }
+
+    @Override
+    public DomainInfo shutdown(String ref, Duration wait) {
+        return call("POST", ApiPaths.action(ref, "shutdown"), WaitFor.of(wait), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo destroy(String ref) {
+        return call("POST", ApiPaths.action(ref, "destroy"), new NoBody(), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo reboot(String ref, Duration wait) {
+        return call("POST", ApiPaths.action(ref, "reboot"), WaitFor.of(wait), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo reset(String ref) {
+        return call("POST", ApiPaths.action(ref, "reset"), new NoBody(), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo pause(String ref) {
+        return call("POST", ApiPaths.action(ref, "pause"), new NoBody(), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo unpause(String ref) {
+        return call("POST", ApiPaths.action(ref, "unpause"), new NoBody(), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo rename(String ref, String newName) {
+        return call("POST", ApiPaths.action(ref, "rename"), new RenameDomain(newName), DomainInfo.class);
+    }
+
+    @Override
+    public HostInfo hostInfo() {
+        return call("GET", ApiPaths.HOST, null, HostInfo.class);
+    }
+
+    @Override
+    public List<DomainEvent> events(int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be positive: " + limit);
+        return call("GET", ApiPaths.EVENTS + "?limit=" + limit, null, EventList.class).events();
+    }
+
+    private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
+        UnixSocketHttp.Exchange exchange;
+        try {
+            exchange = http.send(method, path, body == null ? null : Json.write(body));
+        } catch (UnixSocketHttp.ConnectFailed e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "Unable to connect to xend: " + e.getMessage()
+                    + ". Is xend running?", e);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "Lost connection to xend during " + method + " " + path
+                    + ": " + e.getMessage(), e);
+        }
+        observer.accept(exchange);
+        if (exchange.status() >= 400) throw failure(exchange);
+        if (answer == Void.class) return null;
+        try {
+            return Json.readResponse(exchange.body(), answer);
+        } catch (IOException e) {
+            throw unreadable(exchange, e);
+        }
+    }
+
+    /** The exception xend reported; a code this client does not know becomes INTERNAL, message kept. */
+    private static VmhostException failure(UnixSocketHttp.Exchange exchange) {
+        try {
+            return Json.readResponse(exchange.body(), ErrorBody.class).toException();
+        } catch (IOException | RuntimeException e) {
+            try {
+                JsonNode error = Json.readResponse(exchange.body(), JsonNode.class).path("error");
+                if (error.path("message").isTextual())
+                    return new VmhostException(ErrorCode.INTERNAL, error.path("message").asText() + " ("
+                            + error.path("code").asText("no code") + ")");
+            } catch (IOException ignored) {
+                // not JSON at all: reported below
+            }
+            return unreadable(exchange, e);
+        }
+    }
+
+    private static VmhostException unreadable(UnixSocketHttp.Exchange exchange, Exception e) {
+        return new VmhostException(ErrorCode.INTERNAL, "xend's answer to " + exchange.method() + " " + exchange.path()
+                + " (HTTP " + exchange.status() + ") is unreadable: " + e.getMessage(), e);
+    }
+}

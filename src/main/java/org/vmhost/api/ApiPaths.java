@@ -1,0 +1,46 @@
+package org.vmhost.api;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The API's paths, shared by the server's route table and the client. Version 1 lives under
+ * {@code /api/v1}; a later, incompatible version gets a new prefix beside it.
+ */
+final class ApiPaths {
+    static final String JSON = "application/json";
+
+    static final String V1 = "/api/v1";
+    static final String DOMAINS = V1 + "/domains";
+    /** One domain, by name, id or UUID. */
+    static final String DOMAIN = DOMAINS + "/{ref}";
+    static final String HOST = V1 + "/host";
+    static final String EVENTS = V1 + "/events";
+
+    private ApiPaths() {
+    }
+
+    /** The path of one domain, its reference percent-encoded. */
+    static String domain(String ref) {
+        return DOMAINS + "/" + encode(ref);
+    }
+
+    /** The path of an action on one domain, e.g. {@code /api/v1/domains/web1/pause}. */
+    static String action(String ref, String action) {
+        return domain(ref) + "/" + action;
+    }
+
+    /** Percent-encodes everything but RFC 3986's unreserved characters. */
+    static String encode(String segment) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+                sb.append(c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return sb.toString();
+    }
+}

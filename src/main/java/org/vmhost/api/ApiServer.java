@@ -1,0 +1,170 @@
+package org.vmhost.api;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+import java.util.OptionalInt;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * xend's API server: the {@link Routes route table} over HTTP/1.1 and JSON, on a UNIX socket for xm and
+ * optionally on TCP (xend's port 8000) for other clients. It parses requests and calls the
+ * {@link DomainService}; it holds no state of its own.
+ *
+ * <p>The UNIX socket is created with mode 0600 without a moment at a wider mode: it is bound in a private
+ * directory, given its mode, and renamed into place. A stale socket left by a dead xend is replaced; a socket
+ * that still answers is not, so that two xends never share one.
+ *
+ * <pre>{@code
+ * ApiServer server = new ApiServer(service, ApiSettings.of(home.apiSocket(), home.tokenFile()));
+ * server.start();
+ * ...
+ * server.close();
+ * }</pre>
+ */
+public final class ApiServer implements AutoCloseable {
+    private final DomainService service;
+    private final ApiSettings settings;
+    private Javalin app;
+    private Object socketKey;
+
+    public ApiServer(DomainService service, ApiSettings settings) {
+        this.service = Objects.requireNonNull(service, "service");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * Listens on the UNIX socket and, if configured, TCP. Fails with {@code RESOURCE_BUSY} when another
+     * server answers on the socket and {@code HOST_FAILED} when a listener cannot be opened.
+     */
+    public synchronized void start() {
+        if (app != null) throw new IllegalStateException("API server already started");
+        TokenFile token = settings.tcp().isPresent() ? TokenFile.loadOrCreate(settings.tokenFile()) : null;
+        Path socket = settings.socket().toAbsolutePath();
+        Path privateDir = null;
+        Javalin started = null;
+        try {
+            Files.createDirectories(socket.getParent());
+            refuseLiveSocket(socket);
+            privateDir = Files.createTempDirectory(socket.getParent(), ".api",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = privateDir.resolve("s");
+            started = Javalin.create(config -> configure(config, bound, token));
+            started.start();
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            socketKey = Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
+            app = started;
+        } catch (IOException | RuntimeException e) {
+            if (started != null) started.stop();
+            if (e instanceof VmhostException v) throw v;
+            throw new VmhostException(ErrorCode.HOST_FAILED, "xend's API cannot listen on " + describeListeners() + ": "
+                    + rootMessage(e), e);
+        } finally {
+            deleteQuietly(privateDir == null ? null : privateDir.resolve("s"));
+            deleteQuietly(privateDir);
+        }
+    }
+
+    /** The TCP port being listened on (useful after asking for port 0), or empty without TCP or before start. */
+    public synchronized OptionalInt tcpPort() {
+        if (app == null) return OptionalInt.empty();
+        for (var connector : app.jettyServer().server().getConnectors())
+            if (connector instanceof ServerConnector tcp) return OptionalInt.of(tcp.getLocalPort());
+        return OptionalInt.empty();
+    }
+
+    /** The UNIX socket's path. */
+    public Path socket() {
+        return settings.socket();
+    }
+
+    /** Stops listening and removes the socket, unless another server has replaced it since. */
+    @Override
+    public synchronized void close() {
+        if (app == null) return;
+        app.stop();
+        app = null;
+        Path socket = settings.socket().toAbsolutePath();
+        try {
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)
+                    && socketKey.equals(Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino")))
+                Files.delete(socket);
+        } catch (IOException e) {
+            System.getLogger(ApiServer.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove API socket " + socket, e);
+        }
+    }
+
+    private void configure(JavalinConfig config, Path bound, TokenFile token) {
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        config.startup.startupWatcherEnabled = false;
+        config.concurrency.useVirtualThreads = true;
+        config.router.ignoreTrailingSlashes = false;
+        config.jetty.addConnector((server, http) -> {
+            UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+            unix.setUnixDomainPath(bound);
+            return unix;
+        });
+        settings.tcp().ifPresent(tcp -> config.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(tcp.host());
+            connector.setPort(tcp.port());
+            return connector;
+        }));
+
+        AccessRule access = new AccessRule(token);
+        config.routes.before(access::check);
+        for (Routes.Route route : Routes.table(service))
+            config.routes.addHttpHandler(route.method(), route.path(), route::run);
+        config.routes.exception(HttpResponseException.class, Failures::respond);
+        config.routes.exception(Exception.class, Failures::respond);
+    }
+
+    /** Refuses to take over a socket on which a server still answers. */
+    private static void refuseLiveSocket(Path socket) {
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return; // nobody listens: a stale socket, replaced when the new one is moved into place
+        }
+        throw new VmhostException(ErrorCode.RESOURCE_BUSY,
+                "another server answers on " + socket + "; is xend already running?");
+    }
+
+    private String describeListeners() {
+        return settings.socket() + settings.tcp().map(t -> " and " + t.host() + ":" + t.port()).orElse("");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root.getMessage() != null ? root.getMessage() : root.toString();
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null) return;
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // a leftover private directory holds nothing; it is not worth failing for
+        }
+    }
+}

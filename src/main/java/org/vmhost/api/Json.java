@@ -1,0 +1,116 @@
+package org.vmhost.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.stream.Collectors;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * JSON as both ends of the API write and read it. Requests are read strictly: an unknown field, a
+ * {@code null} for a number or a string where a boolean belongs is a {@code BAD_REQUEST} that names the field.
+ * Responses are read leniently, so that an older xm still understands a newer xend that added a field.
+ */
+final class Json {
+    private static final ObjectMapper STRICT = mapper(true);
+    private static final ObjectMapper LENIENT = mapper(false);
+
+    private Json() {
+    }
+
+    private static ObjectMapper mapper(boolean strict) {
+        return JsonMapper.builder()
+                .addModule(new Jdk8Module())
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict)
+                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, strict)
+                .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, strict)
+                .configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, !strict)
+                .build();
+    }
+
+    static byte[] write(Object value) {
+        try {
+            return STRICT.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // our own records always serialize
+        }
+    }
+
+    /** A request body; an empty body reads as {@code {}}, so bodies whose fields are all optional may be left out. */
+    static <T> T readRequest(byte[] body, Class<T> type) {
+        try {
+            return STRICT.readValue(body.length == 0 ? new byte[] {'{', '}'} : body, type);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, describe(e));
+        }
+    }
+
+    /** A response body from xend. */
+    static <T> T readResponse(byte[] body, Class<T> type) throws IOException {
+        return LENIENT.readValue(body, type);
+    }
+
+    /** What was wrong with a request body, for the person who sent it. */
+    private static String describe(IOException e) {
+        return switch (e) {
+            case UnrecognizedPropertyException u -> "unknown field '" + path(u) + "'; known fields: "
+                    + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+            case ValueInstantiationException v -> v.getCause() != null && v.getCause().getMessage() != null
+                    ? v.getCause().getMessage() : "invalid request body";
+            case InvalidFormatException f -> "field '" + path(f) + "': " + f.getValue() + " is not "
+                    + typeName(f.getTargetType());
+            case MismatchedInputException m when !path(m).isEmpty() -> "field '" + path(m) + "' must be "
+                    + typeName(m.getTargetType());
+            case MismatchedInputException m -> "request body must be a JSON object";
+            case JsonParseException p -> "malformed JSON: " + p.getOriginalMessage() + location(p);
+            case JacksonException j -> "malformed JSON: " + j.getOriginalMessage();
+            default -> "unreadable request body";
+        };
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) sb.append('.');
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String typeName(Class<?> type) {
+        if (type == null) return "of another type";
+        if (type == boolean.class || type == Boolean.class) return "a boolean";
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class
+                || type.getName().equals("java.util.OptionalInt")) return "a whole number";
+        if (type == String.class) return "a string";
+        if (java.util.List.class.isAssignableFrom(type)) return "an array";
+        if (type.isEnum()) return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+        return "an object";
+    }
+
+    private static String location(JsonParseException e) {
+        return e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+}

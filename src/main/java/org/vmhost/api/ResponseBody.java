@@ -1,0 +1,51 @@
+package org.vmhost.api;
+
+import java.util.List;
+import java.util.Objects;
+import org.vmhost.domain.DomainEvent;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * The bodies the API answers with, besides the domain package's own views ({@code DomainInfo},
+ * {@code HostInfo}). Lists are wrapped in an object so that fields can be added to them later.
+ */
+sealed interface ResponseBody {
+
+    /** {@code GET /api/v1/domains}. */
+    record DomainList(List<DomainInfo> domains) implements ResponseBody {
+        public DomainList {
+            domains = List.copyOf(domains);
+        }
+    }
+
+    /** {@code GET /api/v1/events}. */
+    record EventList(List<DomainEvent> events) implements ResponseBody {
+        public EventList {
+            events = List.copyOf(events);
+        }
+    }
+
+    /** The one error body: {@code {"error":{"code":"NO_SUCH_DOMAIN","message":"domain 'x' does not exist"}}}. */
+    record ErrorBody(Detail error) implements ResponseBody {
+        public ErrorBody {
+            Objects.requireNonNull(error, "error");
+        }
+
+        static ErrorBody of(VmhostException failure) {
+            return new ErrorBody(new Detail(failure.code(), failure.getMessage()));
+        }
+
+        VmhostException toException() {
+            return new VmhostException(error.code(), error.message());
+        }
+
+        record Detail(ErrorCode code, String message) {
+            public Detail {
+                Objects.requireNonNull(code, "code");
+                Objects.requireNonNull(message, "message");
+            }
+        }
+    }
+}

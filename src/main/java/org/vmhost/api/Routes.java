@@ -1,0 +1,143 @@
+package org.vmhost.api;
+
+import static org.vmhost.api.ApiPaths.DOMAIN;
+import static org.vmhost.api.ApiPaths.DOMAINS;
+import static org.vmhost.api.ApiPaths.EVENTS;
+import static org.vmhost.api.ApiPaths.HOST;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.Header;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.vmhost.api.RequestBody.CreateDomain;
+import org.vmhost.api.RequestBody.NoBody;
+import org.vmhost.api.RequestBody.RenameDomain;
+import org.vmhost.api.RequestBody.StartDomain;
+import org.vmhost.api.RequestBody.WaitFor;
+import org.vmhost.api.ResponseBody.DomainList;
+import org.vmhost.api.ResponseBody.EventList;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * The API's route table. Each route parses its request, calls one {@link DomainService} method and writes
+ * the result as JSON; failures are thrown, and {@link Failures} answers them.
+ */
+final class Routes {
+    static final int DEFAULT_EVENT_LIMIT = 100;
+    static final int MAX_EVENT_LIMIT = 10_000;
+
+    private Routes() {
+    }
+
+    static List<Route> table(DomainService s) {
+        return List.of(
+            get   (DOMAINS,                                       ctx -> new DomainList(s.list())),
+            get   (DOMAIN,                                        ctx -> s.get(ref(ctx))),
+            create(DOMAINS,                CreateDomain.class,    (ctx, b) -> b.start()
+                                                                          ? s.create(b.toRequest(), b.paused())
+                                                                          : s.define(b.toRequest())),
+            delete(DOMAIN,                                        ctx -> s.delete(ref(ctx))),
+            post  (DOMAIN + "/start",      StartDomain.class,     (ctx, b) -> s.start(ref(ctx), b.paused())),
+            post  (DOMAIN + "/shutdown",   WaitFor.class,         (ctx, b) -> s.shutdown(ref(ctx), b.duration())),
+            post  (DOMAIN + "/destroy",    NoBody.class,          (ctx, b) -> s.destroy(ref(ctx))),
+            post  (DOMAIN + "/reboot",     WaitFor.class,         (ctx, b) -> s.reboot(ref(ctx), b.duration())),
+            post  (DOMAIN + "/reset",      NoBody.class,          (ctx, b) -> s.reset(ref(ctx))),
+            post  (DOMAIN + "/pause",      NoBody.class,          (ctx, b) -> s.pause(ref(ctx))),
+            post  (DOMAIN + "/unpause",    NoBody.class,          (ctx, b) -> s.unpause(ref(ctx))),
+            post  (DOMAIN + "/rename",     RenameDomain.class,    (ctx, b) -> s.rename(ref(ctx), b.name())),
+            get   (HOST,                                          ctx -> s.hostInfo()),
+            get   (EVENTS, Set.of("limit"),                       ctx -> new EventList(s.events(limit(ctx))))
+        );
+    }
+
+    /**
+     * One row: a method, a path with {@code {ref}} for the domain, the query parameters it takes, and what it
+     * does. {@link #run} refuses unknown query parameters and writes the answer.
+     */
+    record Route(HandlerType method, String path, Set<String> query, Action action) {
+        Route {
+            Objects.requireNonNull(method);
+            Objects.requireNonNull(path);
+            query = Set.copyOf(query);
+            Objects.requireNonNull(action);
+        }
+
+        void run(Context ctx) {
+            for (String name : ctx.queryParamMap().keySet())
+                if (!query.contains(name))
+                    throw new VmhostException(ErrorCode.BAD_REQUEST, "unknown query parameter '" + name + "'");
+            action.run(ctx);
+        }
+    }
+
+    /** What a route does with a request. */
+    @FunctionalInterface
+    interface Action {
+        void run(Context ctx);
+    }
+
+    private static Route get(String path, Function<Context, Object> read) {
+        return get(path, Set.of(), read);
+    }
+
+    private static Route get(String path, Set<String> query, Function<Context, Object> read) {
+        return new Route(HandlerType.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
+    }
+
+    private static <B extends RequestBody> Route post(String path, Class<B> body, BiFunction<Context, B, Object> call) {
+        return new Route(HandlerType.POST, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+    }
+
+    /** 201 Created, with the new domain's path in {@code Location}. */
+    private static <B extends RequestBody> Route create(String path, Class<B> body,
+                                                        BiFunction<Context, B, DomainInfo> call) {
+        return new Route(HandlerType.POST, path, Set.of(), ctx -> {
+            DomainInfo created = call.apply(ctx, body(ctx, body));
+            ctx.header(Header.LOCATION, ApiPaths.domain(created.name()));
+            reply(ctx, 201, created);
+        });
+    }
+
+    /** 204 No Content. */
+    private static Route delete(String path, java.util.function.Consumer<Context> call) {
+        return new Route(HandlerType.DELETE, path, Set.of(), ctx -> {
+            body(ctx, NoBody.class);
+            call.accept(ctx);
+            ctx.status(204);
+        });
+    }
+
+    private static void reply(Context ctx, int status, Object body) {
+        ctx.status(status);
+        ctx.contentType(ApiPaths.JSON);
+        ctx.result(Json.write(body));
+    }
+
+    private static <B extends RequestBody> B body(Context ctx, Class<B> type) {
+        return Json.readRequest(ctx.bodyAsBytes(), type);
+    }
+
+    private static String ref(Context ctx) {
+        return ctx.pathParam("ref");
+    }
+
+    private static int limit(Context ctx) {
+        String text = ctx.queryParam("limit");
+        if (text == null) return DEFAULT_EVENT_LIMIT;
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_EVENT_LIMIT) return limit;
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new VmhostException(ErrorCode.BAD_REQUEST,
+                "query parameter 'limit' must be a whole number from 1 to " + MAX_EVENT_LIMIT + ", not '" + text + "'");
+    }
+}

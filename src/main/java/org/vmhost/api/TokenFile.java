@@ -1,0 +1,65 @@
+package org.vmhost.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Set;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * The bearer token that TCP clients present to change anything. It lives in a file only its owner can
+ * read; when the file is absent a random token is written to it, and a file that others may read is refused,
+ * as ssh refuses a private key that others may read.
+ */
+final class TokenFile {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private final byte[] expectedHeader;
+
+    private TokenFile(String token) {
+        this.expectedHeader = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static TokenFile loadOrCreate(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                Files.setPosixFilePermissions(file, OWNER_ONLY); // whatever the umask
+                Files.writeString(file, newToken() + "\n", StandardOpenOption.TRUNCATE_EXISTING);
+            } catch (FileAlreadyExistsException e) {
+                // keep the token that is there
+            }
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            if (!OWNER_ONLY.containsAll(mode))
+                throw new VmhostException(ErrorCode.HOST_FAILED, "API token file " + file + " may be read by others (mode "
+                        + PosixFilePermissions.toString(mode) + "); make it private with 'chmod 600 " + file + "'");
+            String token = Files.readString(file).strip();
+            if (token.isEmpty()) throw new VmhostException(ErrorCode.HOST_FAILED, "API token file " + file + " is empty");
+            return new TokenFile(token);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read or create API token file " + file + ": " + e, e);
+        }
+    }
+
+    /** Whether an {@code Authorization} header carries this token; in constant time. */
+    boolean accepts(String authorization) {
+        return authorization != null
+                && MessageDigest.isEqual(expectedHeader, authorization.strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}
