@@ -13,8 +13,8 @@ import org.vmhost.domain.VmhostException;
  * socket is trusted: the socket's mode (0600) lets only its owner connect. Over TCP anyone on the host may
  * read, but every other request must carry {@code Authorization: Bearer <token>}.
  *
- * <p>A read is a plain GET. A GET that asks to upgrade the connection (a WebSocket, a console stream) is not a
- * read: it opens a session that can type into a guest, so it needs the token too.
+ * <p>A read is a plain GET. A GET that asks to upgrade the connection to a WebSocket or another stream (a
+ * console) is not a read: it opens a session that can type into a guest, so it needs the token too.
  */
 final class AccessRule {
     private final TokenFile token;
@@ -40,6 +40,19 @@ final class AccessRule {
     }
 
     private static boolean isRead(Context ctx) {
-        return (ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD) && ctx.header(Header.UPGRADE) == null;
+        return (ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD) && !upgradesToASession(ctx);
+    }
+
+    /**
+     * Whether the request asks to switch to another protocol. An offer of HTTP/2 ({@code h2c}, which
+     * java.net.http sends with its first request) does not count: this server does not take it up, so the
+     * request stays a plain GET.
+     */
+    private static boolean upgradesToASession(Context ctx) {
+        String upgrade = ctx.header(Header.UPGRADE);
+        if (upgrade == null) return false;
+        for (String protocol : upgrade.split(","))
+            if (!protocol.strip().equalsIgnoreCase("h2c")) return true;
+        return false;
     }
 }

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -41,7 +44,15 @@ final class Json {
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict)
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, strict)
                 .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, strict)
+                .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, !strict)
                 .configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, !strict)
+                .withCoercionConfig(LogicalType.Textual, text -> {
+                    if (strict) {
+                        for (CoercionInputShape shape : new CoercionInputShape[] {CoercionInputShape.Integer,
+                                CoercionInputShape.Float, CoercionInputShape.Boolean})
+                            text.setCoercion(shape, CoercionAction.Fail);
+                    }
+                })
                 .build();
     }
 
@@ -74,10 +85,12 @@ final class Json {
                     + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
             case ValueInstantiationException v -> v.getCause() != null && v.getCause().getMessage() != null
                     ? v.getCause().getMessage() : "invalid request body";
-            case InvalidFormatException f -> "field '" + path(f) + "': " + f.getValue() + " is not "
-                    + typeName(f.getTargetType());
+            case InvalidFormatException f -> "field '" + path(f) + "' must be " + typeName(f.getTargetType())
+                    + ", not " + f.getValue();
             case MismatchedInputException m when !path(m).isEmpty() -> "field '" + path(m) + "' must be "
                     + typeName(m.getTargetType());
+            case MismatchedInputException m when m.getOriginalMessage().startsWith("Trailing token") ->
+                    "malformed JSON: more than one value in the body";
             case MismatchedInputException m -> "request body must be a JSON object";
             case JsonParseException p -> "malformed JSON: " + p.getOriginalMessage() + location(p);
             case JacksonException j -> "malformed JSON: " + j.getOriginalMessage();

@@ -83,7 +83,7 @@ final class UnixSocketHttp {
         return out.toByteArray();
     }
 
-    private static Exchange parse(String method, String path, byte[] raw) throws IOException {
+    static Exchange parse(String method, String path, byte[] raw) throws IOException {
         int headEnd = indexOf(raw, new byte[] {'\r', '\n', '\r', '\n'}, 0);
         if (headEnd < 0) throw new IOException("incomplete HTTP answer (" + raw.length + " bytes)");
         String[] lines = new String(raw, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");

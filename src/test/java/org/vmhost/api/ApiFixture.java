@@ -69,6 +69,20 @@ final class ApiFixture implements AutoCloseable {
         }
     }
 
+    /** A request written by hand on TCP, for headers java.net.http will not send; {@code Connection: close} is added. */
+    Reply rawTcp(String method, String path, String... headerLines) {
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        for (String line : headerLines) request.append(line).append("\r\n");
+        request.append("\r\n");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.tcpPort().orElseThrow())) {
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
+            var e = UnixSocketHttp.parse(method, path, socket.getInputStream().readAllBytes());
+            return checked(method, path, e.status(), e.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     String token() {
         try {
             return Files.readString(home.resolve("api.token")).strip();
