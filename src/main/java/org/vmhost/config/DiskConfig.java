@@ -36,6 +36,8 @@ public record DiskConfig(String vdev, Optional<String> target, DiskBackend backe
         target.ifPresent(t -> {
             if (t.isEmpty()) throw new IllegalArgumentException("disk " + vdev + ": empty target");
             if (t.indexOf('\0') >= 0) throw new IllegalArgumentException("disk " + vdev + ": NUL in target");
+            // xl's target= takes the rest of the spec but drops one final comma, so such a name cannot be written
+            if (t.endsWith(",")) throw new IllegalArgumentException("disk " + vdev + ": target ends with a comma");
         });
         xenDeviceNumber(vdev); // rejects indexes Xen could not number
     }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * A domain's configuration as the user wrote it, with xm's defaults filled in. Plain data: it knows
@@ -94,13 +95,28 @@ public record DomainConfig(
         if (vcpus < 1 || vcpus > 255) throw new IllegalArgumentException("vcpus must be 1 to 255, not " + vcpus);
         if (cpuWeight < 1 || cpuWeight > 65535) throw new IllegalArgumentException("cpu_weight must be 1 to 65535, not " + cpuWeight);
         if (cpuCap < 0) throw new IllegalArgumentException("cpu_cap must not be negative");
-        for (Optional<String> o : List.of(cpus, kernel, ramdisk, extra, root, cmdline, bootloader, serial, description)) {
-            Objects.requireNonNull(o);
-        }
+        // An empty string is the same as leaving the key out, so that every value writes back to itself.
+        cpus = text("cpus", cpus);
+        kernel = text("kernel", kernel);
+        ramdisk = text("ramdisk", ramdisk);
+        extra = text("extra", extra);
+        root = text("root", root);
+        cmdline = text("cmdline", cmdline);
+        bootloader = text("bootloader", bootloader);
+        serial = text("serial", serial);
+        description = text("description", description);
+        cpus.ifPresent(c -> {
+            if (!CPUS.matcher(c).matches()) {
+                throw new IllegalArgumentException("cpus '" + c + "' is not a list of CPUs such as \"0-3,^2\" or \"all\"");
+            }
+        });
         disks = List.copyOf(disks);
         vifs = List.copyOf(vifs);
         vfbs = List.copyOf(vfbs);
         usbdevices = List.copyOf(usbdevices);
+        for (String u : usbdevices) {
+            if (u.indexOf('\0') >= 0) throw new IllegalArgumentException("usbdevice contains NUL");
+        }
         Objects.requireNonNull(boot, "boot");
         if (!boot.matches("[acdn]{1,4}")) throw new IllegalArgumentException("boot must be letters from a, c, d, n, not '" + boot + "'");
         Objects.requireNonNull(onPoweroff, "onPoweroff");
@@ -109,6 +125,23 @@ public record DomainConfig(
         Objects.requireNonNull(description, "description");
         long distinct = disks.stream().map(DiskConfig::vdev).distinct().count();
         if (distinct != disks.size()) throw new IllegalArgumentException("two disks share one virtual device name");
+    }
+
+    /** Xen's CPU lists: CPUs and ranges, {@code ^} to exclude, {@code nodes:} for NUMA nodes, or {@code all}. */
+    private static final Pattern CPUS = Pattern.compile(
+            "\\s*(all|\\^?(nodes:)?[0-9]+(-[0-9]+)?)(\\s*,\\s*\\^?(nodes:)?[0-9]+(-[0-9]+)?)*\\s*");
+
+    /** Whether {@code cpus} is a CPU list Xen reads, such as {@code 0-3,^2} or {@code all}. */
+    static boolean validCpus(String cpus) {
+        return CPUS.matcher(cpus).matches();
+    }
+
+    private static Optional<String> text(String key, Optional<String> value) {
+        Objects.requireNonNull(value, key);
+        value.ifPresent(v -> {
+            if (v.indexOf('\0') >= 0) throw new IllegalArgumentException(key + " contains NUL");
+        });
+        return value.filter(v -> !v.isEmpty());
     }
 
     /**

@@ -23,8 +23,22 @@ public record VfbConfig(boolean vnc, boolean sdl, Optional<String> vnclisten, Op
         Objects.requireNonNull(vncdisplay, "vncdisplay");
         Objects.requireNonNull(vncpasswd, "vncpasswd");
         Objects.requireNonNull(keymap, "keymap");
+        // Blank fields are defaults, as in the spec; a comma would end the field in the spec text.
+        vnclisten = field("vnclisten", vnclisten);
+        vncpasswd = field("vncpasswd", vncpasswd);
+        keymap = field("keymap", keymap);
         vncdisplay.ifPresent(d -> {
             if (d < 0 || d > 65535 - 5900) throw new IllegalArgumentException("vncdisplay out of range: " + d);
         });
+    }
+
+    private static Optional<String> field(String name, Optional<String> value) {
+        Optional<String> v = value.map(String::strip).filter(x -> !x.isEmpty());
+        v.ifPresent(x -> {
+            if (x.indexOf(',') >= 0 || x.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("vfb " + name + " contains a comma or NUL");
+            }
+        });
+        return v;
     }
 }

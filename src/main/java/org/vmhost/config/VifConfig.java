@@ -29,12 +29,31 @@ public record VifConfig(Optional<String> mac, Optional<String> bridge, Optional<
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(vifname, "vifname");
         Objects.requireNonNull(rate, "rate");
+        // Blank fields are defaults, as in the spec; a comma would end the field in the spec text.
+        mac = field("mac", mac);
+        bridge = field("bridge", bridge);
+        ip = field("ip", ip);
+        script = field("script", script);
+        type = field("type", type);
+        model = field("model", model);
+        vifname = field("vifname", vifname);
+        rate = field("rate", rate);
         mac = mac.map(m -> m.toLowerCase(java.util.Locale.ROOT));
         mac.ifPresent(m -> {
             if (!m.matches("([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
                 throw new IllegalArgumentException("invalid MAC address '" + m + "'");
             }
         });
+    }
+
+    private static Optional<String> field(String name, Optional<String> value) {
+        Optional<String> v = value.map(String::strip).filter(x -> !x.isEmpty());
+        v.ifPresent(x -> {
+            if (x.indexOf(',') >= 0 || x.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("vif " + name + " '" + x + "' contains a comma or NUL");
+            }
+        });
+        return v;
     }
 
     /** A vif with every field at its default ({@code ''} in a config file). */
