@@ -62,7 +62,7 @@ public final class AcceleratorProbe {
         Outcome outcome = checkDevice(kvmDevice);
         if (outcome == null) outcome = boot(Accelerator.KVM);
         AcceleratorChoice choice = decide(outcome);
-        LOG.log(System.Logger.Level.INFO, "accelerator: {0} ({1})", choice.accelerator().qemuName(), choice.reason());
+        LOG.log(System.Logger.Level.INFO, "accelerator: " + choice.accelerator().qemuName() + " (" + choice.reason() + ")");
         return choice;
     }
 
