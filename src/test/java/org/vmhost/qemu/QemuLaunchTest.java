@@ -1,0 +1,48 @@
+package org.vmhost.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QemuLaunchTest {
+    private static final Path QMP = Path.of("/run/vmhost/web1/qmp.sock");
+
+    @Test
+    void aLaunchMustOpenQmpOnItsSocket() {
+        assertThatThrownBy(() -> new QemuLaunch(List.of("qemu-system-x86_64", "-S"), QMP, Path.of("/s.log"),
+                Path.of("/q.log"), List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("argv opens no QMP monitor on /run/vmhost/web1/qmp.sock");
+    }
+
+    @Test
+    void aHandleSurvivesAJsonRoundTripAsTheStoreKeepsIt() throws Exception {
+        QemuHandle handle = new QemuHandle(4242, 123456, QMP, Path.of("/run/vmhost/web1/serial.log"),
+                Path.of("/run/vmhost/web1/qemu.log"), List.of(Path.of("/run/vmhost/web1/console.sock")));
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readValue(json.writeValueAsString(handle), QemuHandle.class)).isEqualTo(handle);
+    }
+
+    @Test
+    void aHandleRefusesPidsThatCannotBeQemu() {
+        assertThatThrownBy(() -> new QemuHandle(1, 0, QMP, QMP, QMP, List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void lastWordsAreTheTailOfTheCurrentRunOnly(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("qemu.log");
+        Files.writeString(log, "--- vmhost 2026-01-01T00:00:00Z: starting setsid qemu\nold failure\n"
+                + "--- vmhost 2026-01-02T00:00:00Z: starting setsid qemu\nline 1\n\nline 2\nline 3\nline 4\n");
+        assertThat(QemuProcess.lastWords(log, ": ")).isEqualTo(": line 2 / line 3 / line 4");
+        Files.writeString(log, "--- vmhost 2026-01-02T00:00:00Z: starting setsid qemu\n");
+        assertThat(QemuProcess.lastWords(log, ": ")).isEmpty();
+        assertThat(QemuProcess.lastWords(dir.resolve("missing.log"), ": ")).isEmpty();
+    }
+}
