@@ -66,8 +66,13 @@ public record XendHome(Path root) {
         return runDir().resolve(uuid);
     }
 
-    /** Where QEMU keeps a domain's serial console history; kept after the domain stops. */
-    public Path consoleLog(String name, String uuid) {
-        return logDir().resolve("console").resolve(name + "-" + uuid + ".log");
+    /** Where QEMU keeps a domain's serial console history; kept after the domain stops and across renames. */
+    public Path consoleLog(String uuid) {
+        return logDir().resolve("console").resolve(uuid + ".log");
+    }
+
+    /** What a domain's QEMU printed on stderr (its own errors), kept after the domain stops. */
+    public Path qemuLog(String uuid) {
+        return logDir().resolve("qemu").resolve(uuid + ".log");
     }
 }

@@ -1,0 +1,126 @@
+package org.vmhost.daemon;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.FileHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import org.vmhost.api.ApiServer;
+import org.vmhost.api.ApiSettings;
+import org.vmhost.domain.DomainConfigs;
+import org.vmhost.domain.HostEnvironment;
+import org.vmhost.domain.LocalDomainService;
+import org.vmhost.domain.XendHome;
+import org.vmhost.qemu.AcceleratorChoice;
+import org.vmhost.qemu.AcceleratorProbe;
+import org.vmhost.qemu.HostTsc;
+import org.vmhost.store.Store;
+
+/**
+ * xend itself: the one place that constructs the services, in the order libvirt taught us. Load the
+ * store, decide the host's facts, re-attach to the QEMUs still running (killing any it cannot control),
+ * open the API, and only then start the domains marked for autostart.
+ */
+final class Daemon {
+    private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+    static final Path DEFAULT_EMULATOR = Path.of("/usr/bin/qemu-system-x86_64");
+
+    private final XendHome home;
+    private final Optional<String> listen;
+    private final int port;
+
+    Daemon(XendHome home, Optional<String> listen, int port) {
+        this.home = home;
+        this.listen = listen;
+        this.port = port;
+    }
+
+    /** The running xend of this home, from its pid file, if that process is alive and is xend. */
+    static Optional<ProcessHandle> running(XendHome home) {
+        try {
+            String pid = Files.readString(home.pidFile()).trim();
+            Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(pid));
+            return h.filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(XendMain.class.getName())).orElse(true));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    int run() throws Exception {
+        Files.createDirectories(home.runDir());
+        Files.createDirectories(home.logDir());
+        Files.setPosixFilePermissions(home.runDir(), PosixFilePermissions.fromString("rwx------"));
+        setUpLogging();
+        // One xend per home: the lock lives as long as this process, whatever way it ends.
+        FileChannel lockFile = FileChannel.open(home.runDir().resolve("xend.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.tryLock();
+        if (lock == null) {
+            System.err.println("Error: another xend is running with home " + home.root());
+            return 1;
+        }
+        Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
+        LOG.info("xend " + XendMain.VERSION + " starting, pid " + ProcessHandle.current().pid() + ", home " + home.root());
+
+        Store store = Store.open(home.database());
+        Path emulator = Optional.ofNullable(System.getenv("VMHOST_QEMU")).map(Path::of).orElse(DEFAULT_EMULATOR);
+        AcceleratorChoice choice = new AcceleratorProbe(emulator, AcceleratorProbe.DEFAULT_TIME_LIMIT).probe();
+        String accel = choice.accelerator().qemuName();
+        LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
+        String qemuVersion = HostFacts.qemuVersion(emulator);
+        String networking = "user-mode networking for every vif (bridges and taps are not built yet)";
+        HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
+                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, networking),
+                HostFacts::busyCpuSeconds);
+        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs());
+        service.recover();
+
+        ApiSettings settings = ApiSettings.of(home.apiSocket(), home.tokenFile());
+        settings = listen.isPresent() ? settings.withTcp(listen.get(), port) : settings.withoutTcp();
+        ApiServer api = new ApiServer(service, settings);
+        api.start();
+        LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("xend stopping; running guests are left running");
+            api.close();
+            service.close();
+            store.close();
+            try {
+                Files.deleteIfExists(home.pidFile());
+                lock.release();
+                lockFile.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot remove " + home.pidFile(), e);
+            }
+            stopped.countDown();
+        }, "xend-shutdown"));
+
+        Thread.ofVirtual().name("autostart").start(service::autostart);
+        stopped.await();
+        return 0;
+    }
+
+    private void setUpLogging() throws IOException {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) root.removeHandler(h);
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        FileHandler file = new FileHandler(home.xendLog().toString(), true);
+        file.setFormatter(new SimpleFormatter());
+        root.addHandler(file);
+        root.setLevel(Level.INFO);
+        // Jetty is chatty at INFO.
+        Logger.getLogger("org.eclipse.jetty").setLevel(Level.WARNING);
+    }
+}

@@ -1,0 +1,214 @@
+package org.vmhost.daemon;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import org.vmhost.domain.XendHome;
+
+/**
+ * {@code xend start|stop|restart|status}, and {@code xend run}, the daemon itself in the foreground.
+ *
+ * <p>{@code start} launches {@code run} in a session of its own (setsid), so that closing the terminal
+ * or a Ctrl-C there never reaches xend, and waits until its API answers.
+ */
+@Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+        description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",
+                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."},
+        subcommands = {XendMain.Start.class, XendMain.Stop.class, XendMain.Restart.class, XendMain.Status.class,
+                XendMain.Run.class})
+public final class XendMain implements Callable<Integer> {
+    static final String VERSION = "0.1.0";
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new XendMain());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 2;
+    }
+
+    static XendHome home() {
+        return XendHome.fromEnvironment(System.getenv());
+    }
+
+    /** Listener options, shared by start, restart and run. */
+    static final class ListenOptions {
+        @Option(names = "--port", description = "TCP port of the HTTP API (default ${DEFAULT-VALUE}; 0 picks a free one)")
+        int port = 8000;
+
+        @Option(names = "--listen", description = "address the HTTP API listens on (default ${DEFAULT-VALUE})")
+        String listen = "127.0.0.1";
+
+        @Option(names = "--no-tcp", description = "serve the API on the local UNIX socket only")
+        boolean noTcp;
+
+        List<String> asArgs() {
+            List<String> a = new ArrayList<>(List.of("--port", Integer.toString(port), "--listen", listen));
+            if (noTcp) a.add("--no-tcp");
+            return a;
+        }
+    }
+
+    @Command(name = "start", description = "Start xend in the background; running guests are re-attached.")
+    static final class Start implements Callable<Integer> {
+        @CommandLine.Mixin
+        ListenOptions listen = new ListenOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            return start(home(), listen);
+        }
+    }
+
+    @Command(name = "stop", description = "Stop xend. Running guests are left running.")
+    static final class Stop implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return stop(home());
+        }
+    }
+
+    @Command(name = "restart", description = "Stop xend and start it again. Running guests are left running.")
+    static final class Restart implements Callable<Integer> {
+        @CommandLine.Mixin
+        ListenOptions listen = new ListenOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            int rc = stop(home());
+            return rc != 0 ? rc : start(home(), listen);
+        }
+    }
+
+    @Command(name = "status", description = "Say whether xend is running; exit 0 if it is, 3 if not.")
+    static final class Status implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Optional<ProcessHandle> pid = Daemon.running(home());
+            if (pid.isPresent()) {
+                System.out.println("xend is running (pid " + pid.get().pid() + ", home " + home().root() + ")");
+                return 0;
+            }
+            System.out.println("xend is not running (home " + home().root() + ")");
+            return 3;
+        }
+    }
+
+    @Command(name = "run", description = "Run xend in the foreground (what start runs in the background).")
+    static final class Run implements Callable<Integer> {
+        @CommandLine.Mixin
+        ListenOptions listen = new ListenOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            return new Daemon(home(), listen.noTcp ? Optional.empty() : Optional.of(listen.listen), listen.port).run();
+        }
+    }
+
+    static int start(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
+        Optional<ProcessHandle> running = Daemon.running(home);
+        if (running.isPresent()) {
+            System.out.println("xend is already running (pid " + running.get().pid() + ")");
+            return 0;
+        }
+        Files.createDirectories(home.logDir());
+        Path out = home.logDir().resolve("xend.out");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of("setsid", java));
+        cmd.addAll(jvmOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        cmd.addAll(listen.asArgs());
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                .redirectErrorStream(true)
+                .start();
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (answers(home.apiSocket()) && Daemon.running(home).isPresent()) {
+                System.out.println("xend started (pid " + Daemon.running(home).get().pid() + ", home " + home.root() + ")");
+                return 0;
+            }
+            if (!p.isAlive() && p.exitValue() != 0) break;
+            Thread.sleep(50);
+        }
+        System.err.println("Error: xend did not start; see " + home.xendLog() + " and " + out);
+        tail(out, 5).forEach(l -> System.err.println("  " + l));
+        return 1;
+    }
+
+    static int stop(XendHome home) throws InterruptedException {
+        Optional<ProcessHandle> running = Daemon.running(home);
+        if (running.isEmpty()) {
+            System.out.println("xend is not running");
+            return 0;
+        }
+        ProcessHandle h = running.get();
+        h.destroy(); // SIGTERM: xend closes its API and leaves the guests running
+        Instant deadline = Instant.now().plus(STOP_TIMEOUT);
+        while (h.isAlive() && Instant.now().isBefore(deadline)) Thread.sleep(50);
+        if (h.isAlive()) {
+            System.err.println("Error: xend (pid " + h.pid() + ") did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
+            return 1;
+        }
+        System.out.println("xend stopped; running guests were left running");
+        return 0;
+    }
+
+    /** The JVM options of this process worth passing on to the daemon (heap, CDS archive...). */
+    private static List<String> jvmOptions() {
+        List<String> opts = new ArrayList<>();
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            // xm-style short-lived tuning does not suit a daemon.
+            if (a.startsWith("-XX:TieredStopAtLevel") || a.startsWith("-XX:SharedArchiveFile")) continue;
+            opts.add(a);
+        }
+        return opts;
+    }
+
+    static boolean answers(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static List<String> tail(Path file, int n) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return lines.subList(Math.max(0, lines.size() - n), lines.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"xend (vmhost) " + VERSION};
+        }
+    }
+}

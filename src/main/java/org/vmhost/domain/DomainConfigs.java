@@ -1,0 +1,59 @@
+package org.vmhost.domain;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.vmhost.config.ConfigException;
+import org.vmhost.config.ConfigLoader;
+import org.vmhost.config.ConfigWriter;
+import org.vmhost.config.DiskConfig;
+import org.vmhost.config.DomainConfig;
+
+/**
+ * The lifecycle's door to the configuration language: reads a request into a {@link DomainConfig}, turning
+ * every configuration error into one {@link ErrorCode#INVALID_CONFIG} failure that keeps the file, line
+ * and column of the original message.
+ */
+public final class DomainConfigs {
+
+    DomainConfig parse(DomainRequest request) {
+        try {
+            return ConfigLoader.parse(request.sourceName(), request.configText(), request.overrides()).config();
+        } catch (ConfigException e) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, request.sourceName() + ": " + e.getMessage());
+        }
+    }
+
+    /** The text kept for a domain: the user's own file, or, with overrides, the model written back. */
+    String canonicalText(DomainRequest request) {
+        return request.overrides().isEmpty() ? request.configText() : ConfigWriter.write(parse(request));
+    }
+
+    String write(DomainConfig config) {
+        return ConfigWriter.write(config);
+    }
+
+    DomainConfig withName(DomainConfig config, String name) {
+        return parse(new DomainRequest("rename", ConfigWriter.write(config), List.of("name=" + name)));
+    }
+
+    /**
+     * Refuses a configuration whose kernel, ramdisk or disks are missing on this host, before anything is
+     * made, naming the first missing file.
+     */
+    void requireFilesExist(DomainConfig config) {
+        requireFile(config.name(), "kernel", config.kernel());
+        requireFile(config.name(), "ramdisk", config.ramdisk());
+        for (DiskConfig disk : config.disks()) requireFile(config.name(), "disk " + disk.vdev(), disk.target());
+    }
+
+    private static void requireFile(String domain, String what, Optional<String> path) {
+        if (path.isPresent() && !Files.exists(Path.of(path.get()))) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG,
+                    "domain '" + domain + "': " + what + ": " + path.get() + " does not exist");
+        }
+    }
+}

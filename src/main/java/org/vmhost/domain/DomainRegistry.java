@@ -1,0 +1,70 @@
+package org.vmhost.domain;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every domain xend knows, found by name, id or UUID. Names are unique: adding and renaming check that
+ * under the registry's lock, which is only ever held for these map updates, never across I/O.
+ */
+final class DomainRegistry {
+    private final Map<String, Domain> byUuid = new ConcurrentHashMap<>();
+
+    synchronized void add(Domain domain) {
+        if (findByName(domain.name()).isPresent()) {
+            throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + domain.name() + "' already exists");
+        }
+        if (byUuid.containsKey(domain.uuid)) {
+            throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "a domain with UUID " + domain.uuid + " already exists");
+        }
+        byUuid.put(domain.uuid, domain);
+    }
+
+    synchronized void rename(Domain domain, String newName) {
+        Optional<Domain> other = findByName(newName);
+        if (other.isPresent() && other.get() != domain) {
+            throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + newName + "' already exists");
+        }
+        domain.rename(newName);
+    }
+
+    void remove(Domain domain) {
+        byUuid.remove(domain.uuid, domain);
+    }
+
+    /** By name first, then by id, then by UUID, as xm resolves a domain argument. */
+    Domain require(String ref) {
+        return find(ref).orElseThrow(() -> VmhostException.noSuchDomain(ref));
+    }
+
+    Optional<Domain> find(String ref) {
+        Optional<Domain> byName = findByName(ref);
+        if (byName.isPresent()) return byName;
+        if (ref.matches("[0-9]{1,9}")) {
+            int id = Integer.parseInt(ref);
+            for (Domain d : byUuid.values()) {
+                if (d.domid().isPresent() && d.domid().getAsInt() == id) return Optional.of(d);
+            }
+        }
+        return Optional.ofNullable(byUuid.get(ref.toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    Optional<Domain> findByName(String name) {
+        return byUuid.values().stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    Optional<Domain> findByUuid(String uuid) {
+        return Optional.ofNullable(byUuid.get(uuid));
+    }
+
+    /** Running domains by id, then the others by name. */
+    List<Domain> all() {
+        List<Domain> list = new ArrayList<>(byUuid.values());
+        list.sort(Comparator.comparingInt((Domain d) -> d.domid().orElse(Integer.MAX_VALUE)).thenComparing(Domain::name));
+        return list;
+    }
+}

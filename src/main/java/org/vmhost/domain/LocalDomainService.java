@@ -1,0 +1,873 @@
+package org.vmhost.domain;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.vmhost.config.DiskConfig;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.config.LifecycleAction;
+import org.vmhost.config.VfbConfig;
+import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleRelay;
+import org.vmhost.domain.Transitions.Operation;
+import org.vmhost.qemu.LaunchContext;
+import org.vmhost.qemu.NicAttachment;
+import org.vmhost.qemu.QemuCommandLine;
+import org.vmhost.qemu.QemuExit;
+import org.vmhost.qemu.QemuHandle;
+import org.vmhost.qemu.QemuLaunch;
+import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.QemuProcessException;
+import org.vmhost.qemu.qmp.QmpClient;
+import org.vmhost.qemu.qmp.QmpEvent;
+import org.vmhost.qemu.qmp.QmpException;
+import org.vmhost.qemu.qmp.QmpStatus;
+import org.vmhost.store.DomainDefinition;
+import org.vmhost.store.DomainStatus;
+import org.vmhost.store.Store;
+
+/**
+ * xend's implementation of {@link DomainService}: domains run as QEMU processes on this host.
+ *
+ * <p>Every operation follows one recipe: find the domain, take its job, check its state against
+ * {@link Transitions}, talk to QEMU, save the new state, and only then answer. QMP events go through the
+ * same job, one at a time. A start that fails undoes everything it made before it reports why.
+ */
+public final class LocalDomainService implements DomainService, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LocalDomainService.class.getName());
+    /** A guest that crashes sooner than this after starting is not restarted again (xend's rule). */
+    static final Duration MIN_RESTART_INTERVAL = Duration.ofSeconds(20);
+    static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    static final String DOMAIN0_UUID = "00000000-0000-0000-0000-000000000000";
+
+    private final XendHome home;
+    private final Store store;
+    private final HostEnvironment host;
+    private final DomainConfigs configs;
+    private final DomainRegistry registry = new DomainRegistry();
+
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs) {
+        this.home = Objects.requireNonNull(home);
+        this.store = Objects.requireNonNull(store);
+        this.host = Objects.requireNonNull(host);
+        this.configs = Objects.requireNonNull(configs);
+    }
+
+    // ---- queries -------------------------------------------------------------------------------
+
+    @Override
+    public List<DomainInfo> list() {
+        List<DomainInfo> list = new ArrayList<>();
+        list.add(domain0());
+        for (Domain d : registry.all()) list.add(info(d));
+        return list;
+    }
+
+    @Override
+    public DomainInfo get(String ref) {
+        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID)) return domain0();
+        return info(registry.require(ref));
+    }
+
+    @Override
+    public HostInfo hostInfo() {
+        return host.info();
+    }
+
+    @Override
+    public List<DomainEvent> events(int limit) {
+        return store.events(limit);
+    }
+
+    /** The socket {@code xm console} connects to for a running domain. */
+    public Path consoleSocket(String ref) {
+        Domain d = registry.require(ref);
+        DomainRuntime rt = d.runtime;
+        if (rt == null || !Operation.CONSOLE.allowedIn(d.state())) {
+            throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running; it has no console");
+        }
+        return rt.console().clientSocket();
+    }
+
+    /** The relay of a running domain's console, for in-process clients such as the web console. */
+    public ConsoleRelay console(String ref) {
+        consoleSocket(ref);
+        return registry.require(ref).runtime.console();
+    }
+
+    // ---- definitions ---------------------------------------------------------------------------
+
+    @Override
+    public DomainInfo define(DomainRequest request) {
+        DomainConfig config = configs.parse(request);
+        String uuid = config.uuid().map(UUID::toString).orElseGet(() -> UUID.randomUUID().toString());
+        String text = configs.canonicalText(request);
+        Domain d = new Domain(uuid, config.name(), config, text, request.sourceName(), true, false);
+        registry.add(d);
+        try {
+            store.transaction(tx -> {
+                tx.saveDefinition(definition(d));
+                tx.appendEvent(Instant.now(), d.name(), "defined", "domain '" + d.name() + "' defined from " + request.sourceName());
+            });
+        } catch (RuntimeException e) {
+            registry.remove(d);
+            throw e;
+        }
+        return info(d);
+    }
+
+    @Override
+    public void delete(String ref) {
+        Domain d = registry.require(ref);
+        d.runJob("delete", () -> {
+            Transitions.requireAllowed(d.name(), Operation.DELETE, d.state());
+            store.transaction(tx -> {
+                tx.deleteDefinition(d.uuid);
+                tx.appendEvent(Instant.now(), d.name(), "deleted", "domain '" + d.name() + "' deleted");
+            });
+            registry.remove(d);
+        });
+    }
+
+    @Override
+    public DomainInfo rename(String ref, String newName) {
+        if (!DomainConfig.validName(newName)) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "invalid domain name '" + newName + "'");
+        }
+        Domain d = registry.require(ref);
+        return d.runJob("rename", () -> {
+            Transitions.requireAllowed(d.name(), Operation.RENAME, d.state());
+            String old = d.name();
+            registry.rename(d, newName);
+            try {
+                DomainConfig renamed = configs.withName(d.config(), newName);
+                d.redefine(renamed, configs.write(renamed), d.sourceName());
+                store.transaction(tx -> {
+                    tx.saveDefinition(definition(d));
+                    tx.appendEvent(Instant.now(), newName, "renamed", "domain '" + old + "' renamed to '" + newName + "'");
+                });
+            } catch (RuntimeException e) {
+                registry.rename(d, old);
+                throw e;
+            }
+            return info(d);
+        });
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    @Override
+    public DomainInfo create(DomainRequest request, boolean paused) {
+        DomainConfig config = configs.parse(request);
+        configs.requireFilesExist(config);
+        String uuid = config.uuid().map(UUID::toString).orElseGet(() -> UUID.randomUUID().toString());
+        Domain d = new Domain(uuid, config.name(), config, configs.canonicalText(request), request.sourceName(), false, false);
+        registry.add(d);
+        return d.runJob("create", () -> {
+            try {
+                store.saveDefinition(definition(d));
+                launch(d, paused);
+            } catch (RuntimeException e) {
+                registry.remove(d);
+                store.deleteDefinition(d.uuid);
+                throw e;
+            }
+            return info(d);
+        });
+    }
+
+    @Override
+    public DomainInfo start(String ref, boolean paused) {
+        Domain d = registry.require(ref);
+        return d.runJob("start", () -> {
+            Transitions.requireAllowed(d.name(), Operation.START, d.state());
+            configs.requireFilesExist(d.config());
+            launch(d, paused);
+            return info(d);
+        });
+    }
+
+    @Override
+    public DomainInfo shutdown(String ref, Duration wait) {
+        Domain d = registry.require(ref);
+        CompletableFuture<Void> stop = d.runJob("shut down", () -> {
+            Transitions.requireAllowed(d.name(), Operation.SHUTDOWN, d.state());
+            CompletableFuture<Void> next = d.nextStop();
+            qmp(d, "shut down", QmpClient::systemPowerdown);
+            d.moveTo(DomainState.SHUTTING_DOWN);
+            saveStatus(d);
+            event(d, "shutdown", "power button pressed");
+            return next;
+        });
+        awaitStop(d, stop, wait, "shut down");
+        return snapshot(d);
+    }
+
+    @Override
+    public DomainInfo reboot(String ref, Duration wait) {
+        Domain d = registry.require(ref);
+        d.runJob("reboot", () -> {
+            Transitions.requireAllowed(d.name(), Operation.REBOOT, d.state());
+            d.rebootRequested = true;
+            qmp(d, "reboot", QmpClient::systemPowerdown);
+            d.moveTo(DomainState.SHUTTING_DOWN);
+            saveStatus(d);
+            event(d, "reboot", "power button pressed; the guest restarts when it has shut down");
+        });
+        if (!wait.isZero()) {
+            Instant deadline = Instant.now().plus(wait);
+            while (d.rebootRequested && d.state() == DomainState.SHUTTING_DOWN) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not reboot within "
+                            + wait.toSeconds() + " s");
+                }
+                sleep(Duration.ofMillis(100));
+            }
+        }
+        return snapshot(d);
+    }
+
+    @Override
+    public DomainInfo reset(String ref) {
+        Domain d = registry.require(ref);
+        return d.runJob("reset", () -> {
+            Transitions.requireAllowed(d.name(), Operation.RESET, d.state());
+            qmp(d, "reset", QmpClient::systemReset);
+            if (d.state() == DomainState.SHUTTING_DOWN || d.state() == DomainState.CRASHED) {
+                qmp(d, "reset", QmpClient::cont);
+                d.moveTo(DomainState.RUNNING);
+            }
+            saveStatus(d);
+            event(d, "reset", "hard reset");
+            return info(d);
+        });
+    }
+
+    @Override
+    public DomainInfo pause(String ref) {
+        Domain d = registry.require(ref);
+        return d.runJob("pause", () -> {
+            Transitions.requireAllowed(d.name(), Operation.PAUSE, d.state());
+            qmp(d, "pause", QmpClient::stop);
+            d.moveTo(DomainState.PAUSED);
+            saveStatus(d);
+            event(d, "paused", "paused");
+            return info(d);
+        });
+    }
+
+    @Override
+    public DomainInfo unpause(String ref) {
+        Domain d = registry.require(ref);
+        return d.runJob("unpause", () -> {
+            Transitions.requireAllowed(d.name(), Operation.UNPAUSE, d.state());
+            qmp(d, "unpause", QmpClient::cont);
+            d.moveTo(DomainState.RUNNING);
+            saveStatus(d);
+            event(d, "unpaused", "unpaused");
+            return info(d);
+        });
+    }
+
+    @Override
+    public DomainInfo destroy(String ref) {
+        Domain d = registry.require(ref);
+        return d.runJob("destroy", () -> {
+            Transitions.requireAllowed(d.name(), Operation.DESTROY, d.state());
+            teardown(d, "destroyed", "destroyed by request");
+            return snapshot(d);
+        });
+    }
+
+    // ---- start and stop ------------------------------------------------------------------------
+
+    /**
+     * Starts QEMU for a domain, inside its job. All or nothing: on any failure the process, its
+     * sockets, its run directory and its status row are removed before the error is reported.
+     */
+    private void launch(Domain d, boolean paused) {
+        DomainConfig config = d.config();
+        d.moveTo(DomainState.STARTING);
+        Path runDir = home.domainRunDir(d.uuid);
+        QemuProcess process = null;
+        ConsoleRelay console = null;
+        ExecutorService events = null;
+        int domid = store.allocateDomid();
+        Instant now = Instant.now();
+        try {
+            createPrivateDir(runDir);
+            Files.createDirectories(home.consoleLog(d.uuid).getParent());
+            Files.createDirectories(home.qemuLog(d.uuid).getParent());
+            LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
+                    runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
+                    nics(config), vncDisplay(config, domid), host.tscKhz());
+            List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
+            // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
+            // no early output or event is missed, and a paused start is exactly that.
+            argv.add("-S");
+            // An xend killed between launch and the row below leaves a QEMU no row names: recover()
+            // finds it by its run directory in its command line and kills it.
+            Path consoleSocket = ctx.consoleSocket();
+            process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
+                    List.of(consoleSocket)), QMP_TIMEOUT);
+            QemuHandle handle = process.handle();
+            store.saveStatus(status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
+            events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
+            ExecutorService queue = events;
+            QmpClient qmp = process.qmp();
+            qmp.subscribe(e -> queue.execute(() -> onEvent(d, e)));
+            console = new ConsoleRelay(d.name(), consoleSocket, ctx.consoleLog(), runDir.resolve("xmconsole.sock"));
+            console.start(QMP_TIMEOUT);
+            Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
+                    .filter(p -> !p.isEmpty()).findFirst();
+            if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
+            if (!paused) qmp.cont();
+            d.runtime = new DomainRuntime(process, console, events, runDir);
+            watchExit(d, process, queue);
+            d.started(domid, now);
+            d.lastStart = now;
+            d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
+            saveStatus(d);
+            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")");
+        } catch (Exception e) {
+            String why = e instanceof VmhostException ve ? ve.getMessage() : describe(e);
+            String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
+            if (console != null) console.close();
+            if (process != null) terminate(process);
+            if (events != null) events.shutdownNow();
+            deleteTree(runDir);
+            store.deleteStatus(d.uuid);
+            d.runtime = null;
+            d.moveTo(DomainState.SHUT_OFF);
+            String message = "cannot start domain '" + d.name() + "': " + why
+                    + (qemuSaid.isBlank() ? "" : " (QEMU said: " + qemuSaid.strip() + ")");
+            store.appendEvent(Instant.now(), d.name(), "start-failed", message);
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (e instanceof VmhostException ve && ve.code() != ErrorCode.INTERNAL) {
+                throw new VmhostException(ve.code(), message);
+            }
+            throw new VmhostException(ErrorCode.QEMU_FAILED, message, e);
+        }
+    }
+
+    /**
+     * Stops a running domain for good: QEMU is asked to quit, then killed; its sockets and run directory
+     * go; a transient domain is forgotten, a managed one is shut off.
+     */
+    private void teardown(Domain d, String kind, String message) {
+        DomainRuntime rt = d.runtime;
+        if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
+        if (rt != null) {
+            rt.console().close();
+            terminate(rt.process());
+            rt.events().shutdown();
+            deleteTree(rt.runDir());
+        }
+        d.runtime = null;
+        d.rebootRequested = false;
+        if (d.managed) {
+            store.transaction(tx -> {
+                tx.deleteStatus(d.uuid);
+                tx.appendEvent(Instant.now(), d.name(), kind, message);
+            });
+        } else {
+            store.transaction(tx -> {
+                tx.deleteDefinition(d.uuid);
+                tx.appendEvent(Instant.now(), d.name(), kind, message);
+            });
+            registry.remove(d);
+        }
+        d.moveTo(DomainState.SHUT_OFF);
+    }
+
+    // ---- events from QEMU ----------------------------------------------------------------------
+
+    private void onEvent(Domain d, QmpEvent e) {
+        try {
+            d.runJob("handle " + e.name(), () -> handleEvent(d, e));
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "handling " + e.name() + " of domain '" + d.name() + "' failed", ex);
+        }
+    }
+
+    private void handleEvent(Domain d, QmpEvent e) {
+        if (d.runtime == null || d.state() == DomainState.DYING || d.state() == DomainState.SHUT_OFF) return;
+        switch (e.name()) {
+            case "SHUTDOWN" -> {
+                String reason = e.data().path("reason").asText("");
+                if (reason.startsWith("host-")) return; // we asked for it
+                if (reason.equals("guest-reset")) {
+                    apply(d, d.config().onReboot(), "rebooted", "the guest rebooted");
+                } else if (d.rebootRequested) {
+                    d.rebootRequested = false;
+                    restartInPlace(d, "rebooted", "the guest shut down for xm reboot and was restarted");
+                } else if (reason.equals("guest-panic")) {
+                    apply(d, d.config().onCrash(), "crashed", "the guest panicked");
+                } else {
+                    apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off");
+                }
+            }
+            case "GUEST_PANICKED" -> apply(d, d.config().onCrash(), "crashed", "the guest panicked");
+            case "RESET" -> {
+                if (!e.data().path("reason").asText("").startsWith("host-")) event(d, "reset", "the guest reset itself");
+            }
+            default -> { }
+        }
+    }
+
+    private void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
+        process.exit().whenComplete((how, error) -> {
+            if (error == null) queue.execute(() -> onExit(d, process, how));
+        });
+    }
+
+    /** QEMU's process ended. Unless we ended it, that is a crash of the device model. */
+    private void onExit(Domain d, QemuProcess process, QemuExit how) {
+        try {
+            d.runJob("handle exit", () -> {
+                DomainRuntime rt = d.runtime;
+                if (rt == null || rt.process() != process || d.state() == DomainState.DYING) return;
+                crashedWithoutQemu(d, "QEMU ended unexpectedly: " + how.describe());
+            });
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "handling the exit of domain '" + d.name() + "' failed", ex);
+        }
+    }
+
+    /** Applies on_crash to a domain whose QEMU is gone: nothing is left to preserve or reset. */
+    private void crashedWithoutQemu(Domain d, String why) {
+        LifecycleAction action = d.config().onCrash();
+        boolean restart = action == LifecycleAction.RESTART || action == LifecycleAction.RENAME_RESTART
+                || action == LifecycleAction.COREDUMP_RESTART;
+        teardown(d, "crashed", why);
+        if (restart && d.managed) relaunchAfterCrash(d);
+    }
+
+    private void relaunchAfterCrash(Domain d) {
+        if (Duration.between(d.lastStart, Instant.now()).compareTo(MIN_RESTART_INTERVAL) < 0) {
+            event(d, "not-restarted", "crashed less than " + MIN_RESTART_INTERVAL.toSeconds()
+                    + " s after it started; not restarted");
+            return;
+        }
+        try {
+            launch(d, false);
+        } catch (VmhostException e) {
+            LOG.warning(e.getMessage());
+        }
+    }
+
+    private void apply(Domain d, LifecycleAction action, String kind, String why) {
+        switch (action) {
+            case DESTROY, COREDUMP_DESTROY -> teardown(d, kind, why + "; on_" + onKey(kind) + "=destroy");
+            case RESTART, RENAME_RESTART, COREDUMP_RESTART -> {
+                if (Duration.between(d.lastStart, Instant.now()).compareTo(MIN_RESTART_INTERVAL) < 0
+                        && kind.equals("crashed")) {
+                    d.moveTo(DomainState.CRASHED);
+                    saveStatus(d);
+                    event(d, kind, why + " less than " + MIN_RESTART_INTERVAL.toSeconds()
+                            + " s after it started; kept crashed rather than restarted");
+                    return;
+                }
+                restartInPlace(d, kind, why + "; restarted");
+            }
+            case PRESERVE -> {
+                d.moveTo(kind.equals("crashed") ? DomainState.CRASHED : DomainState.SHUTTING_DOWN);
+                saveStatus(d);
+                event(d, kind, why + "; preserved for inspection (xm destroy removes it)");
+            }
+        }
+    }
+
+    private static String onKey(String kind) {
+        return switch (kind) {
+            case "crashed" -> "crash";
+            case "rebooted" -> "reboot";
+            default -> "poweroff";
+        };
+    }
+
+    /** Restarts the guest in the same QEMU: a reset and a resume, far faster than a new process. */
+    private void restartInPlace(Domain d, String kind, String why) {
+        qmp(d, "restart", QmpClient::systemReset);
+        qmp(d, "restart", QmpClient::cont);
+        if (d.state() != DomainState.RUNNING) d.moveTo(DomainState.RUNNING);
+        d.lastStart = Instant.now();
+        saveStatus(d);
+        event(d, kind, why);
+    }
+
+    // ---- recovery at start-up ------------------------------------------------------------------
+
+    /**
+     * Rebuilds the registry after xend starts: loads definitions and status, re-attaches to each QEMU that
+     * still runs, settles the domains that ended while xend was away, and kills any QEMU it cannot
+     * re-attach to, so that no guest ever runs twice.
+     */
+    public void recover() {
+        List<DomainStatus> statuses = store.statuses();
+        for (DomainDefinition def : store.definitions()) {
+            DomainConfig config;
+            try {
+                config = configs.parse(new DomainRequest(def.sourceName(), def.configText(), List.of()));
+            } catch (VmhostException e) {
+                LOG.warning("stored domain '" + def.name() + "' no longer reads: " + e.getMessage());
+                continue;
+            }
+            registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
+                    def.managed(), def.autostart()));
+        }
+        List<Long> adopted = new ArrayList<>();
+        for (DomainStatus st : statuses) {
+            Optional<Domain> found = registry.findByUuid(st.uuid());
+            if (found.isEmpty()) continue;
+            Domain d = found.get();
+            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+        }
+        for (Domain d : registry.all()) {
+            if (!d.managed && d.runtime == null) {
+                store.deleteDefinition(d.uuid);
+                registry.remove(d);
+            }
+        }
+        killStrays(adopted);
+    }
+
+    private Optional<Long> reattach(Domain d, DomainStatus st) {
+        Path runDir = home.domainRunDir(d.uuid);
+        DomainState saved = DomainState.valueOf(st.state());
+        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
+                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+        if (saved == DomainState.STARTING) {
+            killQuietly(handle);
+            deleteTree(runDir);
+            store.deleteStatus(d.uuid);
+            event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
+            return Optional.empty();
+        }
+        d.moveTo(DomainState.STARTING);
+        d.started(st.domid(), st.startedAt());
+        QemuProcess p;
+        try {
+            p = QemuProcess.attach(handle, QMP_TIMEOUT);
+        } catch (QemuProcessException e) {
+            if (e.reason() == QemuProcessException.Reason.QMP_UNREACHABLE) {
+                // A QEMU we cannot control must not go on running beside a second copy started later.
+                killQuietly(handle);
+                forget(d, runDir, "killed", "could not re-attach after xend restarted (" + e.getMessage() + "); its QEMU was killed");
+            } else {
+                forget(d, runDir, "crashed", "QEMU ended while xend was away");
+            }
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
+        }
+        ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
+        ConsoleRelay console = new ConsoleRelay(d.name(), Path.of(st.consoleSocket()), Path.of(st.consoleLog()),
+                runDir.resolve("xmconsole.sock"));
+        try {
+            p.qmp().subscribe(e -> events.execute(() -> onEvent(d, e)));
+            console.start(QMP_TIMEOUT);
+            d.runtime = new DomainRuntime(p, console, events, runDir);
+            watchExit(d, p, events);
+            QmpStatus status = p.qmp().queryStatus();
+            d.lastStart = Instant.EPOCH;
+            d.moveTo(status.status().equals("paused") ? DomainState.PAUSED : DomainState.RUNNING);
+            switch (status.status()) {
+                case "shutdown" -> apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
+                case "guest-panicked" -> apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
+                default -> {
+                    if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
+                }
+            }
+            if (d.runtime == null) return Optional.empty();
+            saveStatus(d);
+            event(d, "reattached", "re-attached to QEMU pid " + st.pid() + " after xend restarted");
+            return Optional.of(st.pid());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot re-attach to domain '" + d.name() + "'; killing its QEMU", e);
+            console.close();
+            terminate(p);
+            events.shutdownNow();
+            d.runtime = null;
+            if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
+            forget(d, runDir, "killed", "could not re-attach after xend restarted (" + describe(e) + "); its QEMU was killed");
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
+        }
+    }
+
+    /** Records that a domain found at start-up no longer runs. */
+    private void forget(Domain d, Path runDir, String kind, String message) {
+        deleteTree(runDir);
+        if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
+        if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
+        d.moveTo(DomainState.SHUT_OFF);
+        if (d.managed) {
+            store.deleteStatus(d.uuid);
+        } else {
+            store.deleteDefinition(d.uuid);
+            registry.remove(d);
+        }
+        event(d, kind, message);
+    }
+
+    /**
+     * Kills every QEMU whose command line points into this xend's run directory but that no domain owns:
+     * what a start cut short by xend's death left before its status row was written.
+     */
+    private void killStrays(List<Long> owned) {
+        String marker = home.runDir().toString() + "/";
+        ProcessHandle.allProcesses()
+                .filter(p -> !owned.contains(p.pid()))
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.contains(marker))).orElse(false))
+                .filter(p -> p.info().command().map(c -> c.contains("qemu")).orElse(false))
+                .forEach(p -> {
+                    LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
+                    p.destroyForcibly();
+                });
+        // Run directories of domains that no longer run.
+        try (var dirs = Files.list(home.runDir())) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                String uuid = dir.getFileName().toString();
+                boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null).orElse(false);
+                if (!owned2) deleteTree(dir);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot tidy " + home.runDir(), e);
+        }
+    }
+
+    /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    public void autostart() {
+        Path dir = home.autoDir();
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.sorted().toList()) {
+                    if (!Files.isRegularFile(f)) continue;
+                    try {
+                        DomainRequest req = new DomainRequest(f.toString(), Files.readString(f), List.of());
+                        DomainConfig config = configs.parse(req);
+                        if (registry.findByName(config.name()).map(d -> d.state().active()).orElse(false)) continue;
+                        if (registry.findByName(config.name()).isPresent()) {
+                            start(config.name(), false);
+                        } else {
+                            create(req, false);
+                        }
+                    } catch (IOException | VmhostException e) {
+                        LOG.warning("autostart of " + f + " failed: " + e.getMessage());
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot read " + dir, e);
+            }
+        }
+        for (Domain d : registry.all()) {
+            if (d.managed && d.autostart() && d.state() == DomainState.SHUT_OFF) {
+                try {
+                    start(d.uuid, false);
+                } catch (VmhostException e) {
+                    LOG.warning("autostart of '" + d.name() + "' failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Leaves every guest running: xend's exit must never take a guest down. */
+    @Override
+    public void close() {
+        for (Domain d : registry.all()) {
+            DomainRuntime rt = d.runtime;
+            if (rt == null) continue;
+            rt.events().shutdownNow();
+            rt.console().close();
+            rt.process().detach();
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private interface QmpCall {
+        void call(QmpClient qmp) throws QmpException, InterruptedException;
+    }
+
+    private void qmp(Domain d, String what, QmpCall call) {
+        DomainRuntime rt = d.runtime;
+        if (rt == null) throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+        try {
+            call.call(rt.qmp());
+        } catch (QmpException e) {
+            throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot " + what + " domain '" + d.name() + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while trying to " + what + " domain '" + d.name() + "'");
+        }
+    }
+
+    private void awaitStop(Domain d, CompletableFuture<Void> stop, Duration wait, String what) {
+        if (wait.isZero()) return;
+        try {
+            stop.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not " + what + " within "
+                    + wait.toSeconds() + " s; it is still running (xm destroy stops it at once)");
+        } catch (ExecutionException e) {
+            throw new VmhostException(ErrorCode.INTERNAL, "waiting for domain '" + d.name() + "' failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted waiting for domain '" + d.name() + "'");
+        }
+    }
+
+    private List<NicAttachment> nics(DomainConfig config) {
+        List<NicAttachment> nics = new ArrayList<>();
+        for (VifConfig vif : config.vifs()) {
+            // Bridges and taps come with the network package; until then every vif is user-mode.
+            nics.add(new NicAttachment(vif.mac().orElseGet(LocalDomainService::randomMac), new NicAttachment.User()));
+        }
+        return nics;
+    }
+
+    /** A MAC under Xen's prefix 00:16:3e, as xend chose them. */
+    static String randomMac() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("00:16:3e:%02x:%02x:%02x", r.nextInt(0x80), r.nextInt(256), r.nextInt(256));
+    }
+
+    private static java.util.OptionalInt vncDisplay(DomainConfig config, int domid) {
+        Optional<VfbConfig> vfb = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
+        if (vfb.isEmpty()) return OptionalInt.empty();
+        // Xen's rule: a fixed display if given, else the domain id (vncunused picks the first free later).
+        return OptionalInt.of(vfb.get().vncdisplay().orElse(domid));
+    }
+
+    private DomainStatus status(Domain d, int domid, long pid, long startTime, Path runDir, DomainState state, Instant at) {
+        return new DomainStatus(d.uuid, domid, pid, startTime, runDir.resolve("qmp.sock").toString(),
+                runDir.resolve("console.sock").toString(), home.consoleLog(d.uuid).toString(), state.name(), at, "{}");
+    }
+
+    private void saveStatus(Domain d) {
+        DomainRuntime rt = d.runtime;
+        if (rt == null || d.domid().isEmpty()) return;
+        store.saveStatus(status(d, d.domid().getAsInt(), rt.process().handle().pid(), rt.process().handle().startTime(), rt.runDir(),
+                d.state(), d.startedAt()));
+    }
+
+    private void event(Domain d, String kind, String message) {
+        store.appendEvent(Instant.now(), d.name(), kind, "domain '" + d.name() + "': " + message);
+        LOG.info("domain '" + d.name() + "': " + message);
+    }
+
+    private DomainDefinition definition(Domain d) {
+        return new DomainDefinition(d.uuid, d.name(), d.configText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
+    }
+
+    private DomainInfo info(Domain d) {
+        DomainConfig c = d.config();
+        DomainRuntime rt = d.runtime;
+        double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
+        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
+                cpu, d.managed, d.autostart(), d.configText());
+    }
+
+    /** The view of a domain right after an operation, also when a transient one is already gone. */
+    private DomainInfo snapshot(Domain d) {
+        return info(d);
+    }
+
+    private DomainInfo domain0() {
+        HostInfo h = host.info();
+        return new DomainInfo("Domain-0", OptionalInt.of(0), DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
+                DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
+                false, false, "");
+    }
+
+    private static void createPrivateDir(Path dir) throws IOException {
+        Files.createDirectories(dir.getParent());
+        deleteTree(dir);
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove " + dir, e);
+        }
+    }
+
+    private static String lastLines(Path file, int n) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join(" ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted");
+        }
+    }
+
+    /** Ends a QEMU: quit, then SIGTERM, then SIGKILL. */
+    private static void terminate(QemuProcess process) {
+        try {
+            process.terminate(Duration.ofSeconds(3), Duration.ofSeconds(3));
+        } catch (QemuProcessException e) {
+            LOG.log(Level.SEVERE, "QEMU pid " + process.handle().pid() + " could not be killed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void killQuietly(QemuHandle handle) {
+        try {
+            QemuProcess.kill(handle);
+        } catch (QemuProcessException e) {
+            LOG.log(Level.SEVERE, "QEMU pid " + handle.pid() + " could not be killed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** User and system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in USER_HZ). */
+    static double cpuSeconds(long pid) {
+        try {
+            String line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}
