@@ -215,7 +215,10 @@ public final class ConfigReader {
                 Lexer.Token t = next();
                 if (t.kind() == Kind.RBRACKET) break;
                 if (t.kind() == Kind.EOF) throw unclosed(open);
-                if (t.kind() != Kind.COMMA) throw error(t, "expected ',' or ']' in the list, got " + describe(t), false);
+                if (t.kind() != Kind.COMMA) {
+                    String list = t.line() == open.line() ? "the list" : "the list opened on line " + open.line();
+                    throw error(t, "expected ',' or ']' in " + list + ", got " + describe(t), false);
+                }
                 skipNewlines();
                 if (peek().kind() == Kind.RBRACKET) {
                     next();

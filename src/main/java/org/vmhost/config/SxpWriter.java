@@ -16,7 +16,7 @@ import java.util.List;
 public final class SxpWriter {
 
     private static final int WIDTH = 80;
-    private static final String SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/~@+=,-";
+    private static final String SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/~@+=,!^-";
 
     private SxpWriter() {
     }
