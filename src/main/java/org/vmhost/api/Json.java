@@ -2,45 +2,79 @@ package org.vmhost.api;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.stream.Collectors;
 import org.vmhost.domain.ErrorCode;
 import org.vmhost.domain.VmhostException;
 
 /**
- * JSON as both ends of the API write and read it. Requests are read strictly: an unknown field, a
- * {@code null} for a number or a string where a boolean belongs is a {@code BAD_REQUEST} that names the field.
- * Responses are read leniently, so that an older xm still understands a newer xend that added a field.
+ * JSON as both ends of the API write and read it: Jackson, with its jdk8 module for {@code Optional} and
+ * {@code OptionalInt} ({@code null} when empty) and instants as ISO-8601 text.
+ *
+ * <p>Requests are read strictly: an unknown field, a value of the wrong type (a string for a boolean, a
+ * fraction for a whole number, a number for a string) or a second value after the object is a
+ * {@code BAD_REQUEST} that names the field; {@code null} reads as an absent field. Answers are read
+ * leniently, so that an older xm still understands a newer xend that added a field.
  */
 final class Json {
-    private static final ObjectMapper STRICT = mapper(true);
-    private static final ObjectMapper LENIENT = mapper(false);
-
     private Json() {
     }
+
+    /** Built on first use: xm reads answers and never needs the strict mapper, and each costs start-up time. */
+    private static final class Strict {
+        static final ObjectMapper MAPPER = mapper(true);
+    }
+
+    private static final class Lenient {
+        static final ObjectMapper MAPPER = mapper(false);
+    }
+
+    /**
+     * Instants as ISO-8601 text ({@code 2024-01-01T00:00:00Z}), as jackson-datatype-jsr310 writes them, without
+     * its start-up cost.
+     */
+    private static final SimpleModule INSTANTS = new SimpleModule("instants")
+            .addSerializer(Instant.class, ToStringSerializer.instance)
+            .addDeserializer(Instant.class, new StdScalarDeserializer<>(Instant.class) {
+                @Override
+                public Instant deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+                    if (!parser.hasToken(JsonToken.VALUE_STRING))
+                        return (Instant) context.handleUnexpectedToken(Instant.class, parser);
+                    try {
+                        return Instant.parse(parser.getText());
+                    } catch (DateTimeParseException e) {
+                        return (Instant) context.handleWeirdStringValue(Instant.class, parser.getText(), "not an ISO-8601 instant");
+                    }
+                }
+            });
 
     private static ObjectMapper mapper(boolean strict) {
         return JsonMapper.builder()
                 .addModule(new Jdk8Module())
-                .addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .addModule(INSTANTS)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strict)
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, strict)
                 .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, strict)
@@ -58,7 +92,7 @@ final class Json {
 
     static byte[] write(Object value) {
         try {
-            return STRICT.writeValueAsBytes(value);
+            return Lenient.MAPPER.writeValueAsBytes(value); // both write alike; this one xm has built already
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e); // our own records always serialize
         }
@@ -67,7 +101,7 @@ final class Json {
     /** A request body; an empty body reads as {@code {}}, so bodies whose fields are all optional may be left out. */
     static <T> T readRequest(byte[] body, Class<T> type) {
         try {
-            return STRICT.readValue(body.length == 0 ? new byte[] {'{', '}'} : body, type);
+            return Strict.MAPPER.readValue(body.length == 0 ? new byte[] {'{', '}'} : body, type);
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.BAD_REQUEST, describe(e));
         }
@@ -75,7 +109,7 @@ final class Json {
 
     /** A response body from xend. */
     static <T> T readResponse(byte[] body, Class<T> type) throws IOException {
-        return LENIENT.readValue(body, type);
+        return Lenient.MAPPER.readValue(body, type);
     }
 
     /** What was wrong with a request body, for the person who sent it. */
