@@ -32,12 +32,17 @@ record XmContext(PrintStream out, PrintStream err, Map<String, String> env, Path
     }
 
     void warn(Object warning) {
-        err.println("Warning: " + warning);
+        err.println("Warning: " + oneLine(String.valueOf(warning)));
     }
 
     /** Prints the one-line failure and gives the exit status for it. */
     int fail(String message) {
-        err.println("Error: " + message);
+        err.println("Error: " + oneLine(message));
         return XmMain.EXIT_FAILURE;
+    }
+
+    /** A message quoting a value with line breaks in it still takes one line. */
+    private static String oneLine(String message) {
+        return message.replace("\r", "\\r").replace("\n", "\\n");
     }
 }

@@ -103,6 +103,15 @@ class CreateCommandTest {
     }
 
     @Test
+    void anErrorQuotingALineBreakStaysOneLine() throws IOException {
+        Path cfg = Files.writeString(configDir.resolve("nl.cfg"), "name = 'nl'\nkernel = '/k'\ndisk = [ 'x\\ny' ]\n");
+        Run run = xm("create", "-n", cfg.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("Error: " + cfg + ":3: disk: 'x\\ny': no virtual device name (such as xvda "
+                + "or hdc)\n");
+    }
+
+    @Test
     void warningsAndMissingFilesGoToStandardErrorAndTheDryRunStillSucceeds() throws IOException {
         Path cfg = Files.writeString(configDir.resolve("w.cfg"),
                 "name = 'w'\nkernel = '/nonexistent/vmlinuz'\nhome = '/dev/xvda3'\n");
