@@ -28,7 +28,8 @@ final class ConfigBinder {
     private static final Pattern UUID_TEXT = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern BOOT = Pattern.compile("[acdn]{1,4}");
-    private static final Set<String> DISPLAY_KEYS = Set.of("vnc", "sdl", "vnclisten", "vncdisplay", "vncunused",
+    /** The hvm display keys, in a fixed order so that warnings about them come in one order. */
+    private static final List<String> DISPLAY_KEYS = List.of("vnc", "sdl", "vnclisten", "vncdisplay", "vncunused",
             "vncpasswd", "keymap");
     /** Largest memory vmhost takes, in MiB (16 TiB), so that KiB and bytes still fit a long. */
     private static final long MAX_MEMORY = 16L * 1024 * 1024;
