@@ -135,6 +135,8 @@ public final class ApiServer implements AutoCloseable {
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
         config.routes.exception(HttpResponseException.class, Failures::respond);
         config.routes.exception(Exception.class, Failures::respond);
+        config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));
+        config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new Failures.BeforeRouting()));
     }
 
     /** Refuses to take over a socket on which a server still answers. */

@@ -3,14 +3,29 @@ package org.vmhost.api;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.vmhost.api.ResponseBody.ErrorBody;
 import org.vmhost.domain.ErrorCode;
 import org.vmhost.domain.VmhostException;
 
 /**
- * The one place where an exception becomes a response: the error body, with the HTTP status of its
- * {@link ErrorCode}. A {@link VmhostException} is an answer and is passed on as it is; anything else is a
- * bug in xend, logged with its stack trace and answered {@code INTERNAL} without its details.
+ * The one place where a failure becomes a response: the error body
+ * {@code {"error":{"code":…,"message":…}}}.
+ *
+ * <ul>
+ *   <li>A {@link VmhostException} is an answer: its code gives the HTTP status, its message is passed on.</li>
+ *   <li>What the HTTP stack refuses itself (no such route, a body too large, a malformed URI, headers too
+ *       large) keeps the HTTP status it chose and gets the code {@code NO_SUCH_ROUTE} (404) or
+ *       {@code BAD_REQUEST}.</li>
+ *   <li>Anything else is a bug in xend: logged with its stack trace, answered {@code INTERNAL} (500)
+ *       without its details.</li>
+ * </ul>
  */
 final class Failures {
     private static final System.Logger LOG = System.getLogger(Failures.class.getName());
@@ -18,26 +33,58 @@ final class Failures {
     private Failures() {
     }
 
+    /** For Javalin: every exception a route or filter throws. */
     static void respond(Exception e, Context ctx) {
-        VmhostException failure = toFailure(e, ctx);
+        String request = ctx.method() + " " + ctx.path();
+        if (e instanceof HttpResponseException h) {
+            write(ctx, h.getStatus(), refused(h.getStatus(), h.getMessage(), request));
+            return;
+        }
+        VmhostException failure = e instanceof VmhostException v ? v : unexpected(e, request);
         if (failure.code().httpStatus() >= 500 && failure.getCause() != null)
-            LOG.log(Level.ERROR, ctx.method() + " " + ctx.path() + ": " + failure.getMessage(), failure);
-        ctx.status(failure.code().httpStatus());
-        ctx.contentType(ApiPaths.JSON);
-        ctx.result(Json.write(ErrorBody.of(failure)));
+            LOG.log(Level.ERROR, request + ": " + failure.getMessage(), failure);
+        write(ctx, failure.code().httpStatus(), failure);
     }
 
-    private static VmhostException toFailure(Exception e, Context ctx) {
-        return switch (e) {
-            case VmhostException v -> v;
-            case HttpResponseException h when h.getStatus() == 404 ->
-                    new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such API route: " + ctx.method() + " " + ctx.path());
-            case HttpResponseException h when h.getStatus() < 500 -> new VmhostException(ErrorCode.BAD_REQUEST,
-                    "request refused: " + h.getMessage());
-            default -> {
-                LOG.log(Level.ERROR, "unexpected failure in " + ctx.method() + " " + ctx.path(), e);
-                yield new VmhostException(ErrorCode.INTERNAL, "internal error in xend; details are in its log");
-            }
-        };
+    private static void write(Context ctx, int status, VmhostException failure) {
+        ctx.status(status);
+        ctx.contentType(ApiPaths.JSON);
+        ctx.result(body(failure));
+    }
+
+    private static byte[] body(VmhostException failure) {
+        return Json.write(ErrorBody.of(failure));
+    }
+
+    /** A request the HTTP stack refused with {@code status}; {@code request} is null when it could not be read. */
+    private static VmhostException refused(int status, String reason, String request) {
+        if (status == 404 && request != null)
+            return new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such API route: " + request);
+        if (status >= 400 && status < 500)
+            return new VmhostException(ErrorCode.BAD_REQUEST, "request refused: " + (reason == null ? "HTTP " + status : reason));
+        return new VmhostException(ErrorCode.INTERNAL, "internal error in xend; details are in its log");
+    }
+
+    private static VmhostException unexpected(Exception e, String request) {
+        LOG.log(Level.ERROR, "unexpected failure in " + request, e);
+        return new VmhostException(ErrorCode.INTERNAL, "internal error in xend; details are in its log");
+    }
+
+    /** For Jetty: errors it answers before a request reaches Javalin, in the same body instead of an HTML page. */
+    static final class BeforeRouting extends ErrorHandler {
+        @Override
+        protected void generateResponse(Request request, Response response, int status, String message, Throwable cause,
+                                        Callback callback) {
+            if (cause != null) LOG.log(Level.DEBUG, "request refused by Jetty", cause);
+            String what = request.getMethod() + " " + request.getHttpURI().getPath();
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiPaths.JSON);
+            response.write(true, ByteBuffer.wrap(body(refused(status, message, status == 404 ? what : null))), callback);
+        }
+
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, ApiPaths.JSON);
+            return ByteBuffer.wrap(body(refused(status, reason, null)));
+        }
     }
 }

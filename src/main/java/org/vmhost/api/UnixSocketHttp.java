@@ -44,7 +44,18 @@ final class UnixSocketHttp {
             } catch (IOException e) {
                 throw new ConnectFailed(e);
             }
-            writeAll(channel, request(method, path, body));
+            try {
+                writeAll(channel, request(method, path, body));
+            } catch (IOException writeFailed) {
+                // xend may refuse a request before reading all of it (a body too large), answer and close:
+                // its answer says more than the broken pipe
+                try {
+                    return parse(method, path, readAll(channel));
+                } catch (IOException noAnswer) {
+                    writeFailed.addSuppressed(noAnswer);
+                    throw writeFailed;
+                }
+            }
             return parse(method, path, readAll(channel));
         }
     }

@@ -168,6 +168,32 @@ class ApiErrorTest {
     }
 
     @Test
+    void aMalformedPathIsRefusedWithTheSameBodyNotAnHtmlPage() {
+        ApiFixture.Reply reply = api.rawTcp("GET", "/api/v1/domains/%zz");
+
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.errorMessage()).startsWith("request refused: ");
+    }
+
+    @Test
+    void headersTooLargeAreRefusedWithTheSameBodyAndJettysStatus() {
+        ApiFixture.Reply reply = api.rawTcp("GET", "/api/v1/domains", "X-Big: " + "a".repeat(20_000));
+
+        assertThat(reply.status()).isEqualTo(431);
+        assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
+    }
+
+    @Test
+    void aBodyTooLargeIsRefusedWithTheSameBody() {
+        ApiFixture.Reply reply = api.unix("POST", "/api/v1/domains", " ".repeat(2_000_000));
+
+        assertThat(reply.status()).isEqualTo(413);
+        assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.errorMessage()).isEqualTo("request refused: Content Too Large");
+    }
+
+    @Test
     void anUnexpectedExceptionIsAnInternalErrorWithoutItsDetailsAndIsLoggedWithItsStackTrace() {
         List<LogRecord> logged = new ArrayList<>();
         Logger logger = Logger.getLogger(Failures.class.getName());
