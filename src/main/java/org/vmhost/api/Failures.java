@@ -4,7 +4,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -79,12 +78,6 @@ final class Failures {
             String what = request.getMethod() + " " + request.getHttpURI().getPath();
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiPaths.JSON);
             response.write(true, ByteBuffer.wrap(body(refused(status, message, status == 404 ? what : null))), callback);
-        }
-
-        @Override
-        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-            fields.put(HttpHeader.CONTENT_TYPE, ApiPaths.JSON);
-            return ByteBuffer.wrap(body(refused(status, reason, null)));
         }
     }
 }
