@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -38,6 +39,8 @@ import org.vmhost.domain.VmhostException;
  * }</pre>
  */
 public final class ApiServer implements AutoCloseable {
+    private static final AtomicInteger PRIVATE_DIRS = new AtomicInteger();
+
     private final DomainService service;
     private final ApiSettings settings;
     private Javalin app;
@@ -61,8 +64,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             Files.createDirectories(socket.getParent());
             refuseLiveSocket(socket);
-            privateDir = Files.createTempDirectory(socket.getParent(), ".api",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            privateDir = createPrivateDir(socket.getParent());
             Path bound = privateDir.resolve("s");
             started = Javalin.create(config -> configure(config, bound, token));
             started.start();
@@ -137,6 +139,19 @@ public final class ApiServer implements AutoCloseable {
         config.routes.exception(Exception.class, Failures::respond);
         config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));
         config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new Failures.BeforeRouting()));
+    }
+
+    /**
+     * A directory only this process may enter, beside the socket, with a short name ({@code .1y2p-1}) so that
+     * the socket bound in it ({@code .1y2p-1/s}) is about as long as {@code xend.sock} beside it: UNIX socket
+     * paths are limited to 107 bytes.
+     */
+    private static Path createPrivateDir(Path parent) throws IOException {
+        Path dir = parent.resolve("." + Long.toString(ProcessHandle.current().pid(), 36) + "-"
+                + Integer.toString(PRIVATE_DIRS.incrementAndGet(), 36));
+        deleteQuietly(dir.resolve("s")); // left by a crashed process that had the same pid
+        deleteQuietly(dir);
+        return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     /** Refuses to take over a socket on which a server still answers. */

@@ -74,7 +74,7 @@ sealed interface RequestBody {
                 throw new IllegalArgumentException("field 'waitSeconds' must be from 0 to " + MAX_WAIT_SECONDS);
         }
 
-        /** Whole seconds, rounded up; no wait for a zero duration. */
+        /** Whole seconds, rounded up, at most {@link #MAX_WAIT_SECONDS}; no wait for a zero duration. */
         static WaitFor of(Duration wait) {
             if (wait.isNegative()) throw new IllegalArgumentException("negative wait: " + wait);
             if (wait.isZero()) return new WaitFor(OptionalInt.empty());

@@ -198,6 +198,21 @@ class ApiAccessTest {
     }
 
     @Test
+    void aSocketPathNearTheLengthLimitWorks(@TempDir Path other) throws IOException {
+        String prefix = other.toString() + "/";
+        Path dir = Path.of(prefix + "d".repeat(104 - prefix.length() - "/xend.sock".length()));
+        Path socket = dir.resolve("xend.sock");
+        assertThat(socket.toString()).hasSize(104);
+
+        try (ApiServer server = new ApiServer(new FakeDomainService(),
+                new ApiSettings(socket, other.resolve("api.token"), java.util.Optional.empty()))) {
+            server.start();
+
+            assertThat(new ApiClient(socket).list()).hasSize(1);
+        }
+    }
+
+    @Test
     void aSocketOnWhichAnotherServerAnswersIsNotTakenOver() {
         ApiServer second = new ApiServer(new FakeDomainService(), ApiFixture.settings(home).withoutTcp());
 
