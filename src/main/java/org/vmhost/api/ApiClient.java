@@ -15,6 +15,7 @@ import org.vmhost.api.RequestBody.WaitFor;
 import org.vmhost.api.ResponseBody.DomainList;
 import org.vmhost.api.ResponseBody.ErrorBody;
 import org.vmhost.api.ResponseBody.EventList;
+import org.vmhost.domain.ConsoleEndpoint;
 import org.vmhost.domain.DomainEvent;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainRequest;
@@ -109,6 +110,11 @@ public final class ApiClient implements DomainService {
     @Override
     public DomainInfo rename(String ref, String newName) {
         return call("POST", ApiPaths.action(ref, "rename"), new RenameDomain(newName), DomainInfo.class);
+    }
+
+    @Override
+    public ConsoleEndpoint console(String ref) {
+        return call("GET", ApiPaths.action(ref, "console"), null, ConsoleEndpoint.class);
     }
 
     @Override

@@ -11,20 +11,29 @@ import org.vmhost.config.ConfigException;
 import org.vmhost.config.ConfigLoader;
 import org.vmhost.config.LoadedConfig;
 import org.vmhost.config.SxpWriter;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.DomainRequest;
+import org.vmhost.domain.VmhostException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code xm create [-n] CONFIG [KEY=VALUE …]}: create a domain from a configuration file. */
+/** {@code xm create [-c] [-p] [-n] CONFIG [KEY=VALUE …]}: create a domain from a configuration file. */
 @Command(name = "create", sortOptions = false,
-        description = {"Create a domain from a configuration file.",
-                "With -n, only check the configuration and print the domain as SXP; nothing is started."})
+        description = {"Create and start a domain from a configuration file; it is forgotten once it stops",
+                "(use 'xm new' to keep it). With -n, only check the configuration and print the domain as SXP."})
 final class CreateCommand implements Callable<Integer> {
 
     private final XmContext context;
 
     @Option(names = {"-n", "--dryrun"}, description = "Print the domain's SXP and create nothing.")
     boolean dryRun;
+
+    @Option(names = {"-p", "--paused"}, description = "Leave the domain paused after it is created.")
+    boolean paused;
+
+    @Option(names = {"-c", "--console_autoconnect"}, description = "Connect to the console after the domain is created.")
+    boolean console;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
@@ -58,8 +67,16 @@ final class CreateCommand implements Callable<Integer> {
         }
         loaded.warnings().forEach(context::warn);
         if (!dryRun) {
-            return context.fail("creating domain '" + loaded.config().name() + "' needs xend, which this xm "
-                    + "cannot reach yet; 'xm create -n' checks the configuration without it");
+            try {
+                DomainInfo d = DaemonCommand.connect(context).create(
+                        new DomainRequest(file.get().toString(), loaded.sourceText(), overrides), paused);
+                context.out().println("Using config file \"" + file.get() + "\".");
+                context.out().println("Started domain " + d.name() + " (id=" + d.domid().orElse(-1) + ")");
+            } catch (VmhostException e) {
+                context.err().println("Error: " + e.getMessage());
+                return e.code().exitStatus();
+            }
+            return console ? ConsoleCommand.attach(context, loaded.config().name()) : 0;
         }
         loaded.missingFiles().forEach(context::warn);
         context.out().println("Using config file \"" + file.get() + "\".");
@@ -69,7 +86,7 @@ final class CreateCommand implements Callable<Integer> {
     }
 
     /** As xm: the path as given (from the working directory), then the name in the config directory. */
-    private Optional<Path> locate(String name) {
+    Optional<Path> locate(String name) {
         Path given = Path.of(name);
         Path fromHere = context.workingDirectory().resolve(given);
         if (Files.isRegularFile(fromHere)) return Optional.of(given.isAbsolute() ? given : relative(given));

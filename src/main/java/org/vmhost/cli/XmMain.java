@@ -21,7 +21,24 @@ public final class XmMain {
      * class annotated with picocli's {@code @Command} and one line here.
      */
     static final List<Function<XmContext, Object>> COMMANDS = List.of(
-            CreateCommand::new);
+            CreateCommand::new,
+            NewCommand::new,
+            StartCommand::new,
+            DeleteCommand::new,
+            ListCommand::new,
+            ConsoleCommand::new,
+            ShutdownCommand::new,
+            DestroyCommand::new,
+            RebootCommand::new,
+            ResetCommand::new,
+            PauseCommand::new,
+            UnpauseCommand::new,
+            RenameCommand::new,
+            DomidCommand::new,
+            DomnameCommand::new,
+            UptimeCommand::new,
+            InfoCommand::new,
+            LogCommand::new);
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;

@@ -241,7 +241,6 @@ public final class ConsoleRelay implements AutoCloseable {
             ended = List.copyOf(subscribers);
             subscribers.clear();
         }
-        ended.forEach(s -> s.onEnd().run());
         if (qemu != null) closeQuietly(qemu);
         if (server != null) closeQuietly(server);
         try {
@@ -249,5 +248,6 @@ public final class ConsoleRelay implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot remove " + clientSocket, e);
         }
+        ended.forEach(s -> s.onEnd().run());
     }
 }

@@ -19,10 +19,11 @@ import org.vmhost.config.DomainType;
  * @param managed    defined with {@code xm new} and kept when it stops
  * @param autostart  started when xend starts
  * @param configText the configuration text it was created from, or written back from its model
+ * @param uptime     seconds since it started; 0 when it is not running
  */
 public record DomainInfo(String name, OptionalInt domid, String uuid, DomainType type, DomainState state,
                          int memory, int maxmem, int vcpus, double cpuTime, boolean managed,
-                         boolean autostart, String configText) {
+                         boolean autostart, String configText, double uptime) {
 
     public DomainInfo {
         Objects.requireNonNull(name, "name");

@@ -52,6 +52,12 @@ public interface DomainService {
     /** {@code xm rename}. */
     DomainInfo rename(String ref, String newName);
 
+    /**
+     * {@code xm console}: where to reach a running domain's serial console, a UNIX socket on this host that
+     * carries the console's bytes both ways, history first.
+     */
+    ConsoleEndpoint console(String ref);
+
     /** {@code xm info}. */
     HostInfo hostInfo();
 

@@ -87,6 +87,14 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return info(registry.require(ref));
     }
 
+    /** A domain for an operation; Domain-0, the host itself, takes none. */
+    private Domain require(String ref, String verb) {
+        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID)) {
+            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " Domain-0: it is the host");
+        }
+        return registry.require(ref);
+    }
+
     @Override
     public HostInfo hostInfo() {
         return host.info();
@@ -97,20 +105,19 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return store.events(limit);
     }
 
-    /** The socket {@code xm console} connects to for a running domain. */
-    public Path consoleSocket(String ref) {
-        Domain d = registry.require(ref);
+    @Override
+    public ConsoleEndpoint console(String ref) {
+        return new ConsoleEndpoint(consoleRelay(ref).clientSocket().toString());
+    }
+
+    /** The relay of a running domain's console, for in-process clients such as the web console. */
+    public ConsoleRelay consoleRelay(String ref) {
+        Domain d = require(ref, "attach to the console of");
         DomainRuntime rt = d.runtime;
         if (rt == null || !Operation.CONSOLE.allowedIn(d.state())) {
             throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running; it has no console");
         }
-        return rt.console().clientSocket();
-    }
-
-    /** The relay of a running domain's console, for in-process clients such as the web console. */
-    public ConsoleRelay console(String ref) {
-        consoleSocket(ref);
-        return registry.require(ref).runtime.console();
+        return rt.console();
     }
 
     // ---- definitions ---------------------------------------------------------------------------
@@ -136,7 +143,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public void delete(String ref) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "delete");
         d.runJob("delete", () -> {
             Transitions.requireAllowed(d.name(), Operation.DELETE, d.state());
             store.transaction(tx -> {
@@ -152,7 +159,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         if (!DomainConfig.validName(newName)) {
             throw new VmhostException(ErrorCode.BAD_REQUEST, "invalid domain name '" + newName + "'");
         }
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "rename");
         return d.runJob("rename", () -> {
             Transitions.requireAllowed(d.name(), Operation.RENAME, d.state());
             String old = d.name();
@@ -196,7 +203,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo start(String ref, boolean paused) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "start");
         return d.runJob("start", () -> {
             Transitions.requireAllowed(d.name(), Operation.START, d.state());
             configs.requireFilesExist(d.config());
@@ -207,7 +214,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo shutdown(String ref, Duration wait) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "shut down");
         CompletableFuture<Void> stop = d.runJob("shut down", () -> {
             Transitions.requireAllowed(d.name(), Operation.SHUTDOWN, d.state());
             CompletableFuture<Void> next = d.nextStop();
@@ -223,7 +230,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo reboot(String ref, Duration wait) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "reboot");
         d.runJob("reboot", () -> {
             Transitions.requireAllowed(d.name(), Operation.REBOOT, d.state());
             d.rebootRequested = true;
@@ -247,7 +254,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo reset(String ref) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "reset");
         return d.runJob("reset", () -> {
             Transitions.requireAllowed(d.name(), Operation.RESET, d.state());
             qmp(d, "reset", QmpClient::systemReset);
@@ -263,7 +270,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo pause(String ref) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "pause");
         return d.runJob("pause", () -> {
             Transitions.requireAllowed(d.name(), Operation.PAUSE, d.state());
             qmp(d, "pause", QmpClient::stop);
@@ -276,7 +283,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo unpause(String ref) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "unpause");
         return d.runJob("unpause", () -> {
             Transitions.requireAllowed(d.name(), Operation.UNPAUSE, d.state());
             qmp(d, "unpause", QmpClient::cont);
@@ -289,7 +296,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo destroy(String ref) {
-        Domain d = registry.require(ref);
+        Domain d = require(ref, "destroy");
         return d.runJob("destroy", () -> {
             Transitions.requireAllowed(d.name(), Operation.DESTROY, d.state());
             teardown(d, "destroyed", "destroyed by request");
@@ -787,7 +794,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         DomainRuntime rt = d.runtime;
         double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
         return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
-                cpu, d.managed, d.autostart(), d.configText());
+                cpu, d.managed, d.autostart(), d.configText(),
+                d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
     }
 
     /** The view of a domain right after an operation, also when a transient one is already gone. */
@@ -799,7 +807,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         HostInfo h = host.info();
         return new DomainInfo("Domain-0", OptionalInt.of(0), DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
                 DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
-                false, false, "");
+                false, false, "", h.uptimeSeconds());
     }
 
     private static void createPrivateDir(Path dir) throws IOException {

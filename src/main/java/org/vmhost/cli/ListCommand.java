@@ -1,0 +1,101 @@
+package org.vmhost.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.vmhost.config.ConfigException;
+import org.vmhost.config.ConfigLoader;
+import org.vmhost.config.SxpWriter;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.DomainState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code xm list [-l] [--state=STATE] [DOMAIN…]}, in Xen's columns. */
+@Command(name = "list", description = {"List domains: Domain-0 first, then running domains by id, then defined ones.",
+        "State letters: r running, b blocked, p paused, s shutting down, c crashed, d dying."})
+final class ListCommand extends DaemonCommand {
+
+    @Option(names = {"-l", "--long"}, description = "Print each domain as SXP.")
+    boolean long_;
+
+    @Option(names = "--state", paramLabel = "STATE",
+            description = "Only domains in this state: running, blocked, paused, shutdown, crashed, dying, or a letter.")
+    String state;
+
+    @Parameters(paramLabel = "DOMAIN", arity = "0..*", description = "Domains by name, id or UUID.")
+    List<String> domains = new ArrayList<>();
+
+    ListCommand(XmContext context) {
+        super(context);
+    }
+
+    @Override
+    int run(DomainService xend) {
+        List<DomainInfo> shown = new ArrayList<>();
+        if (domains.isEmpty()) {
+            shown.addAll(xend.list());
+        } else {
+            for (String ref : domains) shown.add(xend.get(ref));
+        }
+        if (state != null) {
+            String want = state.toLowerCase(Locale.ROOT);
+            shown.removeIf(d -> !matches(d.state(), want));
+        }
+        if (long_) {
+            shown.forEach(d -> context.out().print(sxp(d)));
+        } else {
+            context.out().print(table(shown));
+        }
+        return 0;
+    }
+
+    /** Xen's brief listing: {@code %-40s %5s %5s %5s %10s %9s}, as xm printed it. */
+    static String table(List<DomainInfo> domains) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-40s %5s %5s %5s %10s %9s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)"));
+        for (DomainInfo d : domains) {
+            String id = d.domid().isPresent() ? Integer.toString(d.domid().getAsInt()) : "";
+            sb.append(String.format(Locale.ROOT, "%-40s %5s %5d %5d %10s %8.1f%n", d.name(), id, d.memory(), d.vcpus(),
+                    d.state().xmStateField(), d.cpuTime()));
+        }
+        return sb.toString();
+    }
+
+    private static boolean matches(DomainState s, String want) {
+        if (want.length() == 1) return s.active() && s.letter() == want.charAt(0);
+        return switch (want) {
+            case "running" -> s == DomainState.RUNNING;
+            case "blocked" -> s == DomainState.BLOCKED;
+            case "paused" -> s == DomainState.PAUSED;
+            case "shutdown" -> s == DomainState.SHUTTING_DOWN;
+            case "crashed" -> s == DomainState.CRASHED;
+            case "dying" -> s == DomainState.DYING;
+            case "inactive", "shutoff" -> s == DomainState.SHUT_OFF;
+            default -> false;
+        };
+    }
+
+    /** The domain as {@code xm list -l} printed it: its runtime facts, then its configuration. */
+    static String sxp(DomainInfo d) {
+        StringBuilder head = new StringBuilder("(domain\n");
+        d.domid().ifPresent(id -> head.append("    (domid ").append(id).append(")\n"));
+        head.append("    (uuid ").append(d.uuid()).append(")\n");
+        head.append("    (state ").append(d.state().xmStateField()).append(")\n");
+        head.append(String.format(Locale.ROOT, "    (cpu_time %.3f)%n", d.cpuTime()));
+        head.append("    (managed ").append(d.managed() ? 1 : 0).append(")\n");
+        if (d.configText().isEmpty()) {
+            return head.append("    (name ").append(d.name()).append(")\n    (memory ").append(d.memory())
+                    .append(")\n    (vcpus ").append(d.vcpus()).append(")\n)\n").toString();
+        }
+        try {
+            String config = SxpWriter.write(ConfigLoader.parse(d.name(), d.configText(), List.of()).config());
+            // The writer's "(domain" line opens the list; ours already did.
+            return head + config.substring(config.indexOf('\n') + 1);
+        } catch (ConfigException e) {
+            return head.append("    (name ").append(d.name()).append(")\n)\n").toString();
+        }
+    }
+}
