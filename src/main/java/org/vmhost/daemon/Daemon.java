@@ -44,13 +44,24 @@ final class Daemon {
         this.port = port;
     }
 
-    /** The running xend of this home, from its pid file, if that process is alive and is xend. */
+    /**
+     * The running xend of this home. The lock decides, not the pid file: a killed xend may linger as a
+     * zombie with a live-looking pid, but the kernel released its lock when it died.
+     */
     static Optional<ProcessHandle> running(XendHome home) {
+        Path lockPath = home.runDir().resolve("xend.lock");
+        if (!Files.exists(lockPath)) return Optional.empty();
+        try (FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.WRITE)) {
+            FileLock probe = ch.tryLock();
+            if (probe != null) {
+                probe.release();
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
         try {
-            String pid = Files.readString(home.pidFile()).trim();
-            Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(pid));
-            return h.filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(XendMain.class.getName())).orElse(true));
+            return ProcessHandle.of(Long.parseLong(Files.readString(home.pidFile()).trim()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -167,8 +167,8 @@ public final class XendMain implements Callable<Integer> {
         ProcessHandle h = running.get();
         h.destroy(); // SIGTERM: xend closes its API and leaves the guests running
         Instant deadline = Instant.now().plus(STOP_TIMEOUT);
-        while (h.isAlive() && Instant.now().isBefore(deadline)) Thread.sleep(50);
-        if (h.isAlive()) {
+        while (Daemon.running(home).isPresent() && Instant.now().isBefore(deadline)) Thread.sleep(50);
+        if (Daemon.running(home).isPresent()) {
             System.err.println("Error: xend (pid " + h.pid() + ") did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
             return 1;
         }
