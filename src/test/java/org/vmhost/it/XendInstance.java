@@ -1,0 +1,153 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A private xend for one test class: its own VMHOST_HOME under /tmp (short, for UNIX socket paths), the
+ * real bin/xend and bin/xm of this checkout, and a clean-up that leaves no QEMU behind: every domain is
+ * destroyed through xm, then any QEMU whose command line names this home is killed by its PID.
+ */
+public final class XendInstance implements AutoCloseable {
+    public static final Path PROJECT = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    public static final Path IMAGES = Path.of(System.getProperty("vmhost.images", "/var/lib/vmhost/images"));
+
+    private final Path home;
+    private final Path configDir;
+
+    /** The result of one command: exit status and what it printed. */
+    public record Result(int exit, String out, String err) {
+        public Result requireSuccess() {
+            assertThat(exit).as("exit status; stdout:%n%s%nstderr:%n%s", out, err).isZero();
+            return this;
+        }
+    }
+
+    private XendInstance(Path home) throws IOException {
+        this.home = home;
+        this.configDir = Files.createDirectories(home.resolve("configs"));
+    }
+
+    /** A new home; xend is not started yet. */
+    public static XendInstance create() throws IOException {
+        return new XendInstance(Files.createTempDirectory(Path.of("/tmp"), "vmh-"));
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public Path configDir() {
+        return configDir;
+    }
+
+    public Result xend(String... args) {
+        return run(PROJECT.resolve("bin/xend"), List.of(args), Duration.ofSeconds(90));
+    }
+
+    public Result xm(String... args) {
+        return run(PROJECT.resolve("bin/xm"), List.of(args), Duration.ofSeconds(180));
+    }
+
+    /** Starts xend on the UNIX socket only, so parallel instances never fight over port 8000. */
+    public XendInstance start() {
+        xend("start", "--no-tcp").requireSuccess();
+        return this;
+    }
+
+    /** Writes a config file into this instance's config directory and returns its path. */
+    public Path config(String name, String text) throws IOException {
+        Path f = configDir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    public Result run(Path program, List<String> args, Duration timeout) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(program.toString());
+        cmd.addAll(args);
+        try {
+            Path out = Files.createTempFile(home, "out", ".txt");
+            Path err = Files.createTempFile(home, "err", ".txt");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Map<String, String> env = pb.environment();
+            env.put("VMHOST_HOME", home.toString());
+            env.put("VMHOST_CONFIG_DIR", configDir.toString());
+            Process p = pb.start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeout);
+            }
+            Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The PIDs of QEMU processes that belong to this instance (their command line names its home). */
+    public List<Long> qemuPids() {
+        String marker = home.toString() + "/";
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> Arrays.stream(a).anyMatch(x -> x.contains(marker))).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    /** The PID of the running xend, from its pid file. */
+    public long xendPid() throws IOException {
+        return Long.parseLong(Files.readString(home.resolve("run/xend.pid")).trim());
+    }
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    public String consoleLog(String uuid) throws IOException {
+        Path log = home.resolve("log/console").resolve(uuid + ".log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @Override
+    public void close() throws IOException {
+        Result list = xm("list");
+        if (list.exit() == 0) {
+            for (String line : list.out().lines().skip(2).toList()) {
+                String name = line.split("\\s+")[0];
+                xm("destroy", name);
+            }
+        }
+        xend("stop");
+        for (long pid : qemuPids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        try (var walk = Files.walk(home)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
