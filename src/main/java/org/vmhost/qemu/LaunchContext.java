@@ -17,7 +17,8 @@ import java.util.UUID;
  * @param consoleSocket where QEMU serves the serial console
  * @param consoleLog    where QEMU itself keeps the serial console's history
  * @param nics          one attachment per configured vif, in the same order
- * @param vncDisplay    the VNC display chosen for a domain with VNC
+ * @param vncDisplay    for a domain with VNC whose config fixes no display: the display to listen on
+ *                      (xm's rule: the domain id), or with {@code vncunused} the first one to try
  * @param tscKhz        the host TSC rate, stated to pv guests that cannot calibrate it
  */
 public record LaunchContext(Path emulator, String accelerator, UUID uuid, Path qmpSocket, Path consoleSocket,

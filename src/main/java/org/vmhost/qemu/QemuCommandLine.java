@@ -1,12 +1,15 @@
 package org.vmhost.qemu;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.vmhost.config.DiskBackend;
+import org.vmhost.config.DiskAccess;
 import org.vmhost.config.DiskConfig;
+import org.vmhost.config.DiskFormat;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.DomainType;
 import org.vmhost.config.LifecycleAction;
@@ -15,13 +18,32 @@ import org.vmhost.config.VifConfig;
 
 /**
  * Turns a domain's configuration into QEMU's argument vector. A pure function: the same config and
- * context always give the same argv, which the golden-file tests pin down.
+ * context always give the same argv, which the golden-file tests pin down
+ * ({@code src/test/resources/qemu/argv}); another test starts QEMU with each of them.
  *
  * <p>Run-time policy shared by both modes: QEMU never exits on its own when the guest powers off
- * ({@code -no-shutdown}) or panics ({@code -action panic=pause}); it stops and emits an event, and the
- * lifecycle applies on_poweroff or on_crash. That way an end that happens while xend is away is still
- * there to be read (query-status) when xend comes back. A guest reboot resets in place when on_reboot is
- * restart, and otherwise becomes a shutdown for the lifecycle to act on.
+ * ({@code -no-shutdown}) or panics ({@code -action panic=pause}); it stops, emits a SHUTDOWN or
+ * GUEST_PANICKED event and stays in status {@code shutdown} or {@code guest-panicked}, and the lifecycle
+ * applies on_poweroff or on_crash. That way an end that happens while xend is away is still there to be
+ * read (query-status) when xend comes back. A guest reboot resets in place when on_reboot is restart,
+ * and otherwise becomes a shutdown ({@code -action reboot=shutdown}, reason guest-reset) for the
+ * lifecycle to act on. The argv never starts the guest paused: the caller adds {@code -S} when it wants
+ * to connect before the guest runs.
+ *
+ * <p>Both modes have a pvpanic device (ISA, I/O port 0x505), so a kernel panic is reported as
+ * GUEST_PANICKED rather than a hang. On {@code pc} the guest finds it through the ACPI DSDT; microvm,
+ * whose ACPI stays on, describes it in its DSDT too (QEMU0001), and the Linux pvpanic-mmio driver binds
+ * to it: measured with QEMU 7.2 and Debian's cloud kernel, a pv panic reaches QMP as GUEST_PANICKED.
+ *
+ * <p>The console: an hvm domain's first serial port (unless {@code serial = 'none'}); a pv domain's
+ * console is always there, on microvm's ISA serial port (ttyS0, added to the kernel command line when it
+ * names no console), or on a virtio console when the command line makes {@code hvc0} the console, as
+ * Xen pv configs do. Either way QEMU serves it on {@link LaunchContext#consoleSocket()} and keeps its
+ * history in {@link LaunchContext#consoleLog()}.
+ *
+ * <p>Disks open with {@code cache=none}: no second copy in the host's page cache, and the guest's flushes
+ * reach the disk. Images must therefore live on a file system with O_DIRECT (not tmpfs). xm's {@code w!}
+ * lets other QEMUs write the same image ({@code share-rw=on}); plain {@code w} keeps QEMU's image lock.
  */
 public final class QemuCommandLine {
 
@@ -38,9 +60,21 @@ public final class QemuCommandLine {
 
     static final String DEFAULT_HVM_NIC = "rtl8139";
 
+    /** With vncunused, QEMU tries this many displays after the first one before it gives up, as xl does. */
+    static final int VNC_DISPLAYS_TRIED = 99;
+    private static final int VNC_MAX_DISPLAY = 65535 - 5900;
+    /** The chardev of the console, whichever device the guest sees it on. */
+    private static final String CONSOLE_ID = "serial0";
+
     private QemuCommandLine() {}
 
-    /** The full argv, emulator first. */
+    /**
+     * The full argv, emulator first.
+     *
+     * @throws IllegalArgumentException naming the domain, when the config asks for something QEMU cannot
+     *                                  do (a read-only IDE hard disk, a pv NIC that is not virtio ...) or
+     *                                  the context does not fit it
+     */
     public static List<String> build(DomainConfig config, LaunchContext ctx) {
         if (ctx.nics().size() != config.vifs().size()) {
             throw new IllegalArgumentException("domain '" + config.name() + "' has " + config.vifs().size()
@@ -63,7 +97,7 @@ public final class QemuCommandLine {
         a.add("-smp", Integer.toString(config.vcpus()));
         a.add("-rtc", QemuOpts.empty().add("base", config.localtime() ? "localtime" : "utc").toString());
 
-        // Control and console.
+        // Control: QMP, and what QEMU does when the guest ends.
         a.add("-chardev", QemuOpts.of("socket").add("id", "qmp").add("path", ctx.qmpSocket().toString())
                 .add("server", true).add("wait", false).toString());
         a.add("-mon", QemuOpts.empty().add("chardev", "qmp").add("mode", "control").toString());
@@ -72,13 +106,8 @@ public final class QemuCommandLine {
         if (config.onReboot() != LifecycleAction.RESTART) {
             a.add("-action", QemuOpts.empty().add("reboot", "shutdown").toString());
         }
-        boolean serial = config.serial().map(s -> !s.equals("none")).orElse(true);
-        if (serial) {
-            a.add("-chardev", QemuOpts.of("socket").add("id", "serial0").add("path", ctx.consoleSocket().toString())
-                    .add("server", true).add("wait", false)
-                    .add("logfile", ctx.consoleLog().toString()).add("logappend", true).toString());
-            a.add("-serial", "chardev:serial0");
-        }
+        // A guest that panics tells QEMU through pvpanic, so a crash is told apart from a hang.
+        a.add("-device", "pvpanic");
 
         if (config.type() == DomainType.HVM) {
             hvmDevices(config, ctx, a);
@@ -89,6 +118,10 @@ public final class QemuCommandLine {
     }
 
     private static void hvmDevices(DomainConfig config, LaunchContext ctx, Argv a) {
+        if (config.serial().map(s -> !s.equals("none")).orElse(true)) {
+            consoleChardev(ctx, a);
+            a.add("-serial", "chardev:" + CONSOLE_ID);
+        }
         Boot boot = new Boot(config.boot());
         display(config, ctx, a);
         if (config.usb() || !config.usbdevices().isEmpty()) {
@@ -104,22 +137,30 @@ public final class QemuCommandLine {
                 a.add("-device", QemuOpts.of(driver).add("bus", "usb.0").toString());
             }
         }
-        // A guest that panics tells QEMU through pvpanic, so a crash is told apart from a poweroff.
-        a.add("-device", "pvpanic");
 
+        Slots slots = new Slots(config.name());
         boolean scsi = false;
         for (DiskConfig disk : config.disks()) {
-            String drive = drive(disk, a);
             int index = (int) diskIndex(disk.vdev());
             QemuOpts dev;
             switch (disk.bus()) {
-                case IDE -> dev = QemuOpts.of(disk.cdrom() ? "ide-cd" : "ide-hd")
-                        .add("bus", "ide." + index / 2).add("unit", index % 2);
+                case IDE -> {
+                    // QEMU refuses a read-only IDE hard disk ("Block node is read-only"), as libxl did.
+                    if (!disk.cdrom() && !disk.access().writable()) {
+                        throw new IllegalArgumentException("domain '" + config.name() + "': " + disk.vdev()
+                                + " is a read-only IDE hard disk, which QEMU cannot emulate; make it a CD-ROM ("
+                                + disk.vdev() + ":cdrom), or put it on sd or xvd");
+                    }
+                    slots.claim(disk, "IDE bus " + index / 2 + " unit " + index % 2);
+                    dev = QemuOpts.of(disk.cdrom() ? "ide-cd" : "ide-hd")
+                            .add("bus", "ide." + index / 2).add("unit", index % 2);
+                }
                 case SCSI -> {
                     if (!scsi) {
                         a.add("-device", QemuOpts.of("virtio-scsi-pci").add("id", "scsi0").toString());
                         scsi = true;
                     }
+                    slots.claim(disk, "SCSI id " + index);
                     dev = QemuOpts.of(disk.cdrom() ? "scsi-cd" : "scsi-hd").add("bus", "scsi0.0")
                             .add("channel", 0).add("scsi-id", index).add("lun", 0);
                 }
@@ -131,7 +172,9 @@ public final class QemuCommandLine {
                     dev = QemuOpts.of("virtio-blk-pci");
                 }
             }
+            String drive = drive(disk, a);
             dev.add("drive", drive).add("id", disk.vdev());
+            shareRw(disk, dev);
             boot.index(disk).ifPresent(i -> dev.add("bootindex", i));
             a.add("-device", dev.toString());
         }
@@ -153,21 +196,38 @@ public final class QemuCommandLine {
         a.add("-display", "none");
         String kernel = config.kernel().orElseThrow(() -> new IllegalArgumentException(
                 "domain '" + config.name() + "' is a pv domain and has no kernel"));
+        // -kernel, -initrd and -append take their value whole: no option syntax, nothing to escape.
         a.add("-kernel", kernel);
         config.ramdisk().ifPresent(r -> a.add("-initrd", r));
-        a.add("-append", pvCommandLine(config, ctx));
+        String cmdline = pvCommandLine(config, ctx);
+        a.add("-append", cmdline);
+        // The console is always there: xm console and the console log depend on it (serial= is hvm's).
+        consoleChardev(ctx, a);
+        if (lastParam(cmdline, "console").filter(c -> c.startsWith("hvc")).isPresent()) {
+            a.add("-device", QemuOpts.of("virtio-serial-device").add("id", "vser0").toString());
+            a.add("-device", QemuOpts.of("virtconsole").add("bus", "vser0.0").add("chardev", CONSOLE_ID)
+                    .add("id", "hvc0").toString());
+        } else {
+            a.add("-serial", "chardev:" + CONSOLE_ID);
+        }
+        Slots slots = new Slots(config.name());
         boolean scsi = false;
         for (DiskConfig disk : config.disks()) {
-            String drive = drive(disk, a);
             if (disk.cdrom()) {
                 if (!scsi) {
                     a.add("-device", QemuOpts.of("virtio-scsi-device").add("id", "scsi0").toString());
                     scsi = true;
                 }
+                long index = diskIndex(disk.vdev());
+                slots.claim(disk, "SCSI id " + index);
+                String drive = drive(disk, a);
                 a.add("-device", QemuOpts.of("scsi-cd").add("bus", "scsi0.0").add("channel", 0)
-                        .add("scsi-id", diskIndex(disk.vdev())).add("lun", 0).add("drive", drive).add("id", disk.vdev()).toString());
+                        .add("scsi-id", index).add("lun", 0).add("drive", drive).add("id", disk.vdev()).toString());
             } else {
-                a.add("-device", QemuOpts.of("virtio-blk-device").add("drive", drive).add("id", disk.vdev()).toString());
+                String drive = drive(disk, a);
+                QemuOpts dev = QemuOpts.of("virtio-blk-device").add("drive", drive).add("id", disk.vdev());
+                shareRw(disk, dev);
+                a.add("-device", dev.toString());
             }
         }
         for (int i = 0; i < config.vifs().size(); i++) {
@@ -180,6 +240,13 @@ public final class QemuCommandLine {
         }
     }
 
+    /** The console's chardev: a socket for xm console, and a log QEMU writes itself. */
+    private static void consoleChardev(LaunchContext ctx, Argv a) {
+        a.add("-chardev", QemuOpts.of("socket").add("id", CONSOLE_ID).add("path", ctx.consoleSocket().toString())
+                .add("server", true).add("wait", false)
+                .add("logfile", ctx.consoleLog().toString()).add("logappend", true).toString());
+    }
+
     /**
      * The pv kernel command line: the user's, plus a console on the serial port and, where the host TSC
      * rate is known, {@code tsc_early_khz}: microvm has no HPET or PM timer, and without it about two boots
@@ -188,38 +255,49 @@ public final class QemuCommandLine {
     static String pvCommandLine(DomainConfig config, LaunchContext ctx) {
         String cmdline = config.kernelCommandLine().orElse("");
         List<String> added = new ArrayList<>();
-        if (!hasParam(cmdline, "console")) added.add("console=ttyS0");
-        if (!hasParam(cmdline, "tsc_early_khz") && ctx.tscKhz().isPresent()) {
+        if (lastParam(cmdline, "console").isEmpty()) added.add("console=ttyS0");
+        if (lastParam(cmdline, "tsc_early_khz").isEmpty() && ctx.tscKhz().isPresent()) {
             added.add("tsc_early_khz=" + ctx.tscKhz().getAsLong());
         }
         String tail = String.join(" ", added);
         return (cmdline.isEmpty() ? tail : tail.isEmpty() ? cmdline : cmdline + " " + tail);
     }
 
-    private static boolean hasParam(String cmdline, String key) {
-        for (String word : cmdline.split("\\s+")) {
-            if (word.equals(key) || word.startsWith(key + "=")) return true;
+    /** The value of the last {@code key=} word on a kernel command line ("" for a bare {@code key}). */
+    private static Optional<String> lastParam(String cmdline, String key) {
+        Optional<String> value = Optional.empty();
+        for (String word : cmdline.strip().split("\\s+")) {
+            if (word.equals(key)) value = Optional.of("");
+            else if (word.startsWith(key + "=")) value = Optional.of(word.substring(key.length() + 1));
         }
-        return false;
+        return value;
     }
 
     private static void display(DomainConfig config, LaunchContext ctx, Argv a) {
-        Optional<VfbConfig> vfb = config.vfbs().stream().findFirst();
         if (config.nographic()) {
             a.add("-display", "none");
             return;
         }
         a.add("-device", config.stdvga() ? "VGA" : "cirrus-vga");
-        if (vfb.isPresent() && vfb.get().vnc()) {
-            int display = ctx.vncDisplay().orElseThrow(() -> new IllegalArgumentException(
-                    "domain '" + config.name() + "' has VNC but no VNC display was chosen"));
-            String listen = vfb.get().vnclisten().orElse("127.0.0.1");
-            // The password never goes on the command line, where ps shows it: it is set over QMP after start.
+        Optional<VfbConfig> vnc = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
+        if (vnc.isPresent()) {
+            VfbConfig vfb = vnc.get();
+            // A display fixed in the config wins; else the one the lifecycle chose (xm's: the domain id).
+            int display = vfb.vncdisplay().isPresent() ? vfb.vncdisplay().getAsInt()
+                    : ctx.vncDisplay().orElseThrow(() -> new IllegalArgumentException(
+                            "domain '" + config.name() + "' has VNC but no VNC display was chosen"));
+            String listen = vfb.vnclisten().orElse("127.0.0.1");
             String addr = (listen.contains(":") ? "[" + listen + "]" : listen) + ":" + display;
-            QemuOpts vnc = QemuOpts.of(addr);
-            if (vfb.get().vncpasswd().filter(p -> !p.isEmpty()).isPresent()) vnc.add("password", true);
-            a.add("-vnc", vnc.toString());
-            vfb.get().keymap().ifPresent(k -> a.add("-k", k));
+            QemuOpts opts = QemuOpts.of(addr);
+            // vncunused without a fixed display: QEMU takes the first free display from there on (to= is
+            // the last display it tries, not a count). The lifecycle learns which one from query-vnc.
+            if (vfb.vncunused() && vfb.vncdisplay().isEmpty()) {
+                opts.add("to", Math.min(VNC_MAX_DISPLAY, display + VNC_DISPLAYS_TRIED));
+            }
+            // The password never goes on the command line, where ps shows it: it is set over QMP after start.
+            if (vfb.vncpasswd().filter(p -> !p.isEmpty()).isPresent()) opts.add("password", true);
+            a.add("-vnc", opts.toString());
+            vfb.keymap().ifPresent(k -> a.add("-k", k));
         } else {
             a.add("-display", "none");
         }
@@ -230,7 +308,7 @@ public final class QemuCommandLine {
         String id = "drive-" + disk.vdev();
         QemuOpts d = QemuOpts.empty().add("if", "none").add("id", id);
         if (disk.target().isPresent()) {
-            d.add("format", disk.format().configName());
+            d.add("format", qemuFormat(disk.format()));
             // file.filename rather than file=: QEMU reads a plain file= as a URL when it has a colon.
             String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
             d.add("file.driver", protocol).add("file.filename", disk.target().get());
@@ -239,6 +317,16 @@ public final class QemuCommandLine {
         if (disk.target().isPresent() && !disk.cdrom()) d.add("cache", "none").add("aio", "threads");
         a.add("-drive", d.toString());
         return id;
+    }
+
+    /** xm's {@code w!}: other QEMUs may write the image too, so this one shares its write permission. */
+    private static void shareRw(DiskConfig disk, QemuOpts dev) {
+        if (disk.access() == DiskAccess.SHARED_WRITE) dev.add("share-rw", true);
+    }
+
+    /** QEMU's name of an image format: the same, except VHD, which QEMU calls vpc. */
+    static String qemuFormat(DiskFormat format) {
+        return format == DiskFormat.VHD ? "vpc" : format.configName();
     }
 
     private static QemuOpts nic(String driver, int index, NicAttachment nic, Argv a) {
@@ -257,6 +345,27 @@ public final class QemuCommandLine {
         long n = 0;
         for (char c : letters.toCharArray()) n = n * 26 + (c - 'a' + 1);
         return n - 1;
+    }
+
+    /**
+     * The IDE and SCSI places disks take: two vdevs that name the same place ({@code hda} and {@code hda1},
+     * {@code sdb} and {@code sdb2}) are refused here rather than by QEMU.
+     */
+    private static final class Slots {
+        private final String domain;
+        private final Map<String, String> taken = new HashMap<>();
+
+        Slots(String domain) {
+            this.domain = domain;
+        }
+
+        void claim(DiskConfig disk, String place) {
+            String other = taken.putIfAbsent(place, disk.vdev());
+            if (other != null) {
+                throw new IllegalArgumentException("domain '" + domain + "': " + other + " and " + disk.vdev()
+                        + " are the same disk (" + place + "): a partition number does not make another disk");
+            }
+        }
     }
 
     /** Boot order letters as bootindex values: first hard disk (c), first CD-ROM (d), first NIC (n). */

@@ -1,0 +1,164 @@
+package org.vmhost.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.vmhost.config.ConfigLoader;
+import org.vmhost.config.DomainConfig;
+
+/** What the golden files do not show: refusals, and rules checked across many inputs. */
+class QemuCommandLineTest {
+
+    private static DomainConfig config(String text) throws Exception {
+        return ConfigLoader.parse("test.cfg", text, List.of()).config();
+    }
+
+    private static List<String> argv(String text) throws Exception {
+        DomainConfig config = config(text);
+        return QemuCommandLine.build(config, QemuCommandLineGoldenTest.context(config, Path.of("qemu-system-x86_64"),
+                Path.of("/run/q.sock"), Path.of("/run/c.sock"), Path.of("/log/c.log"), 7));
+    }
+
+    /** The value following {@code option} each time it occurs. */
+    private static List<String> values(List<String> argv, String option) {
+        return java.util.stream.IntStream.range(0, argv.size() - 1).filter(i -> argv.get(i).equals(option))
+                .mapToObj(i -> argv.get(i + 1)).toList();
+    }
+
+    @Test
+    void theVncPasswordNeverAppearsOnTheCommandLine() throws Exception {
+        List<String> argv = argv("builder='hvm'\nname='v'\nvnc=1\nvncpasswd='hunter2'\n");
+
+        assertThat(String.join(" ", argv)).doesNotContain("hunter2");
+        assertThat(values(argv, "-vnc")).containsExactly("127.0.0.1:7,to=106,password=on");
+    }
+
+    @Test
+    void vncunusedSearchesNoFurtherThanTheLastDisplay() throws Exception {
+        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\n");
+        LaunchContext ctx = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
+                Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.of(59600), OptionalLong.empty());
+
+        assertThat(values(QemuCommandLine.build(config, ctx), "-vnc")).containsExactly("127.0.0.1:59600,to=59635");
+    }
+
+    @Test
+    void aFixedVncDisplayIsTakenFromTheConfigAndNotSearchedFrom() throws Exception {
+        assertThat(values(argv("builder='hvm'\nname='v'\nvnc=1\nvncdisplay=3\nvnclisten='::1'\n"), "-vnc"))
+                .containsExactly("[::1]:3");
+    }
+
+    @Test
+    void vncWithNoDisplayChosenIsRefused() throws Exception {
+        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\n");
+        LaunchContext ctx = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
+                Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.empty(), OptionalLong.empty());
+
+        assertThatThrownBy(() -> QemuCommandLine.build(config, ctx)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("domain 'v' has VNC but no VNC display was chosen");
+    }
+
+    @Test
+    void aReadOnlyIdeHardDiskIsRefusedWithWhatToDoInstead() {
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='r'\ndisk=['file:/a.img,hdb,r']\n"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("domain 'r': hdb is a read-only IDE hard disk, which QEMU cannot emulate; make it a "
+                        + "CD-ROM (hdb:cdrom), or put it on sd or xvd");
+    }
+
+    @Test
+    void twoVdevsForOneIdeOrScsiPlaceAreRefused() {
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='p'\ndisk=['file:/a.img,hda,w','file:/b.img,hda1,w']\n"))
+                .hasMessage("domain 'p': hda and hda1 are the same disk (IDE bus 0 unit 0): a partition number "
+                        + "does not make another disk");
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='p'\ndisk=['file:/a.img,sdb2,w','file:/b.img,sdb,w']\n"))
+                .hasMessageContaining("sdb2 and sdb are the same disk (SCSI id 1)");
+    }
+
+    @Test
+    void aParavirtualCdromIsRefusedInAnHvmDomain() {
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='c'\ndisk=['file:/a.iso,xvdc:cdrom,r']\n"))
+                .hasMessage("domain 'c': xvdc is a paravirtual disk and cannot be a CD-ROM; use hdc or sdc");
+    }
+
+    @Test
+    void aPvDomainHasVirtioNicsOnly() {
+        assertThatThrownBy(() -> argv("name='n'\nkernel='/k'\nvif=['model=e1000']\n"))
+                .hasMessage("domain 'n': vif 0: a pv domain has virtio NICs only, not 'e1000'");
+    }
+
+    @Test
+    void anUnknownHvmNicModelIsRefusedWithTheKnownOnes() {
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='n'\nvif=['model=tulip']\n"))
+                .hasMessage("domain 'n': vif 0: NIC model 'tulip' is not supported (use one of e1000, e1000e, "
+                        + "ne2k_pci, pcnet, rtl8139, virtio, virtio-net, vmxnet3)");
+    }
+
+    @Test
+    void nicAttachmentsMustMatchTheVifs() throws Exception {
+        DomainConfig config = config("name='n'\nkernel='/k'\nvif=['']\n");
+        LaunchContext ctx = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
+                Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.empty(), OptionalLong.empty());
+
+        assertThatThrownBy(() -> QemuCommandLine.build(config, ctx))
+                .hasMessage("domain 'n' has 1 vifs but 0 NIC attachments were given");
+    }
+
+    @Test
+    void theLastConsoleOnThePvCommandLineDecidesWhereTheConsoleGoes() throws Exception {
+        List<String> serial = argv("name='a'\nkernel='/k'\nextra='console=hvc0 console=ttyS0,115200'\n");
+        List<String> virtio = argv("name='a'\nkernel='/k'\nextra='console=ttyS0 console=hvc0'\n");
+
+        assertThat(values(serial, "-serial")).containsExactly("chardev:serial0");
+        assertThat(values(serial, "-device")).doesNotContain("virtio-serial-device,id=vser0");
+        assertThat(values(serial, "-append")).containsExactly("console=hvc0 console=ttyS0,115200 tsc_early_khz=2294608");
+        assertThat(values(virtio, "-serial")).isEmpty();
+        assertThat(values(virtio, "-device")).contains("virtconsole,bus=vser0.0,chardev=serial0,id=hvc0");
+    }
+
+    @Test
+    void aPvDomainKeepsItsConsoleWhateverTheHvmSerialKeySays() throws Exception {
+        assertThat(values(argv("name='a'\nkernel='/k'\nserial='none'\n"), "-serial")).containsExactly("chardev:serial0");
+        assertThat(values(argv("builder='hvm'\nname='a'\nserial='none'\n"), "-serial")).isEmpty();
+        assertThat(String.join(" ", argv("builder='hvm'\nname='a'\nserial='none'\n"))).doesNotContain("console.sock");
+    }
+
+    @Test
+    void aVhdImageIsQemusVpcFormat() throws Exception {
+        assertThat(values(argv("name='a'\nkernel='/k'\ndisk=['tap:vhd:/x.vhd,xvda,w']\n"), "-drive"))
+                .containsExactly("if=none,id=drive-xvda,format=vpc,file.driver=file,file.filename=/x.vhd,readonly=off,"
+                        + "cache=none,aio=threads");
+    }
+
+    @Test
+    void anEmptyCdromDriveHasNoFile() throws Exception {
+        List<String> argv = argv("builder='hvm'\nname='a'\ndisk=[',hdc:cdrom,r']\nboot='d'\n");
+
+        assertThat(values(argv, "-drive")).containsExactly("if=none,id=drive-hdc,readonly=on");
+        assertThat(values(argv, "-device")).contains("ide-cd,bus=ide.1,unit=0,drive=drive-hdc,id=hdc,bootindex=1");
+    }
+
+    @Test
+    void kvmGetsTheHostCpu() throws Exception {
+        DomainConfig config = config("name='a'\nkernel='/k'\n");
+        LaunchContext ctx = new LaunchContext(Path.of("qemu"), "kvm", java.util.UUID.randomUUID(), Path.of("/q"),
+                Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.empty(), OptionalLong.empty());
+
+        List<String> argv = QemuCommandLine.build(config, ctx);
+
+        assertThat(values(argv, "-cpu")).containsExactly("host");
+        assertThat(values(argv, "-append")).containsExactly("console=ttyS0");
+    }
+
+    @Test
+    void aControlCharacterInAnOptionValueIsRefused() {
+        assertThatThrownBy(() -> QemuOpts.escape("a\nb")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("control character in QEMU option value: a?b");
+        assertThat(QemuOpts.escape("a,,b,")).isEqualTo("a,,,,b,,");
+    }
+}
