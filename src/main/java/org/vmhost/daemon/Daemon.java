@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.FileHandler;
@@ -20,6 +21,7 @@ import org.vmhost.domain.DomainConfigs;
 import org.vmhost.domain.HostEnvironment;
 import org.vmhost.domain.LocalDomainService;
 import org.vmhost.domain.XendHome;
+import org.vmhost.qemu.Accelerator;
 import org.vmhost.qemu.AcceleratorChoice;
 import org.vmhost.qemu.AcceleratorProbe;
 import org.vmhost.qemu.HostTsc;
@@ -85,7 +87,7 @@ final class Daemon {
 
         Store store = Store.open(home.database());
         Path emulator = Optional.ofNullable(System.getenv("VMHOST_QEMU")).map(Path::of).orElse(DEFAULT_EMULATOR);
-        AcceleratorChoice choice = new AcceleratorProbe(emulator, AcceleratorProbe.DEFAULT_TIME_LIMIT).probe();
+        AcceleratorChoice choice = probeOncePerBoot(emulator);
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
         String qemuVersion = HostFacts.qemuVersion(emulator);
@@ -121,6 +123,31 @@ final class Daemon {
         Thread.ofVirtual().name("autostart").start(service::autostart);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The accelerator probe costs up to its time limit (5 s where KVM hangs), so its answer is kept for
+     * as long as it can hold: the same host boot and the same QEMU binary.
+     */
+    private AcceleratorChoice probeOncePerBoot(Path emulator) throws IOException, InterruptedException {
+        Path cache = home.root().resolve("accelerator.cache");
+        String key = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " " + emulator + " "
+                + (Files.exists(emulator) ? Files.getLastModifiedTime(emulator).toMillis() + " " + Files.size(emulator) : "missing");
+        if (Files.exists(cache)) {
+            List<String> lines = Files.readAllLines(cache);
+            if (lines.size() == 3 && lines.get(0).equals(key)) {
+                try {
+                    return new AcceleratorChoice(Accelerator.valueOf(lines.get(1)), lines.get(2));
+                } catch (IllegalArgumentException e) {
+                    LOG.warning("ignoring unreadable " + cache);
+                }
+            }
+        }
+        AcceleratorChoice choice = new AcceleratorProbe(emulator, AcceleratorProbe.DEFAULT_TIME_LIMIT).probe();
+        Path tmp = cache.resolveSibling("accelerator.cache.tmp");
+        Files.write(tmp, List.of(key, choice.accelerator().name(), choice.reason() + " (probed " + java.time.Instant.now() + ")"));
+        Files.move(tmp, cache, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return choice;
     }
 
     private void setUpLogging() throws IOException {
