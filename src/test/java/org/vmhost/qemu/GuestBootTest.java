@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -89,6 +90,17 @@ class GuestBootTest {
     }
 
     @Test
+    void aRebootWithOnRebootDestroyStopsQemuAsAGuestReset() throws Exception {
+        Guest guest = boot(pvConfig("") + "on_reboot = \"destroy\"\n");
+
+        QmpEvent shutdown = guest.typeUntil("reboot -f\n", "SHUTDOWN");
+        assertThat(shutdown.data().path("reason").asText()).isEqualTo("guest-reset");
+        assertThat(guest.qemu().qmp().queryStatus().status()).isEqualTo("shutdown");
+        assertThat(guest.qemu().terminate(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                .isEqualTo(new QemuExit.Shutdown(Cause.GUEST_RESET, true));
+    }
+
+    @Test
     void aQemuKilledWithSigkillIsReportedAsCrashed() throws Exception {
         Guest guest = boot(pvConfig(""));
 
@@ -137,8 +149,7 @@ class GuestBootTest {
     }
 
     private void panic(Guest guest) throws Exception {
-        guest.console().type("echo c > /proc/sysrq-trigger\n");
-        QmpEvent panicked = guest.await("GUEST_PANICKED");
+        QmpEvent panicked = guest.typeUntil("echo c > /proc/sysrq-trigger\n", "GUEST_PANICKED");
         assertThat(panicked.data().path("action").asText()).isEqualTo("pause");
         assertThat(guest.qemu().qmp().queryStatus().status()).isEqualTo("guest-panicked");
         assertThat(guest.qemu().isAlive()).isTrue();
@@ -228,18 +239,43 @@ class GuestBootTest {
             return Files.exists(consoleLog) ? Files.readString(consoleLog, StandardCharsets.ISO_8859_1) : "";
         }
 
-        String tail() throws IOException {
-            List<String> lines = log().lines().toList();
+        String tail() {
+            List<String> lines;
+            try {
+                lines = log().lines().toList();
+            } catch (IOException e) {
+                return "(console log unreadable: " + e.getMessage() + ")";
+            }
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
         }
 
         /** The next event named {@code name}, skipping others. */
         QmpEvent await(String name) throws Exception {
+            return await(name, STEP).orElseThrow(() -> new AssertionError("no " + name + " event within " + STEP
+                    + "; console:\n" + tail()));
+        }
+
+        /**
+         * Types {@code command} until event {@code name} comes: again every 5 s, since a command typed
+         * before the shell reads may be lost.
+         */
+        QmpEvent typeUntil(String command, String name) throws Exception {
             long deadline = System.nanoTime() + STEP.toNanos();
+            while (System.nanoTime() < deadline) {
+                console.type(command);
+                Optional<QmpEvent> e = await(name, Duration.ofSeconds(5));
+                if (e.isPresent()) return e.get();
+            }
+            throw new AssertionError("no " + name + " event within " + STEP + " of typing " + command.strip()
+                    + "; console:\n" + tail());
+        }
+
+        private Optional<QmpEvent> await(String name, Duration limit) throws InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
             while (true) {
                 QmpEvent e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (e == null) throw new AssertionError("no " + name + " event within " + STEP + "; console:\n" + tail());
-                if (e.name().equals(name)) return e;
+                if (e == null) return Optional.empty();
+                if (e.name().equals(name)) return Optional.of(e);
             }
         }
     }
