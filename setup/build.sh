@@ -6,7 +6,7 @@ set -euo pipefail
 export JAVA_HOME=$(find_jdk)
 cd "$top"
 step "building vmhost with $JAVA_HOME"
-mvn -q -B -ntp -DskipTests package
+mvn -q -B -ntp -Dmaven.test.skip=true package
 
 # Class-data sharing: an archive of the classes xm and xend load, made by running them once against a
 # private xend. It belongs to the JVM that made it, so the launcher uses that JVM (target/cds/java).
