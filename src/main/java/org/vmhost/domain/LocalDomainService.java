@@ -336,6 +336,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
                     List.of(consoleSocket)), QMP_TIMEOUT);
             QemuHandle handle = process.handle();
+            Faults.pause(Faults.AFTER_LAUNCH);
             store.saveStatus(status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
             events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
             ExecutorService queue = events;
@@ -346,6 +347,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
+            Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);
             watchExit(d, process, queue);
@@ -379,7 +381,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      * Stops a running domain for good: QEMU is asked to quit, then killed; its sockets and run directory
      * go; a transient domain is forgotten, a managed one is shut off.
      */
-    private void teardown(Domain d, String kind, String message) {
+    private void teardown(Domain d, String kind, String why) {
+        String message = "domain '" + d.name() + "': " + why;
         DomainRuntime rt = d.runtime;
         if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
         if (rt != null) {

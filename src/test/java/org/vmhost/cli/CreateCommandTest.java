@@ -63,11 +63,11 @@ class CreateCommandTest {
     @Test
     void theDemoDomainsAreTheOnesTheGuestImagesBoot() {
         Run pv = xm("create", "--dryrun", "examples/demo-pv.cfg");
-        assertThat(pv.out()).contains("(linux", "(kernel /var/lib/vmhost/images/vmlinuz)",
+        assertThat(pv.out()).contains("(linux", "(kernel /var/lib/vmhost/images/vmlinux)",
                 "(ramdisk /var/lib/vmhost/images/initrd.img)", "(args console=ttyS0)",
                 "(uname tap:qcow2:/var/lib/vmhost/images/pv-disk.qcow2)", "(dev xvda:disk)");
         Run hvm = xm("create", "-n", "examples/demo-hvm.cfg");
-        assertThat(hvm.out()).contains("(hvm", "(uname file:/var/lib/vmhost/images/hvm-disk.raw)", "(dev hda:disk)");
+        assertThat(hvm.out()).contains("(hvm", "(uname tap:qcow2:/var/lib/vmhost/images/hvm-disk.qcow2)", "(dev hda:disk)");
     }
 
     @Test

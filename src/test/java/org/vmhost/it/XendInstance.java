@@ -26,6 +26,7 @@ public final class XendInstance implements AutoCloseable {
 
     private final Path home;
     private final Path configDir;
+    private String javaOptions;
 
     /** The result of one command: exit status and what it printed. */
     public record Result(int exit, String out, String err) {
@@ -67,6 +68,29 @@ public final class XendInstance implements AutoCloseable {
         return this;
     }
 
+    /** Starts xend with extra JVM options, e.g. a fault point's system property. */
+    public XendInstance startWith(String jvmOptions) {
+        javaOptions = jvmOptions;
+        try {
+            xend("start", "--no-tcp").requireSuccess();
+        } finally {
+            javaOptions = null;
+        }
+        return this;
+    }
+
+    /** Starts xm without waiting for it. */
+    public Process xmAsync(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(PROJECT.resolve("bin/xm").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("VMHOST_HOME", home.toString());
+        pb.environment().put("VMHOST_CONFIG_DIR", configDir.toString());
+        return pb.start();
+    }
+
     /** Writes a config file into this instance's config directory and returns its path. */
     public Path config(String name, String text) throws IOException {
         Path f = configDir.resolve(name);
@@ -86,6 +110,7 @@ public final class XendInstance implements AutoCloseable {
             Map<String, String> env = pb.environment();
             env.put("VMHOST_HOME", home.toString());
             env.put("VMHOST_CONFIG_DIR", configDir.toString());
+            if (javaOptions != null) env.put("VMHOST_JAVA_OPTS", javaOptions);
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -1,0 +1,25 @@
+package org.vmhost.domain;
+
+/**
+ * Pauses at named points of a start, for the tests that kill xend in the middle of one: a window the real
+ * start is too quick to hit on demand. Off unless the system property {@code vmhost.fault.<point>} gives
+ * a number of milliseconds; a production xend never sets it.
+ */
+final class Faults {
+    /** QEMU runs, and no status row names it yet. */
+    static final String AFTER_LAUNCH = "afterLaunch";
+    /** Status saved as starting; the guest has not been resumed. */
+    static final String BEFORE_RUN = "beforeRun";
+
+    private Faults() {}
+
+    static void pause(String point) {
+        String ms = System.getProperty("vmhost.fault." + point);
+        if (ms == null) return;
+        try {
+            Thread.sleep(Long.parseLong(ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vmhost.it.XendInstance.await;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What happens to guests when xend dies or is away: a start cut short leaves nothing half made, a guest
+ * that ended meanwhile is settled by its on_poweroff, and autostart domains come up with xend.
+ */
+class XendRecoveryIT {
+    XendInstance xend;
+
+    @BeforeEach
+    void newHome() throws IOException {
+        xend = XendInstance.create();
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        xend.close();
+        assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+    }
+
+    private List<Path> domainRunDirs() throws IOException {
+        try (var dirs = Files.list(xend.home().resolve("run"))) {
+            return dirs.filter(Files::isDirectory).toList();
+        }
+    }
+
+    private void killXendDuringStartAt(String faultPoint) throws Exception {
+        xend.startWith("-Dvmhost.fault." + faultPoint + "=60000");
+        Path cfg = xend.config("slow.cfg", XendLifecycleIT.pvConfig("slow", ""));
+        Process create = xend.xmAsync("create", cfg.toString());
+        await("QEMU of the start in flight", Duration.ofSeconds(30), () -> !xend.qemuPids().isEmpty());
+        Thread.sleep(300); // well inside the 60 s pause
+        ProcessHandle.of(xend.xendPid()).orElseThrow().destroyForcibly();
+        assertThat(create.waitFor()).as("xm create's exit status").isNotZero();
+
+        xend.start();
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("slow");
+        await("the half-started QEMU to be killed", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+        assertThat(domainRunDirs()).isEmpty();
+        assertThat(xend.xm("log").requireSuccess().out()).doesNotContain("reattached");
+    }
+
+    @Test
+    void xendKilledAfterQemuStartedButBeforeItWasRecordedLeavesNothingBehind() throws Exception {
+        killXendDuringStartAt("afterLaunch");
+    }
+
+    @Test
+    void xendKilledAfterTheStartWasRecordedLeavesNothingBehind() throws Exception {
+        killXendDuringStartAt("beforeRun");
+        assertThat(xend.xm("log").requireSuccess().out()).contains("start-interrupted");
+    }
+
+    @Test
+    void aGuestThatPoweredOffWhileXendWasAwayIsSettledByItsOnPoweroff() throws Exception {
+        xend.start();
+        Path cfg = xend.config("away.cfg", XendLifecycleIT.pvConfig("away", ""));
+        xend.xm("create", cfg.toString()).requireSuccess();
+        String uuid = xend.xm("list", "-l", "away").requireSuccess().out().replaceAll("(?s).*\\(uuid ([0-9a-f-]+)\\).*", "$1");
+        await("away to boot", Duration.ofSeconds(60), () -> log(uuid).contains("vmhost-guest: ready"));
+        xend.xend("stop").requireSuccess();
+
+        // With xend gone, QMP is free: press the power button ourselves, as a guest-initiated poweroff.
+        Path qmp = xend.home().resolve("run").resolve(uuid).resolve("qmp.sock");
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(qmp));
+            ch.write(ByteBuffer.wrap("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"system_powerdown\"}\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            await("the guest to power off", Duration.ofSeconds(30), () -> log(uuid).contains("powering off"));
+        }
+        Thread.sleep(1000);
+        assertThat(xend.qemuPids()).as("-no-shutdown keeps QEMU until xend decides").hasSize(1);
+
+        xend.start();
+        await("on_poweroff=destroy to remove it", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("away");
+        assertThat(xend.xm("log").requireSuccess().out()).contains("the guest powered off while xend was away");
+    }
+
+    @Test
+    void aKilledQemuIsReportedAsACrashAndOnCrashDestroyRemovesTheDomain() throws Exception {
+        xend.start();
+        Path cfg = xend.config("victim.cfg", XendLifecycleIT.pvConfig("victim", "on_crash = 'destroy'"));
+        xend.xm("create", cfg.toString()).requireSuccess();
+        List<Long> pids = xend.qemuPids();
+        assertThat(pids).hasSize(1);
+        ProcessHandle.of(pids.get(0)).orElseThrow().destroyForcibly();
+        await("the crash to be handled", Duration.ofSeconds(20),
+                () -> !xend.xm("list").requireSuccess().out().contains("victim"));
+        assertThat(xend.xm("log").requireSuccess().out()).containsPattern("crashed .*victim.*QEMU ended unexpectedly");
+    }
+
+    @Test
+    void domainsInTheAutoDirectoryStartWithXend() throws Exception {
+        Path auto = Files.createDirectories(xend.home().resolve("auto"));
+        Files.writeString(auto.resolve("auto1.cfg"), XendLifecycleIT.pvConfig("auto1", ""));
+        xend.start();
+        await("auto1 to be started", Duration.ofSeconds(30),
+                () -> xend.xm("list").requireSuccess().out().lines().anyMatch(l -> l.matches("auto1 +\\d+ .*r-----.*")));
+    }
+
+    private String log(String uuid) {
+        try {
+            return xend.consoleLog(uuid);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
