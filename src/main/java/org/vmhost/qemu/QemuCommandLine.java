@@ -250,7 +250,9 @@ public final class QemuCommandLine {
     /**
      * The pv kernel command line: the user's, plus a console on the serial port and, where the host TSC
      * rate is known, {@code tsc_early_khz}: microvm has no HPET or PM timer, and without it about two boots
-     * in three hang calibrating the TSC under TCG.
+     * in three hang calibrating the TSC under TCG. With the rate stated, {@code tsc=reliable} keeps a busy
+     * host's TCG timing jitter from making the guest declare its TSC unstable and fall back to a coarse
+     * clock.
      */
     static String pvCommandLine(DomainConfig config, LaunchContext ctx) {
         String cmdline = config.kernelCommandLine().orElse("");
@@ -258,6 +260,7 @@ public final class QemuCommandLine {
         if (lastParam(cmdline, "console").isEmpty()) added.add("console=ttyS0");
         if (lastParam(cmdline, "tsc_early_khz").isEmpty() && ctx.tscKhz().isPresent()) {
             added.add("tsc_early_khz=" + ctx.tscKhz().getAsLong());
+            if (lastParam(cmdline, "tsc").isEmpty()) added.add("tsc=reliable");
         }
         String tail = String.join(" ", added);
         return (cmdline.isEmpty() ? tail : tail.isEmpty() ? cmdline : cmdline + " " + tail);

@@ -116,7 +116,7 @@ class QemuCommandLineTest {
 
         assertThat(values(serial, "-serial")).containsExactly("chardev:serial0");
         assertThat(values(serial, "-device")).doesNotContain("virtio-serial-device,id=vser0");
-        assertThat(values(serial, "-append")).containsExactly("console=hvc0 console=ttyS0,115200 tsc_early_khz=2294608");
+        assertThat(values(serial, "-append")).containsExactly("console=hvc0 console=ttyS0,115200 tsc_early_khz=2294608 tsc=reliable");
         assertThat(values(virtio, "-serial")).isEmpty();
         assertThat(values(virtio, "-device")).contains("virtconsole,bus=vser0.0,chardev=serial0,id=hvc0");
     }
