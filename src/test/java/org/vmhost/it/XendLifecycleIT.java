@@ -53,7 +53,12 @@ class XendLifecycleIT {
     }
 
     static Optional<String> row(String name) {
-        return xend.xm("list").requireSuccess().out().lines().filter(l -> l.startsWith(name + " ")).findFirst();
+        return row(xend, name);
+    }
+
+    /** The line of {@code xm list} that shows a domain. */
+    static Optional<String> row(XendInstance instance, String name) {
+        return instance.xm("list").requireSuccess().out().lines().filter(l -> l.startsWith(name + " ")).findFirst();
     }
 
     static String uuid(String name) {
