@@ -128,6 +128,12 @@ public final class ApiClient implements DomainService {
         return call("GET", ApiPaths.EVENTS + "?limit=" + limit, null, EventList.class).events();
     }
 
+    @Override
+    public List<String> dmesg(int lines) {
+        if (lines < 1) throw new IllegalArgumentException("lines must be positive: " + lines);
+        return call("GET", ApiPaths.DMESG + "?limit=" + lines, null, ResponseBody.LogLines.class).lines();
+    }
+
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {

@@ -15,6 +15,7 @@ final class ApiPaths {
     static final String DOMAIN = DOMAINS + "/{ref}";
     static final String HOST = V1 + "/host";
     static final String EVENTS = V1 + "/events";
+    static final String DMESG = V1 + "/dmesg";
 
     private ApiPaths() {
     }

@@ -20,6 +20,13 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code GET /api/v1/dmesg}. */
+    record LogLines(List<String> lines) implements ResponseBody {
+        public LogLines {
+            lines = List.copyOf(lines);
+        }
+    }
+
     /** {@code GET /api/v1/events}. */
     record EventList(List<DomainEvent> events) implements ResponseBody {
         public EventList {

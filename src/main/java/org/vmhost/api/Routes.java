@@ -2,6 +2,7 @@ package org.vmhost.api;
 
 import static org.vmhost.api.ApiPaths.DOMAIN;
 import static org.vmhost.api.ApiPaths.DOMAINS;
+import static org.vmhost.api.ApiPaths.DMESG;
 import static org.vmhost.api.ApiPaths.EVENTS;
 import static org.vmhost.api.ApiPaths.HOST;
 
@@ -20,6 +21,7 @@ import org.vmhost.api.RequestBody.StartDomain;
 import org.vmhost.api.RequestBody.WaitFor;
 import org.vmhost.api.ResponseBody.DomainList;
 import org.vmhost.api.ResponseBody.EventList;
+import org.vmhost.api.ResponseBody.LogLines;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainService;
 import org.vmhost.domain.ErrorCode;
@@ -54,7 +56,8 @@ final class Routes {
             post  (DOMAIN + "/rename",     RenameDomain.class,    (ctx, b) -> s.rename(ref(ctx), b.name())),
             get   (DOMAIN + "/console",                           ctx -> s.console(ref(ctx))),
             get   (HOST,                                          ctx -> s.hostInfo()),
-            get   (EVENTS, Set.of("limit"),                       ctx -> new EventList(s.events(limit(ctx))))
+            get   (EVENTS, Set.of("limit"),                       ctx -> new EventList(s.events(limit(ctx)))),
+            get   (DMESG, Set.of("limit"),                        ctx -> new LogLines(s.dmesg(limit(ctx))))
         );
     }
 

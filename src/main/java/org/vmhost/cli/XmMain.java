@@ -38,7 +38,8 @@ public final class XmMain {
             DomnameCommand::new,
             UptimeCommand::new,
             InfoCommand::new,
-            LogCommand::new);
+            LogCommand::new,
+            DmesgCommand::new);
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;

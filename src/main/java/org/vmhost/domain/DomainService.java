@@ -63,4 +63,10 @@ public interface DomainService {
 
     /** {@code xm log}: the newest events, oldest first. */
     List<DomainEvent> events(int limit);
+
+    /**
+     * {@code xm dmesg}: the newest lines of xend's own log, oldest first: what the "hypervisor" layer said,
+     * from the accelerator probe to each QEMU started and stopped.
+     */
+    List<String> dmesg(int lines);
 }

@@ -106,6 +106,18 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     @Override
+    public List<String> dmesg(int lines) {
+        try {
+            List<String> all = Files.readAllLines(home.xendLog(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read " + home.xendLog() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public ConsoleEndpoint console(String ref) {
         return new ConsoleEndpoint(consoleRelay(ref).clientSocket().toString());
     }

@@ -198,6 +198,13 @@ public final class FakeDomainService implements DomainService {
         return List.copyOf(events.subList(Math.max(0, events.size() - limit), events.size()));
     }
 
+    @Override
+    public synchronized List<String> dmesg(int lines) {
+        enter("dmesg " + lines);
+        List<String> log = List.of("xend starting", "accelerator: tcg (fake)");
+        return List.copyOf(log.subList(Math.max(0, log.size() - lines), log.size()));
+    }
+
     // --- the fake's machinery ---
 
     private void enter(String call) {
