@@ -10,6 +10,7 @@ packages=(
   syslinux syslinux-common extlinux fdisk dosfstools e2fsprogs mtools   # the hvm guest's disk and boot loader
   iproute2 procps psmisc socat        # bridges, taps, process checks, console tests
   sqlite3                             # inspecting the store by hand
+  lvm2 genisoimage xorriso            # storage tests: LVM volumes on loop devices, CD-ROM images
 )
 missing=()
 for p in "${packages[@]}"; do

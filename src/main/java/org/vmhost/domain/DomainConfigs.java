@@ -41,13 +41,13 @@ public final class DomainConfigs {
     }
 
     /**
-     * Refuses a configuration whose kernel, ramdisk or disks are missing on this host, before anything is
-     * made, naming the first missing file.
+     * Refuses a configuration whose kernel, ramdisk or disks are missing on this host (or whose {@code phy:}
+     * disk is not a block device), before anything is made, naming the first missing file.
      */
     void requireFilesExist(DomainConfig config) {
         requireFile(config.name(), "kernel", config.kernel());
         requireFile(config.name(), "ramdisk", config.ramdisk());
-        for (DiskConfig disk : config.disks()) requireFile(config.name(), "disk " + disk.vdev(), disk.target());
+        for (DiskConfig disk : config.disks()) DiskClaims.requireTarget(config.name(), disk);
     }
 
     private static void requireFile(String domain, String what, Optional<String> path) {

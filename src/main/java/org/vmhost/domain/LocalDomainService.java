@@ -63,6 +63,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final HostEnvironment host;
     private final DomainConfigs configs;
     private final DomainRegistry registry = new DomainRegistry();
+    private final DiskClaims claims = new DiskClaims();
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs) {
         this.home = Objects.requireNonNull(home);
@@ -324,7 +325,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      */
     private void launch(Domain d, boolean paused) {
         DomainConfig config = d.config();
-        d.moveTo(DomainState.STARTING);
+        // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
+        claims.claim(d, config.disks(), registry.all(), () -> {
+            d.moveTo(DomainState.STARTING);
+            return null;
+        });
         Path runDir = home.domainRunDir(d.uuid);
         QemuProcess process = null;
         ConsoleRelay console = null;
