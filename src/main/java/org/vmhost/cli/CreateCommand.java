@@ -1,14 +1,10 @@
 package org.vmhost.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.vmhost.config.ConfigException;
-import org.vmhost.config.ConfigLoader;
 import org.vmhost.config.LoadedConfig;
 import org.vmhost.config.SxpWriter;
 import org.vmhost.domain.DomainInfo;
@@ -52,25 +48,15 @@ final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<Path> file = locate(config);
-        if (file.isEmpty()) {
-            return context.fail("configuration file '" + config + "' not found"
-                    + (Path.of(config).isAbsolute() ? "" : " (looked in . and " + context.configDirectory() + ")"));
-        }
-        LoadedConfig loaded;
-        try {
-            loaded = ConfigLoader.load(file.get(), overrides);
-        } catch (ConfigException e) {
-            return context.fail(e.getMessage());
-        } catch (IOException e) {
-            return context.fail("cannot read " + file.get() + ": " + e.getMessage());
-        }
-        loaded.warnings().forEach(context::warn);
+        Optional<ConfigFile> read = ConfigFile.read(context, config, overrides);
+        if (read.isEmpty()) return XmMain.EXIT_FAILURE;
+        Path file = read.get().path();
+        LoadedConfig loaded = read.get().loaded();
         if (!dryRun) {
             try {
                 DomainInfo d = DaemonCommand.connect(context).create(
-                        new DomainRequest(file.get().toString(), loaded.sourceText(), overrides), paused);
-                context.out().println("Using config file \"" + file.get() + "\".");
+                        new DomainRequest(file.toString(), loaded.sourceText(), overrides), paused);
+                context.out().println("Using config file \"" + file + "\".");
                 context.out().println("Started domain " + d.name() + " (id=" + d.domid().orElse(-1) + ")");
             } catch (VmhostException e) {
                 context.err().println("Error: " + e.getMessage());
@@ -79,27 +65,9 @@ final class CreateCommand implements Callable<Integer> {
             return console ? ConsoleCommand.attach(context, loaded.config().name()) : 0;
         }
         loaded.missingFiles().forEach(context::warn);
-        context.out().println("Using config file \"" + file.get() + "\".");
+        context.out().println("Using config file \"" + file + "\".");
         context.out().print(SxpWriter.write(loaded.config()));
         context.out().flush();
         return 0;
-    }
-
-    /** As xm: the path as given (from the working directory), then the name in the config directory. */
-    Optional<Path> locate(String name) {
-        Path given = Path.of(name);
-        Path fromHere = context.workingDirectory().resolve(given);
-        if (Files.isRegularFile(fromHere)) return Optional.of(given.isAbsolute() ? given : relative(given));
-        if (!given.isAbsolute()) {
-            Path inConfigDir = context.configDirectory().resolve(given);
-            if (Files.isRegularFile(inConfigDir)) return Optional.of(inConfigDir);
-        }
-        return Optional.empty();
-    }
-
-    /** A relative path kept as the user wrote it in messages, but read from the working directory. */
-    private Path relative(Path given) {
-        return context.workingDirectory().equals(Path.of("").toAbsolutePath()) ? given
-                : context.workingDirectory().resolve(given);
     }
 }

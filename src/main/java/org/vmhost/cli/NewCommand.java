@@ -1,13 +1,8 @@
 package org.vmhost.cli;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.vmhost.config.ConfigException;
-import org.vmhost.config.ConfigLoader;
-import org.vmhost.config.LoadedConfig;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainRequest;
 import org.vmhost.domain.DomainService;
@@ -32,18 +27,9 @@ final class NewCommand extends DaemonCommand {
 
     @Override
     int run(DomainService xend) {
-        Optional<Path> file = new CreateCommand(context).locate(config);
-        if (file.isEmpty()) return context.fail("configuration file '" + config + "' not found");
-        LoadedConfig loaded;
-        try {
-            loaded = ConfigLoader.load(file.get(), overrides);
-        } catch (ConfigException e) {
-            return context.fail(e.getMessage());
-        } catch (IOException e) {
-            return context.fail("cannot read " + file.get() + ": " + e.getMessage());
-        }
-        loaded.warnings().forEach(context::warn);
-        DomainInfo d = xend.define(new DomainRequest(file.get().toString(), loaded.sourceText(), overrides));
+        Optional<ConfigFile> file = ConfigFile.read(context, config, overrides);
+        if (file.isEmpty()) return XmMain.EXIT_FAILURE;
+        DomainInfo d = xend.define(new DomainRequest(file.get().path().toString(), file.get().loaded().sourceText(), overrides));
         context.out().println("Domain " + d.name() + " defined (uuid " + d.uuid() + ")");
         return 0;
     }
