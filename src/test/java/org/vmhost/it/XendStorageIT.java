@@ -1,0 +1,303 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.vmhost.it.XendInstance.IMAGES;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kind of disk as a guest really sees it: image files (raw, sparse, and qcow2, in xm's and xl's
+ * forms), block devices (a whole loop device, a partition, an LVM logical volume), read-only and
+ * read-write, CD-ROMs from ISO files, on virtio (xvd), IDE (hd) and SCSI (sd). The guest reports each disk's
+ * size, writes a mark into every writable one (found again in the host's file or device after shutdown)
+ * and is refused writing to a read-only one. And the rules around them: a disk given writable to a running
+ * domain is refused to a second one, naming the first; a missing target is refused before QEMU starts.
+ *
+ * <p>Disks are told apart in the guest by size (each a different number of MiB), since a guest names
+ * them in its own probe order.
+ */
+class XendStorageIT {
+    static XendInstance xend;
+    static HostDisks host;
+    static Path work;
+
+    @BeforeAll
+    static void startXend() throws IOException {
+        xend = XendInstance.create().start();
+        host = new HostDisks();
+        work = Files.createDirectories(xend.home().resolve("disks"));
+    }
+
+    @AfterAll
+    static void stopXend() throws IOException {
+        try {
+            if (xend != null) xend.close();
+        } finally {
+            if (host != null) host.close();
+        }
+        assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+    }
+
+    static String pv(String name, String... disks) {
+        return """
+                name = "%s"
+                type = "pv"
+                memory = 256
+                kernel = "%s"
+                ramdisk = "%s"
+                extra = "console=ttyS0 quiet vmhost.dhcp=0"
+                disk = [ %s ]
+                on_poweroff = 'destroy'
+                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"),
+                String.join(", ", List.of(disks).stream().map(d -> "'" + d + "'").toList()));
+    }
+
+    static Path image(String name, String format, int mib) {
+        Path p = work.resolve(name);
+        HostDisks.run(List.of("qemu-img", "create", "-q", "-f", format, p.toString(), mib + "M"));
+        return p;
+    }
+
+    static XendConsoleIT.Console console(String domain) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
+                .redirectErrorStream(true);
+        pb.environment().put("VMHOST_HOME", xend.home().toString());
+        return new XendConsoleIT.Console(pb.start());
+    }
+
+    /** The shell function the guest uses to find a disk by its size in MiB: {@code disk 48} prints vdX or sdX. */
+    static final String FIND_DISK = "disk() { for b in /sys/class/block/*; do [ -e $b/device ] && "
+            + "[ \"$(cat $b/size)\" = $(( $1 * 2048 )) ] && echo ${b##*/}; done; }\n";
+
+    /**
+     * Types a check of one disk: prints {@code res-MIB-NAME-RO-RC}, the disk's guest name, its read-only flag
+     * and dd's exit status writing {@code mark} at byte 512.
+     */
+    static String probe(int mib, String mark) {
+        return "d=$(disk " + mib + "); echo " + mark + " > /tmp/m; dd if=/tmp/m of=/dev/$d bs=512 seek=1 count=1 "
+                + "conv=notrunc 2>/dev/null; rc=$?; sync; echo res-" + mib + "-$d-$(cat /sys/block/$d/ro)-$rc\n";
+    }
+
+    record Seen(String name, boolean readOnly, boolean written) {
+    }
+
+    static Seen seen(String text, int mib) {
+        Matcher m = Pattern.compile("res-" + mib + "-([a-z]+)-([01])-([0-9]+)").matcher(text);
+        assertThat(m.find()).as("the guest's answer for the %d MiB disk in:%n%s", mib, text).isTrue();
+        return new Seen(m.group(1), m.group(2).equals("1"), m.group(3).equals("0"));
+    }
+
+    static String mark(Path rawFileOrDevice) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(rawFileOrDevice.toFile(), "r")) {
+            byte[] b = new byte[32];
+            f.seek(512);
+            f.readFully(b);
+            String s = new String(b, StandardCharsets.ISO_8859_1);
+            return s.substring(0, Math.max(0, s.indexOf('\n')));
+        }
+    }
+
+    static Path asRaw(Path qcow2) {
+        Path raw = work.resolve(qcow2.getFileName() + ".raw");
+        HostDisks.run(List.of("qemu-img", "convert", "-O", "raw", qcow2.toString(), raw.toString()));
+        return raw;
+    }
+
+    static Path iso(String name, String file, String content) throws IOException {
+        Path dir = Files.createDirectories(work.resolve(name + ".d"));
+        Files.writeString(dir.resolve(file), content);
+        Path iso = work.resolve(name + ".iso");
+        HostDisks.run(List.of("genisoimage", "-quiet", "-r", "-V", "VMHOST", "-o", iso.toString(), dir.toString()));
+        return iso;
+    }
+
+    @Test
+    void aPvGuestSeesFileAndBlockDisksReadOnlyAndWritableAndACdRom() throws Exception {
+        Path raw = image("a.raw", "raw", 48);
+        Path qcow2 = image("b.qcow2", "qcow2", 40);
+        Path loopFile = image("c.raw", "raw", 24);
+        Path loop = host.loop(loopFile);
+        Path ro = image("e.raw", "raw", 20);
+        Files.writeString(work.resolve("e.before"), "");
+        Path aio = image("f.raw", "raw", 28);
+        Path xlQcow2 = image("g.qcow2", "qcow2", 36);
+        Path part = host.partition(work.resolve("h.disk"), 40, 16);
+        Path iso = iso("cd1", "hello.txt", "hello from the host's ISO\n");
+        assertThat(Files.size(raw)).isEqualTo(48L << 20);
+
+        xend.xm("create", xend.config("d1.cfg", pv("d1",
+                "file:" + raw + ",xvda,w",
+                "tap:qcow2:" + qcow2 + ",xvdb,w",
+                "phy:" + loop + ",xvdc,w",
+                "file:" + ro + ",xvde,r",
+                "tap:aio:" + aio + ",xvdf,w",
+                "format=qcow2,vdev=xvdg,access=rw,target=" + xlQcow2,
+                "phy:" + part + ",xvdh,w",
+                "file:" + iso + ",sda:cdrom,r")).toString()).requireSuccess();
+        try (XendConsoleIT.Console c = console("d1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            assertThat(c.text()).contains("vda(", "vdb(", "vdc(", "vdd(", "vde(", "vdf(", "vdg(", "sr0(");
+            c.type(FIND_DISK);
+            for (int mib : new int[] {48, 40, 24, 20, 28, 36, 16}) c.type(probe(mib, "vmhost-mark-" + mib));
+            c.type("mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/hello.txt; umount /mnt\n");
+            c.awaitText("res-16-", Duration.ofSeconds(60));
+            c.awaitText("hello from the host's ISO", Duration.ofSeconds(30));
+            String text = c.text();
+            for (int mib : new int[] {48, 40, 24, 28, 36, 16}) {
+                Seen s = seen(text, mib);
+                assertThat(s.name()).as("%d MiB disk", mib).startsWith("vd");
+                assertThat(s.readOnly()).as("%d MiB disk read-only", mib).isFalse();
+                assertThat(s.written()).as("%d MiB disk written", mib).isTrue();
+            }
+            Seen r = seen(text, 20);
+            assertThat(r.readOnly()).as("the r disk is read-only in the guest").isTrue();
+            assertThat(r.written()).as("writing the r disk is refused in the guest").isFalse();
+        }
+        xend.xm("shutdown", "-w", "d1").requireSuccess();
+
+        assertThat(mark(raw)).isEqualTo("vmhost-mark-48");
+        assertThat(mark(asRaw(qcow2))).isEqualTo("vmhost-mark-40");
+        assertThat(mark(loop)).isEqualTo("vmhost-mark-24");
+        assertThat(mark(loopFile)).isEqualTo("vmhost-mark-24");
+        assertThat(mark(ro)).isEmpty();
+        assertThat(mark(aio)).isEqualTo("vmhost-mark-28");
+        assertThat(mark(asRaw(xlQcow2))).isEqualTo("vmhost-mark-36");
+        assertThat(mark(part)).isEqualTo("vmhost-mark-16");
+        try (RandomAccessFile f = new RandomAccessFile(work.resolve("h.disk").toFile(), "r")) {
+            byte[] b = new byte[16];
+            f.seek(2048L * 512 + 512);
+            f.readFully(b);
+            assertThat(new String(b, StandardCharsets.ISO_8859_1)).as("the partition's sectors in its disk").startsWith("vmhost-mark-16");
+        }
+        // A raw image stays sparse: only what the guest wrote takes space.
+        long blocks = Long.parseLong(HostDisks.run(List.of("stat", "--format=%b", raw.toString())).strip());
+        assertThat(blocks * 512).as("space the 48 MiB raw image takes").isLessThan(8L << 20);
+    }
+
+    @Test
+    void aPvGuestSeesAnLvmLogicalVolume() throws Exception {
+        assumeThat(HostDisks.deviceMapperAvailable()).as("this kernel has device-mapper (LVM needs it)").isTrue();
+        String vg = "vmhtest" + ProcessHandle.current().pid();
+        Path lv = host.logicalVolume(work.resolve("vg.disk"), vg, "lv1", 12);
+        xend.xm("create", xend.config("lv1.cfg", pv("lv1", "phy:" + lv + ",xvda,w")).toString()).requireSuccess();
+        try (XendConsoleIT.Console c = console("lv1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type(FIND_DISK);
+            c.type(probe(12, "vmhost-mark-lv"));
+            c.awaitText("res-12-", Duration.ofSeconds(30));
+            assertThat(seen(c.text(), 12).written()).isTrue();
+        }
+        xend.xm("shutdown", "-w", "lv1").requireSuccess();
+        assertThat(mark(lv)).isEqualTo("vmhost-mark-lv");
+    }
+
+    @Test
+    void anHvmGuestBootsFromVirtioAndSeesIdeAndScsiDisksAndAnIdeCdRom() throws Exception {
+        Path boot = work.resolve("hvm-boot.raw");
+        Files.copy(IMAGES.resolve("hvm-disk.raw"), boot);
+        Path ide = image("ide.raw", "raw", 44);
+        Path scsi = image("scsi.qcow2", "qcow2", 52);
+        Path iso = iso("cd2", "readme.txt", "an ISO on the IDE CD-ROM\n");
+        xend.xm("create", xend.config("h1.cfg", """
+                builder = 'hvm'
+                name = 'h1'
+                memory = 256
+                disk = [ 'file:%s,xvda,w', 'file:%s,hdb,w', 'tap:qcow2:%s,sda,w', 'file:%s,hdc:cdrom,r' ]
+                vnc = 0
+                boot = 'c'
+                on_poweroff = 'destroy'
+                """.formatted(boot, ide, scsi, iso)).toString()).requireSuccess();
+        try (XendConsoleIT.Console c = console("h1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
+            assertThat(c.text()).as("booted from the virtio disk through SeaBIOS").contains("SYSLINUX");
+            c.type(FIND_DISK);
+            c.type(probe(44, "vmhost-mark-ide"));
+            c.type(probe(52, "vmhost-mark-scsi"));
+            c.type("mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/readme.txt; umount /mnt\n");
+            c.awaitText("res-52-", Duration.ofSeconds(60));
+            c.awaitText("an ISO on the IDE CD-ROM", Duration.ofSeconds(30));
+            assertThat(seen(c.text(), 44).name()).startsWith("sd");
+            assertThat(seen(c.text(), 44).written()).isTrue();
+            assertThat(seen(c.text(), 52).name()).startsWith("sd");
+            assertThat(seen(c.text(), 52).written()).isTrue();
+            assertThat(c.text()).contains("vda(");
+        }
+        xend.xm("shutdown", "-w", "h1").requireSuccess();
+        assertThat(mark(ide)).isEqualTo("vmhost-mark-ide");
+        assertThat(mark(asRaw(scsi))).isEqualTo("vmhost-mark-scsi");
+    }
+
+    @Test
+    void aWritableDiskOfARunningDomainIsRefusedToAnotherNamingIt() throws Exception {
+        Path shared = image("shared.raw", "raw", 8);
+        Path alias = Files.createSymbolicLink(work.resolve("alias.raw"), shared);
+        xend.xm("create", xend.config("s1.cfg", pv("s1", "file:" + shared + ",xvda,w")).toString()).requireSuccess();
+        List<Long> before = xend.qemuPids();
+
+        XendInstance.Result w = xend.xm("create", xend.config("s2.cfg", pv("s2", "file:" + alias + ",xvdb,w")).toString());
+        assertThat(w.exit()).isNotZero();
+        assertThat(w.err()).contains("in use by domain 's1'", "xvdb");
+        XendInstance.Result r = xend.xm("create", xend.config("s3.cfg", pv("s3", "file:" + shared + ",xvda,r")).toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("in use by domain 's1'");
+        assertThat(xend.qemuPids()).as("no QEMU started for a refused domain").containsExactlyInAnyOrderElementsOf(before);
+        assertThat(XendLifecycleIT.row(xend, "s2")).isEmpty();
+
+        // Once s1 is gone the disk is free again.
+        xend.xm("destroy", "s1").requireSuccess();
+        xend.xm("create", xend.config("s2.cfg", pv("s2", "file:" + alias + ",xvdb,w")).toString()).requireSuccess();
+        xend.xm("destroy", "s2").requireSuccess();
+
+        // w! on both sides shares it, as xm allowed; read-only users share too.
+        xend.xm("create", xend.config("s4.cfg", pv("s4", "file:" + shared + ",xvda,w!")).toString()).requireSuccess();
+        xend.xm("create", xend.config("s5.cfg", pv("s5", "file:" + alias + ",xvda,w!")).toString()).requireSuccess();
+        XendInstance.Result plain = xend.xm("create", xend.config("s6.cfg", pv("s6", "file:" + shared + ",xvda,w")).toString());
+        assertThat(plain.err()).contains("in use by domain 's4'");
+        xend.xm("destroy", "s4").requireSuccess();
+        xend.xm("destroy", "s5").requireSuccess();
+    }
+
+    @Test
+    void aBlockDeviceIsOneDiskUnderEachOfItsNames() throws Exception {
+        Path dev = host.loop(image("dev.raw", "raw", 8));
+        Path alias = Files.createSymbolicLink(work.resolve("dev-alias"), dev);
+        xend.xm("create", xend.config("b1.cfg", pv("b1", "phy:" + dev + ",xvda,w")).toString()).requireSuccess();
+        XendInstance.Result second = xend.xm("create", xend.config("b2.cfg", pv("b2", "phy:" + alias + ",xvda,w")).toString());
+        assertThat(second.exit()).isNotZero();
+        assertThat(second.err()).contains("in use by domain 'b1'");
+        xend.xm("destroy", "b1").requireSuccess();
+    }
+
+    @Test
+    void aMissingFileOrDeviceIsRefusedBeforeQemuStarts() throws Exception {
+        List<Long> before = xend.qemuPids();
+        XendInstance.Result file = xend.xm("create", xend.config("m1.cfg",
+                pv("m1", "file:" + work.resolve("no-such.raw") + ",xvda,w")).toString());
+        assertThat(file.exit()).isNotZero();
+        assertThat(file.err()).contains("disk xvda", "no-such.raw does not exist");
+        XendInstance.Result dev = xend.xm("create", xend.config("m2.cfg", pv("m2", "phy:/dev/vmhost-no-such,xvda,w")).toString());
+        assertThat(dev.err()).contains("/dev/vmhost-no-such does not exist");
+        XendInstance.Result notBlock = xend.xm("create", xend.config("m3.cfg",
+                pv("m3", "phy:" + image("plain.raw", "raw", 4) + ",xvda,w")).toString());
+        assertThat(notBlock.err()).contains("is not a block device");
+        // xm new keeps a definition; xm start refuses it the same way.
+        xend.xm("new", xend.config("m4.cfg", pv("m4", "file:" + work.resolve("later.raw") + ",xvda,w")).toString()).requireSuccess();
+        assertThat(xend.xm("start", "m4").err()).contains("later.raw does not exist");
+        xend.xm("delete", "m4").requireSuccess();
+        assertThat(xend.qemuPids()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(new ArrayList<>(xend.xm("list").requireSuccess().out().lines().toList())).noneMatch(l -> l.startsWith("m"));
+    }
+}
