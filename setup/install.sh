@@ -9,6 +9,7 @@ packages=(
   busybox-static cpio lz4             # guest initramfs; lz4 unpacks the kernel into vmlinux
   syslinux syslinux-common extlinux fdisk dosfstools e2fsprogs mtools   # the hvm guest's disk and boot loader
   iproute2 procps psmisc socat        # bridges, taps, process checks, console tests
+  nftables dnsmasq-base               # NAT networks: masquerading, DHCP and names for guests
   sqlite3                             # inspecting the store by hand
   lvm2 genisoimage xorriso            # storage tests: LVM volumes on loop devices, CD-ROM images
 )

@@ -20,6 +20,7 @@ import org.vmhost.api.ApiSettings;
 import org.vmhost.domain.DomainConfigs;
 import org.vmhost.domain.HostEnvironment;
 import org.vmhost.domain.LocalDomainService;
+import org.vmhost.network.HostNetwork;
 import org.vmhost.domain.XendHome;
 import org.vmhost.qemu.Accelerator;
 import org.vmhost.qemu.AcceleratorChoice;
@@ -91,11 +92,13 @@ final class Daemon {
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
         String qemuVersion = HostFacts.qemuVersion(emulator);
-        String networking = "user-mode networking for every vif (bridges and taps are not built yet)";
+        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.runDir().resolve("net"), System.getenv());
+        network.restore();
+        LOG.info("networking: " + network.describe());
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
-                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, networking),
+                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
                 HostFacts::busyCpuSeconds);
-        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs());
+        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
         service.recover();
 
         ApiSettings settings = ApiSettings.of(home.apiSocket(), home.tokenFile());

@@ -3,6 +3,7 @@ package org.vmhost.domain;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,8 @@ final class Domain {
     private volatile Instant startedAt;
     /** The running QEMU and its console; null while shut off. */
     volatile DomainRuntime runtime;
+    /** The host side of each vif while the domain runs (taps, MACs), in devid order; saved in its status. */
+    volatile List<org.vmhost.network.Vif> vifs = List.of();
     /** Completed each time the domain stops, so waiters (xm shutdown -w) can wake. */
     private volatile CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** Set by xm reboot: the next guest poweroff restarts the guest instead. */

@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
@@ -27,6 +26,8 @@ import org.vmhost.config.LifecycleAction;
 import org.vmhost.config.VfbConfig;
 import org.vmhost.config.VifConfig;
 import org.vmhost.console.ConsoleRelay;
+import org.vmhost.network.HostNetwork;
+import org.vmhost.network.Vif;
 import org.vmhost.domain.Transitions.Operation;
 import org.vmhost.qemu.LaunchContext;
 import org.vmhost.qemu.NicAttachment;
@@ -62,14 +63,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Store store;
     private final HostEnvironment host;
     private final DomainConfigs configs;
+    private final HostNetwork network;
     private final DomainRegistry registry = new DomainRegistry();
     private final DiskClaims claims = new DiskClaims();
 
-    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs) {
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
         this.host = Objects.requireNonNull(host);
         this.configs = Objects.requireNonNull(configs);
+        this.network = Objects.requireNonNull(network);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -340,9 +343,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             createPrivateDir(runDir);
             Files.createDirectories(home.consoleLog(d.uuid).getParent());
             Files.createDirectories(home.qemuLog(d.uuid).getParent());
+            d.vifs = plugVifs(d, domid, runDir);
+            keepMacs(d);
             LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
                     runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
-                    nics(config), vncDisplay(config, domid), host.tscKhz());
+                    nics(d.vifs), vncDisplay(config, domid), host.tscKhz());
             List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
@@ -372,13 +377,15 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             d.lastStart = now;
             d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
             saveStatus(d);
-            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")");
+            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")"
+                    + describeVifs(d.vifs));
         } catch (Exception e) {
             String why = e instanceof VmhostException ve ? ve.getMessage() : describe(e);
             String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
             if (console != null) console.close();
             if (process != null) terminate(process);
             if (events != null) events.shutdownNow();
+            unplugVifs(d);
             deleteTree(runDir);
             store.deleteStatus(d.uuid);
             d.runtime = null;
@@ -408,6 +415,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             rt.events().shutdown();
             deleteTree(rt.runDir());
         }
+        unplugVifs(d);
         d.runtime = null;
         d.rebootRequested = false;
         if (d.managed) {
@@ -582,8 +590,14 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         DomainState saved = DomainState.valueOf(st.state());
         QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
                 home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+        try {
+            d.vifs = VifsJson.read(st.runtimeJson());
+        } catch (IllegalArgumentException e) {
+            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
+        }
         if (saved == DomainState.STARTING) {
             killQuietly(handle);
+            unplugVifs(d);
             deleteTree(runDir);
             store.deleteStatus(d.uuid);
             event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
@@ -646,6 +660,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /** Records that a domain found at start-up no longer runs. */
     private void forget(Domain d, Path runDir, String kind, String message) {
+        unplugVifs(d);
         deleteTree(runDir);
         if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
         if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
@@ -678,10 +693,27 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
                 String uuid = dir.getFileName().toString();
                 boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null).orElse(false);
-                if (!owned2) deleteTree(dir);
+                if (!owned2) {
+                    removeStrayVifs(dir);
+                    deleteTree(dir);
+                }
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot tidy " + home.runDir(), e);
+        }
+    }
+
+    /** Removes the taps that a start cut short by xend's death made before its status row was written. */
+    private void removeStrayVifs(Path runDir) {
+        Path file = runDir.resolve(VIFS_FILE);
+        if (!Files.exists(file)) return;
+        try {
+            for (Vif v : VifsJson.read(Files.readString(file))) {
+                LOG.warning("removing tap " + v.tap().orElse("-") + " of a start that xend did not finish");
+                network.unplug(v);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "cannot read " + file, e);
         }
     }
 
@@ -766,19 +798,79 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    private List<NicAttachment> nics(DomainConfig config) {
-        List<NicAttachment> nics = new ArrayList<>();
-        for (VifConfig vif : config.vifs()) {
-            // Bridges and taps come with the network package; until then every vif is user-mode.
-            nics.add(new NicAttachment(vif.mac().orElseGet(LocalDomainService::randomMac), new NicAttachment.User()));
-        }
-        return nics;
+    // ---- vifs ----------------------------------------------------------------------------------
+
+    /** The NIC model a vif gets: the config's, else rtl8139 for hvm (Xen's default) and virtio for pv. */
+    static String nicModel(DomainConfig config, VifConfig vif) {
+        return vif.model().orElse(config.type() == org.vmhost.config.DomainType.HVM ? "rtl8139" : "virtio");
     }
 
-    /** A MAC under Xen's prefix 00:16:3e, as xend chose them. */
-    static String randomMac() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("00:16:3e:%02x:%02x:%02x", r.nextInt(0x80), r.nextInt(256), r.nextInt(256));
+    /**
+     * Makes the host side of every vif, inside the start's job. The taps made so far are written to the run
+     * directory first, so that the next xend can remove them if this one dies before the status row exists;
+     * any failure removes what was made.
+     */
+    private List<Vif> plugVifs(Domain d, int domid, Path runDir) {
+        DomainConfig config = d.config();
+        List<Vif> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < config.vifs().size(); i++) {
+                VifConfig v = config.vifs().get(i);
+                made.add(network.plug(domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate()));
+                Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Vif v : made) network.unplug(v);
+            if (e instanceof VmhostException ve) throw ve;
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make the vifs of domain '" + d.name() + "': " + describe(e), e);
+        }
+        return List.copyOf(made);
+    }
+
+    static final String VIFS_FILE = "vifs.json";
+
+    /** A managed domain keeps the MACs chosen for it: they are written into its configuration, as xend did. */
+    private void keepMacs(Domain d) {
+        DomainConfig config = d.config();
+        if (!d.managed || config.vifs().stream().allMatch(v -> v.mac().isPresent())) return;
+        List<String> specs = new ArrayList<>();
+        for (int i = 0; i < config.vifs().size(); i++) {
+            VifConfig v = config.vifs().get(i);
+            VifConfig kept = new VifConfig(Optional.of(d.vifs.get(i).mac()), v.bridge(), v.ip(), v.script(), v.type(),
+                    v.model(), v.vifname(), v.rate());
+            specs.add("'" + org.vmhost.config.VifSpec.format(kept) + "'");
+        }
+        DomainConfig withMacs = configs.parse(new DomainRequest(d.sourceName() == null ? "macs" : d.sourceName(),
+                configs.write(config), List.of("vif=[" + String.join(", ", specs) + "]")));
+        d.redefine(withMacs, configs.write(withMacs), d.sourceName());
+        store.saveDefinition(definition(d));
+    }
+
+    private void unplugVifs(Domain d) {
+        for (Vif v : d.vifs) network.unplug(v);
+        d.vifs = List.of();
+    }
+
+    /** The vifs for the domain's event log: each tap and bridge, or the user-mode fallback, plainly. */
+    private String describeVifs(List<Vif> vifs) {
+        if (vifs.isEmpty()) return "";
+        List<String> parts = new ArrayList<>();
+        for (Vif v : vifs) {
+            parts.add(v.tap().map(t -> t + " on " + v.bridge().orElse("?")).orElse("user-mode networking")
+                    + " (" + v.model() + ", " + v.mac() + v.rate().map(r -> ", rate " + r).orElse("") + ")");
+        }
+        String fallback = network.bridging() ? "" : "; no bridges: " + network.describe();
+        return "; vifs: " + String.join(", ", parts) + fallback;
+    }
+
+    private static List<NicAttachment> nics(List<Vif> vifs) {
+        List<NicAttachment> nics = new ArrayList<>();
+        for (Vif v : vifs) {
+            NicAttachment.Backend backend = v.tap().<NicAttachment.Backend>map(NicAttachment.Tap::new)
+                    .orElseGet(NicAttachment.User::new);
+            nics.add(new NicAttachment(v.mac(), backend));
+        }
+        return nics;
     }
 
     private static java.util.OptionalInt vncDisplay(DomainConfig config, int domid) {
@@ -790,7 +882,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     private DomainStatus status(Domain d, int domid, long pid, long startTime, Path runDir, DomainState state, Instant at) {
         return new DomainStatus(d.uuid, domid, pid, startTime, runDir.resolve("qmp.sock").toString(),
-                runDir.resolve("console.sock").toString(), home.consoleLog(d.uuid).toString(), state.name(), at, "{}");
+                runDir.resolve("console.sock").toString(), home.consoleLog(d.uuid).toString(), state.name(), at,
+                VifsJson.write(d.vifs));
     }
 
     private void saveStatus(Domain d) {

@@ -27,6 +27,7 @@ public final class XendInstance implements AutoCloseable {
     private final Path home;
     private final Path configDir;
     private String javaOptions;
+    private boolean bridges;
 
     /** The result of one command: exit status and what it printed. */
     public record Result(int exit, String out, String err) {
@@ -41,9 +42,19 @@ public final class XendInstance implements AutoCloseable {
         this.configDir = Files.createDirectories(home.resolve("configs"));
     }
 
-    /** A new home; xend is not started yet. */
+    /**
+     * A new home; xend is not started yet. Its guests get user-mode networking ({@code VMHOST_NETWORK=user}),
+     * so that tests running side by side never make xenbr0 or fight over tap names; see {@link #withBridges()}.
+     */
     public static XendInstance create() throws IOException {
         return new XendInstance(Files.createTempDirectory(Path.of("/tmp"), "vmh-"));
+    }
+
+    /** A new home whose xend makes bridges and taps (as root): for the network tests, which name their own bridges. */
+    public static XendInstance withBridges() throws IOException {
+        XendInstance x = create();
+        x.bridges = true;
+        return x;
     }
 
     public Path home() {
@@ -110,6 +121,7 @@ public final class XendInstance implements AutoCloseable {
             Map<String, String> env = pb.environment();
             env.put("VMHOST_HOME", home.toString());
             env.put("VMHOST_CONFIG_DIR", configDir.toString());
+            env.put("VMHOST_NETWORK", bridges ? "bridges" : "user");
             if (javaOptions != null) env.put("VMHOST_JAVA_OPTS", javaOptions);
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -1,0 +1,472 @@
+package org.vmhost.network;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/**
+ * The host's side of guest networking: the networks xend keeps, their bridges, NAT and DHCP, and one tap
+ * per vif. Where taps cannot be made (xend is not root, no /dev/net/tun, or {@code VMHOST_NETWORK=user})
+ * every vif falls back to QEMU's user-mode network, and {@link #describe()} says so and why.
+ *
+ * <p>Networks live in {@code networks.json} under xend's home, rewritten atomically (write, fsync,
+ * rename) on every change, before it is acknowledged. Nothing here is undone when xend stops: bridges,
+ * dnsmasq and the taps of running guests stay, and the next xend finds them by name.
+ *
+ * <p>Thread-safe: changes to the set of networks are serialised on this object; taps are per domain and
+ * the lifecycle makes them inside the domain's job.
+ */
+public final class HostNetwork {
+    private static final Logger LOG = Logger.getLogger(HostNetwork.class.getName());
+    /** The bridge of a vif that names none, as Xen's network-bridge script made it. */
+    public static final String DEFAULT_BRIDGE = "xenbr0";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** One network as kept in the file. */
+    record Stored(String name, String type, String bridge, String subnet, boolean madeByXend) {
+        NetworkConfig config() {
+            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet));
+        }
+
+        static Stored of(NetworkConfig c, boolean madeByXend) {
+            return new Stored(c.name(), c.type().configName(), c.bridge(), c.subnet().orElse(null), madeByXend);
+        }
+    }
+
+    /** The file's shape, with a version so that a later xend can read an older file. */
+    record StoredFile(int version, List<Stored> networks) {
+    }
+
+    private final Path file;
+    private final Path stateDir;
+    private final Optional<String> userModeReason;
+    private final Map<String, Stored> networks = new LinkedHashMap<>();
+
+    private HostNetwork(Path file, Path stateDir, Optional<String> userModeReason) {
+        this.file = file;
+        this.stateDir = stateDir;
+        this.userModeReason = userModeReason;
+    }
+
+    /**
+     * Opens the networks of one xend home.
+     *
+     * @param file     {@code $VMHOST_HOME/networks.json}
+     * @param stateDir {@code $VMHOST_HOME/run/net}: dnsmasq's pid and lease files
+     * @param env      the environment; {@code VMHOST_NETWORK=user} forces user-mode networking
+     */
+    public static HostNetwork open(Path file, Path stateDir, Map<String, String> env) {
+        HostNetwork n = new HostNetwork(file, stateDir, userModeReason(env));
+        n.load();
+        return n;
+    }
+
+    private static Optional<String> userModeReason(Map<String, String> env) {
+        if ("user".equals(env.get("VMHOST_NETWORK"))) return Optional.of("VMHOST_NETWORK=user asks for it");
+        if (!isRoot()) return Optional.of("xend is not root, so it cannot make bridges and taps");
+        if (!Files.exists(Path.of("/dev/net/tun"))) return Optional.of("the host has no /dev/net/tun");
+        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip"))) {
+            return Optional.of("iproute2's ip is not installed");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) return line.split("\\s+")[2].equals("0");
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Whether vifs get taps on bridges; if not, they get QEMU's user-mode network. */
+    public boolean bridging() {
+        return userModeReason.isEmpty();
+    }
+
+    /** One line for {@code xm info}: how guests are networked, and why. */
+    public synchronized String describe() {
+        if (userModeReason.isPresent()) {
+            return "user-mode networking for every vif (no bridges): " + userModeReason.get();
+        }
+        List<String> names = new ArrayList<>();
+        for (Stored s : networks.values()) names.add(s.name() + " (" + s.type() + ", " + s.bridge() + ")");
+        return "bridges and taps; networks: " + (names.isEmpty() ? "none yet" : String.join(", ", names));
+    }
+
+    // ---- networks ------------------------------------------------------------------------------
+
+    public synchronized List<NetworkInfo> list() {
+        List<NetworkInfo> list = new ArrayList<>();
+        for (Stored s : networks.values()) list.add(info(s));
+        return list;
+    }
+
+    public synchronized NetworkInfo get(String name) {
+        return info(require(name));
+    }
+
+    /** {@code xm net-create}: makes the network on the host, then keeps it. All or nothing. */
+    public synchronized NetworkInfo create(NetworkConfig config) {
+        requireBridging("create network '" + config.name() + "'");
+        if (networks.containsKey(config.name())) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network '" + config.name() + "' already exists");
+        }
+        for (Stored s : networks.values()) {
+            if (s.bridge().equals(config.bridge())) {
+                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "bridge " + config.bridge()
+                        + " already belongs to network '" + s.name() + "'");
+            }
+        }
+        if (config.type() != NetworkType.BRIDGED && linkExists(config.bridge())) {
+            // A nat or isolated network must own its bridge, or its rules would cut off what else is on it.
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "bridge " + config.bridge()
+                    + " already exists on this host; a " + config.type().configName() + " network makes its own");
+        }
+        Stored s = Stored.of(config, !linkExists(config.bridge()));
+        try {
+            bringUp(s);
+            networks.put(s.name(), s);
+            save();
+        } catch (RuntimeException e) {
+            networks.remove(s.name());
+            tearDown(s);
+            throw e;
+        }
+        LOG.info("network '" + s.name() + "' created: " + s.type() + " on bridge " + s.bridge());
+        return info(s);
+    }
+
+    /** {@code xm net-delete}: refused while a tap is on its bridge. */
+    public synchronized void delete(String name) {
+        Stored s = require(name);
+        List<String> taps = portsOf(s.bridge());
+        if (!taps.isEmpty()) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network '" + name + "' is in use by " + String.join(", ", taps));
+        }
+        networks.remove(name);
+        try {
+            save();
+        } catch (RuntimeException e) {
+            networks.put(name, s);
+            throw e;
+        }
+        tearDown(s);
+        LOG.info("network '" + name + "' deleted");
+    }
+
+    /**
+     * At xend's start: makes again what a host reboot took away (bridges, addresses, rules, dnsmasq) and
+     * leaves alone what is still there, running guests' taps included.
+     */
+    public synchronized void restore() {
+        if (!bridging()) return;
+        for (Stored s : networks.values()) {
+            try {
+                bringUp(s);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "network '" + s.name() + "' could not be restored: " + e.getMessage());
+            }
+        }
+    }
+
+    // ---- vifs ----------------------------------------------------------------------------------
+
+    /**
+     * Makes the host side of one vif: a tap named {@code vif<domid>.<devid>} (or the config's vifname) on
+     * its bridge, with the rate limit applied; with user-mode networking, only the MAC is chosen.
+     *
+     * @param bridge a network's name or a bridge's; empty means {@link #DEFAULT_BRIDGE}, made when missing
+     */
+    public Vif plug(int domid, int devid, Optional<String> mac, Optional<String> bridge, Optional<String> vifname,
+                    String model, Optional<String> rate) {
+        String chosenMac = mac.orElseGet(MacAddress::random);
+        Optional<Rate> limit = rate.map(Rate::parse);
+        if (!bridging()) return new Vif(devid, chosenMac, Optional.empty(), Optional.empty(), model, rate);
+        String br = bridgeFor(bridge.orElse(DEFAULT_BRIDGE));
+        String tap = vifname.orElse("vif" + domid + "." + devid);
+        if (!NetworkConfig.IFNAME.matcher(tap).matches()) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "invalid tap name '" + tap + "': at most 15 letters, digits and . _ -");
+        }
+        if (linkExists(tap)) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network device " + tap
+                    + " already exists on this host (another xend's guest, or a vifname in use)");
+        }
+        HostCommand.run("ip", "tuntap", "add", "dev", tap, "mode", "tap");
+        try {
+            HostCommand.run("ip", "link", "set", "dev", tap, "master", br);
+            // The guest's MAC must never be the bridge's lowest, or the bridge would take it: fe:ff:ff... as Xen did.
+            HostCommand.run("ip", "link", "set", "dev", tap, "address", "fe:ff:ff:ff:ff:ff");
+            if (limit.isPresent()) applyRate(tap, limit.get());
+            HostCommand.run("ip", "link", "set", "dev", tap, "up");
+        } catch (RuntimeException e) {
+            deleteLink(tap);
+            throw e;
+        }
+        return new Vif(devid, chosenMac, Optional.of(br), Optional.of(tap), model, rate);
+    }
+
+    /** Removes a vif's tap; a tap that is already gone is fine. */
+    public void unplug(Vif vif) {
+        vif.tap().ifPresent(HostNetwork::deleteLink);
+    }
+
+    /** Whether a vif's tap still exists, as a restarted xend checks before adopting it. */
+    public boolean present(Vif vif) {
+        return vif.tap().map(HostNetwork::linkExists).orElse(true);
+    }
+
+    /** A bridge for a vif's {@code bridge=}: a network's name, or a bridge, made (and kept) when missing. */
+    private synchronized String bridgeFor(String ref) {
+        Stored s = networks.get(ref);
+        if (s == null) {
+            for (Stored x : networks.values()) if (x.bridge().equals(ref)) s = x;
+        }
+        if (s == null) {
+            if (linkExists(ref)) return ref;  // the administrator's own bridge, used as it is
+            NetworkConfig config;
+            try {
+                config = new NetworkConfig(ref, NetworkType.BRIDGED, ref, Optional.empty());
+            } catch (IllegalArgumentException e) {
+                throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif bridge '" + ref + "': " + e.getMessage());
+            }
+            LOG.info("bridge " + ref + " does not exist; making it as bridged network '" + ref + "'");
+            return create(config).bridge();
+        }
+        if (!linkExists(s.bridge())) bringUp(s);
+        return s.bridge();
+    }
+
+    private static void applyRate(String tap, Rate rate) {
+        // What the guest sends arrives on the tap's ingress: police it there, dropping what exceeds the rate.
+        HostCommand.run("tc", "qdisc", "add", "dev", tap, "handle", "ffff:", "ingress");
+        HostCommand.run("tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all", "prio", "1",
+                "u32", "match", "u32", "0", "0", "police", "rate", rate.bitsPerSecond() + "bit",
+                "burst", Long.toString(rate.burstBytes()), "drop", "flowid", ":1");
+    }
+
+    // ---- making networks on the host -----------------------------------------------------------
+
+    private void bringUp(Stored s) {
+        NetworkConfig c = s.config();
+        if (!linkExists(c.bridge())) {
+            HostCommand.run("ip", "link", "add", "name", c.bridge(), "type", "bridge");
+        }
+        // No STP delay: a guest's first DHCP request must not fall into a listening bridge port.
+        HostCommand.tryRun(null, "ip", "link", "set", "dev", c.bridge(), "type", "bridge", "forward_delay", "0", "stp_state", "0");
+        switch (c.type()) {
+            case BRIDGED -> { }
+            case ISOLATED -> {
+                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                nft(tableFor(c.bridge()), isolatedRules(c.bridge()));
+            }
+            case NAT -> {
+                Subnet net = Subnet.parse(c.subnet().orElseThrow());
+                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                HostCommand.run("ip", "addr", "replace", net.hostAddressWithPrefix(), "dev", c.bridge());
+                sysctl("net.ipv4.ip_forward", "1");
+                nft(tableFor(c.bridge()), natRules(c.bridge(), net));
+            }
+        }
+        HostCommand.run("ip", "link", "set", "dev", c.bridge(), "up");
+        if (c.type() == NetworkType.NAT) startDnsmasq(s, Subnet.parse(c.subnet().orElseThrow()));
+    }
+
+    /** Undoes {@link #bringUp}: dnsmasq, rules, and the bridge if xend made it. Never fails. */
+    private void tearDown(Stored s) {
+        stopDnsmasq(s);
+        if (!s.type().equals(NetworkType.BRIDGED.configName())) {
+            HostCommand.tryRun(null, "nft", "delete", "table", "inet", tableFor(s.bridge()));
+        }
+        if (s.madeByXend()) {
+            deleteLink(s.bridge());
+        } else if (s.type().equals(NetworkType.NAT.configName()) && s.subnet() != null) {
+            HostCommand.tryRun(null, "ip", "addr", "del", Subnet.parse(s.subnet()).hostAddressWithPrefix(), "dev", s.bridge());
+        }
+        try {
+            Files.deleteIfExists(stateDir.resolve(s.name() + ".leases"));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the leases of network '" + s.name() + "'", e);
+        }
+    }
+
+    static String tableFor(String bridge) {
+        return "vmhost_" + bridge.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    static String isolatedRules(String br) {
+        return """
+                chain input { type filter hook input priority filter; policy accept; iifname "%1$s" drop; }
+                chain forward { type filter hook forward priority filter; policy accept;
+                  iifname "%1$s" oifname != "%1$s" drop; oifname "%1$s" iifname != "%1$s" drop; }
+                chain output { type filter hook output priority filter; policy accept; oifname "%1$s" drop; }
+                """.formatted(br);
+    }
+
+    static String natRules(String br, Subnet net) {
+        return """
+                chain forward { type filter hook forward priority filter; policy accept;
+                  iifname "%1$s" ip saddr %2$s accept;
+                  oifname "%1$s" ct state established,related accept;
+                  iifname "%1$s" oifname != "%1$s" drop;
+                  oifname "%1$s" iifname != "%1$s" drop; }
+                chain postrouting { type nat hook postrouting priority srcnat; policy accept;
+                  ip saddr %2$s ip daddr != %2$s oifname != "%1$s" masquerade; }
+                """.formatted(br, net);
+    }
+
+    /** Replaces one nftables table of ours in one transaction: delete (if there) and add. */
+    private static void nft(String table, String chains) {
+        HostCommand.tryRun(null, "nft", "delete", "table", "inet", table);
+        HostCommand.runWithInput("table inet " + table + " {\n" + chains + "}\n", "nft", "-f", "-");
+    }
+
+    private static void sysctl(String key, String value) {
+        try {
+            Files.writeString(Path.of("/proc/sys", key.replace('.', '/')), value);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot set " + key + " to " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void startDnsmasq(Stored s, Subnet net) {
+        Path pid = stateDir.resolve(s.name() + ".pid");
+        if (dnsmasqPid(pid).isPresent()) return;
+        try {
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make " + stateDir + ": " + e.getMessage(), e);
+        }
+        // dnsmasq forks into its own session, so it outlives xend as the guests do.
+        HostCommand.run("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
+                "--except-interface=lo", "--interface=" + s.bridge(), "--listen-address=" + net.hostAddress(),
+                "--dhcp-range=" + net.firstLease() + "," + net.lastLease() + "," + net.netmask() + ",1h",
+                "--dhcp-authoritative", "--dhcp-no-override", "--no-resolv", "--no-hosts",
+                "--domain=" + s.name(), "--local=/" + s.name() + "/", "--expand-hosts",
+                "--dhcp-leasefile=" + stateDir.resolve(s.name() + ".leases"), "--pid-file=" + pid, "--user=root");
+    }
+
+    private void stopDnsmasq(Stored s) {
+        Path pid = stateDir.resolve(s.name() + ".pid");
+        dnsmasqPid(pid).ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        });
+        try {
+            Files.deleteIfExists(pid);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove " + pid, e);
+        }
+    }
+
+    /** The dnsmasq of a pid file, if it still runs (a reused pid that is not dnsmasq is not it). */
+    private static Optional<ProcessHandle> dnsmasqPid(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            return ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("dnsmasq")).orElse(false));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---- host facts ----------------------------------------------------------------------------
+
+    static boolean linkExists(String name) {
+        return Files.exists(Path.of("/sys/class/net", name));
+    }
+
+    /** The ports of a bridge (our taps, and anything the administrator attached). */
+    static List<String> portsOf(String bridge) {
+        Path dir = Path.of("/sys/class/net", bridge, "brif");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var ports = Files.list(dir)) {
+            return ports.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void deleteLink(String name) {
+        if (!linkExists(name)) return;
+        HostCommand.Result r = HostCommand.tryRun(null, "ip", "link", "del", "dev", name);
+        if (r.exit() != 0 && linkExists(name)) LOG.warning("cannot remove " + name + ": " + r.output().strip());
+    }
+
+    private NetworkInfo info(Stored s) {
+        boolean up = linkExists(s.bridge());
+        return new NetworkInfo(s.name(), s.type(), s.bridge(), Optional.ofNullable(s.subnet()), up, s.madeByXend(),
+                portsOf(s.bridge()));
+    }
+
+    private Stored require(String name) {
+        Stored s = networks.get(name);
+        if (s == null) throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "network '" + name + "' does not exist");
+        return s;
+    }
+
+    private void requireBridging(String what) {
+        userModeReason.ifPresent(why -> {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot " + what + ": " + why);
+        });
+    }
+
+    // ---- the file ------------------------------------------------------------------------------
+
+    private void load() {
+        if (!Files.exists(file)) return;
+        try {
+            StoredFile f = JSON.readValue(file.toFile(), StoredFile.class);
+            if (f.version() > 1) {
+                throw new VmhostException(ErrorCode.INTERNAL, file + " has version " + f.version()
+                        + ", newer than this vmhost knows (1): it was written by a newer vmhost");
+            }
+            for (Stored s : f.networks()) {
+                s.config();  // checks it
+                networks.put(s.name(), s);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new VmhostException(ErrorCode.INTERNAL, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Write, fsync, rename: the file is always the old list or the new one. */
+    private void save() {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(Objects.requireNonNull(file.getParent()));
+            byte[] bytes = JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(new StoredFile(1, List.copyOf(networks.values())));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
