@@ -123,6 +123,10 @@ public final class QemuProcess {
             // A failed start undoes itself: no QEMU and no sockets are left behind.
             if (qmp != null) qmp.close();
             child.destroyForcibly();
+            // Reaped before the error is reported: the caller must never see a QEMU left over from it.
+            if (!child.waitFor(KILL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.ERROR, "QEMU pid " + child.pid() + " survived SIGKILL for " + KILL_WAIT);
+            }
             removeSockets(launch.qmpSocket(), launch.sockets());
             throw e;
         }
