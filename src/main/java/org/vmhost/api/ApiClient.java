@@ -23,6 +23,10 @@ import org.vmhost.domain.DomainService;
 import org.vmhost.domain.ErrorCode;
 import org.vmhost.domain.HostInfo;
 import org.vmhost.domain.VmhostException;
+import org.vmhost.config.VifConfig;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
 
 /**
  * The {@link DomainService} that xm uses: every call is one HTTP request to xend's UNIX socket. An error
@@ -132,6 +136,36 @@ public final class ApiClient implements DomainService {
     public List<String> dmesg(int lines) {
         if (lines < 1) throw new IllegalArgumentException("lines must be positive: " + lines);
         return call("GET", ApiPaths.DMESG + "?limit=" + lines, null, ResponseBody.LogLines.class).lines();
+    }
+
+    @Override
+    public List<NetworkInfo> listNetworks() {
+        return call("GET", ApiPaths.NETWORKS, null, ResponseBody.NetworkList.class).networks();
+    }
+
+    @Override
+    public NetworkInfo createNetwork(NetworkConfig config) {
+        return call("POST", ApiPaths.NETWORKS, RequestBody.CreateNetwork.of(config), NetworkInfo.class);
+    }
+
+    @Override
+    public void deleteNetwork(String name) {
+        call("DELETE", ApiPaths.network(name), null, Void.class);
+    }
+
+    @Override
+    public List<Vif> listVifs(String ref) {
+        return call("GET", ApiPaths.vifs(ref), null, ResponseBody.VifList.class).vifs();
+    }
+
+    @Override
+    public Vif attachVif(String ref, VifConfig vif) {
+        return call("POST", ApiPaths.vifs(ref), RequestBody.AttachVif.of(vif), Vif.class);
+    }
+
+    @Override
+    public void detachVif(String ref, String device, boolean force) {
+        call("DELETE", ApiPaths.vif(ref, device) + (force ? "?force=true" : ""), null, Void.class);
     }
 
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {

@@ -16,6 +16,13 @@ final class ApiPaths {
     static final String HOST = V1 + "/host";
     static final String EVENTS = V1 + "/events";
     static final String DMESG = V1 + "/dmesg";
+    static final String NETWORKS = V1 + "/networks";
+    /** One network, by name. */
+    static final String NETWORK = NETWORKS + "/{name}";
+    /** A domain's vifs, and one of them by devid or MAC. */
+    static final String VIFS = DOMAIN + "/vifs";
+    static final String VIF = VIFS + "/{vif}";
+
 
     private ApiPaths() {
     }
@@ -28,6 +35,20 @@ final class ApiPaths {
     /** The path of an action on one domain, e.g. {@code /api/v1/domains/web1/pause}. */
     static String action(String ref, String action) {
         return domain(ref) + "/" + action;
+    }
+
+    /** The path of one network. */
+    static String network(String name) {
+        return NETWORKS + "/" + encode(name);
+    }
+
+    /** The path of a domain's vifs, or of one vif. */
+    static String vifs(String ref) {
+        return domain(ref) + "/vifs";
+    }
+
+    static String vif(String ref, String device) {
+        return vifs(ref) + "/" + encode(device);
     }
 
     /** Percent-encodes everything but RFC 3986's unreserved characters. */

@@ -8,7 +8,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Optional;
+import org.vmhost.config.ConfigValueException;
+import org.vmhost.config.VifConfig;
+import org.vmhost.config.VifSpec;
 import org.vmhost.domain.DomainRequest;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkType;
 
 /**
  * The bodies the API accepts, one record per kind of request. Creating a domain and acting on an existing
@@ -92,6 +98,53 @@ sealed interface RequestBody {
     record RenameDomain(String name) implements RequestBody {
         public RenameDomain {
             if (name == null || name.isBlank()) throw missing("name");
+        }
+    }
+
+    /** {@code POST /api/v1/networks}: {@code xm net-create}. */
+    record CreateNetwork(String name, String type, String bridge, String subnet) implements RequestBody {
+        public CreateNetwork {
+            if (name == null || name.isBlank()) throw missing("name");
+            if (type == null || type.isBlank()) throw missing("type");
+            if (bridge == null || bridge.isBlank()) throw missing("bridge");
+        }
+
+        static CreateNetwork of(NetworkConfig config) {
+            return new CreateNetwork(config.name(), config.type().configName(), config.bridge(), config.subnet().orElse(null));
+        }
+
+        /** The network asked for; a broken rule is an {@code IllegalArgumentException}, answered as BAD_REQUEST. */
+        NetworkConfig toConfig() {
+            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet));
+        }
+    }
+
+    /** {@code POST .../vifs}: {@code xm network-attach}; every field may be left out. */
+    record AttachVif(String mac, String bridge, String model, String rate, String vifname) implements RequestBody {
+        static AttachVif of(VifConfig vif) {
+            return new AttachVif(vif.mac().orElse(null), vif.bridge().orElse(null), vif.model().orElse(null),
+                    vif.rate().orElse(null), vif.vifname().orElse(null));
+        }
+
+        VifConfig toConfig() {
+            StringBuilder spec = new StringBuilder();
+            add(spec, "mac", mac);
+            add(spec, "bridge", bridge);
+            add(spec, "model", model);
+            add(spec, "rate", rate);
+            add(spec, "vifname", vifname);
+            try {
+                return VifSpec.parse(spec.toString(), warning -> { });
+            } catch (ConfigValueException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        }
+
+        private static void add(StringBuilder spec, String key, String value) {
+            if (value == null) return;
+            if (value.indexOf(',') >= 0) throw new IllegalArgumentException("field '" + key + "' must not contain a comma");
+            if (spec.length() > 0) spec.append(',');
+            spec.append(key).append('=').append(value);
         }
     }
 

@@ -6,6 +6,8 @@ import org.vmhost.domain.DomainEvent;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.ErrorCode;
 import org.vmhost.domain.VmhostException;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
 
 /**
  * The bodies the API answers with, besides the domain package's own views ({@code DomainInfo},
@@ -17,6 +19,20 @@ sealed interface ResponseBody {
     record DomainList(List<DomainInfo> domains) implements ResponseBody {
         public DomainList {
             domains = List.copyOf(domains);
+        }
+    }
+
+    /** {@code GET /api/v1/networks}. */
+    record NetworkList(List<NetworkInfo> networks) implements ResponseBody {
+        public NetworkList {
+            networks = List.copyOf(networks);
+        }
+    }
+
+    /** {@code GET /api/v1/domains/{ref}/vifs}. */
+    record VifList(List<Vif> vifs) implements ResponseBody {
+        public VifList {
+            vifs = List.copyOf(vifs);
         }
     }
 

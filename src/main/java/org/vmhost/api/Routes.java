@@ -5,6 +5,10 @@ import static org.vmhost.api.ApiPaths.DOMAINS;
 import static org.vmhost.api.ApiPaths.DMESG;
 import static org.vmhost.api.ApiPaths.EVENTS;
 import static org.vmhost.api.ApiPaths.HOST;
+import static org.vmhost.api.ApiPaths.NETWORK;
+import static org.vmhost.api.ApiPaths.NETWORKS;
+import static org.vmhost.api.ApiPaths.VIF;
+import static org.vmhost.api.ApiPaths.VIFS;
 
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -14,7 +18,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.vmhost.api.RequestBody.AttachVif;
 import org.vmhost.api.RequestBody.CreateDomain;
+import org.vmhost.api.RequestBody.CreateNetwork;
 import org.vmhost.api.RequestBody.NoBody;
 import org.vmhost.api.RequestBody.RenameDomain;
 import org.vmhost.api.RequestBody.StartDomain;
@@ -22,6 +28,8 @@ import org.vmhost.api.RequestBody.WaitFor;
 import org.vmhost.api.ResponseBody.DomainList;
 import org.vmhost.api.ResponseBody.EventList;
 import org.vmhost.api.ResponseBody.LogLines;
+import org.vmhost.api.ResponseBody.NetworkList;
+import org.vmhost.api.ResponseBody.VifList;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainService;
 import org.vmhost.domain.ErrorCode;
@@ -57,7 +65,13 @@ final class Routes {
             get   (DOMAIN + "/console",                           ctx -> s.console(ref(ctx))),
             get   (HOST,                                          ctx -> s.hostInfo()),
             get   (EVENTS, Set.of("limit"),                       ctx -> new EventList(s.events(limit(ctx)))),
-            get   (DMESG, Set.of("limit"),                        ctx -> new LogLines(s.dmesg(limit(ctx))))
+            get   (DMESG, Set.of("limit"),                        ctx -> new LogLines(s.dmesg(limit(ctx)))),
+            get   (NETWORKS,                                      ctx -> new NetworkList(s.listNetworks())),
+            created(NETWORKS,              CreateNetwork.class,   (ctx, b) -> s.createNetwork(config(b))),
+            delete(NETWORK,                                       ctx -> s.deleteNetwork(ctx.pathParam("name"))),
+            get   (VIFS,                                          ctx -> new VifList(s.listVifs(ref(ctx)))),
+            created(VIFS,                  AttachVif.class,       (ctx, b) -> s.attachVif(ref(ctx), config(b))),
+            delete(VIF, Set.of("force"),                          ctx -> s.detachVif(ref(ctx), ctx.pathParam("vif"), force(ctx)))
         );
     }
 
@@ -109,9 +123,41 @@ final class Routes {
         });
     }
 
+    /** 201 Created, without a {@code Location}: networks and vifs are found through their lists. */
+    private static <B extends RequestBody> Route created(String path, Class<B> body, BiFunction<Context, B, Object> call) {
+        return new Route(HandlerType.POST, path, Set.of(), ctx -> reply(ctx, 201, call.apply(ctx, body(ctx, body))));
+    }
+
+    private static org.vmhost.network.NetworkConfig config(CreateNetwork body) {
+        try {
+            return body.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    private static org.vmhost.config.VifConfig config(AttachVif body) {
+        try {
+            return body.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    private static boolean force(Context ctx) {
+        String text = ctx.queryParam("force");
+        if (text == null || text.equals("false")) return false;
+        if (text.equals("true")) return true;
+        throw new VmhostException(ErrorCode.BAD_REQUEST, "query parameter 'force' must be true or false, not '" + text + "'");
+    }
+
     /** 204 No Content. */
     private static Route delete(String path, java.util.function.Consumer<Context> call) {
-        return new Route(HandlerType.DELETE, path, Set.of(), ctx -> {
+        return delete(path, Set.of(), call);
+    }
+
+    private static Route delete(String path, Set<String> query, java.util.function.Consumer<Context> call) {
+        return new Route(HandlerType.DELETE, path, query, ctx -> {
             body(ctx, NoBody.class);
             call.accept(ctx);
             ctx.status(204);

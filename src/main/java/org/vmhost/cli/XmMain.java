@@ -39,7 +39,13 @@ public final class XmMain {
             UptimeCommand::new,
             InfoCommand::new,
             LogCommand::new,
-            DmesgCommand::new);
+            DmesgCommand::new,
+            NetworkAttachCommand::new,
+            NetworkDetachCommand::new,
+            NetworkListCommand::new,
+            NetCreateCommand::new,
+            NetListCommand::new,
+            NetDeleteCommand::new);
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;

@@ -2,6 +2,10 @@ package org.vmhost.domain;
 
 import java.time.Duration;
 import java.util.List;
+import org.vmhost.config.VifConfig;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
 
 /**
  * vmhost's whole API: one method per xm subcommand, implemented once by xend and once, over HTTP, by
@@ -69,4 +73,27 @@ public interface DomainService {
      * from the accelerator probe to each QEMU started and stopped.
      */
     List<String> dmesg(int lines);
+
+    // ---- networks and vifs (the network package) ----
+
+    /** {@code xm net-list}: the networks xend keeps. */
+    List<NetworkInfo> listNetworks();
+
+    /** {@code xm net-create}: makes a bridged, nat or isolated network on the host and keeps it. */
+    NetworkInfo createNetwork(NetworkConfig config);
+
+    /** {@code xm net-delete}: removes a network; refused while a vif is on its bridge. */
+    void deleteNetwork(String name);
+
+    /** {@code xm network-list}: a running domain's vifs, with their taps and MACs. */
+    List<Vif> listVifs(String ref);
+
+    /** {@code xm network-attach}: hot-plugs a NIC into a running hvm domain. */
+    Vif attachVif(String ref, VifConfig vif);
+
+    /**
+     * {@code xm network-detach}: unplugs a NIC, named by devid or MAC. The guest is asked to release it;
+     * with {@code force} the NIC is cut off from the host even if the guest does not answer.
+     */
+    void detachVif(String ref, String device, boolean force);
 }

@@ -27,10 +27,13 @@ import org.vmhost.config.VfbConfig;
 import org.vmhost.config.VifConfig;
 import org.vmhost.console.ConsoleRelay;
 import org.vmhost.network.HostNetwork;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
 import org.vmhost.network.Vif;
 import org.vmhost.domain.Transitions.Operation;
 import org.vmhost.qemu.LaunchContext;
 import org.vmhost.qemu.NicAttachment;
+import org.vmhost.qemu.NicHotplug;
 import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.QemuExit;
 import org.vmhost.qemu.QemuHandle;
@@ -318,6 +321,140 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             teardown(d, "destroyed", "destroyed by request");
             return snapshot(d);
         });
+    }
+
+    // ---- networks and vifs ---------------------------------------------------------------------
+
+    @Override
+    public List<NetworkInfo> listNetworks() {
+        return network.list();
+    }
+
+    @Override
+    public NetworkInfo createNetwork(NetworkConfig config) {
+        NetworkInfo created = network.create(config);
+        store.appendEvent(Instant.now(), "Domain-0", "network-created", "network '" + created.name() + "' created: "
+                + created.type() + " on bridge " + created.bridge() + created.subnet().map(s -> ", subnet " + s).orElse(""));
+        return created;
+    }
+
+    @Override
+    public void deleteNetwork(String name) {
+        network.delete(name);
+        store.appendEvent(Instant.now(), "Domain-0", "network-deleted", "network '" + name + "' deleted");
+    }
+
+    @Override
+    public List<Vif> listVifs(String ref) {
+        return require(ref, "list the vifs of").vifs;
+    }
+
+    @Override
+    public Vif attachVif(String ref, VifConfig request) {
+        Domain d = require(ref, "attach a NIC to");
+        return d.runJob("network-attach", () -> {
+            Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
+            if (d.config().type() != org.vmhost.config.DomainType.HVM) {
+                throw new VmhostException(ErrorCode.INVALID_STATE, "cannot attach a NIC to domain '" + d.name()
+                        + "': it is a pv domain, whose microvm machine takes no hot-plugged devices (give the vif in its config)");
+            }
+            String model = nicModel(d.config(), request);
+            int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
+            java.util.Map<String, Object> device;
+            Vif vif = network.plug(d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
+                    model, request.rate());
+            NicAttachment nic = nics(List.of(vif)).get(0);
+            try {
+                device = NicHotplug.device(model, devid, nic);
+            } catch (IllegalArgumentException e) {
+                network.unplug(vif);
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name() + "': " + e.getMessage());
+            }
+            try {
+                qmp(d, "attach a NIC to", q -> q.execute("netdev_add", NicHotplug.netdev(devid, nic)));
+                try {
+                    qmp(d, "attach a NIC to", q -> q.execute("device_add", device));
+                } catch (RuntimeException e) {
+                    quietly(d, "netdev_del", NicHotplug.netdevId(devid));
+                    throw e;
+                }
+            } catch (RuntimeException e) {
+                network.unplug(vif);
+                throw e;
+            }
+            List<Vif> vifs = new ArrayList<>(d.vifs);
+            vifs.add(vif);
+            d.vifs = List.copyOf(vifs);
+            saveStatus(d);
+            event(d, "network-attach", "NIC " + devid + " attached" + describeVifs(List.of(vif)).replaceFirst("; vifs:", ":"));
+            return vif;
+        });
+    }
+
+    @Override
+    public void detachVif(String ref, String device, boolean force) {
+        Domain d = require(ref, "detach a NIC from");
+        d.runJob("network-detach", () -> {
+            Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
+            String key = device.strip().toLowerCase(java.util.Locale.ROOT);
+            Vif vif = d.vifs.stream().filter(v -> key.equals(Integer.toString(v.devid())) || key.equals(v.mac()))
+                    .findFirst().orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE,
+                            "domain '" + d.name() + "' has no vif '" + device + "' (give its devid or MAC, see xm network-list)"));
+            boolean hvm = d.config().type() == org.vmhost.config.DomainType.HVM;
+            if (!hvm && !force) {
+                throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach vif " + vif.devid() + " from domain '"
+                        + d.name() + "': it is a pv domain, whose microvm machine cannot unplug devices (-f cuts the NIC off from the host)");
+            }
+            if (hvm) {
+                String id = NicHotplug.deviceId(vif.devid());
+                try {
+                    qmp(d, "detach a NIC from", q -> q.execute("device_del", java.util.Map.of("id", id)));
+                    awaitDeviceGone(d, id, Duration.ofSeconds(10));
+                } catch (VmhostException e) {
+                    if (!force) throw e;
+                    LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; forced, cutting the NIC off");
+                }
+            }
+            quietly(d, "netdev_del", NicHotplug.netdevId(vif.devid()));
+            network.unplug(vif);
+            d.vifs = d.vifs.stream().filter(v -> v != vif).toList();
+            saveStatus(d);
+            event(d, "network-detach", "NIC " + vif.devid() + " (" + vif.mac() + ") detached" + (force ? " by force" : ""));
+        });
+    }
+
+    /** Waits, inside the job, until QEMU no longer has a device: the guest has released it. */
+    private void awaitDeviceGone(Domain d, String id, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            boolean present;
+            try {
+                com.fasterxml.jackson.databind.JsonNode list = d.runtime.qmp().execute("qom-list",
+                        java.util.Map.of("path", "/machine/peripheral"));
+                present = false;
+                for (com.fasterxml.jackson.databind.JsonNode n : list) if (n.path("name").asText().equals(id)) present = true;
+            } catch (QmpException e) {
+                throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot detach a NIC from domain '" + d.name() + "': " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmhostException(ErrorCode.INTERNAL, "interrupted");
+            }
+            if (!present) return;
+            if (Instant.now().isAfter(deadline)) {
+                throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not release " + id + " within "
+                        + timeout.toSeconds() + " s (xm network-detach -f cuts it off anyway)");
+            }
+            sleep(Duration.ofMillis(200));
+        }
+    }
+
+    /** A QMP command whose failure only matters to the log (undoing a half-made device). */
+    private void quietly(Domain d, String command, String id) {
+        try {
+            qmp(d, command, q -> q.execute(command, java.util.Map.of("id", id)));
+        } catch (VmhostException e) {
+            LOG.warning("domain '" + d.name() + "': " + command + " " + id + ": " + e.getMessage());
+        }
     }
 
     // ---- start and stop ------------------------------------------------------------------------

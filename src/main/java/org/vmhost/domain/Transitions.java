@@ -45,7 +45,9 @@ public final class Transitions {
         UNPAUSE(PAUSED),
         RENAME(SHUT_OFF, RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
         DELETE(SHUT_OFF),
-        CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED);
+        CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
+        /** Adding or removing a device of a running domain (a NIC, a disk). */
+        HOTPLUG(RUNNING, BLOCKED, PAUSED);
 
         private final Set<DomainState> allowed;
 

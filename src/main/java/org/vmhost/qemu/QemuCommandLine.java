@@ -60,6 +60,16 @@ public final class QemuCommandLine {
 
     static final String DEFAULT_HVM_NIC = "rtl8139";
 
+    /** The QEMU device of an hvm NIC model, for hot-plug; an unknown model is refused, naming the known ones. */
+    static String pciNicDriver(String model) {
+        String driver = PCI_NIC_MODELS.get(model);
+        if (driver == null) {
+            throw new IllegalArgumentException("NIC model '" + model + "' is not supported (use one of "
+                    + String.join(", ", PCI_NIC_MODELS.keySet().stream().sorted().toList()) + ")");
+        }
+        return driver;
+    }
+
     /** With vncunused, QEMU tries this many displays after the first one before it gives up, as xl does. */
     static final int VNC_DISPLAYS_TRIED = 99;
     private static final int VNC_MAX_DISPLAY = 65535 - 5900;

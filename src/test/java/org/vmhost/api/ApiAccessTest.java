@@ -55,7 +55,7 @@ class ApiAccessTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("changes")
     void everyChangeOverTcpWithoutATokenIsRefusedAndNotMade(Routes.Route route) {
-        String path = route.path().replace("{ref}", "web1");
+        String path = route.path().replaceAll("\\{[a-z]+\\}", "web1");
 
         ApiFixture.Reply reply = api.tcp(route.method().name(), path, "{}");
 

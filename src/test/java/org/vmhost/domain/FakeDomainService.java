@@ -16,6 +16,10 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vmhost.config.DomainType;
+import org.vmhost.config.VifConfig;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
 
 /**
  * A {@link DomainService} held in memory, for testing the front ends (the API, xm) without QEMU. It starts
@@ -40,6 +44,8 @@ public final class FakeDomainService implements DomainService {
     private final Map<String, RuntimeException> failures = new HashMap<>();
     private final List<String> calls = new ArrayList<>();
     private final List<DomainEvent> events = new ArrayList<>();
+    private final Map<String, NetworkInfo> networks = new LinkedHashMap<>();
+    private final Map<String, List<Vif>> vifs = new HashMap<>();
     private HostInfo host = new HostInfo("fakehost", "6.1.0-test", "x86_64", 2, 2400.0, 24_000, 20_000, "tcg",
             "no usable /dev/kvm", "QEMU emulator version 9.2.0", "vmhost 0.1.0", 3600.5, "bridge xenbr0");
     private int nextDomid = 1;
@@ -203,6 +209,65 @@ public final class FakeDomainService implements DomainService {
         enter("dmesg " + lines);
         List<String> log = List.of("xend starting", "accelerator: tcg (fake)");
         return List.copyOf(log.subList(Math.max(0, log.size() - lines), log.size()));
+    }
+
+    // --- networks and vifs: kept in memory, no host devices ---
+
+    @Override
+    public synchronized List<NetworkInfo> listNetworks() {
+        enter("listNetworks");
+        return List.copyOf(networks.values());
+    }
+
+    @Override
+    public synchronized NetworkInfo createNetwork(NetworkConfig config) {
+        enter("createNetwork " + config.name() + " " + config.type().configName() + " " + config.bridge());
+        if (networks.containsKey(config.name())) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network '" + config.name() + "' already exists");
+        }
+        NetworkInfo n = new NetworkInfo(config.name(), config.type().configName(), config.bridge(), config.subnet(), true,
+                true, List.of());
+        networks.put(n.name(), n);
+        return n;
+    }
+
+    @Override
+    public synchronized void deleteNetwork(String name) {
+        enter("deleteNetwork " + name);
+        if (networks.remove(name) == null) {
+            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "network '" + name + "' does not exist");
+        }
+    }
+
+    @Override
+    public synchronized List<Vif> listVifs(String ref) {
+        enter("listVifs " + ref);
+        return List.copyOf(vifs.getOrDefault(require(ref).name(), List.of()));
+    }
+
+    @Override
+    public synchronized Vif attachVif(String ref, VifConfig vif) {
+        enter("attachVif " + ref + " " + org.vmhost.config.VifSpec.format(vif));
+        DomainInfo d = requireActive(require(ref), "attach a NIC to");
+        List<Vif> list = new ArrayList<>(vifs.getOrDefault(d.name(), List.of()));
+        int devid = list.size();
+        Vif v = new Vif(devid, vif.mac().orElse(String.format("00:16:3e:00:00:%02x", devid)),
+                java.util.Optional.of(vif.bridge().orElse("xenbr0")),
+                java.util.Optional.of("vif" + d.domid().orElse(0) + "." + devid), vif.model().orElse("rtl8139"), vif.rate());
+        list.add(v);
+        vifs.put(d.name(), list);
+        return v;
+    }
+
+    @Override
+    public synchronized void detachVif(String ref, String device, boolean force) {
+        enter("detachVif " + ref + " " + device + " force=" + force);
+        DomainInfo d = requireActive(require(ref), "detach a NIC from");
+        List<Vif> list = new ArrayList<>(vifs.getOrDefault(d.name(), List.of()));
+        if (!list.removeIf(v -> Integer.toString(v.devid()).equals(device) || v.mac().equals(device))) {
+            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no vif '" + device + "'");
+        }
+        vifs.put(d.name(), list);
     }
 
     // --- the fake's machinery ---
