@@ -168,6 +168,27 @@ public final class ApiClient implements DomainService {
         call("DELETE", ApiPaths.vif(ref, device) + (force ? "?force=true" : ""), null, Void.class);
     }
 
+    @Override
+    public List<org.vmhost.domain.BlockDeviceInfo> listBlockDevices(String ref) {
+        return call("GET", ApiPaths.disks(ref), null, ResponseBody.DiskList.class).disks();
+    }
+
+    @Override
+    public org.vmhost.domain.BlockDeviceInfo attachBlockDevice(String ref, org.vmhost.domain.BlockDeviceRequest request) {
+        return call("POST", ApiPaths.disks(ref), RequestBody.AttachDisk.of(request), org.vmhost.domain.BlockDeviceInfo.class);
+    }
+
+    @Override
+    public void detachBlockDevice(String ref, String device, boolean force) {
+        call("DELETE", ApiPaths.disk(ref, device) + (force ? "?force=true" : ""), null, Void.class);
+    }
+
+    @Override
+    public org.vmhost.domain.BlockDeviceInfo configureBlockDevice(String ref, org.vmhost.domain.BlockDeviceRequest request) {
+        return call("POST", ApiPaths.disk(ref, request.vdev()) + "/medium", RequestBody.ChangeMedium.of(request),
+                org.vmhost.domain.BlockDeviceInfo.class);
+    }
+
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {

@@ -23,8 +23,20 @@ final class ApiPaths {
     static final String VIFS = DOMAIN + "/vifs";
     static final String VIF = VIFS + "/{vif}";
 
+    /** A domain's virtual disks, and one of them by vdev or device number. */
+    static final String DISKS = DOMAIN + "/disks";
+    static final String DISK = DISKS + "/{disk}";
 
     private ApiPaths() {
+    }
+
+    /** The path of a domain's disks, or of one disk. */
+    static String disks(String ref) {
+        return domain(ref) + "/disks";
+    }
+
+    static String disk(String ref, String device) {
+        return disks(ref) + "/" + encode(device);
     }
 
     /** The path of one domain, its reference percent-encoded. */

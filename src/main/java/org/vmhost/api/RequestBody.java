@@ -148,6 +148,39 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST .../disks}: {@code xm block-attach}; the mode is {@code w} when left out. */
+    record AttachDisk(String backend, String vdev, String mode) implements RequestBody {
+        public AttachDisk {
+            if (backend == null || backend.isBlank()) throw missing("backend");
+            if (vdev == null || vdev.isBlank()) throw missing("vdev");
+            if (mode == null || mode.isBlank()) mode = "w";
+        }
+
+        static AttachDisk of(org.vmhost.domain.BlockDeviceRequest request) {
+            return new AttachDisk(request.backend(), request.vdev(), request.mode());
+        }
+
+        org.vmhost.domain.BlockDeviceRequest toRequest() {
+            return new org.vmhost.domain.BlockDeviceRequest(backend, vdev, mode);
+        }
+    }
+
+    /** {@code POST .../disks/{disk}/medium}: {@code xm block-configure}; no backend ejects the medium. */
+    record ChangeMedium(String backend, String mode) implements RequestBody {
+        public ChangeMedium {
+            if (backend == null) backend = "";
+            if (mode == null || mode.isBlank()) mode = "r";
+        }
+
+        static ChangeMedium of(org.vmhost.domain.BlockDeviceRequest request) {
+            return new ChangeMedium(request.backend(), request.mode());
+        }
+
+        org.vmhost.domain.BlockDeviceRequest toRequest(String vdev) {
+            return new org.vmhost.domain.BlockDeviceRequest(backend, vdev, mode);
+        }
+    }
+
     /** The actions that take no parameters: the body is empty or {@code {}}. */
     record NoBody() implements RequestBody {
     }

@@ -36,6 +36,13 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code GET /api/v1/domains/{ref}/disks}: {@code xm block-list}. */
+    record DiskList(List<org.vmhost.domain.BlockDeviceInfo> disks) implements ResponseBody {
+        public DiskList {
+            disks = List.copyOf(disks);
+        }
+    }
+
     /** {@code GET /api/v1/dmesg}. */
     record LogLines(List<String> lines) implements ResponseBody {
         public LogLines {

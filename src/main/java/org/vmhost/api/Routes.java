@@ -71,7 +71,12 @@ final class Routes {
             delete(NETWORK,                                       ctx -> s.deleteNetwork(ctx.pathParam("name"))),
             get   (VIFS,                                          ctx -> new VifList(s.listVifs(ref(ctx)))),
             created(VIFS,                  AttachVif.class,       (ctx, b) -> s.attachVif(ref(ctx), config(b))),
-            delete(VIF, Set.of("force"),                          ctx -> s.detachVif(ref(ctx), ctx.pathParam("vif"), force(ctx)))
+            delete(VIF, Set.of("force"),                          ctx -> s.detachVif(ref(ctx), ctx.pathParam("vif"), force(ctx))),
+            get   (ApiPaths.DISKS,                                ctx -> new ResponseBody.DiskList(s.listBlockDevices(ref(ctx)))),
+            created(ApiPaths.DISKS,  RequestBody.AttachDisk.class, (ctx, b) -> s.attachBlockDevice(ref(ctx), b.toRequest())),
+            delete(ApiPaths.DISK, Set.of("force"),                ctx -> s.detachBlockDevice(ref(ctx), ctx.pathParam("disk"), force(ctx))),
+            post  (ApiPaths.DISK + "/medium", RequestBody.ChangeMedium.class,
+                                                                  (ctx, b) -> s.configureBlockDevice(ref(ctx), b.toRequest(ctx.pathParam("disk"))))
         );
     }
 

@@ -70,6 +70,15 @@ public final class DiskSpec {
     }
 
     /**
+     * The backend of a disk as {@code xm block-list -l} names it: xend's {@code uname}, or, for a format xend had
+     * no prefix for, {@code FORMAT:TARGET}; empty for an empty CD-ROM drive.
+     */
+    public static String uname(DiskConfig disk) {
+        if (disk.empty()) return "";
+        return xendPrefix(disk).orElse(disk.format().configName() + ":") + disk.target().orElseThrow();
+    }
+
+    /**
      * xend's {@code uname} of a disk, as {@code xm list -l} shows it ({@code tap:qcow2:/img/a.qcow2});
      * empty when xend had no prefix for its backend and format.
      */

@@ -152,6 +152,13 @@ public record DomainConfig(
         return name.matches("[A-Za-z0-9_+@&][A-Za-z0-9._+@&-]{0,63}");
     }
 
+    /** The same configuration with other disks: what block-attach, block-detach and block-configure keep. */
+    public DomainConfig withDisks(List<DiskConfig> newDisks) {
+        return new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra,
+                root, cmdline, bootloader, newDisks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot,
+                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description);
+    }
+
     /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */
     public Optional<String> kernelCommandLine() {
         if (cmdline.isPresent()) return cmdline;

@@ -62,6 +62,27 @@ public interface DomainService {
      */
     ConsoleEndpoint console(String ref);
 
+    /** {@code xm block-list}: a domain's virtual disks, with Xen's device numbers, in config order. */
+    List<BlockDeviceInfo> listBlockDevices(String ref);
+
+    /**
+     * {@code xm block-attach}: gives a disk to a domain, hot-plugged into a running one and kept in its
+     * configuration. Refused when another running domain has the disk writable (unless both say w!).
+     */
+    BlockDeviceInfo attachBlockDevice(String ref, BlockDeviceRequest request);
+
+    /**
+     * {@code xm block-detach}: takes a disk, by vdev or device number, out of a domain and its configuration.
+     * A running guest must release it; {@code force} drops it from the configuration even when it does not.
+     */
+    void detachBlockDevice(String ref, String device, boolean force);
+
+    /**
+     * {@code xm block-configure}: puts a medium into a CD-ROM drive, or ejects it (an empty backend), while the
+     * domain runs or not; kept in its configuration.
+     */
+    BlockDeviceInfo configureBlockDevice(String ref, BlockDeviceRequest request);
+
     /** {@code xm info}. */
     HostInfo hostInfo();
 

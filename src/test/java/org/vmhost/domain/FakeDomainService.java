@@ -211,6 +211,62 @@ public final class FakeDomainService implements DomainService {
         return List.copyOf(log.subList(Math.max(0, log.size() - lines), log.size()));
     }
 
+    // --- virtual disks: kept in memory, read from no host file ---
+
+    private final Map<String, List<BlockDeviceInfo>> disks = new HashMap<>();
+
+    @Override
+    public synchronized List<BlockDeviceInfo> listBlockDevices(String ref) {
+        enter("listBlockDevices " + ref);
+        return List.copyOf(disks.getOrDefault(require(ref).name(), List.of()));
+    }
+
+    @Override
+    public synchronized BlockDeviceInfo attachBlockDevice(String ref, BlockDeviceRequest request) {
+        enter("attachBlockDevice " + ref + " " + request.backend() + " " + request.vdev() + " " + request.mode());
+        DomainInfo d = require(ref);
+        List<BlockDeviceInfo> list = new ArrayList<>(disks.getOrDefault(d.name(), List.of()));
+        int devid = org.vmhost.config.DiskConfig.xenDeviceNumber(request.vdev().replaceFirst(":cdrom$", ""));
+        if (list.stream().anyMatch(b -> b.devid() == devid)) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "domain '" + d.name() + "' already has a disk " + request.vdev());
+        }
+        BlockDeviceInfo b = new BlockDeviceInfo(devid, request.vdev(), request.backend(), request.mode(), "disk",
+                d.state().active() ? BlockDeviceInfo.CONNECTED : BlockDeviceInfo.INITIALISING,
+                "/local/domain/0/backend/vbd/" + d.domid().orElse(0) + "/" + devid);
+        list.add(b);
+        disks.put(d.name(), list);
+        return b;
+    }
+
+    @Override
+    public synchronized void detachBlockDevice(String ref, String device, boolean force) {
+        enter("detachBlockDevice " + ref + " " + device + " force=" + force);
+        DomainInfo d = require(ref);
+        List<BlockDeviceInfo> list = new ArrayList<>(disks.getOrDefault(d.name(), List.of()));
+        if (!list.removeIf(b -> b.vdev().equals(device) || Integer.toString(b.devid()).equals(device))) {
+            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no disk '" + device + "'");
+        }
+        disks.put(d.name(), list);
+    }
+
+    @Override
+    public synchronized BlockDeviceInfo configureBlockDevice(String ref, BlockDeviceRequest request) {
+        enter("configureBlockDevice " + ref + " " + request.backend() + " " + request.vdev() + " " + request.mode());
+        DomainInfo d = require(ref);
+        List<BlockDeviceInfo> list = new ArrayList<>(disks.getOrDefault(d.name(), List.of()));
+        for (int i = 0; i < list.size(); i++) {
+            BlockDeviceInfo b = list.get(i);
+            if (b.vdev().equals(request.vdev())) {
+                BlockDeviceInfo changed = new BlockDeviceInfo(b.devid(), b.vdev(), request.backend(), "r", "cdrom", b.state(),
+                        b.backendPath());
+                list.set(i, changed);
+                disks.put(d.name(), list);
+                return changed;
+            }
+        }
+        throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no disk '" + request.vdev() + "'");
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

@@ -94,6 +94,16 @@ class XendStorageIT {
     record Seen(String name, boolean readOnly, boolean written) {
     }
 
+    /** Waits for the guest's answer about the disk of {@code mib} MiB (not the echo of the typed line). */
+    static void awaitAnswer(XendConsoleIT.Console c, int mib, Duration timeout) {
+        awaitMatch(c, "res-" + mib + "-[a-z]+-[01]-[0-9]+", timeout);
+    }
+
+    static void awaitMatch(XendConsoleIT.Console c, String regex, Duration timeout) {
+        Pattern p = Pattern.compile(regex);
+        XendInstance.await("console output /" + regex + "/", timeout, () -> p.matcher(c.text()).find());
+    }
+
     static Seen seen(String text, int mib) {
         Matcher m = Pattern.compile("res-" + mib + "-([a-z]+)-([01])-([0-9]+)").matcher(text);
         assertThat(m.find()).as("the guest's answer for the %d MiB disk in:%n%s", mib, text).isTrue();
@@ -153,7 +163,7 @@ class XendStorageIT {
             c.type(FIND_DISK);
             for (int mib : new int[] {48, 40, 24, 20, 28, 36, 16}) c.type(probe(mib, "vmhost-mark-" + mib));
             c.type("mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/hello.txt; umount /mnt\n");
-            c.awaitText("res-16-", Duration.ofSeconds(60));
+            awaitAnswer(c, 16, Duration.ofSeconds(60));
             c.awaitText("hello from the host's ISO", Duration.ofSeconds(30));
             String text = c.text();
             for (int mib : new int[] {48, 40, 24, 28, 36, 16}) {
@@ -197,7 +207,7 @@ class XendStorageIT {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             c.type(probe(12, "vmhost-mark-lv"));
-            c.awaitText("res-12-", Duration.ofSeconds(30));
+            awaitAnswer(c, 12, Duration.ofSeconds(30));
             assertThat(seen(c.text(), 12).written()).isTrue();
         }
         xend.xm("shutdown", "-w", "lv1").requireSuccess();
@@ -227,17 +237,112 @@ class XendStorageIT {
             c.type(probe(44, "vmhost-mark-ide"));
             c.type(probe(52, "vmhost-mark-scsi"));
             c.type("mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/readme.txt; umount /mnt\n");
-            c.awaitText("res-52-", Duration.ofSeconds(60));
+            awaitAnswer(c, 52, Duration.ofSeconds(60));
             c.awaitText("an ISO on the IDE CD-ROM", Duration.ofSeconds(30));
             assertThat(seen(c.text(), 44).name()).startsWith("sd");
             assertThat(seen(c.text(), 44).written()).isTrue();
             assertThat(seen(c.text(), 52).name()).startsWith("sd");
             assertThat(seen(c.text(), 52).written()).isTrue();
             assertThat(c.text()).contains("vda(");
+
+            // A virtio disk hot-plugged on the PCI bus, and unplugged again through the guest's ACPI eject.
+            Path hot = image("hvm-hot.raw", "raw", 76);
+            xend.xm("block-attach", "h1", "file:" + hot, "xvdb", "w").requireSuccess();
+            c.type("sleep 3; " + probe(76, "vmhost-mark-pci"));
+            awaitAnswer(c, 76, Duration.ofSeconds(60));
+            Seen pci = seen(c.text(), 76);
+            assertThat(pci.name()).startsWith("vd");
+            assertThat(pci.written()).isTrue();
+            xend.xm("block-detach", "h1", "xvdb").requireSuccess();
+            c.type("sleep 1; [ -e /sys/class/block/" + pci.name() + " ] && s=still || s=gone; echo disk-$s-" + pci.name() + "\n");
+            awaitMatch(c, "disk-(still|gone)-" + pci.name(), Duration.ofSeconds(30));
+            assertThat(c.text()).contains("disk-gone-" + pci.name());
+            assertThat(mark(hot)).isEqualTo("vmhost-mark-pci");
         }
         xend.xm("shutdown", "-w", "h1").requireSuccess();
         assertThat(mark(ide)).isEqualTo("vmhost-mark-ide");
         assertThat(mark(asRaw(scsi))).isEqualTo("vmhost-mark-scsi");
+    }
+
+    @Test
+    void aManagedPvGuestGetsScsiDisksHotPluggedAndUnpluggedAndItsCdRomChangedAndTheConfigKeepsThem() throws Exception {
+        Path first = image("hp-first.raw", "raw", 60);
+        Path kept = image("hp-kept.qcow2", "qcow2", 68);
+        Path iso = iso("cd3", "inserted.txt", "inserted while running\n");
+        // The empty CD-ROM drive gives the pv guest its SCSI bus, where disks can come and go.
+        xend.xm("new", xend.config("hp1.cfg", pv("hp1", "file:" + image("hp-boot.raw", "raw", 8) + ",xvda,w",
+                ",sdc:cdrom,r")).toString()).requireSuccess();
+        xend.xm("start", "hp1").requireSuccess();
+        try (XendConsoleIT.Console c = console("hp1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type(FIND_DISK);
+            assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).isEqualTo("""
+                    Vdev  BE handle state evt-ch ring-ref BE-path
+                    51712 0   0      4     -1     -1       /local/domain/0/backend/vbd/%1$s/51712
+                    2080  0   0      4     -1     -1       /local/domain/0/backend/vbd/%1$s/2080
+                    """.formatted(domid("hp1")));
+
+            xend.xm("block-attach", "hp1", "file:" + first, "sdb", "w").requireSuccess();
+            c.type("sleep 2; " + probe(60, "vmhost-mark-hot"));
+            awaitAnswer(c, 60, Duration.ofSeconds(30));
+            assertThat(seen(c.text(), 60).name()).startsWith("sd");
+            assertThat(seen(c.text(), 60).written()).isTrue();
+            String hot = seen(c.text(), 60).name();
+            assertThat(xend.xm("block-list", "-l", "hp1").requireSuccess().out()).contains("(dev sdb)", "(uname " + "file:" + first + ")");
+
+            xend.xm("block-detach", "hp1", "2064").requireSuccess();
+            // The answer is built in the guest, so that the echo of the typed line never looks like it.
+            c.type("sleep 1; [ -e /sys/class/block/" + hot + " ] && s=still || s=gone; echo disk-$s-" + hot + "\n");
+            awaitMatch(c, "disk-(still|gone)-" + hot, Duration.ofSeconds(30));
+            assertThat(c.text()).contains("disk-gone-" + hot).doesNotContain("disk-still-" + hot);
+            assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).doesNotContain("2064");
+
+            xend.xm("block-configure", "hp1", "file:" + iso, "sdc:cdrom", "r").requireSuccess();
+            c.type("sleep 1; mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/inserted.txt; umount /mnt\n");
+            c.awaitText("inserted while running", Duration.ofSeconds(30));
+            xend.xm("block-configure", "hp1", "", "sdc:cdrom", "r").requireSuccess();
+            c.type("dd if=/dev/sr0 of=/dev/null bs=2048 count=1 2>/dev/null; echo eject-rc-$?\n");
+            awaitMatch(c, "eject-rc-[0-9]", Duration.ofSeconds(30));
+            assertThat(c.text()).as("reading the ejected drive fails").doesNotContain("eject-rc-0");
+
+            xend.xm("block-attach", "hp1", "tap:qcow2:" + kept, "sdd", "w").requireSuccess();
+            c.type("sleep 2; " + probe(68, "vmhost-mark-kept"));
+            awaitAnswer(c, 68, Duration.ofSeconds(30));
+            assertThat(seen(c.text(), 68).written()).isTrue();
+        }
+        xend.xm("shutdown", "-w", "hp1").requireSuccess();
+        assertThat(mark(first)).isEqualTo("vmhost-mark-hot");
+        assertThat(mark(asRaw(kept))).isEqualTo("vmhost-mark-kept");
+        // The managed domain's configuration kept what was attached and dropped what was detached.
+        String off = xend.xm("block-list", "-l", "hp1").requireSuccess().out();
+        assertThat(off).contains("(dev sdd)", "(state 1)", "(dev sdc:cdrom)").doesNotContain("(dev sdb)", "cd3.iso");
+        assertThat(xend.xm("list", "-l", "hp1").requireSuccess().out()).contains(kept.toString());
+        // And a detach while it is off needs no guest.
+        xend.xm("block-detach", "hp1", "sdd").requireSuccess();
+        assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).doesNotContain("2096");
+        xend.xm("delete", "hp1").requireSuccess();
+    }
+
+    @Test
+    void hotPlugRefusalsSayWhy() throws Exception {
+        xend.xm("create", xend.config("hr1.cfg", pv("hr1", "file:" + image("hr-boot.raw", "raw", 8) + ",xvda,w")).toString())
+                .requireSuccess();
+        XendInstance.Result virtio = xend.xm("block-attach", "hr1", "file:" + image("hr-x.raw", "raw", 4), "xvdb", "w");
+        assertThat(virtio.exit()).isNotZero();
+        assertThat(virtio.err()).contains("virtio-mmio has no hot-plug");
+        XendInstance.Result twice = xend.xm("block-attach", "hr1", "file:" + work.resolve("hr-x.raw"), "xvda", "w");
+        assertThat(twice.err()).contains("already has a disk xvda");
+        XendInstance.Result missing = xend.xm("block-attach", "hr1", "file:" + work.resolve("none.raw"), "sdb", "w");
+        assertThat(missing.err()).contains("none.raw does not exist");
+        XendInstance.Result nothing = xend.xm("block-detach", "hr1", "51728");
+        assertThat(nothing.exit()).isNotZero();
+        assertThat(nothing.err()).contains("has no disk '51728'");
+        assertThat(xend.xm("block-list", "hr1").requireSuccess().out().lines().count()).isEqualTo(2);
+        xend.xm("destroy", "hr1").requireSuccess();
+    }
+
+    static String domid(String name) {
+        return XendLifecycleIT.row(xend, name).orElseThrow().split("\\s+")[1];
     }
 
     @Test
@@ -255,6 +360,14 @@ class XendStorageIT {
         assertThat(r.err()).contains("in use by domain 's1'");
         assertThat(xend.qemuPids()).as("no QEMU started for a refused domain").containsExactlyInAnyOrderElementsOf(before);
         assertThat(XendLifecycleIT.row(xend, "s2")).isEmpty();
+        // Hot-plugging it into another running domain is refused the same way.
+        xend.xm("create", xend.config("s7.cfg", pv("s7", "file:" + image("s7.raw", "raw", 4) + ",xvda,w")).toString())
+                .requireSuccess();
+        XendInstance.Result attach = xend.xm("block-attach", "s7", "file:" + alias, "sdb", "r");
+        assertThat(attach.exit()).isNotZero();
+        assertThat(attach.err()).contains("in use by domain 's1'");
+        assertThat(xend.xm("block-list", "s7").requireSuccess().out().lines().count()).isEqualTo(2);
+        xend.xm("destroy", "s7").requireSuccess();
 
         // Once s1 is gone the disk is free again.
         xend.xm("destroy", "s1").requireSuccess();

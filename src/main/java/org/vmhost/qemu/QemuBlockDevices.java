@@ -1,0 +1,133 @@
+package org.vmhost.qemu;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vmhost.config.DiskAccess;
+import org.vmhost.config.DiskBackend;
+import org.vmhost.config.DiskConfig;
+import org.vmhost.config.DomainType;
+
+/**
+ * The QMP arguments that plug a disk into a running QEMU and take it out again, and change a CD-ROM's
+ * medium: the hot-plug counterpart of {@link QemuCommandLine}, with the same ids (drive {@code drive-<vdev>},
+ * device {@code <vdev>}) and the same bus for each vdev. Pure: every value goes into a JSON field of its own,
+ * never into an option string, so no path or name can be read as another option or as a protocol.
+ *
+ * <p>What can be hot-plugged follows from QEMU's buses: an hvm domain takes virtio disks ({@code xvd*},
+ * virtio-blk-pci through ACPI PCI hot-plug) and SCSI disks and CD-ROMs ({@code sd*}, on its virtio-scsi
+ * controller, added first when it has none); IDE ({@code hd*}) has no hot-plug. A pv domain's microvm has
+ * virtio-mmio, which has no hot-plug either: it takes {@code sd*} disks on the virtio-scsi bus it has when
+ * it booted with a CD-ROM drive.
+ */
+public final class QemuBlockDevices {
+    /** The virtio-scsi controller's id, as on the command line. */
+    public static final String SCSI_CONTROLLER = "scsi0";
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private QemuBlockDevices() {
+    }
+
+    /** The node name of a hot-plugged disk's image, which is also what its device's {@code drive} names. */
+    public static String nodeName(DiskConfig disk) {
+        return "drive-" + disk.vdev();
+    }
+
+    /** The node name of a medium inserted into a CD-ROM drive while the domain runs. */
+    public static String mediumNodeName(DiskConfig drive) {
+        return "media-" + drive.vdev();
+    }
+
+    /**
+     * Why this disk cannot be hot-plugged into a domain of this type, or empty when it can.
+     *
+     * @param scsiBus whether the running QEMU has the virtio-scsi controller already
+     */
+    public static java.util.Optional<String> refusal(DomainType type, DiskConfig disk, boolean scsiBus) {
+        switch (disk.bus()) {
+            case IDE -> {
+                return java.util.Optional.of("IDE disks (" + disk.vdev() + ") cannot be hot-plugged; attach it as xvd or sd");
+            }
+            case SCSI -> {
+                if (type == DomainType.PV && !scsiBus) {
+                    return java.util.Optional.of("a pv domain has a SCSI bus only when it boots with a CD-ROM drive "
+                            + "(sd*:cdrom); add an empty one to its config to hot-plug sd disks");
+                }
+                return java.util.Optional.empty();
+            }
+            default -> {
+                if (type == DomainType.PV) {
+                    return java.util.Optional.of("a pv domain's virtio disks (" + disk.vdev() + ") cannot be hot-plugged "
+                            + "(microvm's virtio-mmio has no hot-plug); attach it as an sd disk");
+                }
+                if (disk.cdrom()) return java.util.Optional.of(disk.vdev() + " is a paravirtual disk and cannot be a CD-ROM");
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
+    /** {@code device_add} arguments for the virtio-scsi controller of an hvm domain. */
+    public static ObjectNode scsiControllerAdd() {
+        return JSON.objectNode().put("driver", "virtio-scsi-pci").put("id", SCSI_CONTROLLER);
+    }
+
+    /** {@code blockdev-add} arguments for a disk's image (a format node over a file or host device). */
+    public static ObjectNode blockdevAdd(DiskConfig disk) {
+        return imageNode(nodeName(disk), disk, !disk.access().writable() || disk.cdrom(), !disk.cdrom());
+    }
+
+    /** {@code blockdev-add} arguments for a CD-ROM medium. */
+    public static ObjectNode mediumAdd(DiskConfig drive, DiskConfig medium) {
+        return imageNode(mediumNodeName(drive), medium, true, false);
+    }
+
+    private static ObjectNode imageNode(String node, DiskConfig disk, boolean readOnly, boolean direct) {
+        String path = disk.target().orElseThrow(() -> new IllegalArgumentException("disk " + disk.vdev() + " has no target"));
+        String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
+        ObjectNode file = JSON.objectNode().put("driver", protocol).put("filename", path);
+        ObjectNode args = JSON.objectNode().put("node-name", node).put("driver", QemuCommandLine.qemuFormat(disk.format()))
+                .put("read-only", readOnly);
+        if (direct) {
+            file.put("aio", "threads");
+            file.set("cache", JSON.objectNode().put("direct", true));
+            args.set("cache", JSON.objectNode().put("direct", true));
+        }
+        args.set("file", file);
+        return args;
+    }
+
+    /** {@code device_add} arguments for a disk whose image node {@link #blockdevAdd} made. */
+    public static ObjectNode deviceAdd(DomainType type, DiskConfig disk) {
+        ObjectNode dev = JSON.objectNode();
+        if (disk.bus() == org.vmhost.config.DiskBus.SCSI) {
+            dev.put("driver", disk.cdrom() ? "scsi-cd" : "scsi-hd").put("bus", SCSI_CONTROLLER + ".0").put("channel", 0)
+                    .put("scsi-id", (int) QemuCommandLine.diskIndex(disk.vdev())).put("lun", 0);
+        } else {
+            dev.put("driver", type == DomainType.PV ? "virtio-blk-device" : "virtio-blk-pci");
+        }
+        dev.put("drive", nodeName(disk)).put("id", disk.vdev());
+        if (disk.access() == DiskAccess.SHARED_WRITE) dev.put("share-rw", true);
+        return dev;
+    }
+
+    /** {@code device_del} arguments; QEMU answers at once and sends DEVICE_DELETED once the guest let go. */
+    public static ObjectNode deviceDel(String vdev) {
+        return JSON.objectNode().put("id", vdev);
+    }
+
+    /** {@code blockdev-del} arguments for a node this class named. */
+    public static ObjectNode blockdevDel(String node) {
+        return JSON.objectNode().put("node-name", node);
+    }
+
+    /** {@code blockdev-open-tray} / {@code blockdev-remove-medium} / {@code blockdev-close-tray}: by device id. */
+    public static ObjectNode tray(String vdev, boolean force) {
+        ObjectNode args = JSON.objectNode().put("id", vdev);
+        if (force) args.put("force", true);
+        return args;
+    }
+
+    /** {@code blockdev-insert-medium} arguments. */
+    public static ObjectNode insertMedium(DiskConfig drive) {
+        return JSON.objectNode().put("id", drive.vdev()).put("node-name", mediumNodeName(drive));
+    }
+}

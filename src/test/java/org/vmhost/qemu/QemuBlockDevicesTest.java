@@ -1,0 +1,56 @@
+package org.vmhost.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.vmhost.config.DiskAccess;
+import org.vmhost.config.DiskBackend;
+import org.vmhost.config.DiskConfig;
+import org.vmhost.config.DiskFormat;
+import org.vmhost.config.DomainType;
+
+class QemuBlockDevicesTest {
+
+    private static DiskConfig disk(String vdev, String target, DiskBackend backend, DiskFormat format, DiskAccess access) {
+        return new DiskConfig(vdev, Optional.of(target), backend, format, access, false);
+    }
+
+    @Test
+    void aPathWithCommasAndColonsStaysOneJsonValueAndIsNeverReadAsAProtocol() {
+        DiskConfig d = disk("xvdb", "/img/nbd:x,driver=raw.qcow2", DiskBackend.FILE, DiskFormat.QCOW2, DiskAccess.READ_WRITE);
+        assertThat(QemuBlockDevices.blockdevAdd(d).toString()).isEqualTo("{\"node-name\":\"drive-xvdb\",\"driver\":\"qcow2\","
+                + "\"read-only\":false,\"cache\":{\"direct\":true},\"file\":{\"driver\":\"file\","
+                + "\"filename\":\"/img/nbd:x,driver=raw.qcow2\",\"aio\":\"threads\",\"cache\":{\"direct\":true}}}");
+    }
+
+    @Test
+    void aBlockDeviceOpensAsHostDeviceAndReadOnlyStaysReadOnly() {
+        DiskConfig d = disk("sdb", "/dev/loop3", DiskBackend.PHY, DiskFormat.RAW, DiskAccess.READ_ONLY);
+        assertThat(QemuBlockDevices.blockdevAdd(d).path("read-only").asBoolean()).isTrue();
+        assertThat(QemuBlockDevices.blockdevAdd(d).path("file").path("driver").asText()).isEqualTo("host_device");
+    }
+
+    @Test
+    void devicesGoOnTheBusTheirVdevNamesWithTheCommandLinesIds() {
+        DiskConfig xvd = disk("xvdc", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.SHARED_WRITE);
+        assertThat(QemuBlockDevices.deviceAdd(DomainType.HVM, xvd).toString())
+                .isEqualTo("{\"driver\":\"virtio-blk-pci\",\"drive\":\"drive-xvdc\",\"id\":\"xvdc\",\"share-rw\":true}");
+        DiskConfig sd = disk("sdc", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
+        assertThat(QemuBlockDevices.deviceAdd(DomainType.PV, sd).toString()).isEqualTo("{\"driver\":\"scsi-hd\","
+                + "\"bus\":\"scsi0.0\",\"channel\":0,\"scsi-id\":2,\"lun\":0,\"drive\":\"drive-sdc\",\"id\":\"sdc\"}");
+    }
+
+    @Test
+    void whatCannotBeHotPluggedIsRefusedWithTheReason() {
+        DiskConfig hd = disk("hdb", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
+        DiskConfig xvd = disk("xvdb", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
+        DiskConfig sd = disk("sdb", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
+        assertThat(QemuBlockDevices.refusal(DomainType.HVM, hd, true)).hasValueSatisfying(r -> assertThat(r).contains("IDE"));
+        assertThat(QemuBlockDevices.refusal(DomainType.PV, xvd, true)).hasValueSatisfying(r -> assertThat(r).contains("virtio-mmio"));
+        assertThat(QemuBlockDevices.refusal(DomainType.PV, sd, false)).hasValueSatisfying(r -> assertThat(r).contains("CD-ROM drive"));
+        assertThat(QemuBlockDevices.refusal(DomainType.PV, sd, true)).isEmpty();
+        assertThat(QemuBlockDevices.refusal(DomainType.HVM, xvd, false)).isEmpty();
+        assertThat(QemuBlockDevices.refusal(DomainType.HVM, sd, false)).isEmpty();
+    }
+}
