@@ -92,7 +92,7 @@ final class Daemon {
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
         String qemuVersion = HostFacts.qemuVersion(emulator);
-        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.runDir().resolve("net"), System.getenv());
+        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv());
         network.restore();
         LOG.info("networking: " + network.describe());
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),

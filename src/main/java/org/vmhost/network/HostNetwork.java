@@ -68,7 +68,8 @@ public final class HostNetwork {
      * Opens the networks of one xend home.
      *
      * @param file     {@code $VMHOST_HOME/networks.json}
-     * @param stateDir {@code $VMHOST_HOME/run/net}: dnsmasq's pid and lease files
+     * @param stateDir {@code $VMHOST_HOME/network}: dnsmasq's pid and lease files (not under run/, whose stray
+     *                 directories xend removes at start-up)
      * @param env      the environment; {@code VMHOST_NETWORK=user} forces user-mode networking
      */
     public static HostNetwork open(Path file, Path stateDir, Map<String, String> env) {
