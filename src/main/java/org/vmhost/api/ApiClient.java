@@ -189,6 +189,38 @@ public final class ApiClient implements DomainService {
                 org.vmhost.domain.BlockDeviceInfo.class);
     }
 
+    @Override
+    public List<org.vmhost.storage.ImageInfo> listImages(String pool) {
+        return call("GET", ApiPaths.IMAGES + ApiPaths.poolQuery(pool), null, ResponseBody.ImageList.class).images();
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
+        return call("GET", ApiPaths.image(name, "", pool), null, org.vmhost.storage.ImageInfo.class);
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes) {
+        return call("POST", ApiPaths.IMAGES, new RequestBody.CreateImage(pool, name, format, bytes), org.vmhost.storage.ImageInfo.class);
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked) {
+        return call("POST", ApiPaths.image(source, "clone", ""), new RequestBody.CloneImage(pool, name, linked),
+                org.vmhost.storage.ImageInfo.class);
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
+        return call("POST", ApiPaths.image(name, "resize", ""), new RequestBody.ResizeImage(pool, bytes, shrink),
+                org.vmhost.storage.ImageInfo.class);
+    }
+
+    @Override
+    public void deleteImage(String pool, String name) {
+        call("DELETE", ApiPaths.image(name, "", pool), null, Void.class);
+    }
+
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {

@@ -27,7 +27,21 @@ final class ApiPaths {
     static final String DISKS = DOMAIN + "/disks";
     static final String DISK = DISKS + "/{disk}";
 
+    /** The images of a storage pool, and one of them by name. */
+    static final String IMAGES = V1 + "/images";
+    static final String IMAGE = IMAGES + "/{image}";
+
     private ApiPaths() {
+    }
+
+    /** The path of one image, with its pool as a query parameter when one is named. */
+    static String image(String name, String action, String pool) {
+        return IMAGES + "/" + encode(name) + (action.isEmpty() ? "" : "/" + action) + poolQuery(pool);
+    }
+
+    /** {@code ?pool=DIR}, or nothing for xend's own pool. */
+    static String poolQuery(String pool) {
+        return pool == null || pool.isEmpty() ? "" : "?pool=" + encode(pool);
     }
 
     /** The path of a domain's disks, or of one disk. */

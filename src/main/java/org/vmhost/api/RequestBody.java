@@ -181,6 +181,45 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST /api/v1/images}: {@code xm image-create}; the format is raw when left out. */
+    record CreateImage(String pool, String name, String format, long size) implements RequestBody {
+        public CreateImage {
+            if (name == null || name.isBlank()) throw missing("name");
+            if (format == null || format.isBlank()) format = "raw";
+            if (pool == null) pool = "";
+            if (size < 1) throw new IllegalArgumentException("field 'size' must be a positive number of bytes");
+        }
+    }
+
+    /** {@code POST /api/v1/images/{image}/clone}: {@code xm image-clone}; a full copy unless {@code linked}. */
+    record CloneImage(String pool, String name, boolean linked) implements RequestBody {
+        public CloneImage {
+            if (name == null || name.isBlank()) throw missing("name");
+            if (pool == null) pool = "";
+        }
+
+        @JsonCreator
+        static CloneImage fromJson(@JsonProperty("pool") String pool, @JsonProperty("name") String name,
+                                   @JsonProperty("linked") Boolean linked) {
+            return new CloneImage(pool, name, linked != null && linked);
+        }
+    }
+
+    /** {@code POST /api/v1/images/{image}/resize}: {@code xm image-resize}. */
+    record ResizeImage(String pool, long size, boolean shrink) implements RequestBody {
+        public ResizeImage {
+            if (pool == null) pool = "";
+            if (size < 1) throw new IllegalArgumentException("field 'size' must be a positive number of bytes");
+        }
+
+        @JsonCreator
+        static ResizeImage fromJson(@JsonProperty("pool") String pool, @JsonProperty("size") Long size,
+                                    @JsonProperty("shrink") Boolean shrink) {
+            if (size == null) throw missing("size");
+            return new ResizeImage(pool, size, shrink != null && shrink);
+        }
+    }
+
     /** The actions that take no parameters: the body is empty or {@code {}}. */
     record NoBody() implements RequestBody {
     }

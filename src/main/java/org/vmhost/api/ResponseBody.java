@@ -43,6 +43,13 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code GET /api/v1/images}: {@code xm image-list}. */
+    record ImageList(List<org.vmhost.storage.ImageInfo> images) implements ResponseBody {
+        public ImageList {
+            images = List.copyOf(images);
+        }
+    }
+
     /** {@code GET /api/v1/dmesg}. */
     record LogLines(List<String> lines) implements ResponseBody {
         public LogLines {

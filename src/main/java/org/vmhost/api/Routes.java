@@ -76,7 +76,15 @@ final class Routes {
             created(ApiPaths.DISKS,  RequestBody.AttachDisk.class, (ctx, b) -> s.attachBlockDevice(ref(ctx), b.toRequest())),
             delete(ApiPaths.DISK, Set.of("force"),                ctx -> s.detachBlockDevice(ref(ctx), ctx.pathParam("disk"), force(ctx))),
             post  (ApiPaths.DISK + "/medium", RequestBody.ChangeMedium.class,
-                                                                  (ctx, b) -> s.configureBlockDevice(ref(ctx), b.toRequest(ctx.pathParam("disk"))))
+                                                                  (ctx, b) -> s.configureBlockDevice(ref(ctx), b.toRequest(ctx.pathParam("disk")))),
+            get   (ApiPaths.IMAGES, Set.of("pool"),               ctx -> new ResponseBody.ImageList(s.listImages(pool(ctx)))),
+            created(ApiPaths.IMAGES, RequestBody.CreateImage.class, (ctx, b) -> s.createImage(b.pool(), b.name(), b.format(), b.size())),
+            get   (ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.imageInfo(pool(ctx), ctx.pathParam("image"))),
+            created(ApiPaths.IMAGE + "/clone", RequestBody.CloneImage.class,
+                                                                  (ctx, b) -> s.cloneImage(b.pool(), ctx.pathParam("image"), b.name(), b.linked())),
+            post  (ApiPaths.IMAGE + "/resize", RequestBody.ResizeImage.class,
+                                                                  (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
+            delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image")))
         );
     }
 
@@ -177,6 +185,12 @@ final class Routes {
 
     private static <B extends RequestBody> B body(Context ctx, Class<B> type) {
         return Json.readRequest(ctx.bodyAsBytes(), type);
+    }
+
+    /** The storage pool named by {@code ?pool=}, or "" for xend's own. */
+    private static String pool(Context ctx) {
+        String pool = ctx.queryParam("pool");
+        return pool == null ? "" : pool;
     }
 
     private static String ref(Context ctx) {

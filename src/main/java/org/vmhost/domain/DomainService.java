@@ -83,6 +83,33 @@ public interface DomainService {
      */
     BlockDeviceInfo configureBlockDevice(String ref, BlockDeviceRequest request);
 
+    /**
+     * {@code xm image-list}: the images of a storage pool, a directory: xend's own ({@code $VMHOST_HOME/images})
+     * when {@code pool} is empty, else the absolute directory named. The image calls below take the pool alike.
+     */
+    List<org.vmhost.storage.ImageInfo> listImages(String pool);
+
+    /** {@code xm image-info}: an image's format, sizes and backing file. */
+    org.vmhost.storage.ImageInfo imageInfo(String pool, String name);
+
+    /** {@code xm image-create}: a new empty image, raw (sparse) or qcow2, of {@code bytes}. */
+    org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes);
+
+    /**
+     * {@code xm image-clone}: a copy of {@code source} (a name in the pool or an absolute path): full, or linked
+     * (a qcow2 over the source as its backing file).
+     */
+    org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked);
+
+    /**
+     * {@code xm image-resize}: to {@code bytes}; an image a running domain has open grows through its QEMU
+     * (the guest sees the new size), and shrinks (with {@code shrink}) only while no domain runs on it.
+     */
+    org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink);
+
+    /** {@code xm image-delete}: refused while a running domain has the image. */
+    void deleteImage(String pool, String name);
+
     /** {@code xm info}. */
     HostInfo hostInfo();
 

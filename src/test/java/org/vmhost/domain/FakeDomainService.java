@@ -267,6 +267,65 @@ public final class FakeDomainService implements DomainService {
         throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no disk '" + request.vdev() + "'");
     }
 
+    // --- images: kept in memory, no qemu-img ---
+
+    private final Map<String, org.vmhost.storage.ImageInfo> images = new LinkedHashMap<>();
+
+    private static String poolDir(String pool) {
+        return pool.isEmpty() ? "/var/lib/vmhost/images" : pool;
+    }
+
+    @Override
+    public synchronized List<org.vmhost.storage.ImageInfo> listImages(String pool) {
+        enter("listImages " + pool);
+        return images.values().stream().filter(i -> i.path().startsWith(poolDir(pool) + "/")).toList();
+    }
+
+    @Override
+    public synchronized org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
+        enter("imageInfo " + pool + " " + name);
+        org.vmhost.storage.ImageInfo i = images.get(poolDir(pool) + "/" + name);
+        if (i == null) throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "image " + name + " does not exist in " + poolDir(pool));
+        return i;
+    }
+
+    @Override
+    public synchronized org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes) {
+        enter("createImage " + pool + " " + name + " " + format + " " + bytes);
+        String path = poolDir(pool) + "/" + name;
+        if (images.containsKey(path)) throw new VmhostException(ErrorCode.RESOURCE_BUSY, "image " + name + " already exists");
+        org.vmhost.storage.ImageInfo i = new org.vmhost.storage.ImageInfo(name, path, format, bytes, 0, java.util.Optional.empty());
+        images.put(path, i);
+        return i;
+    }
+
+    @Override
+    public synchronized org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked) {
+        enter("cloneImage " + pool + " " + source + " " + name + " linked=" + linked);
+        org.vmhost.storage.ImageInfo src = imageInfo(pool, source);
+        String path = poolDir(pool) + "/" + name;
+        org.vmhost.storage.ImageInfo i = new org.vmhost.storage.ImageInfo(name, path, linked ? "qcow2" : src.format(),
+                src.virtualSize(), 0, linked ? java.util.Optional.of(src.path()) : java.util.Optional.empty());
+        images.put(path, i);
+        return i;
+    }
+
+    @Override
+    public synchronized org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
+        enter("resizeImage " + pool + " " + name + " " + bytes + " shrink=" + shrink);
+        org.vmhost.storage.ImageInfo i = imageInfo(pool, name);
+        org.vmhost.storage.ImageInfo r = new org.vmhost.storage.ImageInfo(name, i.path(), i.format(), bytes, i.actualSize(),
+                i.backingFile());
+        images.put(i.path(), r);
+        return r;
+    }
+
+    @Override
+    public synchronized void deleteImage(String pool, String name) {
+        enter("deleteImage " + pool + " " + name);
+        images.remove(imageInfo(pool, name).path());
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

@@ -341,6 +341,52 @@ class XendStorageIT {
         xend.xm("destroy", "hr1").requireSuccess();
     }
 
+    @Test
+    void imagesAreMadeClonedLinkedAndResizedThroughXmAndAGuestSeesItsDiskGrowWhileRunning() throws Exception {
+        Path pool = Files.createDirectories(work.resolve("pool"));
+        String p = pool.toString();
+        assertThat(xend.xm("image-create", "-p", p, "base.raw", "32M").requireSuccess().out()).contains("raw, 32 MiB virtual");
+        Files.write(pool.resolve("base.raw"), "from-the-base".getBytes(StandardCharsets.US_ASCII),
+                java.nio.file.StandardOpenOption.WRITE);
+        xend.xm("image-clone", "-p", p, "--linked", "base.raw", "linked.qcow2").requireSuccess();
+        xend.xm("image-clone", "-p", p, "base.raw", "full.raw").requireSuccess();
+        assertThat(xend.xm("image-info", "-p", p, "linked.qcow2").requireSuccess().out())
+                .contains("format:       qcow2", "virtual size: 32 MiB", "backing file: " + pool.resolve("base.raw"));
+        assertThat(xend.xm("image-list", "-p", p).requireSuccess().out()).contains("base.raw", "full.raw", "linked.qcow2");
+        // xend's own pool, $VMHOST_HOME/images, when none is named.
+        xend.xm("image-create", "-f", "qcow2", "own.qcow2", "4M").requireSuccess();
+        assertThat(xend.home().resolve("images/own.qcow2")).exists();
+
+        xend.xm("create", xend.config("im1.cfg", pv("im1", "tap:qcow2:" + pool.resolve("linked.qcow2") + ",xvda,w",
+                "file:" + pool.resolve("full.raw") + ",xvdb,r")).toString()).requireSuccess();
+        try (XendConsoleIT.Console c = console("im1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type(FIND_DISK);
+            // Both disks are 32 MiB and both read the base's bytes: the clone through its backing file.
+            c.type("for d in $(disk 32); do head -c 13 /dev/$d; echo \" on-$d\"; done\n");
+            awaitMatch(c, "from-the-base on-vd[a-z]\\s+from-the-base on-vd[a-z]", Duration.ofSeconds(30));
+            xend.xm("image-resize", "-p", p, "linked.qcow2", "48M").requireSuccess();
+            c.type("sleep 1; " + probe(48, "vmhost-mark-grown"));
+            awaitAnswer(c, 48, Duration.ofSeconds(30));
+            assertThat(seen(c.text(), 48).written()).as("the guest sees its disk at 48 MiB").isTrue();
+            XendInstance.Result shrink = xend.xm("image-resize", "-p", p, "--shrink", "linked.qcow2", "16M");
+            assertThat(shrink.exit()).isNotZero();
+            assertThat(shrink.err()).contains("running domain 'im1'", "shrink only while it is off");
+            XendInstance.Result delete = xend.xm("image-delete", "-p", p, "full.raw");
+            assertThat(delete.err()).contains("in use by domain 'im1'");
+        }
+        xend.xm("shutdown", "-w", "im1").requireSuccess();
+        assertThat(mark(asRaw(pool.resolve("linked.qcow2")))).isEqualTo("vmhost-mark-grown");
+        assertThat(new String(Files.readAllBytes(pool.resolve("base.raw")), 0, 13, StandardCharsets.US_ASCII))
+                .as("the linked clone's writes never reach its base").isEqualTo("from-the-base");
+        assertThat(mark(pool.resolve("base.raw"))).isEmpty();
+        assertThat(xend.xm("image-info", "-p", p, "linked.qcow2").requireSuccess().out()).contains("virtual size: 48 MiB");
+        assertThat(xend.xm("image-resize", "-p", p, "full.raw", "40M").requireSuccess().out()).contains("40 MiB virtual");
+        xend.xm("image-delete", "-p", p, "full.raw").requireSuccess();
+        assertThat(pool.resolve("full.raw")).doesNotExist();
+        assertThat(xend.xm("image-create", "-p", p, "../escape.raw", "1M").err()).contains("invalid image name");
+    }
+
     static String domid(String name) {
         return XendLifecycleIT.row(xend, name).orElseThrow().split("\\s+")[1];
     }
