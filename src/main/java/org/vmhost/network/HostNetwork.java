@@ -221,6 +221,7 @@ public final class HostNetwork {
             HostCommand.run("ip", "link", "set", "dev", tap, "up");
         } catch (RuntimeException e) {
             deleteLink(tap);
+            deleteLink(shaperOf(tap));
             throw e;
         }
         return new Vif(devid, chosenMac, Optional.of(br), Optional.of(tap), model, rate);
@@ -228,7 +229,10 @@ public final class HostNetwork {
 
     /** Removes a vif's tap; a tap that is already gone is fine. */
     public void unplug(Vif vif) {
-        vif.tap().ifPresent(HostNetwork::deleteLink);
+        vif.tap().ifPresent(tap -> {
+            deleteLink(tap);
+            if (vif.rate().isPresent()) deleteLink(shaperOf(tap));
+        });
     }
 
     /** Whether a vif's tap still exists, as a restarted xend checks before adopting it. */
@@ -257,12 +261,27 @@ public final class HostNetwork {
         return s.bridge();
     }
 
+    /**
+     * What the guest sends arrives on the tap's ingress, where Linux can only police (drop), and not every
+     * kernel has the police action. So it is redirected to an IFB device of its own and shaped there by a
+     * token bucket, which queues rather than drops: TCP settles at the rate instead of collapsing.
+     */
     private static void applyRate(String tap, Rate rate) {
-        // What the guest sends arrives on the tap's ingress: police it there, dropping what exceeds the rate.
+        String ifb = shaperOf(tap);
+        deleteLink(ifb);
+        HostCommand.run("ip", "link", "add", "name", ifb, "type", "ifb");
+        HostCommand.run("ip", "link", "set", "dev", ifb, "up");
+        HostCommand.run("tc", "qdisc", "add", "dev", ifb, "root", "tbf", "rate", rate.bitsPerSecond() + "bit",
+                "burst", Long.toString(rate.burstBytes()), "latency", "200ms");
         HostCommand.run("tc", "qdisc", "add", "dev", tap, "handle", "ffff:", "ingress");
         HostCommand.run("tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all", "prio", "1",
-                "u32", "match", "u32", "0", "0", "police", "rate", rate.bitsPerSecond() + "bit",
-                "burst", Long.toString(rate.burstBytes()), "drop", "flowid", ":1");
+                "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb);
+    }
+
+    /** The IFB device that shapes a rate-limited tap's traffic: {@code r} and the tap's name. */
+    static String shaperOf(String tap) {
+        String name = "r" + tap;
+        return name.length() <= 15 ? name : name.substring(0, 15);
     }
 
     // ---- making networks on the host -----------------------------------------------------------
