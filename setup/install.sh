@@ -11,7 +11,7 @@ packages=(
   iproute2 procps psmisc socat        # bridges, taps, process checks, console tests
   nftables dnsmasq-base               # NAT networks: masquerading, DHCP and names for guests
   sqlite3                             # inspecting the store by hand
-  lvm2 genisoimage xorriso            # storage tests: LVM volumes on loop devices, CD-ROM images
+  lvm2 genisoimage xorriso isolinux   # storage tests: LVM volumes on loop devices, CD-ROM images (bootable ones)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -392,6 +392,51 @@ class XendStorageIT {
     }
 
     @Test
+    void bootPicksTheCdRomOrTheHardDiskAsBootSays() throws Exception {
+        // A bootable ISO (isolinux) with the guest's kernel, telling the guest where it came from.
+        Path dir = Files.createDirectories(work.resolve("bootcd.d"));
+        Files.copy(Path.of("/usr/lib/ISOLINUX/isolinux.bin"), dir.resolve("isolinux.bin"));
+        Files.copy(Path.of("/usr/lib/syslinux/modules/bios/ldlinux.c32"), dir.resolve("ldlinux.c32"));
+        Files.copy(IMAGES.resolve("vmlinuz"), dir.resolve("vmlinuz"));
+        Files.copy(IMAGES.resolve("initrd.img"), dir.resolve("initrd.img"));
+        Files.writeString(dir.resolve("isolinux.cfg"), """
+                SERIAL 0 115200
+                PROMPT 0
+                TIMEOUT 0
+                DEFAULT cd
+                LABEL cd
+                  LINUX /vmlinuz
+                  INITRD /initrd.img
+                  APPEND console=ttyS0 vmhost.from=cdrom
+                """);
+        Path iso = work.resolve("bootcd.iso");
+        HostDisks.run(List.of("genisoimage", "-quiet", "-r", "-V", "VMHOSTBOOT", "-o", iso.toString(), "-b", "isolinux.bin",
+                "-c", "boot.cat", "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", dir.toString()));
+        Path disk = work.resolve("boot-order.raw");
+        Files.copy(IMAGES.resolve("hvm-disk.raw"), disk);
+        for (String boot : new String[] {"d", "c"}) {
+            String name = "bo" + boot;
+            xend.xm("create", xend.config(name + ".cfg", """
+                    builder = 'hvm'
+                    name = '%s'
+                    memory = 256
+                    disk = [ 'file:%s,xvda,w', 'file:%s,hdc:cdrom,r' ]
+                    vnc = 0
+                    boot = '%s'
+                    """.formatted(name, disk, iso, boot)).toString()).requireSuccess();
+            try (XendConsoleIT.Console c = console(name)) {
+                c.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
+                if (boot.equals("d")) {
+                    assertThat(c.text()).as("boot=d: from the CD-ROM").contains("vmhost.from=cdrom").contains("ISOLINUX");
+                } else {
+                    assertThat(c.text()).as("boot=c: from the hard disk").doesNotContain("vmhost.from=cdrom").contains("SYSLINUX");
+                }
+            }
+            xend.xm("destroy", name).requireSuccess();
+        }
+    }
+
+    @Test
     void aWritableDiskOfARunningDomainIsRefusedToAnotherNamingIt() throws Exception {
         Path shared = image("shared.raw", "raw", 8);
         Path alias = Files.createSymbolicLink(work.resolve("alias.raw"), shared);
