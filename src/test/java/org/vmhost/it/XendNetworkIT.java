@@ -303,6 +303,33 @@ class XendNetworkIT {
         assertThat(ports(SHARED)).isEmpty();
     }
 
+    @Test
+    @Order(8)
+    void anXendKilledInMidStartLeavesNoTapBehind() throws Exception {
+        for (String faultPoint : List.of("afterLaunch", "beforeRun")) {
+            xend.xend("stop").requireSuccess();
+            xend.startWith("-Dvmhost.fault." + faultPoint + "=60000");
+            Process create = xend.xmAsync("create", xend.config("k.cfg", pv("k", "'bridge=" + SHARED + "'")).toString());
+            await("the tap and QEMU of the start in flight (" + faultPoint + ")", Duration.ofSeconds(30),
+                    () -> !xend.qemuPids().isEmpty() && !uncheckedPorts(SHARED).isEmpty());
+            Thread.sleep(300);
+            ProcessHandle.of(xend.xendPid()).orElseThrow().destroyForcibly();
+            assertThat(create.waitFor()).isNotZero();
+            xend.start();
+            await("the half-started QEMU to be killed", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+            assertThat(ports(SHARED)).as("taps after a kill at " + faultPoint).isEmpty();
+            assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("\nk ");
+        }
+    }
+
+    static List<String> uncheckedPorts(String bridge) {
+        try {
+            return ports(bridge);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     static List<String> ports(String bridge) throws IOException {
         Path dir = Path.of("/sys/class/net", bridge, "brif");
         if (!Files.isDirectory(dir)) return List.of();
