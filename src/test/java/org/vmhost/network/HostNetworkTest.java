@@ -1,0 +1,76 @@
+package org.vmhost.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmhost.domain.ErrorCode;
+import org.vmhost.domain.VmhostException;
+
+/** What HostNetwork decides without touching the host: the user-mode fallback and the file it keeps. */
+class HostNetworkTest {
+    @TempDir
+    Path home;
+
+    private HostNetwork userMode() {
+        return HostNetwork.open(home.resolve("networks.json"), home.resolve("network"), Map.of("VMHOST_NETWORK", "user"));
+    }
+
+    @Test
+    void userModeIsSaidPlainlyWithItsReason() {
+        HostNetwork n = userMode();
+        assertThat(n.bridging()).isFalse();
+        assertThat(n.describe()).isEqualTo("user-mode networking for every vif (no bridges): VMHOST_NETWORK=user asks for it");
+    }
+
+    @Test
+    void inUserModeAVifGetsAMacAndNoTap() {
+        Vif v = userMode().plug(3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.of("10Mb/s"));
+        assertThat(v.tap()).isEmpty();
+        assertThat(v.bridge()).isEmpty();
+        assertThat(v.mac()).startsWith("00:16:3e:");
+        assertThat(v.rate()).contains("10Mb/s");
+    }
+
+    @Test
+    void inUserModeNoNetworkCanBeCreatedAndTheErrorSaysWhy() {
+        assertThatThrownBy(() -> userMode().create(new NetworkConfig("lab", NetworkType.ISOLATED, "vmbr-lab", Optional.empty())))
+                .isInstanceOfSatisfying(VmhostException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.HOST_FAILED);
+                    assertThat(e.getMessage()).isEqualTo("cannot create network 'lab': VMHOST_NETWORK=user asks for it");
+                });
+    }
+
+    @Test
+    void theNetworksFileIsReadBackAndAFileFromANewerVmhostIsRefused() throws Exception {
+        Files.writeString(home.resolve("networks.json"), """
+                {"version":1,"networks":[
+                  {"name":"xenbr0","type":"bridged","bridge":"xenbr0","subnet":null,"madeByXend":true},
+                  {"name":"lab","type":"nat","bridge":"vmbr-lab","subnet":"192.168.50.0/24","madeByXend":true}]}
+                """);
+        HostNetwork n = userMode();
+        assertThat(n.list()).extracting(NetworkInfo::name).containsExactly("xenbr0", "lab");
+        assertThat(n.get("lab").subnet()).contains("192.168.50.0/24");
+        assertThat(n.describe()).startsWith("user-mode networking");
+
+        Files.writeString(home.resolve("networks.json"), "{\"version\":2,\"networks\":[]}");
+        assertThatThrownBy(this::userMode).hasMessageContaining("written by a newer vmhost");
+    }
+
+    @Test
+    void anUnknownNetworkIsNoSuchDevice() {
+        assertThatThrownBy(() -> userMode().delete("nope")).isInstanceOfSatisfying(VmhostException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_SUCH_DEVICE));
+    }
+
+    @Test
+    void aShaperIsNamedAfterItsTapWithinLinuxsFifteenBytes() {
+        assertThat(HostNetwork.shaperOf("vif12.3")).isEqualTo("rvif12.3");
+        assertThat(HostNetwork.shaperOf("a-fifteen-bytes")).hasSize(15);
+    }
+}
