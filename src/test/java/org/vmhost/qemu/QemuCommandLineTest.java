@@ -136,6 +136,14 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void aDiskTargetThatLooksLikeOptionsOrAProtocolStaysOneFileName() throws Exception {
+        // xl's target= takes the rest of the spec, commas and all: none of it may become an option of its own.
+        List<String> argv = argv("name='a'\nkernel='/k'\ndisk=['format=raw,vdev=xvda,access=r,target=/img/nbd:x,readonly=off,file=/etc/shadow']\n");
+        assertThat(values(argv, "-drive")).containsExactly("if=none,id=drive-xvda,format=raw,file.driver=file,"
+                + "file.filename=/img/nbd:x,,readonly=off,,file=/etc/shadow,readonly=on,cache=none,aio=threads");
+    }
+
+    @Test
     void anEmptyCdromDriveHasNoFile() throws Exception {
         List<String> argv = argv("builder='hvm'\nname='a'\ndisk=[',hdc:cdrom,r']\nboot='d'\n");
 
