@@ -273,6 +273,7 @@ class XendStorageIT {
         xend.xm("new", xend.config("hp1.cfg", pv("hp1", "file:" + image("hp-boot.raw", "raw", 8) + ",xvda,w",
                 ",sdc:cdrom,r")).toString()).requireSuccess();
         xend.xm("start", "hp1").requireSuccess();
+        String hot;
         try (XendConsoleIT.Console c = console("hp1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
@@ -287,9 +288,13 @@ class XendStorageIT {
             awaitAnswer(c, 60, Duration.ofSeconds(30));
             assertThat(seen(c.text(), 60).name()).startsWith("sd");
             assertThat(seen(c.text(), 60).written()).isTrue();
-            String hot = seen(c.text(), 60).name();
+            hot = seen(c.text(), 60).name();
             assertThat(xend.xm("block-list", "-l", "hp1").requireSuccess().out()).contains("(dev sdb)", "(uname " + "file:" + first + ")");
-
+        }
+        // A new xend finds the hot-plugged disk in the domain's saved configuration, and can take it out.
+        xend.xend("restart", "--no-tcp").requireSuccess();
+        assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).contains("2064");
+        try (XendConsoleIT.Console c = console("hp1")) {
             xend.xm("block-detach", "hp1", "2064").requireSuccess();
             // The answer is built in the guest, so that the echo of the typed line never looks like it.
             c.type("sleep 1; [ -e /sys/class/block/" + hot + " ] && s=still || s=gone; echo disk-$s-" + hot + "\n");
