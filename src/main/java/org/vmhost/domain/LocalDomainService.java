@@ -361,7 +361,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             String model = nicModel(d.config(), request);
             int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
             java.util.Map<String, Object> device;
-            Vif vif = network.plug(d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
+            Vif vif = network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
                     model, request.rate());
             NicAttachment nic = nics(List.of(vif)).get(0);
             try {
@@ -1320,7 +1320,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         try {
             for (int i = 0; i < config.vifs().size(); i++) {
                 VifConfig v = config.vifs().get(i);
-                made.add(network.plug(domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate()));
+                made.add(network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate()));
                 Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));
             }
         } catch (IOException | RuntimeException e) {

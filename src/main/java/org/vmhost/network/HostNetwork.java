@@ -196,9 +196,10 @@ public final class HostNetwork {
      * Makes the host side of one vif: a tap named {@code vif<domid>.<devid>} (or the config's vifname) on
      * its bridge, with the rate limit applied; with user-mode networking, only the MAC is chosen.
      *
+     * @param guest  the domain's name: on a nat network, dnsmasq gives the guest this name in DNS
      * @param bridge a network's name or a bridge's; empty means {@link #DEFAULT_BRIDGE}, made when missing
      */
-    public Vif plug(int domid, int devid, Optional<String> mac, Optional<String> bridge, Optional<String> vifname,
+    public Vif plug(String guest, int domid, int devid, Optional<String> mac, Optional<String> bridge, Optional<String> vifname,
                     String model, Optional<String> rate) {
         String chosenMac = mac.orElseGet(MacAddress::random);
         Optional<Rate> limit = rate.map(Rate::parse);
@@ -224,6 +225,7 @@ public final class HostNetwork {
             deleteLink(shaperOf(tap));
             throw e;
         }
+        nameGuest(br, chosenMac, guest);
         return new Vif(devid, chosenMac, Optional.of(br), Optional.of(tap), model, rate);
     }
 
@@ -233,6 +235,40 @@ public final class HostNetwork {
             deleteLink(tap);
             if (vif.rate().isPresent()) deleteLink(shaperOf(tap));
         });
+        vif.bridge().ifPresent(br -> nameGuest(br, vif.mac(), null));
+    }
+
+    /** A guest's name may be a DNS label: letters, digits and hyphens. */
+    private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+
+    /**
+     * On a nat network, gives (or, with a null name, takes back) a MAC's DNS name: a line {@code mac,name} in
+     * dnsmasq's hosts file, which it reads again on SIGHUP. Elsewhere nothing. Never fails a start: a
+     * guest without a name still has its address.
+     */
+    private synchronized void nameGuest(String bridge, String mac, String name) {
+        Stored s = null;
+        for (Stored x : networks.values()) if (x.bridge().equals(bridge) && x.type().equals(NetworkType.NAT.configName())) s = x;
+        if (s == null) return;
+        if (name != null && !HOSTNAME.matcher(name).matches()) return;
+        Path hosts = stateDir.resolve(s.name() + ".hosts");
+        try {
+            List<String> lines = new ArrayList<>();
+            if (Files.exists(hosts)) {
+                for (String l : Files.readAllLines(hosts)) if (!l.startsWith(mac + ",")) lines.add(l);
+            }
+            if (name != null) {
+                lines.removeIf(l -> l.endsWith("," + name));
+                lines.add(mac + "," + name);
+            }
+            Path tmp = hosts.resolveSibling(hosts.getFileName() + ".tmp");
+            Files.write(tmp, lines);
+            Files.move(tmp, hosts, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Optional<ProcessHandle> dnsmasq = dnsmasqPid(stateDir.resolve(s.name() + ".pid"));
+            if (dnsmasq.isPresent()) HostCommand.tryRun(null, "kill", "-HUP", Long.toString(dnsmasq.get().pid()));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot name " + mac + " on network '" + s.name() + "': " + e.getMessage());
+        }
     }
 
     /** Whether a vif's tap still exists, as a restarted xend checks before adopting it. */
@@ -323,6 +359,7 @@ public final class HostNetwork {
             HostCommand.tryRun(null, "ip", "addr", "del", Subnet.parse(s.subnet()).hostAddressWithPrefix(), "dev", s.bridge());
         }
         try {
+            Files.deleteIfExists(stateDir.resolve(s.name() + ".hosts"));
             Files.deleteIfExists(stateDir.resolve(s.name() + ".leases"));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot remove the leases of network '" + s.name() + "'", e);
@@ -371,10 +408,12 @@ public final class HostNetwork {
     private void startDnsmasq(Stored s, Subnet net) {
         Path pid = stateDir.resolve(s.name() + ".pid");
         if (dnsmasqPid(pid).isPresent()) return;
+        Path hosts = stateDir.resolve(s.name() + ".hosts");
         try {
             Files.createDirectories(stateDir);
+            if (!Files.exists(hosts)) Files.createFile(hosts);
         } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make " + stateDir + ": " + e.getMessage(), e);
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make " + hosts + ": " + e.getMessage(), e);
         }
         // dnsmasq forks into its own session, so it outlives xend as the guests do.
         HostCommand.run("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
@@ -382,7 +421,8 @@ public final class HostNetwork {
                 "--dhcp-range=" + net.firstLease() + "," + net.lastLease() + "," + net.netmask() + ",1h",
                 "--dhcp-authoritative", "--dhcp-no-override", "--no-resolv", "--no-hosts",
                 "--domain=" + s.name(), "--local=/" + s.name() + "/", "--expand-hosts",
-                "--dhcp-leasefile=" + stateDir.resolve(s.name() + ".leases"), "--pid-file=" + pid, "--user=root");
+                "--dhcp-leasefile=" + stateDir.resolve(s.name() + ".leases"), "--dhcp-hostsfile=" + hosts,
+                "--pid-file=" + pid, "--user=root");
     }
 
     private void stopDnsmasq(Stored s) {

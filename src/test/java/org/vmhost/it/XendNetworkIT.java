@@ -125,6 +125,9 @@ class XendNetworkIT {
                 n.awaitText("vmhost-guest: eth0 ip 10.235." + third + ".", Duration.ofSeconds(120));
                 expect(n, "wget -q -O - http://" + host + ":" + http.getAddress().getPort() + "/ | grep vmhost-nat-service",
                         "wget-nat-ok", Duration.ofSeconds(60));
+                // dnsmasq knows the guest by its domain's name, in the network's DNS domain.
+                expect(n, "nslookup n.nat" + SUFFIX + " " + host + " | grep -A1 'n.nat" + SUFFIX + "' | grep -q 'Address.*10.235."
+                        + third + ".'", "name-nat-ok", Duration.ofSeconds(30));
             }
         } finally {
             http.stop(0);

@@ -30,7 +30,7 @@ class HostNetworkTest {
 
     @Test
     void inUserModeAVifGetsAMacAndNoTap() {
-        Vif v = userMode().plug(3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.of("10Mb/s"));
+        Vif v = userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.of("10Mb/s"));
         assertThat(v.tap()).isEmpty();
         assertThat(v.bridge()).isEmpty();
         assertThat(v.mac()).startsWith("00:16:3e:");
