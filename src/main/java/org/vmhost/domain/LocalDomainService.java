@@ -386,6 +386,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             vifs.add(vif);
             d.vifs = List.copyOf(vifs);
             saveStatus(d);
+            if (d.managed) {
+                // Kept for the next start, as xm network-attach did: after the vifs the config already has.
+                List<VifConfig> kept = new ArrayList<>(d.config().vifs());
+                kept.add(withMac(request, vif.mac()));
+                redefineVifs(d, kept);
+            }
             event(d, "network-attach", "NIC " + devid + " attached" + describeVifs(List.of(vif)).replaceFirst("; vifs:", ":"));
             return vif;
         });
@@ -419,6 +425,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             network.unplug(vif);
             d.vifs = d.vifs.stream().filter(v -> v != vif).toList();
             saveStatus(d);
+            if (d.managed && d.config().vifs().stream().anyMatch(v -> v.mac().equals(Optional.of(vif.mac())))) {
+                redefineVifs(d, d.config().vifs().stream().filter(v -> !v.mac().equals(Optional.of(vif.mac()))).toList());
+            }
             event(d, "network-detach", "NIC " + vif.devid() + " (" + vif.mac() + ") detached" + (force ? " by force" : ""));
         });
     }
@@ -1337,16 +1346,21 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private void keepMacs(Domain d) {
         DomainConfig config = d.config();
         if (!d.managed || config.vifs().stream().allMatch(v -> v.mac().isPresent())) return;
-        List<String> specs = new ArrayList<>();
-        for (int i = 0; i < config.vifs().size(); i++) {
-            VifConfig v = config.vifs().get(i);
-            VifConfig kept = new VifConfig(Optional.of(d.vifs.get(i).mac()), v.bridge(), v.ip(), v.script(), v.type(),
-                    v.model(), v.vifname(), v.rate());
-            specs.add("'" + org.vmhost.config.VifSpec.format(kept) + "'");
-        }
-        DomainConfig withMacs = configs.parse(new DomainRequest(d.sourceName() == null ? "macs" : d.sourceName(),
-                configs.write(config), List.of("vif=[" + String.join(", ", specs) + "]")));
-        d.redefine(withMacs, configs.write(withMacs), d.sourceName());
+        List<VifConfig> kept = new ArrayList<>();
+        for (int i = 0; i < config.vifs().size(); i++) kept.add(withMac(config.vifs().get(i), d.vifs.get(i).mac()));
+        redefineVifs(d, kept);
+    }
+
+    private static VifConfig withMac(VifConfig v, String mac) {
+        return new VifConfig(Optional.of(mac), v.bridge(), v.ip(), v.script(), v.type(), v.model(), v.vifname(), v.rate());
+    }
+
+    /** Writes a managed domain's vifs into its stored configuration, as xend kept them. */
+    private void redefineVifs(Domain d, List<VifConfig> vifs) {
+        List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
+        DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
+                configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
+        d.redefine(changed, configs.write(changed), d.sourceName());
         store.saveDefinition(definition(d));
     }
 

@@ -179,7 +179,8 @@ class XendNetworkIT {
     void aNicHotPluggedIntoARunningHvmGuestAppearsInItAndGoesAgain() throws Exception {
         Path disk = xend.home().resolve("h.raw");
         Files.copy(XendInstance.IMAGES.resolve("hvm-disk.raw"), disk);
-        xend.xm("create", xend.config("h.cfg", """
+        // Managed, so that what is attached is kept in its configuration.
+        xend.xm("new", xend.config("h.cfg", """
                 builder = 'hvm'
                 name = 'h'
                 memory = 256
@@ -188,6 +189,7 @@ class XendNetworkIT {
                 vnc = 0
                 boot = 'c'
                 """.formatted(disk, SHARED, SHARED)).toString()).requireSuccess();
+        xend.xm("start", "h").requireSuccess();
         String domid = xend.xm("domid", "h").requireSuccess().out().strip();
         // An hvm vif without a model is Xen's emulated rtl8139: QEMU has it, this guest has no driver for it.
         long pid = xend.qemuPids().stream().filter(p -> ProcessHandle.of(p).flatMap(h -> h.info().arguments())
@@ -201,6 +203,7 @@ class XendNetworkIT {
                     .requireSuccess().out();
             assertThat(out.strip()).isEqualTo("2 00:16:3e:0b:00:02 vif" + domid + ".2");
             assertThat(ports(SHARED)).contains("vif" + domid + ".2");
+            assertThat(xend.xm("list", "-l", "h").requireSuccess().out()).contains("00:16:3e:0b:00:02");
             expect(h, "for i in $(seq 60); do grep -qs 00:16:3e:0b:00:02 /sys/class/net/eth*/address && break; sleep 1; done;"
                     + " grep -qs 00:16:3e:0b:00:02 /sys/class/net/eth*/address", "hotplug-seen", Duration.ofSeconds(90));
             // An emulated model is taken by QEMU too (the guest just has no driver for it).
@@ -216,6 +219,7 @@ class XendNetworkIT {
             expect(h, "for i in $(seq 30); do grep -qs 00:16:3e:0b:00:02 /sys/class/net/eth*/address || break; sleep 1; done;"
                     + " ! grep -qs 00:16:3e:0b:00:02 /sys/class/net/eth*/address", "unplug-seen", Duration.ofSeconds(60));
             assertThat(Path.of("/sys/class/net/vif" + domid + ".2")).doesNotExist();
+            assertThat(xend.xm("list", "-l", "h").requireSuccess().out()).doesNotContain("00:16:3e:0b:00:02");
             xend.xm("network-detach", "h", "3", "-f").requireSuccess();
             var missing = xend.xm("network-detach", "h", "9");
             assertThat(missing.exit()).isNotZero();
@@ -223,6 +227,9 @@ class XendNetworkIT {
         }
         xend.xm("destroy", "h").requireSuccess();
         assertThat(ports(SHARED)).isEmpty();
+        // Its two configured vifs kept their MACs, the e1000 detached by force is gone from its config too.
+        assertThat(xend.xm("list", "-l", "h").requireSuccess().out()).doesNotContain("e1000");
+        xend.xm("delete", "h").requireSuccess();
     }
 
     @Test
