@@ -1329,7 +1329,18 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         try {
             for (int i = 0; i < config.vifs().size(); i++) {
                 VifConfig v = config.vifs().get(i);
-                made.add(network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate()));
+                Vif vif;
+                try {
+                    vif = network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate());
+                } catch (VmhostException e) {
+                    if (e.code() != ErrorCode.HOST_FAILED) throw e;
+                    // A network the host cannot make leaves the guest on user-mode networking rather than
+                    // without its NIC, and its record says so (xm log, xm network-list).
+                    vif = new Vif(i, v.mac().orElseGet(org.vmhost.network.MacAddress::random), Optional.empty(),
+                            Optional.empty(), nicModel(config, v), Optional.empty());
+                    event(d, "network-fallback", "vif " + i + " has user-mode networking (no tap, no rate): " + e.getMessage());
+                }
+                made.add(vif);
                 Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));
             }
         } catch (IOException | RuntimeException e) {

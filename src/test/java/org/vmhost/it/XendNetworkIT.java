@@ -99,6 +99,20 @@ class XendNetworkIT {
     }
 
     @Test
+    @Order(2)
+    void aVifWhoseNetworkCannotBeMadeFallsBackToUserModeAndItsRecordSaysSo() throws Exception {
+        // "lo" exists but is no bridge: the tap cannot join it.
+        xend.xm("create", xend.config("u.cfg", pv("u", "'bridge=lo'")).toString()).requireSuccess();
+        String row = xend.xm("network-list", "u").requireSuccess().out().lines().skip(1).findFirst().orElseThrow();
+        assertThat(row).endsWith("user-mode");
+        assertThat(xend.xm("log").requireSuccess().out())
+                .contains("network-fallback domain 'u': vif 0 has user-mode networking (no tap, no rate):")
+                .containsPattern("started domain 'u': .*vifs: user-mode networking");
+        xend.xm("destroy", "u").requireSuccess();
+        assertThat(run("ip", "-br", "link")).doesNotContain("vif" + "999");
+    }
+
+    @Test
     @Order(3)
     void aGuestOnANatNetworkGetsItsAddressByDhcpAndReachesAServiceOnTheBridgesHostAddress() throws Exception {
         String bridge = "vmhtn" + SUFFIX;
