@@ -102,7 +102,7 @@ sealed interface RequestBody {
     }
 
     /** {@code POST /api/v1/networks}: {@code xm net-create}. */
-    record CreateNetwork(String name, String type, String bridge, String subnet) implements RequestBody {
+    record CreateNetwork(String name, String type, String bridge, String subnet, String uplink) implements RequestBody {
         public CreateNetwork {
             if (name == null || name.isBlank()) throw missing("name");
             if (type == null || type.isBlank()) throw missing("type");
@@ -110,12 +110,14 @@ sealed interface RequestBody {
         }
 
         static CreateNetwork of(NetworkConfig config) {
-            return new CreateNetwork(config.name(), config.type().configName(), config.bridge(), config.subnet().orElse(null));
+            return new CreateNetwork(config.name(), config.type().configName(), config.bridge(), config.subnet().orElse(null),
+                    config.uplink().orElse(null));
         }
 
         /** The network asked for; a broken rule is an {@code IllegalArgumentException}, answered as BAD_REQUEST. */
         NetworkConfig toConfig() {
-            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet));
+            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet),
+                    Optional.ofNullable(uplink));
         }
     }
 

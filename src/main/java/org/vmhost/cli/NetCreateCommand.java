@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code xm net-create NAME --type bridged|nat|isolated [--bridge BR] [--subnet CIDR]}. */
+/** {@code xm net-create NAME --type bridged|nat|isolated [--bridge BR] [--subnet CIDR] [--uplink DEV]}. */
 @Command(name = "net-create", description = {
         "Create a network for guests and keep it (vifs name it with bridge=NAME).",
         "  bridged:  a host bridge (default xenbr0's kind), made empty when missing; the host's own addresses are never moved.",
@@ -31,6 +31,10 @@ final class NetCreateCommand extends DaemonCommand {
     @Option(names = "--subnet", paramLabel = "CIDR", description = "For nat: the IPv4 subnet, e.g. 192.168.100.0/24; the host takes .1.")
     String subnet;
 
+    @Option(names = "--uplink", paramLabel = "DEV", description = {"For bridged: move this host interface into the bridge,",
+            "with its IPv4 addresses and routes (as Xen's network-bridge did with eth0); net-delete moves them back."})
+    String uplink;
+
     NetCreateCommand(XmContext context) {
         super(context);
     }
@@ -40,13 +44,13 @@ final class NetCreateCommand extends DaemonCommand {
         NetworkConfig config;
         try {
             config = new NetworkConfig(name, NetworkType.fromConfigName(type), bridge == null ? name : bridge,
-                    Optional.ofNullable(subnet));
+                    Optional.ofNullable(subnet), Optional.ofNullable(uplink));
         } catch (IllegalArgumentException e) {
             throw new VmhostException(ErrorCode.BAD_REQUEST, e.getMessage());
         }
         NetworkInfo n = xend.createNetwork(config);
         context.out().println("network '" + n.name() + "' created: " + n.type() + " on bridge " + n.bridge()
-                + n.subnet().map(s -> ", subnet " + s).orElse(""));
+                + n.subnet().map(s -> ", subnet " + s).orElse("") + n.uplink().map(u -> ", uplink " + u).orElse(""));
         return 0;
     }
 }

@@ -17,7 +17,8 @@ final class NetListCommand extends DaemonCommand {
         context.out().printf("%-20s %-9s %-15s %-18s %-6s %s%n", "Name", "Type", "Bridge", "Subnet", "Active", "Taps");
         for (NetworkInfo n : xend.listNetworks()) {
             context.out().printf("%-20s %-9s %-15s %-18s %-6s %s%n", n.name(), n.type(), n.bridge(), n.subnet().orElse("-"),
-                    n.active() ? "yes" : "no", n.taps().isEmpty() ? "-" : String.join(",", n.taps()));
+                    n.active() ? "yes" : "no", (n.taps().isEmpty() ? "-" : String.join(",", n.taps()))
+                            + n.uplink().map(u -> " (uplink " + u + ")").orElse(""));
         }
         return 0;
     }

@@ -39,13 +39,15 @@ public final class HostNetwork {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** One network as kept in the file. */
-    record Stored(String name, String type, String bridge, String subnet, boolean madeByXend) {
+    record Stored(String name, String type, String bridge, String subnet, boolean madeByXend, String uplink) {
         NetworkConfig config() {
-            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet));
+            return new NetworkConfig(name, NetworkType.fromConfigName(type), bridge, Optional.ofNullable(subnet),
+                    Optional.ofNullable(uplink));
         }
 
         static Stored of(NetworkConfig c, boolean madeByXend) {
-            return new Stored(c.name(), c.type().configName(), c.bridge(), c.subnet().orElse(null), madeByXend);
+            return new Stored(c.name(), c.type().configName(), c.bridge(), c.subnet().orElse(null), madeByXend,
+                    c.uplink().orElse(null));
         }
     }
 
@@ -160,7 +162,7 @@ public final class HostNetwork {
     /** {@code xm net-delete}: refused while a tap is on its bridge. */
     public synchronized void delete(String name) {
         Stored s = require(name);
-        List<String> taps = portsOf(s.bridge());
+        List<String> taps = portsOf(s.bridge()).stream().filter(p -> !p.equals(s.uplink())).toList();
         if (!taps.isEmpty()) {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network '" + name + "' is in use by " + String.join(", ", taps));
         }
@@ -345,10 +347,57 @@ public final class HostNetwork {
         }
         HostCommand.run("ip", "link", "set", "dev", c.bridge(), "up");
         if (c.type() == NetworkType.NAT) startDnsmasq(s, Subnet.parse(c.subnet().orElseThrow()));
+        if (c.uplink().isPresent()) moveUplink(c.uplink().get(), c.bridge());
+    }
+
+    /**
+     * Moves a host interface into a bridge, as Xen's network-bridge script did: its IPv4 addresses and the
+     * routes through it go to the bridge, then the interface becomes a port. Only at the user's request
+     * ({@code --uplink}); idempotent, so a restart finds it done.
+     */
+    private static void moveUplink(String dev, String bridge) {
+        if (!linkExists(dev)) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "uplink " + dev + " does not exist on this host");
+        }
+        if (portsOf(bridge).contains(dev)) return;
+        moveAddresses(dev, bridge);
+        HostCommand.run("ip", "link", "set", "dev", dev, "master", bridge);
+        HostCommand.run("ip", "link", "set", "dev", dev, "up");
+    }
+
+    /** Gives an uplink back its addresses and routes: the inverse of {@link #moveUplink}. Never fails. */
+    private static void restoreUplink(String dev, String bridge) {
+        if (!linkExists(dev)) return;
+        HostCommand.tryRun(null, "ip", "link", "set", "dev", dev, "nomaster");
+        try {
+            if (linkExists(bridge)) moveAddresses(bridge, dev);
+        } catch (RuntimeException e) {
+            LOG.warning("cannot give " + dev + " back its addresses: " + e.getMessage());
+        }
+    }
+
+    /** Moves every IPv4 address, then every route that is not the kernel's own, from one link to another. */
+    private static void moveAddresses(String from, String to) {
+        List<String> routes = HostCommand.run("ip", "-4", "-o", "route", "show", "dev", from).lines()
+                .filter(l -> !l.contains("proto kernel") && !l.isBlank()).toList();
+        for (String line : HostCommand.run("ip", "-4", "-o", "addr", "show", "dev", from).lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            int i = java.util.Arrays.asList(f).indexOf("inet");
+            if (i < 0 || i + 1 >= f.length) continue;
+            HostCommand.run("ip", "addr", "add", f[i + 1], "dev", to);
+            HostCommand.run("ip", "addr", "del", f[i + 1], "dev", from);
+        }
+        for (String route : routes) {
+            List<String> argv = new ArrayList<>(List.of("ip", "-4", "route", "replace"));
+            argv.addAll(List.of(route.trim().split("\\s+")));
+            argv.addAll(List.of("dev", to));
+            HostCommand.tryRun(null, argv.toArray(String[]::new));
+        }
     }
 
     /** Undoes {@link #bringUp}: dnsmasq, rules, and the bridge if xend made it. Never fails. */
     private void tearDown(Stored s) {
+        if (s.uplink() != null) restoreUplink(s.uplink(), s.bridge());
         stopDnsmasq(s);
         if (!s.type().equals(NetworkType.BRIDGED.configName())) {
             HostCommand.tryRun(null, "nft", "delete", "table", "inet", tableFor(s.bridge()));
@@ -478,7 +527,7 @@ public final class HostNetwork {
     private NetworkInfo info(Stored s) {
         boolean up = linkExists(s.bridge());
         return new NetworkInfo(s.name(), s.type(), s.bridge(), Optional.ofNullable(s.subnet()), up, s.madeByXend(),
-                portsOf(s.bridge()));
+                portsOf(s.bridge()).stream().filter(p -> !p.equals(s.uplink())).toList(), Optional.ofNullable(s.uplink()));
     }
 
     private Stored require(String name) {

@@ -346,6 +346,33 @@ class XendNetworkIT {
         }
     }
 
+    @Test
+    @Order(9)
+    void aBridgedNetworkMovesTheHostsAddressesOnlyWhenAskedAndGivesThemBack() throws Exception {
+        String dev = "vmhtd" + SUFFIX;
+        String bridge = "vmhtu" + SUFFIX;
+        BRIDGES.add(bridge);
+        BRIDGES.add(dev);
+        // A veth pair stands in for the host's NIC (this kernel has no dummy interfaces); nothing leaves the host.
+        run("ip", "link", "add", dev, "type", "veth", "peer", "name", "vmhtp" + SUFFIX);
+        run("ip", "addr", "add", "10.237.0.5/24", "dev", dev);
+        run("ip", "link", "set", dev, "up");
+        xend.xm("net-create", "plain" + SUFFIX, "--bridge", bridge).requireSuccess();
+        assertThat(run("ip", "-4", "-o", "addr", "show", "dev", dev)).contains("10.237.0.5/24");
+        xend.xm("net-delete", "plain" + SUFFIX).requireSuccess();
+
+        assertThat(xend.xm("net-create", "lan" + SUFFIX, "--bridge", bridge, "--uplink", dev).requireSuccess().out())
+                .contains("uplink " + dev);
+        assertThat(run("ip", "-4", "-o", "addr", "show", "dev", bridge)).contains("10.237.0.5/24");
+        assertThat(run("ip", "-4", "-o", "addr", "show", "dev", dev)).doesNotContain("10.237.0.5");
+        assertThat(ports(bridge)).containsExactly(dev);
+        assertThat(xend.xm("net-list").requireSuccess().out()).contains("(uplink " + dev + ")");
+        xend.xm("net-delete", "lan" + SUFFIX).requireSuccess();
+        assertThat(Path.of("/sys/class/net", bridge)).doesNotExist();
+        assertThat(run("ip", "-4", "-o", "addr", "show", "dev", dev)).contains("10.237.0.5/24");
+        run("ip", "link", "del", dev);
+    }
+
     static List<String> uncheckedPorts(String bridge) {
         try {
             return ports(bridge);

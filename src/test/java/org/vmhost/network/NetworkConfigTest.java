@@ -36,6 +36,17 @@ class NetworkConfigTest {
     }
 
     @Test
+    void onlyABridgedNetworkHasAnUplinkAndNotItself() {
+        assertThat(new NetworkConfig("lan", NetworkType.BRIDGED, "xenbr0", Optional.empty(), Optional.of("eth0")).uplink())
+                .contains("eth0");
+        assertThat(new NetworkConfig("lan", NetworkType.BRIDGED, "xenbr0", Optional.empty()).uplink()).isEmpty();
+        assertThatThrownBy(() -> new NetworkConfig("n", NetworkType.NAT, "br1", Optional.of("10.0.0.0/24"), Optional.of("eth0")))
+                .hasMessageContaining("only a bridged network has an uplink");
+        assertThatThrownBy(() -> new NetworkConfig("n", NetworkType.BRIDGED, "br1", Optional.empty(), Optional.of("br1")))
+                .hasMessageContaining("its own uplink");
+    }
+
+    @Test
     void bridgeAndNetworkNamesAreChecked() {
         assertThatThrownBy(() -> new NetworkConfig("n", NetworkType.BRIDGED, "a-bridge-name-too-long", Optional.empty()))
                 .hasMessageContaining("at most 15");
