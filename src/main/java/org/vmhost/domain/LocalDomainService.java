@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.vmhost.config.DiskConfig;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.LifecycleAction;
 import org.vmhost.config.VfbConfig;
@@ -33,7 +32,6 @@ import org.vmhost.network.Vif;
 import org.vmhost.domain.Transitions.Operation;
 import org.vmhost.qemu.LaunchContext;
 import org.vmhost.qemu.NicAttachment;
-import org.vmhost.qemu.NicHotplug;
 import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.QemuExit;
 import org.vmhost.qemu.QemuHandle;
@@ -43,7 +41,6 @@ import org.vmhost.qemu.QemuProcessException;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpEvent;
 import org.vmhost.qemu.qmp.QmpException;
-import org.vmhost.qemu.qmp.QmpStatus;
 import org.vmhost.store.DomainDefinition;
 import org.vmhost.store.DomainStatus;
 import org.vmhost.store.Store;
@@ -54,9 +51,15 @@ import org.vmhost.store.Store;
  * <p>Every operation follows one recipe: find the domain, take its job, check its state against
  * {@link Transitions}, talk to QEMU, save the new state, and only then answer. QMP events go through the
  * same job, one at a time. A start that fails undoes everything it made before it reports why.
+ *
+ * <p>This class owns the registry, launch and teardown, and QEMU's events. The rest lives beside it, each
+ * part called through one-line delegates: {@link VifHotplug} (NICs of a running domain), {@link DiskHotplug}
+ * (disks and CD-ROM media), {@link ImageOperations} (images in storage pools) and {@link Recovery} (xend's
+ * start-up). They share the helpers left here package-private: {@code require}, {@code qmp}, {@code event},
+ * {@code saveStatus} and the like.
  */
 public final class LocalDomainService implements DomainService, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(LocalDomainService.class.getName());
+    static final Logger LOG = Logger.getLogger(LocalDomainService.class.getName());
     /** A guest that crashes sooner than this after starting is not restarted again (xend's rule). */
     static final Duration MIN_RESTART_INTERVAL = Duration.ofSeconds(20);
     static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
@@ -69,6 +72,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final HostNetwork network;
     private final DomainRegistry registry = new DomainRegistry();
     private final DiskClaims claims = new DiskClaims();
+    private final VifHotplug vifHotplug;
+    private final DiskHotplug diskHotplug;
+    private final ImageOperations images;
+    private final Recovery recovery;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -76,6 +83,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.host = Objects.requireNonNull(host);
         this.configs = Objects.requireNonNull(configs);
         this.network = Objects.requireNonNull(network);
+        this.vifHotplug = new VifHotplug(this, network);
+        this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
+        this.images = new ImageOperations(this, home, store, registry);
+        this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -95,7 +106,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** A domain for an operation; Domain-0, the host itself, takes none. */
-    private Domain require(String ref, String verb) {
+    Domain require(String ref, String verb) {
         if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID)) {
             throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " Domain-0: it is the host");
         }
@@ -346,491 +357,71 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public List<Vif> listVifs(String ref) {
-        return require(ref, "list the vifs of").vifs;
+        return vifHotplug.listVifs(ref);
     }
 
     @Override
     public Vif attachVif(String ref, VifConfig request) {
-        Domain d = require(ref, "attach a NIC to");
-        return d.runJob("network-attach", () -> {
-            Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
-            if (d.config().type() != org.vmhost.config.DomainType.HVM) {
-                throw new VmhostException(ErrorCode.INVALID_STATE, "cannot attach a NIC to domain '" + d.name()
-                        + "': it is a pv domain, whose microvm machine takes no hot-plugged devices (give the vif in its config)");
-            }
-            String model = nicModel(d.config(), request);
-            int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
-            java.util.Map<String, Object> device;
-            Vif vif = network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
-                    model, request.rate());
-            NicAttachment nic = nics(List.of(vif)).get(0);
-            try {
-                device = NicHotplug.device(model, devid, nic);
-            } catch (IllegalArgumentException e) {
-                network.unplug(vif);
-                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name() + "': " + e.getMessage());
-            }
-            try {
-                qmp(d, "attach a NIC to", q -> q.execute("netdev_add", NicHotplug.netdev(devid, nic)));
-                try {
-                    qmp(d, "attach a NIC to", q -> q.execute("device_add", device));
-                } catch (RuntimeException e) {
-                    quietly(d, "netdev_del", NicHotplug.netdevId(devid));
-                    throw e;
-                }
-            } catch (RuntimeException e) {
-                network.unplug(vif);
-                throw e;
-            }
-            List<Vif> vifs = new ArrayList<>(d.vifs);
-            vifs.add(vif);
-            d.vifs = List.copyOf(vifs);
-            saveStatus(d);
-            if (d.managed) {
-                // Kept for the next start, as xm network-attach did: after the vifs the config already has.
-                List<VifConfig> kept = new ArrayList<>(d.config().vifs());
-                kept.add(withMac(request, vif.mac()));
-                redefineVifs(d, kept);
-            }
-            event(d, "network-attach", "NIC " + devid + " attached" + describeVifs(List.of(vif)).replaceFirst("; vifs:", ":"));
-            return vif;
-        });
+        return vifHotplug.attachVif(ref, request);
     }
 
     @Override
     public void detachVif(String ref, String device, boolean force) {
-        Domain d = require(ref, "detach a NIC from");
-        d.runJob("network-detach", () -> {
-            Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
-            String key = device.strip().toLowerCase(java.util.Locale.ROOT);
-            Vif vif = d.vifs.stream().filter(v -> key.equals(Integer.toString(v.devid())) || key.equals(v.mac()))
-                    .findFirst().orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE,
-                            "domain '" + d.name() + "' has no vif '" + device + "' (give its devid or MAC, see xm network-list)"));
-            boolean hvm = d.config().type() == org.vmhost.config.DomainType.HVM;
-            if (!hvm && !force) {
-                throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach vif " + vif.devid() + " from domain '"
-                        + d.name() + "': it is a pv domain, whose microvm machine cannot unplug devices (-f cuts the NIC off from the host)");
-            }
-            if (hvm) {
-                String id = NicHotplug.deviceId(vif.devid());
-                try {
-                    qmp(d, "detach a NIC from", q -> q.execute("device_del", java.util.Map.of("id", id)));
-                    awaitDeviceGone(d, id, Duration.ofSeconds(10));
-                } catch (VmhostException e) {
-                    if (!force) throw e;
-                    LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; forced, cutting the NIC off");
-                }
-            }
-            quietly(d, "netdev_del", NicHotplug.netdevId(vif.devid()));
-            network.unplug(vif);
-            d.vifs = d.vifs.stream().filter(v -> v != vif).toList();
-            saveStatus(d);
-            if (d.managed && d.config().vifs().stream().anyMatch(v -> v.mac().equals(Optional.of(vif.mac())))) {
-                redefineVifs(d, d.config().vifs().stream().filter(v -> !v.mac().equals(Optional.of(vif.mac()))).toList());
-            }
-            event(d, "network-detach", "NIC " + vif.devid() + " (" + vif.mac() + ") detached" + (force ? " by force" : ""));
-        });
-    }
-
-    /** Waits, inside the job, until QEMU no longer has a device: the guest has released it. */
-    private void awaitDeviceGone(Domain d, String id, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
-            boolean present;
-            try {
-                com.fasterxml.jackson.databind.JsonNode list = d.runtime.qmp().execute("qom-list",
-                        java.util.Map.of("path", "/machine/peripheral"));
-                present = false;
-                for (com.fasterxml.jackson.databind.JsonNode n : list) if (n.path("name").asText().equals(id)) present = true;
-            } catch (QmpException e) {
-                throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot detach a NIC from domain '" + d.name() + "': " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VmhostException(ErrorCode.INTERNAL, "interrupted");
-            }
-            if (!present) return;
-            if (Instant.now().isAfter(deadline)) {
-                throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not release " + id + " within "
-                        + timeout.toSeconds() + " s (xm network-detach -f cuts it off anyway)");
-            }
-            sleep(Duration.ofMillis(200));
-        }
-    }
-
-    /** A QMP command whose failure only matters to the log (undoing a half-made device). */
-    private void quietly(Domain d, String command, String id) {
-        try {
-            qmp(d, command, q -> q.execute(command, java.util.Map.of("id", id)));
-        } catch (VmhostException e) {
-            LOG.warning("domain '" + d.name() + "': " + command + " " + id + ": " + e.getMessage());
-        }
+        vifHotplug.detachVif(ref, device, force);
     }
 
     // ---- virtual disks -------------------------------------------------------------------------
 
-    /** How long block-detach waits for the guest to release a disk before it says so. */
-    static final Duration DISK_RELEASE_WAIT = Duration.ofSeconds(10);
-
     @Override
     public List<BlockDeviceInfo> listBlockDevices(String ref) {
-        Domain d = require(ref, "list the disks of");
-        boolean running = d.runtime != null;
-        return d.config().disks().stream().map(disk -> blockDevice(d, disk, running)).toList();
+        return diskHotplug.listBlockDevices(ref);
     }
 
     @Override
     public BlockDeviceInfo attachBlockDevice(String ref, BlockDeviceRequest request) {
-        Domain d = require(ref, "attach a disk to");
-        DiskConfig disk = diskOf(d, request);
-        if (disk.empty()) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach " + disk.vdev() + " to domain '" + d.name()
-                    + "': no backend (an empty CD-ROM drive belongs in the config; xm block-configure changes its medium)");
-        }
-        return d.runJob("block-attach", () -> {
-            DomainConfig before = d.config();
-            String beforeText = d.configText();
-            for (DiskConfig other : before.disks()) {
-                if (other.vdev().equals(disk.vdev()) || other.xenDeviceNumber() == disk.xenDeviceNumber()) {
-                    throw new VmhostException(ErrorCode.RESOURCE_BUSY, "domain '" + d.name() + "' already has a disk "
-                            + other.vdev() + " (device " + other.xenDeviceNumber() + ")");
-                }
-            }
-            DiskClaims.requireTarget(d.name(), disk);
-            List<DiskConfig> disks = new ArrayList<>(before.disks());
-            disks.add(disk);
-            DomainConfig after = before.withDisks(disks);
-            String text = configs.write(after);
-            if (d.state() == DomainState.SHUT_OFF) {
-                d.redefine(after, text, d.sourceName());
-            } else {
-                requireHotplug(d, "attach a disk to");
-                // The disk counts as this domain's from here on, so no start elsewhere takes it meanwhile.
-                claims.claim(d, List.of(disk), registry.all(), () -> {
-                    d.redefine(after, text, d.sourceName());
-                    return null;
-                });
-                try {
-                    plugDisk(d, disk);
-                } catch (RuntimeException e) {
-                    d.redefine(before, beforeText, d.sourceName());
-                    throw e;
-                }
-            }
-            store.saveDefinition(definition(d));
-            event(d, "block-attach", "disk " + disk.vdev() + " attached: " + org.vmhost.config.DiskSpec.uname(disk)
-                    + " (" + disk.access().mode() + ")");
-            return blockDevice(d, disk, d.runtime != null);
-        });
+        return diskHotplug.attachBlockDevice(ref, request);
     }
 
     @Override
     public void detachBlockDevice(String ref, String device, boolean force) {
-        Domain d = require(ref, "detach a disk from");
-        d.runJob("block-detach", () -> {
-            DiskConfig disk = findDisk(d, device);
-            if (d.state() != DomainState.SHUT_OFF) {
-                requireHotplug(d, "detach a disk from");
-                try {
-                    unplugDisk(d, disk);
-                } catch (VmhostException e) {
-                    if (!force) throw e;
-                    LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; forced, dropping " + disk.vdev()
-                            + " from the configuration");
-                }
-            }
-            List<DiskConfig> disks = new ArrayList<>(d.config().disks());
-            disks.remove(disk);
-            DomainConfig after = d.config().withDisks(disks);
-            d.redefine(after, configs.write(after), d.sourceName());
-            store.saveDefinition(definition(d));
-            event(d, "block-detach", "disk " + disk.vdev() + " detached" + (force ? " (forced)" : ""));
-        });
+        diskHotplug.detachBlockDevice(ref, device, force);
     }
 
     @Override
     public BlockDeviceInfo configureBlockDevice(String ref, BlockDeviceRequest request) {
-        Domain d = require(ref, "change a CD-ROM of");
-        return d.runJob("block-configure", () -> {
-            DiskConfig drive = findDisk(d, request.vdev().replaceFirst(":cdrom$", ""));
-            if (!drive.cdrom()) {
-                throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "': " + drive.vdev()
-                        + " is not a CD-ROM drive; only a CD-ROM's medium can be changed");
-            }
-            DiskConfig changed;
-            if (request.backend().isEmpty()) {
-                changed = new DiskConfig(drive.vdev(), Optional.empty(), drive.backend(), drive.format(),
-                        org.vmhost.config.DiskAccess.READ_ONLY, true);
-            } else {
-                DiskConfig medium = diskOf(d, new BlockDeviceRequest(request.backend(), drive.vdev() + ":cdrom",
-                        request.mode().isEmpty() ? "r" : request.mode()));
-                if (medium.access().writable()) {
-                    throw new VmhostException(ErrorCode.BAD_REQUEST, "a CD-ROM's medium is read-only; give mode r, not "
-                            + medium.access().mode());
-                }
-                DiskClaims.requireTarget(d.name(), medium);
-                changed = medium;
-            }
-            List<DiskConfig> disks = new ArrayList<>(d.config().disks());
-            disks.set(disks.indexOf(drive), changed);
-            DomainConfig after = d.config().withDisks(disks);
-            String text = configs.write(after);
-            if (d.state() == DomainState.SHUT_OFF) {
-                d.redefine(after, text, d.sourceName());
-            } else {
-                requireHotplug(d, "change a CD-ROM of");
-                DomainConfig before = d.config();
-                String beforeText = d.configText();
-                claims.claim(d, changed.empty() ? List.of() : List.of(changed), registry.all(), () -> {
-                    d.redefine(after, text, d.sourceName());
-                    return null;
-                });
-                try {
-                    changeMedium(d, drive, changed);
-                } catch (RuntimeException e) {
-                    d.redefine(before, beforeText, d.sourceName());
-                    throw e;
-                }
-            }
-            store.saveDefinition(definition(d));
-            event(d, "block-configure", changed.empty() ? "CD-ROM " + drive.vdev() + " ejected"
-                    : "CD-ROM " + drive.vdev() + " now holds " + org.vmhost.config.DiskSpec.uname(changed));
-            return blockDevice(d, changed, d.runtime != null);
-        });
-    }
-
-    private BlockDeviceInfo blockDevice(Domain d, DiskConfig disk, boolean running) {
-        String domid = d.domid().isPresent() ? Integer.toString(d.domid().getAsInt()) : "-";
-        return new BlockDeviceInfo(disk.xenDeviceNumber(), disk.vdev(), org.vmhost.config.DiskSpec.uname(disk),
-                disk.access().mode(), disk.cdrom() ? "cdrom" : "disk",
-                running ? BlockDeviceInfo.CONNECTED : BlockDeviceInfo.INITIALISING,
-                "/local/domain/0/backend/vbd/" + domid + "/" + disk.xenDeviceNumber());
-    }
-
-    /** The disk a request stands for, read as a disk specification; a mistake is the caller's. */
-    private static DiskConfig diskOf(Domain d, BlockDeviceRequest request) {
-        try {
-            return org.vmhost.config.DiskSpec.parse(request.spec(), warning -> LOG.info(warning));
-        } catch (org.vmhost.config.ConfigValueException e) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "': " + e.getMessage());
-        }
-    }
-
-    /** A disk of a domain by vdev ({@code xvdb}) or Xen device number ({@code 51728}), as xm block-detach takes it. */
-    private static DiskConfig findDisk(Domain d, String device) {
-        String key = device.strip();
-        return d.config().disks().stream()
-                .filter(disk -> disk.vdev().equals(key) || Integer.toString(disk.xenDeviceNumber()).equals(key))
-                .findFirst().orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name()
-                        + "' has no disk '" + device + "' (give its vdev or device number, see xm block-list)"));
-    }
-
-    /** A device may come or go only while QEMU runs the guest (the transition table's HOTPLUG). */
-    private static void requireHotplug(Domain d, String verb) {
-        Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
-        if (d.runtime == null) throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " domain '" + d.name() + "': it is not running");
-    }
-
-    /** Adds a disk to the running QEMU: the image node, then the device on the disk's bus. */
-    private void plugDisk(Domain d, DiskConfig disk) {
-        org.vmhost.config.DomainType type = d.config().type();
-        String verb = "attach " + disk.vdev() + " to";
-        boolean scsiBus = hasDevice(d, org.vmhost.qemu.QemuBlockDevices.SCSI_CONTROLLER);
-        org.vmhost.qemu.QemuBlockDevices.refusal(type, disk, scsiBus).ifPresent(why -> {
-            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " domain '" + d.name() + "': " + why);
-        });
-        if (disk.bus() == org.vmhost.config.DiskBus.SCSI && !scsiBus) {
-            qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
-        }
-        qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
-        try {
-            qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
-        } catch (RuntimeException e) {
-            dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
-            throw e;
-        }
-    }
-
-    /**
-     * Takes a disk out of the running QEMU: asks for the device to go, waits (inside the job, polling QEMU,
-     * not for an event) until the guest has let it go, then removes its image node. A disk of the boot
-     * command line loses its drive with its device; one that was hot-plugged has a node to remove.
-     */
-    private void unplugDisk(Domain d, DiskConfig disk) {
-        if (disk.bus() == org.vmhost.config.DiskBus.IDE || (d.config().type() == org.vmhost.config.DomainType.PV
-                && disk.bus() != org.vmhost.config.DiskBus.SCSI)) {
-            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach " + disk.vdev() + " from domain '" + d.name()
-                    + "' while it runs: " + (disk.bus() == org.vmhost.config.DiskBus.IDE ? "IDE disks" : "a pv domain's virtio disks")
-                    + " cannot be unplugged (--force drops it from the configuration for the next start)");
-        }
-        String verb = "detach " + disk.vdev() + " from";
-        qmp(d, verb, q -> q.execute("device_del", org.vmhost.qemu.QemuBlockDevices.deviceDel(disk.vdev())));
-        Instant deadline = Instant.now().plus(DISK_RELEASE_WAIT);
-        while (hasDevice(d, disk.vdev())) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not release " + disk.vdev()
-                        + " within " + DISK_RELEASE_WAIT.toSeconds() + " s; it stays attached (--force drops it from the "
-                        + "configuration anyway)");
-            }
-            sleep(Duration.ofMillis(200));
-        }
-        dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
-    }
-
-    /** Ejects a CD-ROM's medium and, for a new one, inserts it: tray open, medium out, medium in, tray closed. */
-    private void changeMedium(Domain d, DiskConfig drive, DiskConfig medium) {
-        String verb = "change the medium of " + drive.vdev() + " in";
-        String id = drive.vdev();
-        qmp(d, verb, q -> q.execute("blockdev-open-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, true)));
-        qmp(d, verb, q -> q.execute("blockdev-remove-medium", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
-        dropNode(d, org.vmhost.qemu.QemuBlockDevices.mediumNodeName(drive));
-        if (medium.empty()) return;
-        qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.mediumAdd(drive, medium)));
-        qmp(d, verb, q -> q.execute("blockdev-insert-medium", org.vmhost.qemu.QemuBlockDevices.insertMedium(drive)));
-        qmp(d, verb, q -> q.execute("blockdev-close-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
-    }
-
-    /** Whether the running QEMU has a device of this id (qom-list of /machine/peripheral). */
-    private boolean hasDevice(Domain d, String id) {
-        boolean[] found = {false};
-        qmp(d, "inspect", q -> {
-            for (com.fasterxml.jackson.databind.JsonNode n : q.execute("qom-list", java.util.Map.of("path", "/machine/peripheral"))) {
-                if (n.path("name").asText().equals(id)) found[0] = true;
-            }
-        });
-        return found[0];
-    }
-
-    /** Removes an image node that may not exist (a boot-time drive's went with its device): a miss is no error. */
-    private void dropNode(Domain d, String node) {
-        DomainRuntime rt = d.runtime;
-        if (rt == null) return;
-        try {
-            rt.qmp().execute("blockdev-del", org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
-        } catch (QmpException e) {
-            LOG.fine("blockdev-del " + node + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return diskHotplug.configureBlockDevice(ref, request);
     }
 
     // ---- images in storage pools ---------------------------------------------------------------
 
     @Override
     public List<org.vmhost.storage.ImageInfo> listImages(String pool) {
-        return storage(() -> pool(pool).list());
+        return images.listImages(pool);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
-        return storage(() -> pool(pool).info(name));
+        return images.imageInfo(pool, name);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes) {
-        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool).create(name, format, bytes));
-        store.appendEvent(Instant.now(), "Domain-0", "image-created", "image " + made.path() + " created: " + made.format()
-                + ", " + made.virtualSize() + " bytes");
-        return made;
+        return images.createImage(pool, name, format, bytes);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked) {
-        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool).cloneImage(source, name, linked));
-        store.appendEvent(Instant.now(), "Domain-0", "image-cloned", "image " + made.path() + (linked ? " linked to " : " copied from ")
-                + source);
-        return made;
+        return images.cloneImage(pool, source, name, linked);
     }
 
-    /**
-     * Resizes an image: through its QEMU ({@code block_resize}, growing only) when a running domain has it open,
-     * with qemu-img otherwise.
-     */
     @Override
     public org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
-        org.vmhost.storage.ImagePool p = storage(() -> pool(pool));
-        Path path = storage(() -> p.path(name));
-        Optional<Domain> user = userOf(path);
-        if (user.isEmpty()) {
-            org.vmhost.storage.ImageInfo done = storage(() -> p.resize(name, bytes, shrink));
-            store.appendEvent(Instant.now(), "Domain-0", "image-resized", "image " + done.path() + " resized to " + bytes + " bytes");
-            return done;
-        }
-        Domain d = user.get();
-        d.runJob("resize a disk of", () -> {
-            DiskConfig disk = d.config().disks().stream().filter(k -> k.target().map(t -> sameFile(Path.of(t), path)).orElse(false))
-                    .findFirst().orElseThrow(() -> new VmhostException(ErrorCode.RESOURCE_BUSY, "image " + path
-                            + " changed hands while being resized; try again"));
-            org.vmhost.storage.ImageInfo before = storage(() -> p.info(name));
-            if (bytes < before.virtualSize()) {
-                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "image " + path + " is disk " + disk.vdev() + " of running domain '"
-                        + d.name() + "'; it can grow while the domain runs, but shrink only while it is off");
-            }
-            requireHotplug(d, "resize a disk of");
-            String verb = "resize " + disk.vdev() + " of";
-            try {
-                qmp(d, verb, q -> q.execute("block_resize", java.util.Map.of("device", "drive-" + disk.vdev(), "size", bytes)));
-            } catch (VmhostException e) {
-                // A hot-plugged disk has a node, not a drive, of that name.
-                qmp(d, verb, q -> q.execute("block_resize", java.util.Map.of("node-name", "drive-" + disk.vdev(), "size", bytes)));
-            }
-            event(d, "image-resized", "disk " + disk.vdev() + " (" + path + ") grown to " + bytes + " bytes while running");
-        });
-        return storage(() -> p.info(name));
+        return images.resizeImage(pool, name, bytes, shrink);
     }
 
     @Override
     public void deleteImage(String pool, String name) {
-        org.vmhost.storage.ImagePool p = storage(() -> pool(pool));
-        Path path = storage(() -> p.path(name));
-        userOf(path).ifPresent(d -> {
-            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "image " + path + " is in use by domain '" + d.name() + "'");
-        });
-        storage(() -> {
-            p.delete(name);
-            return null;
-        });
-        store.appendEvent(Instant.now(), "Domain-0", "image-deleted", "image " + path + " deleted");
-    }
-
-    /** The running domain that has this file as one of its disks, if any. */
-    private Optional<Domain> userOf(Path image) {
-        for (Domain d : registry.all()) {
-            if (!d.state().active()) continue;
-            for (DiskConfig disk : d.config().disks()) {
-                if (disk.target().map(t -> sameFile(Path.of(t), image)).orElse(false)) return Optional.of(d);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean sameFile(Path a, Path b) {
-        try {
-            return org.vmhost.storage.DiskIdentity.of(a).overlaps(org.vmhost.storage.DiskIdentity.of(b));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** A pool: xend's images directory when none is named, else the absolute directory given. */
-    private org.vmhost.storage.ImagePool pool(String dir) {
-        return org.vmhost.storage.ImagePool.open(dir == null || dir.isEmpty() ? home.imagesDir() : Path.of(dir));
-    }
-
-    /** Runs a storage call, its failures as the error codes the API answers with. */
-    private static <T> T storage(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (org.vmhost.storage.StorageException e) {
-            ErrorCode code = switch (e.kind()) {
-                case BAD_REQUEST -> ErrorCode.BAD_REQUEST;
-                case NOT_FOUND -> ErrorCode.NO_SUCH_DEVICE;
-                case EXISTS -> ErrorCode.RESOURCE_BUSY;
-                case FAILED -> ErrorCode.HOST_FAILED;
-            };
-            throw new VmhostException(code, e.getMessage());
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, e.getMessage());
-        }
+        images.deleteImage(pool, name);
     }
 
     // ---- start and stop ------------------------------------------------------------------------
@@ -948,7 +539,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     // ---- events from QEMU ----------------------------------------------------------------------
 
-    private void onEvent(Domain d, QmpEvent e) {
+    void onEvent(Domain d, QmpEvent e) {
         try {
             d.runJob("handle " + e.name(), () -> handleEvent(d, e));
         } catch (RuntimeException ex) {
@@ -981,7 +572,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    private void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
+    void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
         process.exit().whenComplete((how, error) -> {
             if (error == null) queue.execute(() -> onExit(d, process, how));
         });
@@ -1022,7 +613,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    private void apply(Domain d, LifecycleAction action, String kind, String why) {
+    void apply(Domain d, LifecycleAction action, String kind, String why) {
         switch (action) {
             case DESTROY, COREDUMP_DESTROY -> teardown(d, kind, why + "; on_" + onKey(kind) + "=destroy");
             case RESTART, RENAME_RESTART, COREDUMP_RESTART -> {
@@ -1070,199 +661,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      * re-attach to, so that no guest ever runs twice.
      */
     public void recover() {
-        List<DomainStatus> statuses = store.statuses();
-        for (DomainDefinition def : store.definitions()) {
-            DomainConfig config;
-            try {
-                config = configs.parse(new DomainRequest(def.sourceName(), def.configText(), List.of()));
-            } catch (VmhostException e) {
-                LOG.warning("stored domain '" + def.name() + "' no longer reads: " + e.getMessage());
-                continue;
-            }
-            registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
-                    def.managed(), def.autostart()));
-        }
-        List<Long> adopted = new ArrayList<>();
-        for (DomainStatus st : statuses) {
-            Optional<Domain> found = registry.findByUuid(st.uuid());
-            if (found.isEmpty()) continue;
-            Domain d = found.get();
-            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
-        }
-        for (Domain d : registry.all()) {
-            if (!d.managed && d.runtime == null) {
-                store.deleteDefinition(d.uuid);
-                registry.remove(d);
-            }
-        }
-        killStrays(adopted);
-    }
-
-    private Optional<Long> reattach(Domain d, DomainStatus st) {
-        Path runDir = home.domainRunDir(d.uuid);
-        DomainState saved = DomainState.valueOf(st.state());
-        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
-                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
-        try {
-            d.vifs = VifsJson.read(st.runtimeJson());
-        } catch (IllegalArgumentException e) {
-            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
-        }
-        if (saved == DomainState.STARTING) {
-            killQuietly(handle);
-            unplugVifs(d);
-            deleteTree(runDir);
-            store.deleteStatus(d.uuid);
-            event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
-            return Optional.empty();
-        }
-        d.moveTo(DomainState.STARTING);
-        d.started(st.domid(), st.startedAt());
-        QemuProcess p;
-        try {
-            p = QemuProcess.attach(handle, QMP_TIMEOUT);
-        } catch (QemuProcessException e) {
-            if (e.reason() == QemuProcessException.Reason.QMP_UNREACHABLE) {
-                // A QEMU we cannot control must not go on running beside a second copy started later.
-                killQuietly(handle);
-                forget(d, runDir, "killed", "could not re-attach after xend restarted (" + e.getMessage() + "); its QEMU was killed");
-            } else {
-                forget(d, runDir, "crashed", "QEMU ended while xend was away");
-            }
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
-        }
-        ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
-        ConsoleRelay console = new ConsoleRelay(d.name(), Path.of(st.consoleSocket()), Path.of(st.consoleLog()),
-                runDir.resolve("xmconsole.sock"));
-        try {
-            p.qmp().subscribe(e -> events.execute(() -> onEvent(d, e)));
-            console.start(QMP_TIMEOUT);
-            d.runtime = new DomainRuntime(p, console, events, runDir);
-            watchExit(d, p, events);
-            QmpStatus status = p.qmp().queryStatus();
-            d.lastStart = Instant.EPOCH;
-            d.moveTo(status.status().equals("paused") ? DomainState.PAUSED : DomainState.RUNNING);
-            switch (status.status()) {
-                case "shutdown" -> apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
-                case "guest-panicked" -> apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
-                default -> {
-                    if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
-                }
-            }
-            if (d.runtime == null) return Optional.empty();
-            saveStatus(d);
-            event(d, "reattached", "re-attached to QEMU pid " + st.pid() + " after xend restarted");
-            return Optional.of(st.pid());
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot re-attach to domain '" + d.name() + "'; killing its QEMU", e);
-            console.close();
-            terminate(p);
-            events.shutdownNow();
-            d.runtime = null;
-            if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
-            forget(d, runDir, "killed", "could not re-attach after xend restarted (" + describe(e) + "); its QEMU was killed");
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
-        }
-    }
-
-    /** Records that a domain found at start-up no longer runs. */
-    private void forget(Domain d, Path runDir, String kind, String message) {
-        unplugVifs(d);
-        deleteTree(runDir);
-        if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
-        if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
-        d.moveTo(DomainState.SHUT_OFF);
-        if (d.managed) {
-            store.deleteStatus(d.uuid);
-        } else {
-            store.deleteDefinition(d.uuid);
-            registry.remove(d);
-        }
-        event(d, kind, message);
-    }
-
-    /**
-     * Kills every QEMU whose command line points into this xend's run directory but that no domain owns:
-     * what a start cut short by xend's death left before its status row was written.
-     */
-    private void killStrays(List<Long> owned) {
-        String marker = home.runDir().toString() + "/";
-        ProcessHandle.allProcesses()
-                .filter(p -> !owned.contains(p.pid()))
-                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.contains(marker))).orElse(false))
-                .filter(p -> p.info().command().map(c -> c.contains("qemu")).orElse(false))
-                .forEach(p -> {
-                    LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
-                    p.destroyForcibly();
-                });
-        // Run directories of domains that no longer run.
-        try (var dirs = Files.list(home.runDir())) {
-            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                String uuid = dir.getFileName().toString();
-                boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null).orElse(false);
-                if (!owned2) {
-                    removeStrayVifs(dir);
-                    deleteTree(dir);
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot tidy " + home.runDir(), e);
-        }
-    }
-
-    /** Removes the taps that a start cut short by xend's death made before its status row was written. */
-    private void removeStrayVifs(Path runDir) {
-        Path file = runDir.resolve(VIFS_FILE);
-        if (!Files.exists(file)) return;
-        try {
-            for (Vif v : VifsJson.read(Files.readString(file))) {
-                LOG.warning("removing tap " + v.tap().orElse("-") + " of a start that xend did not finish");
-                network.unplug(v);
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.log(Level.WARNING, "cannot read " + file, e);
-        }
+        recovery.recover();
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
     public void autostart() {
-        Path dir = home.autoDir();
-        if (Files.isDirectory(dir)) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.sorted().toList()) {
-                    if (!Files.isRegularFile(f)) continue;
-                    try {
-                        DomainRequest req = new DomainRequest(f.toString(), Files.readString(f), List.of());
-                        DomainConfig config = configs.parse(req);
-                        if (registry.findByName(config.name()).map(d -> d.state().active()).orElse(false)) continue;
-                        if (registry.findByName(config.name()).isPresent()) {
-                            start(config.name(), false);
-                        } else {
-                            create(req, false);
-                        }
-                    } catch (IOException | VmhostException e) {
-                        LOG.warning("autostart of " + f + " failed: " + e.getMessage());
-                    }
-                }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot read " + dir, e);
-            }
-        }
-        for (Domain d : registry.all()) {
-            if (d.managed && d.autostart() && d.state() == DomainState.SHUT_OFF) {
-                try {
-                    start(d.uuid, false);
-                } catch (VmhostException e) {
-                    LOG.warning("autostart of '" + d.name() + "' failed: " + e.getMessage());
-                }
-            }
-        }
+        recovery.autostart();
     }
 
     /** Leaves every guest running: xend's exit must never take a guest down. */
@@ -1279,11 +683,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    private interface QmpCall {
+    interface QmpCall {
         void call(QmpClient qmp) throws QmpException, InterruptedException;
     }
 
-    private void qmp(Domain d, String what, QmpCall call) {
+    void qmp(Domain d, String what, QmpCall call) {
         DomainRuntime rt = d.runtime;
         if (rt == null) throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
         try {
@@ -1362,12 +766,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         redefineVifs(d, kept);
     }
 
-    private static VifConfig withMac(VifConfig v, String mac) {
+    static VifConfig withMac(VifConfig v, String mac) {
         return new VifConfig(Optional.of(mac), v.bridge(), v.ip(), v.script(), v.type(), v.model(), v.vifname(), v.rate());
     }
 
     /** Writes a managed domain's vifs into its stored configuration, as xend kept them. */
-    private void redefineVifs(Domain d, List<VifConfig> vifs) {
+    void redefineVifs(Domain d, List<VifConfig> vifs) {
         List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
                 configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
@@ -1375,13 +779,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         store.saveDefinition(definition(d));
     }
 
-    private void unplugVifs(Domain d) {
+    void unplugVifs(Domain d) {
         for (Vif v : d.vifs) network.unplug(v);
         d.vifs = List.of();
     }
 
     /** The vifs for the domain's event log: each tap and bridge, or the user-mode fallback, plainly. */
-    private String describeVifs(List<Vif> vifs) {
+    String describeVifs(List<Vif> vifs) {
         if (vifs.isEmpty()) return "";
         List<String> parts = new ArrayList<>();
         for (Vif v : vifs) {
@@ -1392,7 +796,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return "; vifs: " + String.join(", ", parts) + fallback;
     }
 
-    private static List<NicAttachment> nics(List<Vif> vifs) {
+    static List<NicAttachment> nics(List<Vif> vifs) {
         List<NicAttachment> nics = new ArrayList<>();
         for (Vif v : vifs) {
             NicAttachment.Backend backend = v.tap().<NicAttachment.Backend>map(NicAttachment.Tap::new)
@@ -1415,19 +819,19 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                 VifsJson.write(d.vifs));
     }
 
-    private void saveStatus(Domain d) {
+    void saveStatus(Domain d) {
         DomainRuntime rt = d.runtime;
         if (rt == null || d.domid().isEmpty()) return;
         store.saveStatus(status(d, d.domid().getAsInt(), rt.process().handle().pid(), rt.process().handle().startTime(), rt.runDir(),
                 d.state(), d.startedAt()));
     }
 
-    private void event(Domain d, String kind, String message) {
+    void event(Domain d, String kind, String message) {
         store.appendEvent(Instant.now(), d.name(), kind, "domain '" + d.name() + "': " + message);
         LOG.info("domain '" + d.name() + "': " + message);
     }
 
-    private DomainDefinition definition(Domain d) {
+    DomainDefinition definition(Domain d) {
         return new DomainDefinition(d.uuid, d.name(), d.configText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
     }
 
@@ -1476,11 +880,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static void sleep(Duration d) {
+    static void sleep(Duration d) {
         try {
             Thread.sleep(d);
         } catch (InterruptedException e) {
@@ -1490,7 +894,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** Ends a QEMU: quit, then SIGTERM, then SIGKILL. */
-    private static void terminate(QemuProcess process) {
+    static void terminate(QemuProcess process) {
         try {
             process.terminate(Duration.ofSeconds(3), Duration.ofSeconds(3));
         } catch (QemuProcessException e) {
@@ -1500,7 +904,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    private static void killQuietly(QemuHandle handle) {
+    static void killQuietly(QemuHandle handle) {
         try {
             QemuProcess.kill(handle);
         } catch (QemuProcessException e) {

@@ -1,0 +1,250 @@
+package org.vmhost.domain;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.console.ConsoleRelay;
+import org.vmhost.network.HostNetwork;
+import org.vmhost.network.Vif;
+import org.vmhost.qemu.QemuHandle;
+import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.QemuProcessException;
+import org.vmhost.qemu.qmp.QmpStatus;
+import org.vmhost.store.DomainDefinition;
+import org.vmhost.store.DomainStatus;
+import org.vmhost.store.Store;
+
+/**
+ * What xend does when it starts: rebuilds the registry from the store, re-attaches to each QEMU that still
+ * runs (killing one it cannot control, and any QEMU or tap no domain owns), then starts the autostart domains.
+ */
+final class Recovery {
+    private static final Logger LOG = LocalDomainService.LOG;
+
+    private final LocalDomainService service;
+    private final XendHome home;
+    private final Store store;
+    private final DomainConfigs configs;
+    private final DomainRegistry registry;
+    private final HostNetwork network;
+
+    Recovery(LocalDomainService service, XendHome home, Store store, DomainConfigs configs, DomainRegistry registry,
+            HostNetwork network) {
+        this.service = service;
+        this.home = home;
+        this.store = store;
+        this.configs = configs;
+        this.registry = registry;
+        this.network = network;
+    }
+
+    /**
+     * Rebuilds the registry after xend starts: loads definitions and status, re-attaches to each QEMU that
+     * still runs, settles the domains that ended while xend was away, and kills any QEMU it cannot
+     * re-attach to, so that no guest ever runs twice.
+     */
+    void recover() {
+        List<DomainStatus> statuses = store.statuses();
+        for (DomainDefinition def : store.definitions()) {
+            DomainConfig config;
+            try {
+                config = configs.parse(new DomainRequest(def.sourceName(), def.configText(), List.of()));
+            } catch (VmhostException e) {
+                LOG.warning("stored domain '" + def.name() + "' no longer reads: " + e.getMessage());
+                continue;
+            }
+            registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
+                    def.managed(), def.autostart()));
+        }
+        List<Long> adopted = new ArrayList<>();
+        for (DomainStatus st : statuses) {
+            Optional<Domain> found = registry.findByUuid(st.uuid());
+            if (found.isEmpty()) continue;
+            Domain d = found.get();
+            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+        }
+        for (Domain d : registry.all()) {
+            if (!d.managed && d.runtime == null) {
+                store.deleteDefinition(d.uuid);
+                registry.remove(d);
+            }
+        }
+        killStrays(adopted);
+    }
+
+    private Optional<Long> reattach(Domain d, DomainStatus st) {
+        Path runDir = home.domainRunDir(d.uuid);
+        DomainState saved = DomainState.valueOf(st.state());
+        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
+                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+        try {
+            d.vifs = VifsJson.read(st.runtimeJson());
+        } catch (IllegalArgumentException e) {
+            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
+        }
+        if (saved == DomainState.STARTING) {
+            LocalDomainService.killQuietly(handle);
+            service.unplugVifs(d);
+            LocalDomainService.deleteTree(runDir);
+            store.deleteStatus(d.uuid);
+            service.event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
+            return Optional.empty();
+        }
+        d.moveTo(DomainState.STARTING);
+        d.started(st.domid(), st.startedAt());
+        QemuProcess p;
+        try {
+            p = QemuProcess.attach(handle, LocalDomainService.QMP_TIMEOUT);
+        } catch (QemuProcessException e) {
+            if (e.reason() == QemuProcessException.Reason.QMP_UNREACHABLE) {
+                // A QEMU we cannot control must not go on running beside a second copy started later.
+                LocalDomainService.killQuietly(handle);
+                forget(d, runDir, "killed", "could not re-attach after xend restarted (" + e.getMessage() + "); its QEMU was killed");
+            } else {
+                forget(d, runDir, "crashed", "QEMU ended while xend was away");
+            }
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
+        }
+        ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
+        ConsoleRelay console = new ConsoleRelay(d.name(), Path.of(st.consoleSocket()), Path.of(st.consoleLog()),
+                runDir.resolve("xmconsole.sock"));
+        try {
+            p.qmp().subscribe(e -> events.execute(() -> service.onEvent(d, e)));
+            console.start(LocalDomainService.QMP_TIMEOUT);
+            d.runtime = new DomainRuntime(p, console, events, runDir);
+            service.watchExit(d, p, events);
+            QmpStatus status = p.qmp().queryStatus();
+            d.lastStart = Instant.EPOCH;
+            d.moveTo(status.status().equals("paused") ? DomainState.PAUSED : DomainState.RUNNING);
+            switch (status.status()) {
+                case "shutdown" -> service.apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
+                case "guest-panicked" -> service.apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
+                default -> {
+                    if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
+                }
+            }
+            if (d.runtime == null) return Optional.empty();
+            service.saveStatus(d);
+            service.event(d, "reattached", "re-attached to QEMU pid " + st.pid() + " after xend restarted");
+            return Optional.of(st.pid());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot re-attach to domain '" + d.name() + "'; killing its QEMU", e);
+            console.close();
+            LocalDomainService.terminate(p);
+            events.shutdownNow();
+            d.runtime = null;
+            if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
+            forget(d, runDir, "killed", "could not re-attach after xend restarted (" + LocalDomainService.describe(e) + "); its QEMU was killed");
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
+        }
+    }
+
+    /** Records that a domain found at start-up no longer runs. */
+    private void forget(Domain d, Path runDir, String kind, String message) {
+        service.unplugVifs(d);
+        LocalDomainService.deleteTree(runDir);
+        if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
+        if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
+        d.moveTo(DomainState.SHUT_OFF);
+        if (d.managed) {
+            store.deleteStatus(d.uuid);
+        } else {
+            store.deleteDefinition(d.uuid);
+            registry.remove(d);
+        }
+        service.event(d, kind, message);
+    }
+
+    /**
+     * Kills every QEMU whose command line points into this xend's run directory but that no domain owns:
+     * what a start cut short by xend's death left before its status row was written.
+     */
+    private void killStrays(List<Long> owned) {
+        String marker = home.runDir().toString() + "/";
+        ProcessHandle.allProcesses()
+                .filter(p -> !owned.contains(p.pid()))
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.contains(marker))).orElse(false))
+                .filter(p -> p.info().command().map(c -> c.contains("qemu")).orElse(false))
+                .forEach(p -> {
+                    LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
+                    p.destroyForcibly();
+                });
+        // Run directories of domains that no longer run.
+        try (var dirs = Files.list(home.runDir())) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                String uuid = dir.getFileName().toString();
+                boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null).orElse(false);
+                if (!owned2) {
+                    removeStrayVifs(dir);
+                    LocalDomainService.deleteTree(dir);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot tidy " + home.runDir(), e);
+        }
+    }
+
+    /** Removes the taps that a start cut short by xend's death made before its status row was written. */
+    private void removeStrayVifs(Path runDir) {
+        Path file = runDir.resolve(LocalDomainService.VIFS_FILE);
+        if (!Files.exists(file)) return;
+        try {
+            for (Vif v : VifsJson.read(Files.readString(file))) {
+                LOG.warning("removing tap " + v.tap().orElse("-") + " of a start that xend did not finish");
+                network.unplug(v);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "cannot read " + file, e);
+        }
+    }
+
+    /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    void autostart() {
+        Path dir = home.autoDir();
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.sorted().toList()) {
+                    if (!Files.isRegularFile(f)) continue;
+                    try {
+                        DomainRequest req = new DomainRequest(f.toString(), Files.readString(f), List.of());
+                        DomainConfig config = configs.parse(req);
+                        if (registry.findByName(config.name()).map(d -> d.state().active()).orElse(false)) continue;
+                        if (registry.findByName(config.name()).isPresent()) {
+                            service.start(config.name(), false);
+                        } else {
+                            service.create(req, false);
+                        }
+                    } catch (IOException | VmhostException e) {
+                        LOG.warning("autostart of " + f + " failed: " + e.getMessage());
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot read " + dir, e);
+            }
+        }
+        for (Domain d : registry.all()) {
+            if (d.managed && d.autostart() && d.state() == DomainState.SHUT_OFF) {
+                try {
+                    service.start(d.uuid, false);
+                } catch (VmhostException e) {
+                    LOG.warning("autostart of '" + d.name() + "' failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+}
