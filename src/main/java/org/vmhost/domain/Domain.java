@@ -28,7 +28,7 @@ final class Domain {
     private volatile String configText;
     private volatile String sourceName;
     final boolean managed;
-    private volatile boolean autostart;
+    private final boolean autostart;
     private volatile DomainState state = DomainState.SHUT_OFF;
     private volatile OptionalInt domid = OptionalInt.empty();
     private volatile Instant startedAt;
@@ -132,10 +132,6 @@ final class Domain {
 
     boolean autostart() {
         return autostart;
-    }
-
-    void setAutostart(boolean on) {
-        autostart = on;
     }
 
     DomainState state() {

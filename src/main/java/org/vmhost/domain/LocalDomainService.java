@@ -255,7 +255,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             return next;
         });
         awaitStop(d, stop, wait, "shut down");
-        return snapshot(d);
+        return info(d);
     }
 
     @Override
@@ -279,7 +279,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                 sleep(Duration.ofMillis(100));
             }
         }
-        return snapshot(d);
+        return info(d);
     }
 
     @Override
@@ -330,7 +330,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return d.runJob("destroy", () -> {
             Transitions.requireAllowed(d.name(), Operation.DESTROY, d.state());
             teardown(d, "destroyed", "destroyed by request");
-            return snapshot(d);
+            return info(d);
         });
     }
 
@@ -842,11 +842,6 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
                 cpu, d.managed, d.autostart(), d.configText(),
                 d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
-    }
-
-    /** The view of a domain right after an operation, also when a transient one is already gone. */
-    private DomainInfo snapshot(Domain d) {
-        return info(d);
     }
 
     private DomainInfo domain0() {
