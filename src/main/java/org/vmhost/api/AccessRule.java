@@ -5,8 +5,8 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.Header;
 import java.net.UnixDomainSocketAddress;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * "The API refuses unauthenticated changes from anywhere but the local root socket." A request on the UNIX

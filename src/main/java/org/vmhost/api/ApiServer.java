@@ -19,8 +19,8 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * xend's API server: the {@link Routes route table} over HTTP/1.1 and JSON, on a UNIX socket for xm and

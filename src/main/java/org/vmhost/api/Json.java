@@ -27,8 +27,8 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.stream.Collectors;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * JSON as both ends of the API write and read it: Jackson, with its jdk8 module for {@code Optional} and

@@ -2,10 +2,10 @@ package org.vmhost.api;
 
 import java.util.List;
 import java.util.Objects;
-import org.vmhost.domain.DomainEvent;
+import org.vmhost.event.DomainEvent;
 import org.vmhost.domain.DomainInfo;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 import org.vmhost.network.NetworkInfo;
 import org.vmhost.network.Vif;
 

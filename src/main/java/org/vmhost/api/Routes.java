@@ -32,8 +32,8 @@ import org.vmhost.api.ResponseBody.NetworkList;
 import org.vmhost.api.ResponseBody.VifList;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * The API's route table. Each route parses its request, calls one {@link DomainService} method and writes

@@ -9,7 +9,7 @@
  *       change needs the bearer token from the token file. The route table is {@code Routes}: one line per
  *       route, versioned under {@code /api/v1}.</li>
  *   <li>{@link org.vmhost.api.ApiClient} is a {@code DomainService} that sends each call over the UNIX socket
- *       and turns an error body back into the {@link org.vmhost.domain.VmhostException} xend threw.</li>
+ *       and turns an error body back into the {@link org.vmhost.error.VmhostException} xend threw.</li>
  *   <li>Request bodies are records in {@code RequestBody} (creating a domain and acting on one are
  *       different types) and unknown fields are refused; {@code Failures} is the one place where an
  *       exception becomes the error body {@code {"error":{"code":…,"message":…}}}.</li>

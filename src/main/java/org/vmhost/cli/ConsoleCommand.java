@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -9,7 +9,7 @@ import org.vmhost.config.LoadedConfig;
 import org.vmhost.config.SxpWriter;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainRequest;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

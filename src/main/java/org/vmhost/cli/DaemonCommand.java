@@ -3,7 +3,7 @@ package org.vmhost.cli;
 import java.util.concurrent.Callable;
 import org.vmhost.api.ApiClient;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 import org.vmhost.domain.XendHome;
 import picocli.CommandLine.Option;
 

@@ -2,7 +2,7 @@ package org.vmhost.cli;
 
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import org.vmhost.domain.DomainEvent;
+import org.vmhost.event.DomainEvent;
 import org.vmhost.domain.DomainService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

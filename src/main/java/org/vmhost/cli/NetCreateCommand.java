@@ -2,8 +2,8 @@ package org.vmhost.cli;
 
 import java.util.Optional;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 import org.vmhost.network.NetworkConfig;
 import org.vmhost.network.NetworkInfo;
 import org.vmhost.network.NetworkType;

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,8 +55,8 @@ final class ShutdownCommand extends DaemonCommand {
                     xend.shutdown(t, wait);
                 } catch (VmhostException e) {
                     // Already gone, or no longer in a state to be asked: that is what we waited for.
-                    if (e.code() != org.vmhost.domain.ErrorCode.NO_SUCH_DOMAIN
-                            && e.code() != org.vmhost.domain.ErrorCode.INVALID_STATE) throw e;
+                    if (e.code() != org.vmhost.error.ErrorCode.NO_SUCH_DOMAIN
+                            && e.code() != org.vmhost.error.ErrorCode.INVALID_STATE) throw e;
                 }
             }
         }

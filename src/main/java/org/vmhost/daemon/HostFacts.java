@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.vmhost.error.VmhostException;
+import org.vmhost.host.HostCommand;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,15 +49,10 @@ final class HostFacts {
     /** The first line of {@code qemu-system-x86_64 --version}. */
     static String qemuVersion(Path emulator) {
         try {
-            Process p = new ProcessBuilder(emulator.toString(), "--version").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
-            return out.lines().findFirst().orElse("unknown").trim();
-        } catch (IOException e) {
-            return "not found: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
+            return HostCommand.of(emulator.toString(), "--version").timeout(java.time.Duration.ofSeconds(10)).run()
+                    .lines().findFirst().orElse("unknown").trim();
+        } catch (VmhostException e) {
+            return "unknown: " + e.getMessage();
         }
     }
 

@@ -1,5 +1,7 @@
 package org.vmhost.domain;
 
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
 package org.vmhost.domain;
 
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

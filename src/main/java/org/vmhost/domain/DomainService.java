@@ -1,5 +1,7 @@
 package org.vmhost.domain;
 
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.VmhostException;
 import java.time.Duration;
 import java.util.List;
 import org.vmhost.config.VifConfig;

@@ -1,5 +1,8 @@
 package org.vmhost.domain;
 
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

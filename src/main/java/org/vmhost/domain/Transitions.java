@@ -1,5 +1,7 @@
 package org.vmhost.domain;
 
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
 import static org.vmhost.domain.DomainState.BLOCKED;
 import static org.vmhost.domain.DomainState.CRASHED;
 import static org.vmhost.domain.DomainState.DYING;

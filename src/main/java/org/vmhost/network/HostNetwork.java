@@ -16,8 +16,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.host.HostCommand;
+import org.vmhost.error.VmhostException;
 
 /**
  * The host's side of guest networking: the networks xend keeps, their bridges, NAT and DHCP, and one tap
@@ -215,13 +216,13 @@ public final class HostNetwork {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network device " + tap
                     + " already exists on this host (another xend's guest, or a vifname in use)");
         }
-        HostCommand.run("ip", "tuntap", "add", "dev", tap, "mode", "tap");
+        HostCommand.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").run();
         try {
-            HostCommand.run("ip", "link", "set", "dev", tap, "master", br);
+            HostCommand.of("ip", "link", "set", "dev", tap, "master", br).run();
             // The guest's MAC must never be the bridge's lowest, or the bridge would take it: fe:ff:ff... as Xen did.
-            HostCommand.run("ip", "link", "set", "dev", tap, "address", "fe:ff:ff:ff:ff:ff");
+            HostCommand.of("ip", "link", "set", "dev", tap, "address", "fe:ff:ff:ff:ff:ff").run();
             if (limit.isPresent()) applyRate(tap, limit.get());
-            HostCommand.run("ip", "link", "set", "dev", tap, "up");
+            HostCommand.of("ip", "link", "set", "dev", tap, "up").run();
         } catch (RuntimeException e) {
             deleteLink(tap);
             deleteLink(shaperOf(tap));
@@ -267,7 +268,7 @@ public final class HostNetwork {
             Files.write(tmp, lines);
             Files.move(tmp, hosts, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Optional<ProcessHandle> dnsmasq = dnsmasqPid(stateDir.resolve(s.name() + ".pid"));
-            if (dnsmasq.isPresent()) HostCommand.tryRun(null, "kill", "-HUP", Long.toString(dnsmasq.get().pid()));
+            if (dnsmasq.isPresent()) HostCommand.of("kill", "-HUP", Long.toString(dnsmasq.get().pid())).tryRun();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot name " + mac + " on network '" + s.name() + "': " + e.getMessage());
         }
@@ -307,13 +308,13 @@ public final class HostNetwork {
     private static void applyRate(String tap, Rate rate) {
         String ifb = shaperOf(tap);
         deleteLink(ifb);
-        HostCommand.run("ip", "link", "add", "name", ifb, "type", "ifb");
-        HostCommand.run("ip", "link", "set", "dev", ifb, "up");
-        HostCommand.run("tc", "qdisc", "add", "dev", ifb, "root", "tbf", "rate", rate.bitsPerSecond() + "bit",
-                "burst", Long.toString(rate.burstBytes()), "latency", "200ms");
-        HostCommand.run("tc", "qdisc", "add", "dev", tap, "handle", "ffff:", "ingress");
-        HostCommand.run("tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all", "prio", "1",
-                "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb);
+        HostCommand.of("ip", "link", "add", "name", ifb, "type", "ifb").run();
+        HostCommand.of("ip", "link", "set", "dev", ifb, "up").run();
+        HostCommand.of("tc", "qdisc", "add", "dev", ifb, "root", "tbf", "rate", rate.bitsPerSecond() + "bit",
+                "burst", Long.toString(rate.burstBytes()), "latency", "200ms").run();
+        HostCommand.of("tc", "qdisc", "add", "dev", tap, "handle", "ffff:", "ingress").run();
+        HostCommand.of("tc", "filter", "add", "dev", tap, "parent", "ffff:", "protocol", "all", "prio", "1",
+                "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb).run();
     }
 
     /** The IFB device that shapes a rate-limited tap's traffic: {@code r} and the tap's name. */
@@ -327,10 +328,10 @@ public final class HostNetwork {
     private void bringUp(Stored s) {
         NetworkConfig c = s.config();
         if (!linkExists(c.bridge())) {
-            HostCommand.run("ip", "link", "add", "name", c.bridge(), "type", "bridge");
+            HostCommand.of("ip", "link", "add", "name", c.bridge(), "type", "bridge").run();
         }
         // No STP delay: a guest's first DHCP request must not fall into a listening bridge port.
-        HostCommand.tryRun(null, "ip", "link", "set", "dev", c.bridge(), "type", "bridge", "forward_delay", "0", "stp_state", "0");
+        HostCommand.of("ip", "link", "set", "dev", c.bridge(), "type", "bridge", "forward_delay", "0", "stp_state", "0").tryRun();
         switch (c.type()) {
             case BRIDGED -> { }
             case ISOLATED -> {
@@ -340,12 +341,12 @@ public final class HostNetwork {
             case NAT -> {
                 Subnet net = Subnet.parse(c.subnet().orElseThrow());
                 sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
-                HostCommand.run("ip", "addr", "replace", net.hostAddressWithPrefix(), "dev", c.bridge());
+                HostCommand.of("ip", "addr", "replace", net.hostAddressWithPrefix(), "dev", c.bridge()).run();
                 sysctl("net.ipv4.ip_forward", "1");
                 nft(tableFor(c.bridge()), natRules(c.bridge(), net));
             }
         }
-        HostCommand.run("ip", "link", "set", "dev", c.bridge(), "up");
+        HostCommand.of("ip", "link", "set", "dev", c.bridge(), "up").run();
         if (c.type() == NetworkType.NAT) startDnsmasq(s, Subnet.parse(c.subnet().orElseThrow()));
         if (c.uplink().isPresent()) moveUplink(c.uplink().get(), c.bridge());
     }
@@ -361,14 +362,14 @@ public final class HostNetwork {
         }
         if (portsOf(bridge).contains(dev)) return;
         moveAddresses(dev, bridge);
-        HostCommand.run("ip", "link", "set", "dev", dev, "master", bridge);
-        HostCommand.run("ip", "link", "set", "dev", dev, "up");
+        HostCommand.of("ip", "link", "set", "dev", dev, "master", bridge).run();
+        HostCommand.of("ip", "link", "set", "dev", dev, "up").run();
     }
 
     /** Gives an uplink back its addresses and routes: the inverse of {@link #moveUplink}. Never fails. */
     private static void restoreUplink(String dev, String bridge) {
         if (!linkExists(dev)) return;
-        HostCommand.tryRun(null, "ip", "link", "set", "dev", dev, "nomaster");
+        HostCommand.of("ip", "link", "set", "dev", dev, "nomaster").tryRun();
         try {
             if (linkExists(bridge)) moveAddresses(bridge, dev);
         } catch (RuntimeException e) {
@@ -378,20 +379,20 @@ public final class HostNetwork {
 
     /** Moves every IPv4 address, then every route that is not the kernel's own, from one link to another. */
     private static void moveAddresses(String from, String to) {
-        List<String> routes = HostCommand.run("ip", "-4", "-o", "route", "show", "dev", from).lines()
+        List<String> routes = HostCommand.of("ip", "-4", "-o", "route", "show", "dev", from).run().lines()
                 .filter(l -> !l.contains("proto kernel") && !l.isBlank()).toList();
-        for (String line : HostCommand.run("ip", "-4", "-o", "addr", "show", "dev", from).lines().toList()) {
+        for (String line : HostCommand.of("ip", "-4", "-o", "addr", "show", "dev", from).run().lines().toList()) {
             String[] f = line.trim().split("\\s+");
             int i = java.util.Arrays.asList(f).indexOf("inet");
             if (i < 0 || i + 1 >= f.length) continue;
-            HostCommand.run("ip", "addr", "add", f[i + 1], "dev", to);
-            HostCommand.run("ip", "addr", "del", f[i + 1], "dev", from);
+            HostCommand.of("ip", "addr", "add", f[i + 1], "dev", to).run();
+            HostCommand.of("ip", "addr", "del", f[i + 1], "dev", from).run();
         }
         for (String route : routes) {
             List<String> argv = new ArrayList<>(List.of("ip", "-4", "route", "replace"));
             argv.addAll(List.of(route.trim().split("\\s+")));
             argv.addAll(List.of("dev", to));
-            HostCommand.tryRun(null, argv.toArray(String[]::new));
+            HostCommand.of(argv.toArray(String[]::new)).tryRun();
         }
     }
 
@@ -400,12 +401,12 @@ public final class HostNetwork {
         if (s.uplink() != null) restoreUplink(s.uplink(), s.bridge());
         stopDnsmasq(s);
         if (!s.type().equals(NetworkType.BRIDGED.configName())) {
-            HostCommand.tryRun(null, "nft", "delete", "table", "inet", tableFor(s.bridge()));
+            HostCommand.of("nft", "delete", "table", "inet", tableFor(s.bridge())).tryRun();
         }
         if (s.madeByXend()) {
             deleteLink(s.bridge());
         } else if (s.type().equals(NetworkType.NAT.configName()) && s.subnet() != null) {
-            HostCommand.tryRun(null, "ip", "addr", "del", Subnet.parse(s.subnet()).hostAddressWithPrefix(), "dev", s.bridge());
+            HostCommand.of("ip", "addr", "del", Subnet.parse(s.subnet()).hostAddressWithPrefix(), "dev", s.bridge()).tryRun();
         }
         try {
             Files.deleteIfExists(stateDir.resolve(s.name() + ".hosts"));
@@ -442,8 +443,8 @@ public final class HostNetwork {
 
     /** Replaces one nftables table of ours in one transaction: delete (if there) and add. */
     private static void nft(String table, String chains) {
-        HostCommand.tryRun(null, "nft", "delete", "table", "inet", table);
-        HostCommand.runWithInput("table inet " + table + " {\n" + chains + "}\n", "nft", "-f", "-");
+        HostCommand.of("nft", "delete", "table", "inet", table).tryRun();
+        HostCommand.of("nft", "-f", "-").input("table inet " + table + " {\n" + chains + "}\n").run();
     }
 
     private static void sysctl(String key, String value) {
@@ -465,13 +466,13 @@ public final class HostNetwork {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make " + hosts + ": " + e.getMessage(), e);
         }
         // dnsmasq forks into its own session, so it outlives xend as the guests do.
-        HostCommand.run("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
+        HostCommand.of("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
                 "--except-interface=lo", "--interface=" + s.bridge(), "--listen-address=" + net.hostAddress(),
                 "--dhcp-range=" + net.firstLease() + "," + net.lastLease() + "," + net.netmask() + ",1h",
                 "--dhcp-authoritative", "--dhcp-no-override", "--no-resolv", "--no-hosts",
                 "--domain=" + s.name(), "--local=/" + s.name() + "/", "--expand-hosts",
                 "--dhcp-leasefile=" + stateDir.resolve(s.name() + ".leases"), "--dhcp-hostsfile=" + hosts,
-                "--pid-file=" + pid, "--user=root");
+                "--pid-file=" + pid, "--user=root").run();
     }
 
     private void stopDnsmasq(Stored s) {
@@ -520,7 +521,7 @@ public final class HostNetwork {
 
     private static void deleteLink(String name) {
         if (!linkExists(name)) return;
-        HostCommand.Result r = HostCommand.tryRun(null, "ip", "link", "del", "dev", name);
+        HostCommand.Result r = HostCommand.of("ip", "link", "del", "dev", name).tryRun();
         if (r.exit() != 0 && linkExists(name)) LOG.warning("cannot remove " + name + ": " + r.output().strip());
     }
 

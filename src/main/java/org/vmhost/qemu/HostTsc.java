@@ -1,5 +1,7 @@
 package org.vmhost.qemu;
 
+import org.vmhost.error.VmhostException;
+import org.vmhost.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,15 +61,9 @@ public final class HostTsc {
 
     private static String kernelLog() {
         try {
-            Process p = new ProcessBuilder("dmesg").redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
-            return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            HostCommand.Result r = HostCommand.of("dmesg").timeout(java.time.Duration.ofSeconds(5)).tryRun();
+            return r.ok() ? r.output() : "";
+        } catch (VmhostException e) {
             return "";
         }
     }

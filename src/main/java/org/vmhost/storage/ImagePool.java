@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.vmhost.error.VmhostException;
+import org.vmhost.host.HostCommand;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -202,24 +204,16 @@ public final class ImagePool {
     }
 
     private static String run(String verb, String name, List<String> argv) {
+        HostCommand.Result r;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new StorageException(StorageException.Kind.FAILED, "cannot " + verb + " image " + name + ": qemu-img did not finish");
-            }
-            String text = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new StorageException(StorageException.Kind.FAILED, "cannot " + verb + " image " + name + ": "
-                        + text.strip().replaceAll("\\s*\\n\\s*", "; ").replaceFirst("^qemu-img: ", ""));
-            }
-            return text;
-        } catch (IOException e) {
-            throw new StorageException(StorageException.Kind.FAILED, "cannot run qemu-img: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException(StorageException.Kind.FAILED, "interrupted running qemu-img");
+            r = HostCommand.of(argv).timeout(java.time.Duration.ofSeconds(TIMEOUT_SECONDS)).tryRun();
+        } catch (VmhostException e) {
+            throw new StorageException(StorageException.Kind.FAILED, "cannot " + verb + " image " + name + ": " + e.getMessage());
         }
+        if (!r.ok()) {
+            throw new StorageException(StorageException.Kind.FAILED, "cannot " + verb + " image " + name + ": "
+                    + r.output().strip().replaceAll("\\s*\\n\\s*", "; ").replaceFirst("^qemu-img: ", ""));
+        }
+        return r.output();
     }
 }

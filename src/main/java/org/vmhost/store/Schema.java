@@ -6,8 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * The schema as a list of migrations, each applied once, in its own transaction, when a store is opened.

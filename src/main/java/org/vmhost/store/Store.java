@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.vmhost.domain.DomainEvent;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * xend's database: domain definitions, the status of running domains, domain ids and the event log, in

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Optional;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
-import org.vmhost.domain.DomainEvent;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * One transaction of a {@link Store}: every write made through it commits together when the work given

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.vmhost.domain.DomainState;
-import org.vmhost.domain.ErrorCode;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 
 /** "The API refuses unauthenticated changes from anywhere but the local root socket", over real sockets. */
 class ApiAccessTest {

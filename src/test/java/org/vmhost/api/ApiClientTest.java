@@ -13,10 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmhost.domain.ErrorCode;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
 import org.vmhost.domain.HostInfo;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 
 /** The client when xend is down, and when what answers on the socket is not quite the xend it expects. */
 class ApiClientTest {

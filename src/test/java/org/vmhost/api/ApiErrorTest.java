@@ -17,9 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.vmhost.domain.DomainState;
-import org.vmhost.domain.ErrorCode;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 
 /** Failures, both ways: the service's exceptions as error bodies and back, and requests the API refuses. */
 class ApiErrorTest {

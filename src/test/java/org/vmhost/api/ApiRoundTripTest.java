@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmhost.config.DomainType;
-import org.vmhost.domain.DomainEvent;
+import org.vmhost.event.DomainEvent;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainRequest;
 import org.vmhost.domain.DomainState;

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vmhost.domain.BlockDeviceInfo;
 import org.vmhost.domain.BlockDeviceRequest;
 import org.vmhost.domain.DomainState;
-import org.vmhost.domain.ErrorCode;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.VmhostException;
 import org.vmhost.storage.ImageInfo;
 
 /** The disk and image calls from ApiClient through ApiServer and back, every exchange checked against openapi.yaml. */

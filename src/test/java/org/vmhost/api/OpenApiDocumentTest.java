@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.vmhost.config.DomainType;
 import org.vmhost.domain.DomainState;
-import org.vmhost.domain.ErrorCode;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
 
 /** docs/api/openapi.yaml against the code: the same routes and values, and a validator that catches drift. */

@@ -1,5 +1,7 @@
 package org.vmhost.domain;
 
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

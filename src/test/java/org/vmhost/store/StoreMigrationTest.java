@@ -10,9 +10,9 @@ import java.sql.Statement;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmhost.domain.DomainEvent;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 class StoreMigrationTest {
     @TempDir Path dir;

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmhost.domain.DomainEvent;
+import org.vmhost.event.DomainEvent;
 import org.vmhost.domain.DomainState;
-import org.vmhost.domain.ErrorCode;
-import org.vmhost.domain.VmhostException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 class StoreTest {
     static final String WEB1 = "5a9f2c1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c";

@@ -1,4 +1,4 @@
-package org.vmhost.domain;
+package org.vmhost.error;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package org.vmhost.domain;
+package org.vmhost.error;
 
 /**
  * Every failure a user can see, with the HTTP status the API answers and the exit status xm returns.

@@ -1,4 +1,4 @@
-package org.vmhost.domain;
+package org.vmhost.event;
 
 import java.time.Instant;
 import java.util.Objects;
