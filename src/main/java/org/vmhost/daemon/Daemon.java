@@ -71,6 +71,7 @@ final class Daemon {
     }
 
     int run() throws Exception {
+        XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it changes anything
         Files.createDirectories(home.runDir());
         Files.createDirectories(home.logDir());
         Files.setPosixFilePermissions(home.runDir(), PosixFilePermissions.fromString("rwx------"));
@@ -101,9 +102,9 @@ final class Daemon {
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
         service.recover();
 
-        ApiSettings settings = ApiSettings.of(home.apiSocket(), home.tokenFile());
-        settings = listen.isPresent() ? settings.withTcp(listen.get(), port) : settings.withoutTcp();
-        ApiServer api = new ApiServer(service, settings);
+        ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
+        apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
+        ApiServer api = new ApiServer(service, apiSettings);
         api.start();
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
 

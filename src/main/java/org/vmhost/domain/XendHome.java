@@ -23,6 +23,11 @@ public record XendHome(Path root) {
         return new XendHome(home == null || home.isBlank() ? DEFAULT_ROOT : Path.of(home));
     }
 
+    /** xend's own settings (see {@code daemon.XendSettings}); optional. */
+    public Path settingsFile() {
+        return root.resolve("xend.conf");
+    }
+
     public Path database() {
         return root.resolve("xend.db");
     }
