@@ -79,6 +79,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DiskHotplug diskHotplug;
     private final ImageOperations images;
     private final Recovery recovery;
+    private final Launch launches;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -89,6 +90,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry);
+        this.launches = new Launch(this, home, store, host, network, registry, claims);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
@@ -429,83 +431,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     // ---- start and stop ------------------------------------------------------------------------
 
-    /**
-     * Starts QEMU for a domain, inside its job. All or nothing: on any failure the process, its
-     * sockets, its run directory and its status row are removed before the error is reported.
-     */
     private void launch(Domain d, boolean paused) {
-        DomainConfig config = d.config();
-        // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
-        claims.claim(d, config.disks(), registry.all(), () -> {
-            d.moveTo(DomainState.STARTING);
-            return null;
-        });
-        Path runDir = home.domainRunDir(d.uuid);
-        QemuProcess process = null;
-        ConsoleRelay console = null;
-        ExecutorService events = null;
-        int domid = store.allocateDomid();
-        Instant now = Instant.now();
-        try {
-            createPrivateDir(runDir);
-            Files.createDirectories(home.consoleLog(d.uuid).getParent());
-            Files.createDirectories(home.qemuLog(d.uuid).getParent());
-            d.vifs = plugVifs(d, domid, runDir);
-            keepMacs(d);
-            LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
-                    runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
-                    nics(d.vifs), vncDisplay(config, domid), host.tscKhz());
-            List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
-            // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
-            // no early output or event is missed, and a paused start is exactly that.
-            argv.add("-S");
-            // An xend killed between launch and the row below leaves a QEMU no row names: recover()
-            // finds it by its run directory in its command line and kills it.
-            Path consoleSocket = ctx.consoleSocket();
-            process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
-                    List.of(consoleSocket)), QMP_TIMEOUT);
-            QemuHandle handle = process.handle();
-            Faults.pause(Faults.AFTER_LAUNCH);
-            store.saveStatus(status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
-            events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
-            ExecutorService queue = events;
-            QmpClient qmp = process.qmp();
-            qmp.subscribe(e -> queue.execute(() -> onEvent(d, e)));
-            console = new ConsoleRelay(d.name(), consoleSocket, ctx.consoleLog(), runDir.resolve("xmconsole.sock"));
-            console.start(QMP_TIMEOUT);
-            Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
-                    .filter(p -> !p.isEmpty()).findFirst();
-            if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
-            Faults.pause(Faults.BEFORE_RUN);
-            if (!paused) qmp.cont();
-            d.runtime = new DomainRuntime(process, console, events, runDir);
-            watchExit(d, process, queue);
-            d.started(domid, now);
-            d.lastStart = now;
-            d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
-            saveStatus(d);
-            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")"
-                    + describeVifs(d.vifs));
-        } catch (Exception e) {
-            String why = e instanceof VmhostException ve ? ve.getMessage() : describe(e);
-            String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
-            if (console != null) console.close();
-            if (process != null) terminate(process);
-            if (events != null) events.shutdownNow();
-            unplugVifs(d);
-            deleteTree(runDir);
-            store.deleteStatus(d.uuid);
-            d.runtime = null;
-            d.moveTo(DomainState.SHUT_OFF);
-            String message = "cannot start domain '" + d.name() + "': " + why
-                    + (qemuSaid.isBlank() ? "" : " (QEMU said: " + qemuSaid.strip() + ")");
-            store.appendEvent(Instant.now(), d.name(), "start-failed", message);
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            if (e instanceof VmhostException ve && ve.code() != ErrorCode.INTERNAL) {
-                throw new VmhostException(ve.code(), message);
-            }
-            throw new VmhostException(ErrorCode.QEMU_FAILED, message, e);
-        }
+        launches.launch(d, paused);
     }
 
     /**
@@ -725,49 +652,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return vif.model().orElse(config.type() == org.vmhost.config.DomainType.HVM ? "rtl8139" : "virtio");
     }
 
-    /**
-     * Makes the host side of every vif, inside the start's job. The taps made so far are written to the run
-     * directory first, so that the next xend can remove them if this one dies before the status row exists;
-     * any failure removes what was made.
-     */
-    private List<Vif> plugVifs(Domain d, int domid, Path runDir) {
-        DomainConfig config = d.config();
-        List<Vif> made = new ArrayList<>();
-        try {
-            for (int i = 0; i < config.vifs().size(); i++) {
-                VifConfig v = config.vifs().get(i);
-                Vif vif;
-                try {
-                    vif = network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate());
-                } catch (VmhostException e) {
-                    if (e.code() != ErrorCode.HOST_FAILED) throw e;
-                    // A network the host cannot make leaves the guest on user-mode networking rather than
-                    // without its NIC, and its record says so (xm log, xm network-list).
-                    vif = new Vif(i, v.mac().orElseGet(org.vmhost.network.MacAddress::random), Optional.empty(),
-                            Optional.empty(), nicModel(config, v), Optional.empty());
-                    event(d, "network-fallback", "vif " + i + " has user-mode networking (no tap, no rate): " + e.getMessage());
-                }
-                made.add(vif);
-                Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));
-            }
-        } catch (IOException | RuntimeException e) {
-            for (Vif v : made) network.unplug(v);
-            if (e instanceof VmhostException ve) throw ve;
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make the vifs of domain '" + d.name() + "': " + describe(e), e);
-        }
-        return List.copyOf(made);
-    }
-
     static final String VIFS_FILE = "vifs.json";
-
-    /** A managed domain keeps the MACs chosen for it: they are written into its configuration, as xend did. */
-    private void keepMacs(Domain d) {
-        DomainConfig config = d.config();
-        if (!d.managed || config.vifs().stream().allMatch(v -> v.mac().isPresent())) return;
-        List<VifConfig> kept = new ArrayList<>();
-        for (int i = 0; i < config.vifs().size(); i++) kept.add(withMac(config.vifs().get(i), d.vifs.get(i).mac()));
-        redefineVifs(d, kept);
-    }
 
     static VifConfig withMac(VifConfig v, String mac) {
         return new VifConfig(Optional.of(mac), v.bridge(), v.ip(), v.script(), v.type(), v.model(), v.vifname(), v.rate());
@@ -809,14 +694,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return nics;
     }
 
-    private static java.util.OptionalInt vncDisplay(DomainConfig config, int domid) {
-        Optional<VfbConfig> vfb = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
-        if (vfb.isEmpty()) return OptionalInt.empty();
-        // Xen's rule: a fixed display if given, else the domain id (vncunused picks the first free later).
-        return OptionalInt.of(vfb.get().vncdisplay().orElse(domid));
-    }
-
-    private DomainStatus status(Domain d, int domid, long pid, long startTime, Path runDir, DomainState state, Instant at) {
+    DomainStatus status(Domain d, int domid, long pid, long startTime, Path runDir, DomainState state, Instant at) {
         return new DomainStatus(d.uuid, domid, pid, startTime, runDir.resolve("qmp.sock").toString(),
                 runDir.resolve("console.sock").toString(), home.consoleLog(d.uuid).toString(), state.name(), at,
                 VifsJson.write(d.vifs));
@@ -854,27 +732,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                 false, false, "", h.uptimeSeconds());
     }
 
-    private static void createPrivateDir(Path dir) throws IOException {
-        Files.createDirectories(dir.getParent());
-        deleteTree(dir);
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-
     static void deleteTree(Path dir) {
         if (!Files.exists(dir)) return;
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot remove " + dir, e);
-        }
-    }
-
-    private static String lastLines(Path file, int n) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            return String.join(" ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
-        } catch (IOException e) {
-            return "";
         }
     }
 

@@ -1,0 +1,218 @@
+package org.vmhost.domain;
+
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.config.LifecycleAction;
+import org.vmhost.config.VfbConfig;
+import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleRelay;
+import org.vmhost.network.HostNetwork;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
+import org.vmhost.domain.Transitions.Operation;
+import org.vmhost.qemu.LaunchContext;
+import org.vmhost.qemu.NicAttachment;
+import org.vmhost.qemu.QemuCommandLine;
+import org.vmhost.qemu.QemuExit;
+import org.vmhost.qemu.QemuHandle;
+import org.vmhost.qemu.QemuLaunch;
+import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.QemuProcessException;
+import org.vmhost.qemu.qmp.QmpClient;
+import org.vmhost.qemu.qmp.QmpEvent;
+import org.vmhost.qemu.qmp.QmpException;
+import org.vmhost.store.DomainDefinition;
+import org.vmhost.store.DomainStatus;
+import org.vmhost.store.Store;
+
+/**
+ * A domain's start, all or nothing: run directory, taps, QEMU (vCPUs stopped), status row, QMP
+ * subscription, console relay, then {@code cont}. Any failure undoes what was made before the error is
+ * reported. Runs inside the domain's job.
+ */
+final class Launch {
+    private final LocalDomainService service;
+    private final XendHome home;
+    private final Store store;
+    private final HostEnvironment host;
+    private final HostNetwork network;
+    private final DomainRegistry registry;
+    private final DiskClaims claims;
+
+    Launch(LocalDomainService service, XendHome home, Store store, HostEnvironment host, HostNetwork network,
+            DomainRegistry registry, DiskClaims claims) {
+        this.service = service;
+        this.home = home;
+        this.store = store;
+        this.host = host;
+        this.network = network;
+        this.registry = registry;
+        this.claims = claims;
+    }
+
+    /**
+     * Starts QEMU for a domain, inside its job. All or nothing: on any failure the process, its
+     * sockets, its run directory and its status row are removed before the error is reported.
+     */
+    void launch(Domain d, boolean paused) {
+        DomainConfig config = d.config();
+        // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
+        claims.claim(d, config.disks(), registry.all(), () -> {
+            d.moveTo(DomainState.STARTING);
+            return null;
+        });
+        Path runDir = home.domainRunDir(d.uuid);
+        QemuProcess process = null;
+        ConsoleRelay console = null;
+        ExecutorService events = null;
+        int domid = store.allocateDomid();
+        Instant now = Instant.now();
+        try {
+            createPrivateDir(runDir);
+            Files.createDirectories(home.consoleLog(d.uuid).getParent());
+            Files.createDirectories(home.qemuLog(d.uuid).getParent());
+            d.vifs = plugVifs(d, domid, runDir);
+            keepMacs(d);
+            LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
+                    runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
+                    LocalDomainService.nics(d.vifs), vncDisplay(config, domid), host.tscKhz());
+            List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
+            // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
+            // no early output or event is missed, and a paused start is exactly that.
+            argv.add("-S");
+            // An xend killed between launch and the row below leaves a QEMU no row names: recover()
+            // finds it by its run directory in its command line and kills it.
+            Path consoleSocket = ctx.consoleSocket();
+            process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
+                    List.of(consoleSocket)), LocalDomainService.QMP_TIMEOUT);
+            QemuHandle handle = process.handle();
+            Faults.pause(Faults.AFTER_LAUNCH);
+            store.saveStatus(service.status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
+            events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
+            ExecutorService queue = events;
+            QmpClient qmp = process.qmp();
+            qmp.subscribe(e -> queue.execute(() -> service.onEvent(d, e)));
+            console = new ConsoleRelay(d.name(), consoleSocket, ctx.consoleLog(), runDir.resolve("xmconsole.sock"));
+            console.start(LocalDomainService.QMP_TIMEOUT);
+            Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
+                    .filter(p -> !p.isEmpty()).findFirst();
+            if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
+            Faults.pause(Faults.BEFORE_RUN);
+            if (!paused) qmp.cont();
+            d.runtime = new DomainRuntime(process, console, events, runDir);
+            service.watchExit(d, process, queue);
+            d.started(domid, now);
+            d.lastStart = now;
+            d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
+            service.saveStatus(d);
+            service.event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")"
+                    + service.describeVifs(d.vifs));
+        } catch (Exception e) {
+            String why = e instanceof VmhostException ve ? ve.getMessage() : LocalDomainService.describe(e);
+            String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
+            if (console != null) console.close();
+            if (process != null) LocalDomainService.terminate(process);
+            if (events != null) events.shutdownNow();
+            service.unplugVifs(d);
+            LocalDomainService.deleteTree(runDir);
+            store.deleteStatus(d.uuid);
+            d.runtime = null;
+            d.moveTo(DomainState.SHUT_OFF);
+            String message = "cannot start domain '" + d.name() + "': " + why
+                    + (qemuSaid.isBlank() ? "" : " (QEMU said: " + qemuSaid.strip() + ")");
+            store.appendEvent(Instant.now(), d.name(), "start-failed", message);
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (e instanceof VmhostException ve && ve.code() != ErrorCode.INTERNAL) {
+                throw new VmhostException(ve.code(), message);
+            }
+            throw new VmhostException(ErrorCode.QEMU_FAILED, message, e);
+        }
+    }
+
+    /**
+     * Makes the host side of every vif, inside the start's job. The taps made so far are written to the run
+     * directory first, so that the next xend can remove them if this one dies before the status row exists;
+     * any failure removes what was made.
+     */
+    private List<Vif> plugVifs(Domain d, int domid, Path runDir) {
+        DomainConfig config = d.config();
+        List<Vif> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < config.vifs().size(); i++) {
+                VifConfig v = config.vifs().get(i);
+                Vif vif;
+                try {
+                    vif = network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), LocalDomainService.nicModel(config, v), v.rate());
+                } catch (VmhostException e) {
+                    if (e.code() != ErrorCode.HOST_FAILED) throw e;
+                    // A network the host cannot make leaves the guest on user-mode networking rather than
+                    // without its NIC, and its record says so (xm log, xm network-list).
+                    vif = new Vif(i, v.mac().orElseGet(org.vmhost.network.MacAddress::random), Optional.empty(),
+                            Optional.empty(), LocalDomainService.nicModel(config, v), Optional.empty());
+                    service.event(d, "network-fallback", "vif " + i + " has user-mode networking (no tap, no rate): " + e.getMessage());
+                }
+                made.add(vif);
+                Files.writeString(runDir.resolve(LocalDomainService.VIFS_FILE), VifsJson.write(made));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Vif v : made) network.unplug(v);
+            if (e instanceof VmhostException ve) throw ve;
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make the vifs of domain '" + d.name() + "': " + LocalDomainService.describe(e), e);
+        }
+        return List.copyOf(made);
+    }
+
+    /** A managed domain keeps the MACs chosen for it: they are written into its configuration, as xend did. */
+    private void keepMacs(Domain d) {
+        DomainConfig config = d.config();
+        if (!d.managed || config.vifs().stream().allMatch(v -> v.mac().isPresent())) return;
+        List<VifConfig> kept = new ArrayList<>();
+        for (int i = 0; i < config.vifs().size(); i++) kept.add(LocalDomainService.withMac(config.vifs().get(i), d.vifs.get(i).mac()));
+        service.redefineVifs(d, kept);
+    }
+
+    private static java.util.OptionalInt vncDisplay(DomainConfig config, int domid) {
+        Optional<VfbConfig> vfb = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
+        if (vfb.isEmpty()) return OptionalInt.empty();
+        // Xen's rule: a fixed display if given, else the domain id (vncunused picks the first free later).
+        return OptionalInt.of(vfb.get().vncdisplay().orElse(domid));
+    }
+
+    private static void createPrivateDir(Path dir) throws IOException {
+        Files.createDirectories(dir.getParent());
+        LocalDomainService.deleteTree(dir);
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    private static String lastLines(Path file, int n) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join(" ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
