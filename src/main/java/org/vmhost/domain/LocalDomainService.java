@@ -80,6 +80,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final ImageOperations images;
     private final Recovery recovery;
     private final Launch launches;
+    private final Teardown teardowns;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -91,6 +92,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry);
         this.launches = new Launch(this, home, store, host, network, registry, claims);
+        this.teardowns = new Teardown(this, store, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
@@ -435,36 +437,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         launches.launch(d, paused);
     }
 
-    /**
-     * Stops a running domain for good: QEMU is asked to quit, then killed; its sockets and run directory
-     * go; a transient domain is forgotten, a managed one is shut off.
-     */
     private void teardown(Domain d, String kind, String why) {
-        String message = "domain '" + d.name() + "': " + why;
-        DomainRuntime rt = d.runtime;
-        if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
-        if (rt != null) {
-            rt.console().close();
-            terminate(rt.process());
-            rt.events().shutdown();
-            deleteTree(rt.runDir());
-        }
-        unplugVifs(d);
-        d.runtime = null;
-        d.rebootRequested = false;
-        if (d.managed) {
-            store.transaction(tx -> {
-                tx.deleteStatus(d.uuid);
-                tx.appendEvent(Instant.now(), d.name(), kind, message);
-            });
-        } else {
-            store.transaction(tx -> {
-                tx.deleteDefinition(d.uuid);
-                tx.appendEvent(Instant.now(), d.name(), kind, message);
-            });
-            registry.remove(d);
-        }
-        d.moveTo(DomainState.SHUT_OFF);
+        teardowns.teardown(d, kind, why);
     }
 
     // ---- events from QEMU ----------------------------------------------------------------------
