@@ -81,6 +81,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Recovery recovery;
     private final Launch launches;
     private final Teardown teardowns;
+    private final EventPolicy policy;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -93,6 +94,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.images = new ImageOperations(this, home, store, registry);
         this.launches = new Launch(this, home, store, host, network, registry, claims);
         this.teardowns = new Teardown(this, store, registry);
+        this.policy = new EventPolicy(this);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
@@ -433,128 +435,26 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     // ---- start and stop ------------------------------------------------------------------------
 
-    private void launch(Domain d, boolean paused) {
+    void launch(Domain d, boolean paused) {
         launches.launch(d, paused);
     }
 
-    private void teardown(Domain d, String kind, String why) {
+    void teardown(Domain d, String kind, String why) {
         teardowns.teardown(d, kind, why);
     }
 
     // ---- events from QEMU ----------------------------------------------------------------------
 
     void onEvent(Domain d, QmpEvent e) {
-        try {
-            d.runJob("handle " + e.name(), () -> handleEvent(d, e));
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "handling " + e.name() + " of domain '" + d.name() + "' failed", ex);
-        }
-    }
-
-    private void handleEvent(Domain d, QmpEvent e) {
-        if (d.runtime == null || d.state() == DomainState.DYING || d.state() == DomainState.SHUT_OFF) return;
-        switch (e.name()) {
-            case "SHUTDOWN" -> {
-                String reason = e.data().path("reason").asText("");
-                if (reason.startsWith("host-")) return; // we asked for it
-                if (reason.equals("guest-reset")) {
-                    apply(d, d.config().onReboot(), "rebooted", "the guest rebooted");
-                } else if (d.rebootRequested) {
-                    d.rebootRequested = false;
-                    restartInPlace(d, "rebooted", "the guest shut down for xm reboot and was restarted");
-                } else if (reason.equals("guest-panic")) {
-                    apply(d, d.config().onCrash(), "crashed", "the guest panicked");
-                } else {
-                    apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off");
-                }
-            }
-            case "GUEST_PANICKED" -> apply(d, d.config().onCrash(), "crashed", "the guest panicked");
-            case "RESET" -> {
-                if (!e.data().path("reason").asText("").startsWith("host-")) event(d, "reset", "the guest reset itself");
-            }
-            default -> { }
-        }
+        policy.onEvent(d, e);
     }
 
     void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
-        process.exit().whenComplete((how, error) -> {
-            if (error == null) queue.execute(() -> onExit(d, process, how));
-        });
-    }
-
-    /** QEMU's process ended. Unless we ended it, that is a crash of the device model. */
-    private void onExit(Domain d, QemuProcess process, QemuExit how) {
-        try {
-            d.runJob("handle exit", () -> {
-                DomainRuntime rt = d.runtime;
-                if (rt == null || rt.process() != process || d.state() == DomainState.DYING) return;
-                crashedWithoutQemu(d, "QEMU ended unexpectedly: " + how.describe());
-            });
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "handling the exit of domain '" + d.name() + "' failed", ex);
-        }
-    }
-
-    /** Applies on_crash to a domain whose QEMU is gone: nothing is left to preserve or reset. */
-    private void crashedWithoutQemu(Domain d, String why) {
-        LifecycleAction action = d.config().onCrash();
-        boolean restart = action == LifecycleAction.RESTART || action == LifecycleAction.RENAME_RESTART
-                || action == LifecycleAction.COREDUMP_RESTART;
-        teardown(d, "crashed", why);
-        if (restart && d.managed) relaunchAfterCrash(d);
-    }
-
-    private void relaunchAfterCrash(Domain d) {
-        if (Duration.between(d.lastStart, Instant.now()).compareTo(MIN_RESTART_INTERVAL) < 0) {
-            event(d, "not-restarted", "crashed less than " + MIN_RESTART_INTERVAL.toSeconds()
-                    + " s after it started; not restarted");
-            return;
-        }
-        try {
-            launch(d, false);
-        } catch (VmhostException e) {
-            LOG.warning(e.getMessage());
-        }
+        policy.watchExit(d, process, queue);
     }
 
     void apply(Domain d, LifecycleAction action, String kind, String why) {
-        switch (action) {
-            case DESTROY, COREDUMP_DESTROY -> teardown(d, kind, why + "; on_" + onKey(kind) + "=destroy");
-            case RESTART, RENAME_RESTART, COREDUMP_RESTART -> {
-                if (Duration.between(d.lastStart, Instant.now()).compareTo(MIN_RESTART_INTERVAL) < 0
-                        && kind.equals("crashed")) {
-                    d.moveTo(DomainState.CRASHED);
-                    saveStatus(d);
-                    event(d, kind, why + " less than " + MIN_RESTART_INTERVAL.toSeconds()
-                            + " s after it started; kept crashed rather than restarted");
-                    return;
-                }
-                restartInPlace(d, kind, why + "; restarted");
-            }
-            case PRESERVE -> {
-                d.moveTo(kind.equals("crashed") ? DomainState.CRASHED : DomainState.SHUTTING_DOWN);
-                saveStatus(d);
-                event(d, kind, why + "; preserved for inspection (xm destroy removes it)");
-            }
-        }
-    }
-
-    private static String onKey(String kind) {
-        return switch (kind) {
-            case "crashed" -> "crash";
-            case "rebooted" -> "reboot";
-            default -> "poweroff";
-        };
-    }
-
-    /** Restarts the guest in the same QEMU: a reset and a resume, far faster than a new process. */
-    private void restartInPlace(Domain d, String kind, String why) {
-        qmp(d, "restart", QmpClient::systemReset);
-        qmp(d, "restart", QmpClient::cont);
-        if (d.state() != DomainState.RUNNING) d.moveTo(DomainState.RUNNING);
-        d.lastStart = Instant.now();
-        saveStatus(d);
-        event(d, kind, why);
+        policy.apply(d, action, kind, why);
     }
 
     // ---- recovery at start-up ------------------------------------------------------------------
