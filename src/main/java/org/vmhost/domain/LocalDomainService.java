@@ -82,6 +82,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Launch launches;
     private final Teardown teardowns;
     private final EventPolicy policy;
+    private final Queries queries;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -95,6 +96,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.launches = new Launch(this, home, store, host, network, registry, claims);
         this.teardowns = new Teardown(this, store, registry);
         this.policy = new EventPolicy(this);
+        this.queries = new Queries(home, host, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
@@ -102,16 +104,21 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public List<DomainInfo> list() {
-        List<DomainInfo> list = new ArrayList<>();
-        list.add(domain0());
-        for (Domain d : registry.all()) list.add(info(d));
-        return list;
+        return queries.list();
     }
 
     @Override
     public DomainInfo get(String ref) {
-        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID)) return domain0();
-        return info(registry.require(ref));
+        return queries.get(ref);
+    }
+
+    @Override
+    public List<String> dmesg(int lines) {
+        return queries.dmesg(lines);
+    }
+
+    DomainInfo info(Domain d) {
+        return queries.info(d);
     }
 
     /** A domain for an operation; Domain-0, the host itself, takes none. */
@@ -130,18 +137,6 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public List<DomainEvent> events(int limit) {
         return store.events(limit);
-    }
-
-    @Override
-    public List<String> dmesg(int lines) {
-        try {
-            List<String> all = Files.readAllLines(home.xendLog(), java.nio.charset.StandardCharsets.ISO_8859_1);
-            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read " + home.xendLog() + ": " + e.getMessage(), e);
-        }
     }
 
     @Override
@@ -590,22 +585,6 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return new DomainDefinition(d.uuid, d.name(), d.configText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
     }
 
-    private DomainInfo info(Domain d) {
-        DomainConfig c = d.config();
-        DomainRuntime rt = d.runtime;
-        double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
-        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
-                cpu, d.managed, d.autostart(), d.configText(),
-                d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
-    }
-
-    private DomainInfo domain0() {
-        HostInfo h = host.info();
-        return new DomainInfo("Domain-0", OptionalInt.of(0), DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
-                DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
-                false, false, "", h.uptimeSeconds());
-    }
-
     static void deleteTree(Path dir) {
         if (!Files.exists(dir)) return;
         try (var walk = Files.walk(dir)) {
@@ -649,14 +628,4 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    /** User and system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in USER_HZ). */
-    static double cpuSeconds(long pid) {
-        try {
-            String line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
 }

@@ -1,0 +1,115 @@
+package org.vmhost.domain;
+
+import org.vmhost.event.DomainEvent;
+import org.vmhost.error.VmhostException;
+import org.vmhost.error.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.config.LifecycleAction;
+import org.vmhost.config.VfbConfig;
+import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleRelay;
+import org.vmhost.network.HostNetwork;
+import org.vmhost.network.NetworkConfig;
+import org.vmhost.network.NetworkInfo;
+import org.vmhost.network.Vif;
+import org.vmhost.domain.Transitions.Operation;
+import org.vmhost.qemu.LaunchContext;
+import org.vmhost.qemu.NicAttachment;
+import org.vmhost.qemu.QemuCommandLine;
+import org.vmhost.qemu.QemuExit;
+import org.vmhost.qemu.QemuHandle;
+import org.vmhost.qemu.QemuLaunch;
+import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.QemuProcessException;
+import org.vmhost.qemu.qmp.QmpClient;
+import org.vmhost.qemu.qmp.QmpEvent;
+import org.vmhost.qemu.qmp.QmpException;
+import org.vmhost.store.DomainDefinition;
+import org.vmhost.store.DomainStatus;
+import org.vmhost.store.Store;
+
+/**
+ * The read side of the service: {@code xm list}, a domain's info, Domain-0, and xend's log. Takes no job
+ * and no lock.
+ */
+final class Queries {
+    private final XendHome home;
+    private final HostEnvironment host;
+    private final DomainRegistry registry;
+
+    Queries(XendHome home, HostEnvironment host, DomainRegistry registry) {
+        this.home = home;
+        this.host = host;
+        this.registry = registry;
+    }
+
+    List<DomainInfo> list() {
+        List<DomainInfo> list = new ArrayList<>();
+        list.add(domain0());
+        for (Domain d : registry.all()) list.add(info(d));
+        return list;
+    }
+
+    DomainInfo get(String ref) {
+        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(LocalDomainService.DOMAIN0_UUID)) return domain0();
+        return info(registry.require(ref));
+    }
+
+    List<String> dmesg(int lines) {
+        try {
+            List<String> all = Files.readAllLines(home.xendLog(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return List.copyOf(all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read " + home.xendLog() + ": " + e.getMessage(), e);
+        }
+    }
+
+    DomainInfo info(Domain d) {
+        DomainConfig c = d.config();
+        DomainRuntime rt = d.runtime;
+        double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
+        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
+                cpu, d.managed, d.autostart(), d.configText(),
+                d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
+    }
+
+    DomainInfo domain0() {
+        HostInfo h = host.info();
+        return new DomainInfo("Domain-0", OptionalInt.of(0), LocalDomainService.DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
+                DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
+                false, false, "", h.uptimeSeconds());
+    }
+
+    /** User and system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in USER_HZ). */
+    static double cpuSeconds(long pid) {
+        try {
+            String line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}
