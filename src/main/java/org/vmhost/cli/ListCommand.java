@@ -49,6 +49,10 @@ final class ListCommand extends DaemonCommand {
         } else {
             context.out().print(table(shown));
         }
+        // A domain xend keeps although its stored definition no longer reads: listed, and told why.
+        for (DomainInfo d : shown) {
+            d.error().ifPresent(e -> context.err().println("Warning: domain '" + d.name() + "': " + e));
+        }
         return 0;
     }
 

@@ -17,8 +17,13 @@ import org.vmhost.config.DomainConfig;
  * One domain at run time: its definition, its state, and the one job that may change it.
  *
  * <p>Locking: {@link #runJob} serialises every operation on this domain (API calls and QMP events
- * alike); the fields below are read without it (volatile) by list and info. No registry lock is held
+ * alike). The job reads and writes the fields below; every change publishes a new {@link DomainSnapshot},
+ * and readers outside the job (list, info) read only that, never a field at a time. No registry lock is held
  * while a job runs, so a slow QEMU never blocks other domains.
+ *
+ * <p>A domain whose stored definition no longer reads has no config ({@link #config()} fails naming why):
+ * recovery keeps it listed, with the QEMU it found left running ({@link #orphan}), until xm destroy or
+ * xm delete.
  */
 final class Domain {
     /** Longest an operation waits for another one on the same domain before giving up. */
@@ -27,6 +32,8 @@ final class Domain {
     final String uuid;
     private volatile String name;
     private volatile DomainConfig config;
+    /** Why the stored definition no longer reads; null for a domain that reads. */
+    private final String error;
     private volatile String configText;
     private volatile String sourceName;
     final boolean managed;
@@ -34,8 +41,14 @@ final class Domain {
     private volatile DomainState state = DomainState.SHUT_OFF;
     private volatile OptionalInt domid = OptionalInt.empty();
     private volatile Instant startedAt;
+    private volatile DomainSnapshot snapshot;
     /** The running QEMU and its console; null while shut off. */
     volatile DomainRuntime runtime;
+    /**
+     * A QEMU recovery found running for a domain whose definition no longer reads: never attached, never
+     * killed by recovery; xm destroy ends it. Null otherwise.
+     */
+    volatile org.vmhost.qemu.QemuHandle orphan;
     /** The host side of each vif while the domain runs (taps, MACs), in devid order; saved in its status. */
     volatile List<org.vmhost.network.Vif> vifs = List.of();
     /** Completed each time the domain stops, so waiters (xm shutdown -w) can wake. */
@@ -48,13 +61,45 @@ final class Domain {
 
     Domain(String uuid, String name, DomainConfig config, String configText, String sourceName,
            boolean managed, boolean autostart) {
+        this(uuid, name, Objects.requireNonNull(config), configText, sourceName, managed, autostart, null);
+    }
+
+    private Domain(String uuid, String name, DomainConfig config, String configText, String sourceName,
+                   boolean managed, boolean autostart, String error) {
         this.uuid = Objects.requireNonNull(uuid);
         this.name = Objects.requireNonNull(name);
-        this.config = Objects.requireNonNull(config);
+        this.config = config;
         this.configText = Objects.requireNonNull(configText);
         this.sourceName = Objects.requireNonNull(sourceName);
         this.managed = managed;
         this.autostart = autostart;
+        this.error = error;
+        publish();
+    }
+
+    /** A stored domain whose definition no longer reads, kept so that it stays visible and can be removed. */
+    static Domain unreadable(String uuid, String name, String configText, String sourceName, boolean managed,
+                             boolean autostart, String error) {
+        return new Domain(uuid, name, null, configText, sourceName, managed, autostart, Objects.requireNonNull(error));
+    }
+
+    /** The latest published view: consistent in itself, possibly a moment old. */
+    DomainSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Publishes the fields as they are now; called by every change, inside the job. */
+    void publish() {
+        DomainRuntime rt = runtime;
+        org.vmhost.qemu.QemuHandle o = orphan;
+        long pid = rt != null ? rt.process().handle().pid() : o != null ? o.pid() : 0;
+        snapshot = new DomainSnapshot(uuid, name, domid, state, config, configText, managed, autostart, startedAt,
+                pid, java.util.Optional.ofNullable(error));
+    }
+
+    /** Why the stored definition no longer reads, if it does not. */
+    java.util.Optional<String> error() {
+        return java.util.Optional.ofNullable(error);
     }
 
     /** Runs one job on this domain, waiting for the one before it. */
@@ -94,6 +139,7 @@ final class Domain {
             startedAt = null;
         }
         state = next;
+        publish();
     }
 
     /** Completes the next time the domain stops. */
@@ -104,6 +150,7 @@ final class Domain {
     void started(int id, Instant at) {
         domid = OptionalInt.of(id);
         startedAt = at;
+        publish();
     }
 
     String name() {
@@ -112,10 +159,17 @@ final class Domain {
 
     void rename(String newName) {
         name = newName;
+        publish();
     }
 
+    /** The parsed definition; fails (INVALID_CONFIG) for a domain whose stored definition no longer reads. */
     DomainConfig config() {
-        return config;
+        DomainConfig c = config;
+        if (c == null) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + name + "': its stored definition no longer "
+                    + "reads (" + error + "); only xm destroy and xm delete work on it");
+        }
+        return c;
     }
 
     String configText() {
@@ -130,6 +184,7 @@ final class Domain {
         config = newConfig;
         configText = newText;
         sourceName = newSource;
+        publish();
     }
 
     boolean autostart() {

@@ -1,6 +1,7 @@
 package org.vmhost.domain;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.vmhost.config.DomainType;
 
@@ -20,16 +21,19 @@ import org.vmhost.config.DomainType;
  * @param autostart  started when xend starts
  * @param configText the configuration text it was created from, or written back from its model
  * @param uptime     seconds since it started; 0 when it is not running
+ * @param error      why its stored definition no longer reads: xend keeps such a domain listed (and its QEMU
+ *                   running) rather than lose it; type is then null, memory and vcpus 0
  */
 public record DomainInfo(String name, OptionalInt domid, String uuid, DomainType type, DomainState state,
                          int memory, int maxmem, int vcpus, double cpuTime, boolean managed,
-                         boolean autostart, String configText, double uptime) {
+                         boolean autostart, String configText, double uptime, Optional<String> error) {
 
     public DomainInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(domid, "domid");
         Objects.requireNonNull(uuid, "uuid");
-        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(error, "error");
+        if (error.isEmpty()) Objects.requireNonNull(type, "type");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(configText, "configText");
     }

@@ -63,10 +63,23 @@ final class DomainRegistry {
         return Optional.ofNullable(byUuid.get(uuid));
     }
 
-    /** Running domains by id, then the others by name. */
+    /** xm list's order: running domains by id, then the others by name. */
+    static final Comparator<DomainSnapshot> ORDER = Comparator
+            .comparingInt((DomainSnapshot s) -> s.domid().orElse(Integer.MAX_VALUE)).thenComparing(DomainSnapshot::name);
+
+    /**
+     * Running domains by id, then the others by name. Sorted by one snapshot of each, taken before the
+     * sort: a domain that stops meanwhile never breaks the comparison.
+     */
     List<Domain> all() {
-        List<Domain> list = new ArrayList<>(byUuid.values());
-        list.sort(Comparator.comparingInt((Domain d) -> d.domid().orElse(Integer.MAX_VALUE)).thenComparing(Domain::name));
-        return list;
+        List<Map.Entry<DomainSnapshot, Domain>> list = new ArrayList<>();
+        for (Domain d : byUuid.values()) list.add(Map.entry(d.snapshot(), d));
+        list.sort(Map.Entry.comparingByKey(ORDER));
+        return list.stream().map(Map.Entry::getValue).toList();
+    }
+
+    /** Every domain, in no order. */
+    List<Domain> unordered() {
+        return List.copyOf(byUuid.values());
     }
 }

@@ -63,10 +63,14 @@ final class Queries {
         this.registry = registry;
     }
 
+    /** Domain-0, then running domains by id, then the others by name: sorted from snapshots, read once each. */
     List<DomainInfo> list() {
+        List<DomainSnapshot> all = new ArrayList<>();
+        for (Domain d : registry.unordered()) all.add(d.snapshot());
+        all.sort(DomainRegistry.ORDER);
         List<DomainInfo> list = new ArrayList<>();
         list.add(domain0());
-        for (Domain d : registry.all()) list.add(info(d));
+        for (DomainSnapshot s : all) list.add(info(s));
         return list;
     }
 
@@ -87,19 +91,24 @@ final class Queries {
     }
 
     DomainInfo info(Domain d) {
-        DomainConfig c = d.config();
-        DomainRuntime rt = d.runtime;
-        double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
-        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
-                cpu, d.managed, d.autostart(), d.configText(),
-                d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
+        return info(d.snapshot());
+    }
+
+    /** A domain's info from one snapshot: every field from the same moment. */
+    static DomainInfo info(DomainSnapshot s) {
+        DomainConfig c = s.config();
+        double cpu = s.pid() == 0 ? 0 : cpuSeconds(s.pid());
+        double uptime = s.startedAt() == null ? 0 : Duration.between(s.startedAt(), Instant.now()).toMillis() / 1000.0;
+        return new DomainInfo(s.name(), s.domid(), s.uuid(), c == null ? null : c.type(), s.state(),
+                c == null ? 0 : c.memory(), c == null ? 0 : c.maxmem(), c == null ? 0 : c.vcpus(),
+                cpu, s.managed(), s.autostart(), s.configText(), uptime, s.error());
     }
 
     DomainInfo domain0() {
         HostInfo h = host.info();
         return new DomainInfo("Domain-0", OptionalInt.of(0), LocalDomainService.DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
                 DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
-                false, false, "", h.uptimeSeconds());
+                false, false, "", h.uptimeSeconds(), java.util.Optional.empty());
     }
 
     /** User and system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in USER_HZ). */

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -55,7 +56,7 @@ public final class FakeDomainService implements DomainService {
 
     public FakeDomainService() {
         domains.put(DOMAIN0, new DomainInfo(DOMAIN0, OptionalInt.of(0), uuid(DOMAIN0), DomainType.PV,
-                DomainState.RUNNING, 1024, 1024, 2, 12.5, false, false, "", 3600.0));
+                DomainState.RUNNING, 1024, 1024, 2, 12.5, false, false, "", 3600.0, Optional.empty()));
     }
 
     /** A running or defined domain to start from; running ones get the next domain id. */
@@ -68,7 +69,7 @@ public final class FakeDomainService implements DomainService {
     /** An hvm domain of 512 MiB and one vCPU in the given state, managed unless it runs. */
     public static DomainInfo domain(String name, DomainState state) {
         return new DomainInfo(name, OptionalInt.empty(), uuid(name), DomainType.HVM, state, 512, 512, 1, 0.0,
-                state == DomainState.SHUT_OFF, false, "name = \"" + name + "\"\nmemory = 512\n", 0.0);
+                state == DomainState.SHUT_OFF, false, "name = \"" + name + "\"\nmemory = 512\n", 0.0, Optional.empty());
     }
 
     /** Makes the next call of {@code method} (the interface's method name) throw {@code failure}. */
@@ -182,7 +183,7 @@ public final class FakeDomainService implements DomainService {
             throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + newName + "' already exists");
         domains.remove(d.name());
         DomainInfo renamed = new DomainInfo(newName, d.domid(), d.uuid(), d.type(), d.state(), d.memory(), d.maxmem(),
-                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime());
+                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime(), Optional.empty());
         domains.put(newName, renamed);
         log(newName, "renamed", "domain '" + d.name() + "' renamed to '" + newName + "'");
         return renamed;
@@ -426,7 +427,7 @@ public final class FakeDomainService implements DomainService {
 
     private DomainInfo stop(DomainInfo d, String kind) {
         DomainInfo stopped = new DomainInfo(d.name(), OptionalInt.empty(), d.uuid(), d.type(), DomainState.SHUT_OFF,
-                d.memory(), d.maxmem(), d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime());
+                d.memory(), d.maxmem(), d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime(), Optional.empty());
         if (d.managed()) domains.put(d.name(), stopped);
         else domains.remove(d.name());
         log(d.name(), kind, "domain '" + d.name() + "' " + kind);
@@ -463,7 +464,7 @@ public final class FakeDomainService implements DomainService {
         int memory = number(settings, "memory", 128, request);
         DomainType type = "pv".equals(settings.get("type")) ? DomainType.PV : DomainType.HVM;
         return new DomainInfo(name, OptionalInt.empty(), uuid(name), type, DomainState.SHUT_OFF, memory, memory,
-                number(settings, "vcpus", 1, request), 0.0, managed, false, request.configText(), 0.0);
+                number(settings, "vcpus", 1, request), 0.0, managed, false, request.configText(), 0.0, Optional.empty());
     }
 
     private static int number(Map<String, String> settings, String key, int fallback, DomainRequest request) {
@@ -478,12 +479,12 @@ public final class FakeDomainService implements DomainService {
 
     private static DomainInfo withState(DomainInfo d, DomainState state) {
         return new DomainInfo(d.name(), d.domid(), d.uuid(), d.type(), state, d.memory(), d.maxmem(), d.vcpus(),
-                d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime());
+                d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime(), Optional.empty());
     }
 
     private static DomainInfo withDomid(DomainInfo d, int domid) {
         return new DomainInfo(d.name(), OptionalInt.of(domid), d.uuid(), d.type(), d.state(), d.memory(), d.maxmem(),
-                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime());
+                d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime(), Optional.empty());
     }
 
     private static String uuid(String name) {
