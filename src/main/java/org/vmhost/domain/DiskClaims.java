@@ -37,7 +37,8 @@ final class DiskClaims {
     synchronized <T> T claim(Domain d, List<DiskConfig> disks, Collection<Domain> all, Supplier<T> claim) {
         List<Held> mine = identify(d.name(), disks);
         for (Domain other : all) {
-            if (other == d || !other.state().active()) continue;
+            // A domain whose definition no longer reads has disks nobody can know; it is not counted.
+            if (other == d || !other.state().active() || other.error().isPresent()) continue;
             for (Held theirs : identify(other.name(), other.config().disks(), true)) {
                 for (Held m : mine) {
                     if (m.id.overlaps(theirs.id) && conflict(m.disk.access(), theirs.disk.access())) {

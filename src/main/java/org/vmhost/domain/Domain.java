@@ -164,12 +164,16 @@ final class Domain {
 
     /** The parsed definition; fails (INVALID_CONFIG) for a domain whose stored definition no longer reads. */
     DomainConfig config() {
-        DomainConfig c = config;
-        if (c == null) {
+        requireReadable();
+        return config;
+    }
+
+    /** Fails (INVALID_CONFIG) for a domain whose stored definition no longer reads, naming why. */
+    void requireReadable() {
+        if (error != null) {
             throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + name + "': its stored definition no longer "
                     + "reads (" + error + "); only xm destroy and xm delete work on it");
         }
-        return c;
     }
 
     String configText() {

@@ -101,7 +101,7 @@ final class ImageOperations {
     /** The running domain that has this file as one of its disks, if any. */
     private Optional<Domain> userOf(Path image) {
         for (Domain d : registry.all()) {
-            if (!d.state().active()) continue;
+            if (!d.state().active() || d.error().isPresent()) continue;
             for (DiskConfig disk : d.config().disks()) {
                 if (disk.target().map(t -> sameFile(Path.of(t), image)).orElse(false)) return Optional.of(d);
             }

@@ -488,7 +488,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     void qmp(Domain d, String what, QmpCall call) {
         DomainRuntime rt = d.runtime;
-        if (rt == null) throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+        if (rt == null) {
+            d.requireReadable();
+            throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+        }
         try {
             call.call(rt.qmp());
         } catch (QmpException e) {

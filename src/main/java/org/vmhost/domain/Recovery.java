@@ -61,7 +61,11 @@ final class Recovery {
             try {
                 config = configs.parse(new DomainRequest(def.sourceName(), def.configText(), List.of()));
             } catch (VmhostException e) {
+                // Kept, not skipped: a domain left out here would let the stray sweep kill its QEMU, and a
+                // create with its UUID overwrite its row.
                 LOG.warning("stored domain '" + def.name() + "' no longer reads: " + e.getMessage());
+                registry.add(Domain.unreadable(def.uuid(), def.name(), def.configText(), def.sourceName(),
+                        def.managed(), def.autostart(), e.getMessage()));
                 continue;
             }
             registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
@@ -72,10 +76,14 @@ final class Recovery {
             Optional<Domain> found = registry.findByUuid(st.uuid());
             if (found.isEmpty()) continue;
             Domain d = found.get();
-            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+            if (d.error().isPresent()) {
+                d.runJob("keep", () -> keepUnreadable(d, st).ifPresent(adopted::add));
+            } else {
+                d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+            }
         }
         for (Domain d : registry.all()) {
-            if (!d.managed && d.runtime == null) {
+            if (!d.managed && d.runtime == null && d.orphan == null) {
                 store.deleteDefinition(d.uuid);
                 registry.remove(d);
             }
@@ -156,6 +164,39 @@ final class Recovery {
         }
     }
 
+    /**
+     * A domain whose definition no longer reads, found with a status row: its QEMU, if it still runs, is left
+     * running and not attached (what to do on its events would need the definition); the domain is listed in
+     * its saved state with its error, and xm destroy ends it.
+     */
+    private Optional<Long> keepUnreadable(Domain d, DomainStatus st) {
+        Path runDir = home.domainRunDir(d.uuid);
+        DomainState saved = DomainState.valueOf(st.state());
+        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
+                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+        try {
+            d.vifs = VifsJson.read(st.runtimeJson());
+        } catch (IllegalArgumentException e) {
+            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
+        }
+        d.moveTo(DomainState.STARTING);
+        if (saved == DomainState.STARTING || !QemuProcess.isRunning(handle)) {
+            // A start cut short never ran the guest: nothing is lost by ending it, as for any other domain.
+            if (saved == DomainState.STARTING) LocalDomainService.killQuietly(handle);
+            forget(d, runDir, saved == DomainState.STARTING ? "start-interrupted" : "crashed",
+                    saved == DomainState.STARTING ? "xend stopped while starting the domain; what it made was removed"
+                            : "QEMU ended while xend was away");
+            return Optional.empty();
+        }
+        d.orphan = handle;
+        d.started(st.domid(), st.startedAt());
+        d.moveTo(saved == DomainState.PAUSED ? DomainState.PAUSED : DomainState.RUNNING);
+        if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
+        service.event(d, "unreadable", "its stored definition no longer reads (" + d.error().orElseThrow()
+                + "); its QEMU pid " + st.pid() + " is left running, not controlled; xm destroy ends it");
+        return Optional.of(st.pid());
+    }
+
     /** Records that a domain found at start-up no longer runs. */
     private void forget(Domain d, Path runDir, String kind, String message) {
         service.unplugVifs(d);
@@ -190,7 +231,7 @@ final class Recovery {
         try (var dirs = Files.list(home.runDir())) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
                 String uuid = dir.getFileName().toString();
-                boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null).orElse(false);
+                boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null || dd.orphan != null).orElse(false);
                 if (!owned2) {
                     removeStrayVifs(dir);
                     LocalDomainService.deleteTree(dir);

@@ -76,6 +76,11 @@ final class Teardown {
             LocalDomainService.terminate(rt.process());
             rt.events().shutdown();
             LocalDomainService.deleteTree(rt.runDir());
+        } else if (d.orphan != null) {
+            // The QEMU recovery left running for a domain whose definition no longer reads: pull the plug.
+            LocalDomainService.killQuietly(d.orphan);
+            LocalDomainService.deleteTree(d.orphan.qmpSocket().getParent());
+            d.orphan = null;
         }
         service.unplugVifs(d);
         d.runtime = null;

@@ -332,7 +332,8 @@ public final class QemuProcess {
                 new QemuProcessException(Reason.GONE, who + " is not running", null));
     }
 
-    private static boolean isRunning(QemuHandle handle) {
+    /** Whether the QEMU of a handle still runs: same pid, same start time, not a zombie. */
+    public static boolean isRunning(QemuHandle handle) {
         return stat(handle.pid()).filter(s -> !s.isZombie() && s.startTime() == handle.startTime()).isPresent();
     }
 
