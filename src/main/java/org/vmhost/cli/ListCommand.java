@@ -51,7 +51,8 @@ final class ListCommand extends DaemonCommand {
         }
         // A domain xend keeps although its stored definition no longer reads: listed, and told why.
         for (DomainInfo d : shown) {
-            d.error().ifPresent(e -> context.err().println("Warning: domain '" + d.name() + "': " + e));
+            d.error().ifPresent(e -> context.err().println("Warning: domain '" + d.name()
+                    + "': its stored definition no longer reads (xm destroy, xm delete remove it): " + e));
         }
         return 0;
     }
