@@ -2,7 +2,6 @@ package org.vmhost.store;
 
 import java.time.Instant;
 import java.util.Objects;
-import org.vmhost.domain.DomainState;
 
 /**
  * What xend must remember about a running domain to find it again after a restart. One per running
@@ -16,7 +15,8 @@ import org.vmhost.domain.DomainState;
  * @param qmpSocket     path of QEMU's QMP socket
  * @param consoleSocket path of the serial console socket, or null if the domain has none
  * @param consoleLog    path of the serial console log QEMU writes, or null
- * @param state         a {@link DomainState} name
+ * @param state         the name of the domain's state (the domain package's {@code DomainState}); the store
+ *                      keeps it as text, and the domain package reads it back
  * @param startedAt     when QEMU was started
  * @param runtimeJson   other runtime facts as a JSON object (taps, MACs chosen, VNC display, ...); the
  *                      store keeps it as text and does not read it
@@ -32,18 +32,17 @@ public record DomainStatus(String uuid, int domid, long pid, long pidStartTime, 
         Objects.requireNonNull(qmpSocket, "qmpSocket");
         if (qmpSocket.isBlank()) throw new IllegalArgumentException("QMP socket path is blank");
         Objects.requireNonNull(state, "state");
-        try {
-            DomainState.valueOf(state);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a domain state: " + state, e);
-        }
+        // The store does not know the states (it must not import the domain package); it keeps their form.
+        if (!STATE.matcher(state).matches()) throw new IllegalArgumentException("not a domain state: " + state);
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(runtimeJson, "runtimeJson");
     }
 
-    /** The same status in another state. */
-    public DomainStatus withState(DomainState newState) {
+    private static final java.util.regex.Pattern STATE = java.util.regex.Pattern.compile("[A-Z][A-Z_]*");
+
+    /** The same status in another state (a state's name). */
+    public DomainStatus withState(String newState) {
         return new DomainStatus(uuid, domid, pid, pidStartTime, qmpSocket, consoleSocket, consoleLog,
-                newState.name(), startedAt, runtimeJson);
+                newState, startedAt, runtimeJson);
     }
 }

@@ -118,7 +118,7 @@ class StoreTest {
         store.saveStatus(running);
         assertThat(store.statuses()).containsExactly(running);
 
-        DomainStatus paused = running.withState(DomainState.PAUSED);
+        DomainStatus paused = running.withState(DomainState.PAUSED.name());
         store.saveStatus(paused);
         assertThat(store.statuses()).containsExactly(paused);
 
@@ -326,6 +326,6 @@ class StoreTest {
         assertThatThrownBy(() -> new DomainStatus(WEB1, 1, 1, 0, "/q", null, null, "running", Instant.EPOCH, "{}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("running");
         assertThat(List.of(DomainState.values())).allSatisfy(s ->
-                assertThat(status(WEB1, 1).withState(s).state()).isEqualTo(s.name()));
+                assertThat(status(WEB1, 1).withState(s.name()).state()).isEqualTo(s.name()));
     }
 }
