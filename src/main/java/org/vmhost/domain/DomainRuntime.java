@@ -4,14 +4,14 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import org.vmhost.console.ConsoleRelay;
-import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.Qemu;
 import org.vmhost.qemu.qmp.QmpClient;
 
 /**
  * What exists while a domain runs: its QEMU, the QMP connection, the shared console, and the queue
  * that hands QEMU's events to the domain's job one at a time, in order.
  */
-record DomainRuntime(QemuProcess process, ConsoleRelay console, ExecutorService events, Path runDir) {
+record DomainRuntime(Qemu process, ConsoleRelay console, ExecutorService events, Path runDir) {
     DomainRuntime {
         Objects.requireNonNull(process);
         Objects.requireNonNull(console);

@@ -39,6 +39,7 @@ import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.QemuExit;
 import org.vmhost.qemu.QemuHandle;
 import org.vmhost.qemu.QemuLaunch;
+import org.vmhost.qemu.Qemu;
 import org.vmhost.qemu.QemuProcess;
 import org.vmhost.qemu.QemuProcessException;
 import org.vmhost.qemu.qmp.QmpClient;
@@ -96,14 +97,14 @@ final class EventPolicy {
         }
     }
 
-    void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
+    void watchExit(Domain d, Qemu process, ExecutorService queue) {
         process.exit().whenComplete((how, error) -> {
             if (error == null) queue.execute(() -> onExit(d, process, how));
         });
     }
 
     /** QEMU's process ended. Unless we ended it, that is a crash of the device model. */
-    private void onExit(Domain d, QemuProcess process, QemuExit how) {
+    private void onExit(Domain d, Qemu process, QemuExit how) {
         try {
             d.runJob("handle exit", () -> {
                 DomainRuntime rt = d.runtime;

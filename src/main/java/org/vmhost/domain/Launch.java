@@ -39,7 +39,8 @@ import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.QemuExit;
 import org.vmhost.qemu.QemuHandle;
 import org.vmhost.qemu.QemuLaunch;
-import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.Qemu;
+import org.vmhost.qemu.QemuLauncher;
 import org.vmhost.qemu.QemuProcessException;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpEvent;
@@ -61,9 +62,11 @@ final class Launch {
     private final HostNetwork network;
     private final DomainRegistry registry;
     private final DiskClaims claims;
+    private final QemuLauncher qemu;
 
     Launch(LocalDomainService service, XendHome home, Store store, HostEnvironment host, HostNetwork network,
-            DomainRegistry registry, DiskClaims claims) {
+            DomainRegistry registry, DiskClaims claims, QemuLauncher qemu) {
+        this.qemu = qemu;
         this.service = service;
         this.home = home;
         this.store = store;
@@ -85,7 +88,7 @@ final class Launch {
             return null;
         });
         Path runDir = home.domainRunDir(d.uuid);
-        QemuProcess process = null;
+        Qemu process = null;
         ConsoleRelay console = null;
         ExecutorService events = null;
         int domid = store.allocateDomid();
@@ -106,7 +109,7 @@ final class Launch {
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
-            process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
+            process = qemu.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
                     List.of(consoleSocket)), LocalDomainService.QMP_TIMEOUT);
             QemuHandle handle = process.handle();
             Faults.pause(Faults.AFTER_LAUNCH);

@@ -39,6 +39,8 @@ import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.QemuExit;
 import org.vmhost.qemu.QemuHandle;
 import org.vmhost.qemu.QemuLaunch;
+import org.vmhost.qemu.Qemu;
+import org.vmhost.qemu.QemuLauncher;
 import org.vmhost.qemu.QemuProcess;
 import org.vmhost.qemu.QemuProcessException;
 import org.vmhost.qemu.qmp.QmpClient;
@@ -73,6 +75,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final HostEnvironment host;
     private final DomainConfigs configs;
     private final HostNetwork network;
+    private final QemuLauncher qemu;
     private final DomainRegistry registry = new DomainRegistry();
     private final DiskClaims claims = new DiskClaims();
     private final VifHotplug vifHotplug;
@@ -85,6 +88,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Queries queries;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
+        this(home, store, host, configs, network, QemuLauncher.HOST);
+    }
+
+    /** With another way to run QEMU: the service's unit tests pass a scripted fake. */
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              QemuLauncher qemu) {
+        this.qemu = Objects.requireNonNull(qemu);
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
         this.host = Objects.requireNonNull(host);
@@ -93,11 +103,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry);
-        this.launches = new Launch(this, home, store, host, network, registry, claims);
+        this.launches = new Launch(this, home, store, host, network, registry, claims, qemu);
         this.teardowns = new Teardown(this, store, registry);
         this.policy = new EventPolicy(this);
         this.queries = new Queries(home, host, registry);
-        this.recovery = new Recovery(this, home, store, configs, registry, network);
+        this.recovery = new Recovery(this, home, store, configs, registry, network, qemu);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -444,7 +454,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         policy.onEvent(d, e);
     }
 
-    void watchExit(Domain d, QemuProcess process, ExecutorService queue) {
+    void watchExit(Domain d, Qemu process, ExecutorService queue) {
         policy.watchExit(d, process, queue);
     }
 
@@ -611,7 +621,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** Ends a QEMU: quit, then SIGTERM, then SIGKILL. */
-    static void terminate(QemuProcess process) {
+    static void terminate(Qemu process) {
         try {
             process.terminate(Duration.ofSeconds(3), Duration.ofSeconds(3));
         } catch (QemuProcessException e) {
@@ -621,9 +631,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         }
     }
 
-    static void killQuietly(QemuHandle handle) {
+    void killQuietly(QemuHandle handle) {
         try {
-            QemuProcess.kill(handle);
+            qemu.kill(handle);
         } catch (QemuProcessException e) {
             LOG.log(Level.SEVERE, "QEMU pid " + handle.pid() + " could not be killed", e);
         } catch (InterruptedException e) {

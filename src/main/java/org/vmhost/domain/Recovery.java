@@ -18,7 +18,8 @@ import org.vmhost.console.ConsoleRelay;
 import org.vmhost.network.HostNetwork;
 import org.vmhost.network.Vif;
 import org.vmhost.qemu.QemuHandle;
-import org.vmhost.qemu.QemuProcess;
+import org.vmhost.qemu.Qemu;
+import org.vmhost.qemu.QemuLauncher;
 import org.vmhost.qemu.QemuProcessException;
 import org.vmhost.qemu.qmp.QmpStatus;
 import org.vmhost.store.DomainDefinition;
@@ -38,9 +39,11 @@ final class Recovery {
     private final DomainConfigs configs;
     private final DomainRegistry registry;
     private final HostNetwork network;
+    private final QemuLauncher qemu;
 
     Recovery(LocalDomainService service, XendHome home, Store store, DomainConfigs configs, DomainRegistry registry,
-            HostNetwork network) {
+            HostNetwork network, QemuLauncher qemu) {
+        this.qemu = qemu;
         this.service = service;
         this.home = home;
         this.store = store;
@@ -102,7 +105,7 @@ final class Recovery {
             LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
         }
         if (saved == DomainState.STARTING) {
-            LocalDomainService.killQuietly(handle);
+            service.killQuietly(handle);
             service.unplugVifs(d);
             LocalDomainService.deleteTree(runDir);
             store.deleteStatus(d.uuid);
@@ -111,13 +114,13 @@ final class Recovery {
         }
         d.moveTo(DomainState.STARTING);
         d.started(st.domid(), st.startedAt());
-        QemuProcess p;
+        Qemu p;
         try {
-            p = QemuProcess.attach(handle, LocalDomainService.QMP_TIMEOUT);
+            p = qemu.attach(handle, LocalDomainService.QMP_TIMEOUT);
         } catch (QemuProcessException e) {
             if (e.reason() == QemuProcessException.Reason.QMP_UNREACHABLE) {
                 // A QEMU we cannot control must not go on running beside a second copy started later.
-                LocalDomainService.killQuietly(handle);
+                service.killQuietly(handle);
                 forget(d, runDir, "killed", "could not re-attach after xend restarted (" + e.getMessage() + "); its QEMU was killed");
             } else {
                 forget(d, runDir, "crashed", "QEMU ended while xend was away");
@@ -180,9 +183,9 @@ final class Recovery {
             LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
         }
         d.moveTo(DomainState.STARTING);
-        if (saved == DomainState.STARTING || !QemuProcess.isRunning(handle)) {
+        if (saved == DomainState.STARTING || !qemu.isRunning(handle)) {
             // A start cut short never ran the guest: nothing is lost by ending it, as for any other domain.
-            if (saved == DomainState.STARTING) LocalDomainService.killQuietly(handle);
+            if (saved == DomainState.STARTING) service.killQuietly(handle);
             forget(d, runDir, saved == DomainState.STARTING ? "start-interrupted" : "crashed",
                     saved == DomainState.STARTING ? "xend stopped while starting the domain; what it made was removed"
                             : "QEMU ended while xend was away");

@@ -78,7 +78,7 @@ final class Teardown {
             LocalDomainService.deleteTree(rt.runDir());
         } else if (d.orphan != null) {
             // The QEMU recovery left running for a domain whose definition no longer reads: pull the plug.
-            LocalDomainService.killQuietly(d.orphan);
+            service.killQuietly(d.orphan);
             LocalDomainService.deleteTree(d.orphan.qmpSocket().getParent());
             d.orphan = null;
         }

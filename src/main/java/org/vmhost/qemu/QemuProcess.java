@@ -46,7 +46,7 @@ import org.vmhost.qemu.qmp.QmpException;
  * <p>How QEMU ended ({@link QemuExit}) comes from its QMP events, read until the socket closes, and
  * from the process's end; {@link #exit()} completes once both are in and QEMU's sockets are removed.
  */
-public final class QemuProcess {
+public final class QemuProcess implements Qemu {
     private static final System.Logger LOG = System.getLogger(QemuProcess.class.getName());
     /** QEMU's log gets one of these before each start, so a log tail can stop at this run. */
     private static final String LOG_MARK = "--- vmhost ";
