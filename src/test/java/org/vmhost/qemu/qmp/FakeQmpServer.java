@@ -115,6 +115,7 @@ public final class FakeQmpServer implements AutoCloseable {
     public static final class Peer {
         private final SocketChannel channel;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private volatile boolean clientGone;
 
         private Peer(SocketChannel channel) {
             this.channel = channel;
@@ -125,7 +126,13 @@ public final class FakeQmpServer implements AutoCloseable {
                 } catch (IOException e) {
                     // The test closed the connection; receive() reports the missing command.
                 }
+                clientGone = true;
             });
+        }
+
+        /** Whether the client has closed its side (or the connection broke). */
+        public boolean clientGone() {
+            return clientGone && lines.isEmpty();
         }
 
         /** Sends the greeting. */
@@ -146,6 +153,16 @@ public final class FakeQmpServer implements AutoCloseable {
             JsonNode message = JSON.readTree(line);
             if (!message.hasNonNull("execute")) throw new AssertionError("not a QMP command: " + line);
             return new Command(message.get("execute").asText(), message.path("arguments"), message.get("id"), message);
+        }
+
+        /** The next command if one comes within {@code wait}: for a script that also does other things. */
+        public java.util.Optional<Command> poll(Duration wait) throws InterruptedException, IOException {
+            String line = lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (line == null) return java.util.Optional.empty();
+            JsonNode message = JSON.readTree(line);
+            if (!message.hasNonNull("execute")) throw new AssertionError("not a QMP command: " + line);
+            return java.util.Optional.of(new Command(message.get("execute").asText(), message.path("arguments"),
+                    message.get("id"), message));
         }
 
         /** The next command, which must be {@code name}. */
