@@ -1,0 +1,228 @@
+package org.vmhost.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vmhost.domain.ServiceFixture.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+import org.vmhost.qemu.FakeQemuLauncher.FakeQemu;
+import org.vmhost.store.DomainDefinition;
+import org.vmhost.store.DomainStatus;
+
+/** xend's start-up with each kind of leftover, with a scripted QEMU that outlives the service as a real one does. */
+class RecoveryTest {
+    @TempDir
+    Path dir;
+    ServiceFixture xend;
+
+    @BeforeEach
+    void open() throws IOException {
+        xend = new ServiceFixture(dir);
+    }
+
+    @AfterEach
+    void close() {
+        xend.close();
+    }
+
+    private FakeQemu startManaged(String name, String... extra) {
+        xend.service.define(xend.request(name, extra));
+        xend.service.start(name, false);
+        return xend.qemu.latest();
+    }
+
+    @Test
+    void aGuestThatRunsOnIsReattachedAndCanBeStoppedAfterwards() {
+        FakeQemu q = startManaged("m");
+        int domid = xend.service.get("m").domid().getAsInt();
+
+        xend.restartXend();
+
+        DomainInfo info = xend.service.get("m");
+        assertThat(info.state()).isEqualTo(DomainState.RUNNING);
+        assertThat(info.domid()).hasValue(domid);
+        assertThat(q.ended()).isFalse();
+        assertThat(xend.eventKinds("m")).contains("reattached");
+        xend.service.destroy("m");
+        assertThat(q.ended()).isTrue();
+    }
+
+    @Test
+    void aPausedGuestIsFoundPaused() {
+        startManaged("m");
+        xend.service.pause("m");
+        xend.restartXend();
+        assertThat(xend.state("m")).isEqualTo(DomainState.PAUSED);
+    }
+
+    @Test
+    void aQemuThatEndedWhileXendWasAwayIsACrash() {
+        startManaged("m").vanish();
+        xend.service.create(xend.request("t"), false);
+        xend.qemu.latest().vanish();
+
+        xend.restartXend();
+
+        assertThat(xend.state("m")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(xend.listed("t")).as("a transient domain is forgotten").isFalse();
+        assertThat(xend.events("m")).contains("QEMU ended while xend was away");
+        assertThat(xend.store.statuses()).isEmpty();
+    }
+
+    @Test
+    void aQemuThatCannotBeControlledIsKilledSoThatItNeverRunsTwice() {
+        FakeQemu q = startManaged("m");
+        q.unreachable = true;
+
+        xend.restartXend();
+
+        assertThat(xend.qemu.killed()).containsExactly(q.handle().pid());
+        assertThat(xend.state("m")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(xend.eventKinds("m")).contains("killed");
+    }
+
+    @Test
+    void aGuestThatPoweredOffWhileXendWasAwayGetsItsOnPoweroff() {
+        FakeQemu destroyed = startManaged("d", "on_poweroff = \"destroy\"");
+        FakeQemu preserved = startManaged("p", "on_poweroff = \"preserve\"");
+        destroyed.poweredOffWhileAway();
+        preserved.poweredOffWhileAway();
+
+        xend.restartXend();
+
+        assertThat(xend.state("d")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(destroyed.ended()).isTrue();
+        assertThat(xend.state("p")).isEqualTo(DomainState.SHUTTING_DOWN);
+        assertThat(preserved.ended()).isFalse();
+        assertThat(xend.events("d")).contains("the guest powered off while xend was away");
+    }
+
+    @Test
+    void aStartCutShortIsUndone() {
+        FakeQemu q = startManaged("m");
+        DomainStatus row = xend.store.statuses().get(0);
+        xend.store.saveStatus(row.withState(DomainState.STARTING.name()));
+
+        xend.restartXend();
+
+        assertThat(xend.qemu.killed()).containsExactly(q.handle().pid());
+        assertThat(xend.state("m")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(xend.eventKinds("m")).contains("start-interrupted");
+    }
+
+    @Test
+    void aRunDirectoryNoDomainOwnsIsRemoved() throws IOException {
+        Path stray = Files.createDirectories(xend.home.domainRunDir("0b6c2a1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c"));
+        Files.writeString(stray.resolve("vifs.json"), "[]");
+        xend.restartXend();
+        assertThat(stray).doesNotExist();
+    }
+
+    // ---- a definition that no longer reads ---------------------------------------------------------
+
+    /** What an older or newer xend, or a hand edit, may leave in the store. */
+    private void corruptDefinition(String name) {
+        xend.service.close();
+        DomainDefinition def = xend.store.definitions().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+        xend.store.saveDefinition(new DomainDefinition(def.uuid(), def.name(), "name = '" + name + "'\nmemory = 'lots'\n",
+                def.sourceName(), def.managed(), def.autostart(), Instant.now()));
+    }
+
+    @Test
+    void aGuestWhoseDefinitionNoLongerReadsKeepsRunningAndIsListedWithItsError() {
+        FakeQemu q = startManaged("odd");
+        int domid = xend.service.get("odd").domid().getAsInt();
+        corruptDefinition("odd");
+
+        xend.restartXend();
+
+        assertThat(q.ended()).as("the guest xend cannot understand still runs").isFalse();
+        assertThat(xend.qemu.killed()).isEmpty();
+        DomainInfo odd = xend.service.list().stream().filter(d -> d.name().equals("odd")).findFirst().orElseThrow();
+        assertThat(odd.state()).isEqualTo(DomainState.RUNNING);
+        assertThat(odd.domid()).hasValue(domid);
+        assertThat(odd.error()).hasValueSatisfying(e -> assertThat(e).contains("memory"));
+        assertThat(xend.eventKinds("odd")).contains("unreadable");
+    }
+
+    @Test
+    void operationsThatNeedTheDefinitionSayWhyTheyCannotBeDone() {
+        startManaged("odd");
+        corruptDefinition("odd");
+        xend.restartXend();
+
+        assertThatThrownBy(() -> xend.service.pause("odd")).isInstanceOf(VmhostException.class)
+                .hasMessageContaining("no longer reads").extracting(e -> ((VmhostException) e).code())
+                .isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThatThrownBy(() -> xend.service.rename("odd", "even")).hasMessageContaining("no longer reads");
+    }
+
+    @Test
+    void aCreateCannotTakeTheUuidOrTheNameOfADomainThatNoLongerReads() {
+        startManaged("odd", "uuid = \"6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\"");
+        corruptDefinition("odd");
+        xend.restartXend();
+
+        assertThatThrownBy(() -> xend.service.create(xend.request("other", "uuid = \"6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\""), false))
+                .isInstanceOf(VmhostException.class).extracting(e -> ((VmhostException) e).code())
+                .isEqualTo(ErrorCode.DOMAIN_EXISTS);
+        assertThatThrownBy(() -> xend.service.create(xend.request("odd"), false))
+                .isInstanceOf(VmhostException.class).extracting(e -> ((VmhostException) e).code())
+                .isEqualTo(ErrorCode.DOMAIN_EXISTS);
+        assertThat(xend.store.definitions()).singleElement().satisfies(d -> assertThat(d.configText()).contains("lots"));
+    }
+
+    @Test
+    void xmDestroyThenXmDeleteRemoveADomainThatNoLongerReads() {
+        FakeQemu q = startManaged("odd");
+        corruptDefinition("odd");
+        xend.restartXend();
+
+        xend.service.destroy("odd");
+        assertThat(xend.qemu.killed()).containsExactly(q.handle().pid());
+        assertThat(xend.state("odd")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(xend.store.statuses()).isEmpty();
+        assertThat(xend.home.domainRunDir(xend.service.get("odd").uuid())).doesNotExist();
+
+        xend.service.delete("odd");
+        assertThat(xend.listed("odd")).isFalse();
+        assertThat(xend.store.definitions()).isEmpty();
+    }
+
+    @Test
+    void aTransientDomainThatNoLongerReadsGoesWithItsDestroy() {
+        xend.service.create(xend.request("t"), false);
+        corruptDefinition("t");
+        xend.restartXend();
+        assertThat(xend.service.get("t").error()).isPresent();
+
+        xend.service.destroy("t");
+        assertThat(xend.listed("t")).isFalse();
+        assertThat(xend.store.definitions()).isEmpty();
+        assertThat(xend.qemu.running()).isEmpty();
+    }
+
+    @Test
+    void aDomainThatNoLongerReadsAndDoesNotRunIsListedShutOff() {
+        xend.service.define(xend.request("idle"));
+        corruptDefinition("idle");
+        xend.restartXend();
+        xend.service.autostart();
+
+        DomainInfo idle = xend.service.get("idle");
+        assertThat(idle.state()).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(idle.error()).isPresent();
+        assertThat(List.of(idle.memory(), idle.vcpus())).containsOnly(0);
+        await("nothing to start", () -> xend.qemu.running().isEmpty());
+    }
+}
