@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vmhost.config.DomainType;
+import org.vmhost.domain.Transitions.Operation;
 import org.vmhost.config.VifConfig;
 import org.vmhost.network.NetworkConfig;
 import org.vmhost.network.NetworkInfo;
@@ -36,6 +37,9 @@ import org.vmhost.network.Vif;
  * ...
  * assertThat(fake.calls()).containsExactly("pause web1");
  * }</pre>
+ *
+ * <p>Which operation each state allows, and which state may follow which, come from the real table
+ * ({@link Transitions}), with the real wording of its refusals; only the effects are faked.
  *
  * <p>A configuration's text needs only {@code name = "..."}; {@code memory}, {@code vcpus} and {@code type}
  * are read when present, and {@code key=value} overrides win over the text.
@@ -106,7 +110,7 @@ public final class FakeDomainService implements DomainService {
     public synchronized DomainInfo create(DomainRequest request, boolean paused) {
         enter("create " + request.sourceName() + " paused=" + paused);
         DomainInfo d = parse(request, false);
-        d = withDomid(withState(d, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++);
+        d = withDomid(move(d, DomainState.STARTING, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++);
         domains.put(d.name(), d);
         log(d.name(), "created", "domain '" + d.name() + "' created from " + request.sourceName());
         return d;
@@ -124,14 +128,15 @@ public final class FakeDomainService implements DomainService {
     @Override
     public synchronized DomainInfo start(String ref, boolean paused) {
         enter("start " + ref + " paused=" + paused);
-        DomainInfo d = requireState(require(ref), "start", DomainState.SHUT_OFF);
-        return replace(withDomid(withState(d, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++), "started");
+        DomainInfo d = require(ref, Operation.START);
+        return replace(withDomid(move(d, DomainState.STARTING, paused ? DomainState.PAUSED : DomainState.RUNNING), nextDomid++),
+                "started");
     }
 
     @Override
     public synchronized void delete(String ref) {
         enter("delete " + ref);
-        DomainInfo d = requireState(require(ref), "delete", DomainState.SHUT_OFF);
+        DomainInfo d = require(ref, Operation.DELETE);
         domains.remove(d.name());
         log(d.name(), "deleted", "domain '" + d.name() + "' deleted");
     }
@@ -139,46 +144,47 @@ public final class FakeDomainService implements DomainService {
     @Override
     public synchronized DomainInfo shutdown(String ref, Duration wait) {
         enter("shutdown " + ref + " wait=" + wait);
-        return stop(requireActive(require(ref), "shut down"), "shutdown");
+        // The fake guest obeys the power button at once.
+        return stop(move(require(ref, Operation.SHUTDOWN), DomainState.SHUTTING_DOWN), "shutdown");
     }
 
     @Override
     public synchronized DomainInfo destroy(String ref) {
         enter("destroy " + ref);
-        return stop(requireActive(require(ref), "destroy"), "destroyed");
+        return stop(move(require(ref, Operation.DESTROY), DomainState.DYING), "destroyed");
     }
 
     @Override
     public synchronized DomainInfo reboot(String ref, Duration wait) {
         enter("reboot " + ref + " wait=" + wait);
-        return replace(withState(requireActive(require(ref), "reboot"), DomainState.RUNNING), "rebooted");
+        return replace(move(require(ref, Operation.REBOOT), DomainState.SHUTTING_DOWN, DomainState.RUNNING), "rebooted");
     }
 
     @Override
     public synchronized DomainInfo reset(String ref) {
         enter("reset " + ref);
-        return replace(withState(requireActive(require(ref), "reset"), DomainState.RUNNING), "reset");
+        DomainInfo d = require(ref, Operation.RESET);
+        // As xend does: a reset resumes a guest that had shut down or crashed, and leaves a paused one paused.
+        boolean resume = d.state() == DomainState.SHUTTING_DOWN || d.state() == DomainState.CRASHED;
+        return replace(resume ? move(d, DomainState.RUNNING) : d, "reset");
     }
 
     @Override
     public synchronized DomainInfo pause(String ref) {
         enter("pause " + ref);
-        DomainInfo d = requireState(require(ref), "pause", DomainState.RUNNING, DomainState.BLOCKED);
-        return replace(withState(d, DomainState.PAUSED), "paused");
+        return replace(move(require(ref, Operation.PAUSE), DomainState.PAUSED), "paused");
     }
 
     @Override
     public synchronized DomainInfo unpause(String ref) {
         enter("unpause " + ref);
-        DomainInfo d = requireState(require(ref), "unpause", DomainState.PAUSED);
-        return replace(withState(d, DomainState.RUNNING), "unpaused");
+        return replace(move(require(ref, Operation.UNPAUSE), DomainState.RUNNING), "unpaused");
     }
 
     @Override
     public synchronized DomainInfo rename(String ref, String newName) {
         enter("rename " + ref + " " + newName);
-        DomainInfo d = require(ref);
-        refuseDomain0(d, "rename");
+        DomainInfo d = require(ref, Operation.RENAME);
         if (domains.containsKey(newName))
             throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "domain '" + newName + "' already exists");
         domains.remove(d.name());
@@ -192,7 +198,7 @@ public final class FakeDomainService implements DomainService {
     @Override
     public synchronized ConsoleEndpoint console(String ref) {
         enter("console " + ref);
-        DomainInfo d = requireActive(require(ref), "attach to the console of");
+        DomainInfo d = require(ref, Operation.CONSOLE);
         return new ConsoleEndpoint("/run/vmhost/" + d.uuid() + "/xmconsole.sock");
     }
 
@@ -367,7 +373,7 @@ public final class FakeDomainService implements DomainService {
     @Override
     public synchronized Vif attachVif(String ref, VifConfig vif) {
         enter("attachVif " + ref + " " + org.vmhost.config.VifSpec.format(vif));
-        DomainInfo d = requireActive(require(ref), "attach a NIC to");
+        DomainInfo d = require(ref, Operation.HOTPLUG);
         List<Vif> list = new ArrayList<>(vifs.getOrDefault(d.name(), List.of()));
         int devid = list.size();
         Vif v = new Vif(devid, vif.mac().orElse(String.format("00:16:3e:00:00:%02x", devid)),
@@ -381,7 +387,7 @@ public final class FakeDomainService implements DomainService {
     @Override
     public synchronized void detachVif(String ref, String device, boolean force) {
         enter("detachVif " + ref + " " + device + " force=" + force);
-        DomainInfo d = requireActive(require(ref), "detach a NIC from");
+        DomainInfo d = require(ref, Operation.HOTPLUG);
         List<Vif> list = new ArrayList<>(vifs.getOrDefault(d.name(), List.of()));
         if (!list.removeIf(v -> Integer.toString(v.devid()).equals(device) || v.mac().equals(device))) {
             throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no vif '" + device + "'");
@@ -406,17 +412,22 @@ public final class FakeDomainService implements DomainService {
         throw VmhostException.noSuchDomain(ref);
     }
 
-    private static DomainInfo requireState(DomainInfo d, String action, DomainState... allowed) {
-        refuseDomain0(d, action);
-        for (DomainState s : allowed) if (d.state() == s) return d;
-        throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + action + " domain '" + d.name() + "': it is "
-                + d.state().name().toLowerCase().replace('_', ' '));
+    /** The domain, if {@code op} is allowed in its state: the real table, with its wording. */
+    private DomainInfo require(String ref, Operation op) {
+        DomainInfo d = require(ref);
+        refuseDomain0(d, op.verb());
+        Transitions.requireAllowed(d.name(), op, d.state());
+        return d;
     }
 
-    private static DomainInfo requireActive(DomainInfo d, String action) {
-        refuseDomain0(d, action);
-        if (!d.state().active())
-            throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+    /** Walks the domain through {@code path}, each step checked against the real transition table. */
+    private static DomainInfo move(DomainInfo d, DomainState... path) {
+        for (DomainState next : path) {
+            if (!Transitions.allowed(d.state(), next)) {
+                throw new IllegalStateException("the fake broke the transition table: " + d.state() + " -> " + next);
+            }
+            d = withState(d, next);
+        }
         return d;
     }
 
@@ -426,6 +437,7 @@ public final class FakeDomainService implements DomainService {
     }
 
     private DomainInfo stop(DomainInfo d, String kind) {
+        move(d, DomainState.SHUT_OFF);
         DomainInfo stopped = new DomainInfo(d.name(), OptionalInt.empty(), d.uuid(), d.type(), DomainState.SHUT_OFF,
                 d.memory(), d.maxmem(), d.vcpus(), d.cpuTime(), d.managed(), d.autostart(), d.configText(), d.uptime(), Optional.empty());
         if (d.managed()) domains.put(d.name(), stopped);
