@@ -1,0 +1,5 @@
+/**
+ * The entries of xend's event log ({@link org.vmhost.event.DomainEvent}), written by the domain service and
+ * the store, read by {@code xm log} and the API. A leaf beside {@code error}: no package cycle runs through it.
+ */
+package org.vmhost.event;
