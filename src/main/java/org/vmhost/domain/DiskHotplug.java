@@ -201,11 +201,11 @@ final class DiskHotplug {
             throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " domain '" + d.name() + "': " + why);
         });
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI && !scsiBus) {
-            service.qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
+            service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
         }
-        service.qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
+        service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
         try {
-            service.qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
+            service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
         } catch (RuntimeException e) {
             dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
             throw e;
@@ -225,7 +225,7 @@ final class DiskHotplug {
                     + " cannot be unplugged (--force drops it from the configuration for the next start)");
         }
         String verb = "detach " + disk.vdev() + " from";
-        service.qmp(d, verb, q -> q.execute("device_del", org.vmhost.qemu.QemuBlockDevices.deviceDel(disk.vdev())));
+        service.qmp(d, verb, q -> q.deviceDel(org.vmhost.qemu.QemuBlockDevices.deviceDel(disk.vdev())));
         Instant deadline = Instant.now().plus(DISK_RELEASE_WAIT);
         while (hasDevice(d, disk.vdev())) {
             if (Instant.now().isAfter(deadline)) {
@@ -242,23 +242,17 @@ final class DiskHotplug {
     private void changeMedium(Domain d, DiskConfig drive, DiskConfig medium) {
         String verb = "change the medium of " + drive.vdev() + " in";
         String id = drive.vdev();
-        service.qmp(d, verb, q -> q.execute("blockdev-open-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, true)));
-        service.qmp(d, verb, q -> q.execute("blockdev-remove-medium", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
+        service.qmp(d, verb, q -> q.ejectMedium(org.vmhost.qemu.QemuBlockDevices.tray(id, true), org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.mediumNodeName(drive));
         if (medium.empty()) return;
-        service.qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.mediumAdd(drive, medium)));
-        service.qmp(d, verb, q -> q.execute("blockdev-insert-medium", org.vmhost.qemu.QemuBlockDevices.insertMedium(drive)));
-        service.qmp(d, verb, q -> q.execute("blockdev-close-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
+        service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.mediumAdd(drive, medium)));
+        service.qmp(d, verb, q -> q.insertMedium(org.vmhost.qemu.QemuBlockDevices.insertMedium(drive), org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
     }
 
     /** Whether the running QEMU has a device of this id (qom-list of /machine/peripheral). */
     private boolean hasDevice(Domain d, String id) {
         boolean[] found = {false};
-        service.qmp(d, "inspect", q -> {
-            for (com.fasterxml.jackson.databind.JsonNode n : q.execute("qom-list", java.util.Map.of("path", "/machine/peripheral"))) {
-                if (n.path("name").asText().equals(id)) found[0] = true;
-            }
-        });
+        service.qmp(d, "inspect", q -> found[0] = q.peripherals().contains(id));
         return found[0];
     }
 
@@ -267,7 +261,7 @@ final class DiskHotplug {
         DomainRuntime rt = d.runtime;
         if (rt == null) return;
         try {
-            rt.qmp().execute("blockdev-del", org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
+            rt.qmp().blockdevDel(org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
         } catch (QmpException e) {
             LOG.fine("blockdev-del " + node + ": " + e.getMessage());
         } catch (InterruptedException e) {

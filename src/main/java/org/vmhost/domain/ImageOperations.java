@@ -74,12 +74,7 @@ final class ImageOperations {
             }
             DiskHotplug.requireHotplug(d, "resize a disk of");
             String verb = "resize " + disk.vdev() + " of";
-            try {
-                service.qmp(d, verb, q -> q.execute("block_resize", java.util.Map.of("device", "drive-" + disk.vdev(), "size", bytes)));
-            } catch (VmhostException e) {
-                // A hot-plugged disk has a node, not a drive, of that name.
-                service.qmp(d, verb, q -> q.execute("block_resize", java.util.Map.of("node-name", "drive-" + disk.vdev(), "size", bytes)));
-            }
+            service.qmp(d, verb, q -> org.vmhost.qemu.QemuBlockDevices.resize(q, disk, bytes));
             service.event(d, "image-resized", "disk " + disk.vdev() + " (" + path + ") grown to " + bytes + " bytes while running");
         });
         return storage(() -> p.info(name));

@@ -122,7 +122,7 @@ final class Launch {
             console.start(LocalDomainService.QMP_TIMEOUT);
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
-            if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
+            if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);

@@ -56,11 +56,11 @@ final class VifHotplug {
                 throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name() + "': " + e.getMessage());
             }
             try {
-                service.qmp(d, "attach a NIC to", q -> q.execute("netdev_add", NicHotplug.netdev(devid, nic)));
+                service.qmp(d, "attach a NIC to", q -> q.netdevAdd(NicHotplug.netdev(devid, nic)));
                 try {
-                    service.qmp(d, "attach a NIC to", q -> q.execute("device_add", device));
+                    service.qmp(d, "attach a NIC to", q -> q.deviceAdd(device));
                 } catch (RuntimeException e) {
-                    quietly(d, "netdev_del", NicHotplug.netdevId(devid));
+                    dropNetdev(d, NicHotplug.netdevId(devid));
                     throw e;
                 }
             } catch (RuntimeException e) {
@@ -98,14 +98,14 @@ final class VifHotplug {
             if (hvm) {
                 String id = NicHotplug.deviceId(vif.devid());
                 try {
-                    service.qmp(d, "detach a NIC from", q -> q.execute("device_del", java.util.Map.of("id", id)));
+                    service.qmp(d, "detach a NIC from", q -> q.deviceDel(id));
                     awaitDeviceGone(d, id, Duration.ofSeconds(10));
                 } catch (VmhostException e) {
                     if (!force) throw e;
                     LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; forced, cutting the NIC off");
                 }
             }
-            quietly(d, "netdev_del", NicHotplug.netdevId(vif.devid()));
+            dropNetdev(d, NicHotplug.netdevId(vif.devid()));
             network.unplug(vif);
             d.vifs = d.vifs.stream().filter(v -> v != vif).toList();
             service.saveStatus(d);
@@ -122,10 +122,7 @@ final class VifHotplug {
         while (true) {
             boolean present;
             try {
-                com.fasterxml.jackson.databind.JsonNode list = d.runtime.qmp().execute("qom-list",
-                        java.util.Map.of("path", "/machine/peripheral"));
-                present = false;
-                for (com.fasterxml.jackson.databind.JsonNode n : list) if (n.path("name").asText().equals(id)) present = true;
+                present = d.runtime.qmp().peripherals().contains(id);
             } catch (QmpException e) {
                 throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot detach a NIC from domain '" + d.name() + "': " + e.getMessage(), e);
             } catch (InterruptedException e) {
@@ -141,12 +138,12 @@ final class VifHotplug {
         }
     }
 
-    /** A QMP command whose failure only matters to the log (undoing a half-made device). */
-    private void quietly(Domain d, String command, String id) {
+    /** Removes a NIC's host-side backend; a failure only matters to the log (undoing a half-made device). */
+    private void dropNetdev(Domain d, String id) {
         try {
-            service.qmp(d, command, q -> q.execute(command, java.util.Map.of("id", id)));
+            service.qmp(d, "remove the network backend of", q -> q.netdevDel(id));
         } catch (VmhostException e) {
-            LOG.warning("domain '" + d.name() + "': " + command + " " + id + ": " + e.getMessage());
+            LOG.warning("domain '" + d.name() + "': removing network backend " + id + ": " + e.getMessage());
         }
     }
 }

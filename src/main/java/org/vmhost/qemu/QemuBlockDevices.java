@@ -6,6 +6,8 @@ import org.vmhost.config.DiskAccess;
 import org.vmhost.config.DiskBackend;
 import org.vmhost.config.DiskConfig;
 import org.vmhost.config.DomainType;
+import org.vmhost.qemu.qmp.QmpClient;
+import org.vmhost.qemu.qmp.QmpException;
 
 /**
  * The QMP arguments that plug a disk into a running QEMU and take it out again, and change a CD-ROM's
@@ -27,9 +29,29 @@ public final class QemuBlockDevices {
     private QemuBlockDevices() {
     }
 
+    /**
+     * The id of a disk's drive: {@code -drive id=} on the command line, and the node name of a hot-plugged
+     * disk's image (what its device's {@code drive} names). Spelled here only.
+     */
+    public static String driveId(String vdev) {
+        return "drive-" + vdev;
+    }
+
     /** The node name of a hot-plugged disk's image, which is also what its device's {@code drive} names. */
     public static String nodeName(DiskConfig disk) {
-        return "drive-" + disk.vdev();
+        return driveId(disk.vdev());
+    }
+
+    /**
+     * Grows a running guest's disk to {@code bytes}: by its drive (a disk from the command line), else by its
+     * node (a hot-plugged disk has a node, not a drive, of that name).
+     */
+    public static void resize(QmpClient qmp, DiskConfig disk, long bytes) throws QmpException, InterruptedException {
+        try {
+            qmp.execute("block_resize", java.util.Map.of("device", driveId(disk.vdev()), "size", bytes));
+        } catch (org.vmhost.qemu.qmp.QmpErrorException e) {
+            qmp.execute("block_resize", java.util.Map.of("node-name", driveId(disk.vdev()), "size", bytes));
+        }
     }
 
     /** The node name of a medium inserted into a CD-ROM drive while the domain runs. */

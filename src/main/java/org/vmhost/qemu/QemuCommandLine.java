@@ -318,7 +318,7 @@ public final class QemuCommandLine {
 
     /** Adds the {@code -drive} of a disk and returns its id. */
     private static String drive(DiskConfig disk, Argv a) {
-        String id = "drive-" + disk.vdev();
+        String id = QemuBlockDevices.driveId(disk.vdev());
         QemuOpts d = QemuOpts.empty().add("if", "none").add("id", id);
         if (disk.target().isPresent()) {
             d.add("format", qemuFormat(disk.format()));

@@ -66,6 +66,64 @@ public final class QmpClient implements AutoCloseable {
         execute("system_powerdown");
     }
 
+    /** Adds a device ({@code device_add}); the arguments come from the qemu package's builders. */
+    public void deviceAdd(Map<String, ?> args) throws QmpException, InterruptedException {
+        execute("device_add", args);
+    }
+
+    public void deviceAdd(ObjectNode args) throws QmpException, InterruptedException {
+        execute("device_add", args);
+    }
+
+    /** Asks the guest to release a device ({@code device_del}); it goes once the guest lets go. */
+    public void deviceDel(String id) throws QmpException, InterruptedException {
+        execute("device_del", Map.of("id", id));
+    }
+
+    public void deviceDel(ObjectNode args) throws QmpException, InterruptedException {
+        execute("device_del", args);
+    }
+
+    /** The ids of the machine's user-created devices ({@code qom-list /machine/peripheral}). */
+    public java.util.List<String> peripherals() throws QmpException, InterruptedException {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (JsonNode n : execute("qom-list", Map.of("path", "/machine/peripheral"))) ids.add(n.path("name").asText());
+        return ids;
+    }
+
+    public void netdevAdd(Map<String, ?> args) throws QmpException, InterruptedException {
+        execute("netdev_add", args);
+    }
+
+    public void netdevDel(String id) throws QmpException, InterruptedException {
+        execute("netdev_del", Map.of("id", id));
+    }
+
+    public void blockdevAdd(ObjectNode args) throws QmpException, InterruptedException {
+        execute("blockdev-add", args);
+    }
+
+    public void blockdevDel(ObjectNode args) throws QmpException, InterruptedException {
+        execute("blockdev-del", args);
+    }
+
+    /** Opens a drive's tray, then takes its medium out, as an eject does. */
+    public void ejectMedium(ObjectNode openTray, ObjectNode removeMedium) throws QmpException, InterruptedException {
+        execute("blockdev-open-tray", openTray);
+        execute("blockdev-remove-medium", removeMedium);
+    }
+
+    /** Puts a medium (a node already added) into a drive and closes its tray. */
+    public void insertMedium(ObjectNode insert, ObjectNode closeTray) throws QmpException, InterruptedException {
+        execute("blockdev-insert-medium", insert);
+        execute("blockdev-close-tray", closeTray);
+    }
+
+    /** Sets the password a VNC client must give. */
+    public void changeVncPassword(String password) throws QmpException, InterruptedException {
+        execute("change-vnc-password", Map.of("password", password));
+    }
+
     /** Resets the machine, like the reset button. */
     public void systemReset() throws QmpException, InterruptedException {
         execute("system_reset");
