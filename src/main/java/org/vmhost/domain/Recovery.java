@@ -96,7 +96,7 @@ final class Recovery {
 
     private Optional<Long> reattach(Domain d, DomainStatus st) {
         Path runDir = home.domainRunDir(d.uuid);
-        DomainState saved = DomainState.valueOf(st.state());
+        DomainState saved = savedState(d, st);
         QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
                 home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
         try {
@@ -174,7 +174,7 @@ final class Recovery {
      */
     private Optional<Long> keepUnreadable(Domain d, DomainStatus st) {
         Path runDir = home.domainRunDir(d.uuid);
-        DomainState saved = DomainState.valueOf(st.state());
+        DomainState saved = savedState(d, st);
         QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
                 home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
         try {
@@ -198,6 +198,19 @@ final class Recovery {
         service.event(d, "unreadable", "its stored definition no longer reads (" + d.error().orElseThrow()
                 + "); its QEMU pid " + st.pid() + " is left running, not controlled; xm destroy ends it");
         return Optional.of(st.pid());
+    }
+
+    /**
+     * The state a status row names. The store keeps it as text; one this xend does not know (a newer one
+     * wrote it) is taken as running, and the QEMU's own answer (query-status) settles the rest.
+     */
+    private static DomainState savedState(Domain d, DomainStatus st) {
+        try {
+            return DomainState.valueOf(st.state());
+        } catch (IllegalArgumentException e) {
+            LOG.warning("domain '" + d.name() + "': unknown saved state " + st.state() + "; taken as running");
+            return DomainState.RUNNING;
+        }
     }
 
     /** Records that a domain found at start-up no longer runs. */

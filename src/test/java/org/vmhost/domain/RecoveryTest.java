@@ -121,6 +121,17 @@ class RecoveryTest {
     }
 
     @Test
+    void aStateThisXendDoesNotKnowIsSettledByWhatQemuSays() {
+        FakeQemu q = startManaged("m");
+        xend.store.saveStatus(xend.store.statuses().get(0).withState("HIBERNATING"));
+
+        xend.restartXend();
+
+        assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
+        assertThat(q.ended()).isFalse();
+    }
+
+    @Test
     void aRunDirectoryNoDomainOwnsIsRemoved() throws IOException {
         Path stray = Files.createDirectories(xend.home.domainRunDir("0b6c2a1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c"));
         Files.writeString(stray.resolve("vifs.json"), "[]");
