@@ -1,52 +1,17 @@
 package org.vmhost.domain;
 
-import org.vmhost.event.DomainEvent;
 import org.vmhost.error.VmhostException;
 import org.vmhost.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.vmhost.config.DomainConfig;
-import org.vmhost.config.LifecycleAction;
-import org.vmhost.config.VfbConfig;
-import org.vmhost.config.VifConfig;
-import org.vmhost.console.ConsoleRelay;
-import org.vmhost.network.HostNetwork;
-import org.vmhost.network.NetworkConfig;
-import org.vmhost.network.NetworkInfo;
-import org.vmhost.network.Vif;
-import org.vmhost.domain.Transitions.Operation;
-import org.vmhost.qemu.LaunchContext;
-import org.vmhost.qemu.NicAttachment;
-import org.vmhost.qemu.QemuCommandLine;
-import org.vmhost.qemu.QemuExit;
-import org.vmhost.qemu.QemuHandle;
-import org.vmhost.qemu.QemuLaunch;
-import org.vmhost.qemu.QemuProcess;
-import org.vmhost.qemu.QemuProcessException;
-import org.vmhost.qemu.qmp.QmpClient;
-import org.vmhost.qemu.qmp.QmpEvent;
-import org.vmhost.qemu.qmp.QmpException;
-import org.vmhost.store.DomainDefinition;
-import org.vmhost.store.DomainStatus;
-import org.vmhost.store.Store;
 
 /**
  * The read side of the service: {@code xm list}, a domain's info, Domain-0, and xend's log. Takes no job
