@@ -129,7 +129,15 @@ public final class ApiClient implements DomainService {
     @Override
     public List<DomainEvent> events(int limit) {
         if (limit < 1) throw new IllegalArgumentException("limit must be positive: " + limit);
-        return call("GET", ApiPaths.EVENTS + "?limit=" + limit, null, EventList.class).events();
+        return call("GET", ApiPaths.EVENTS + "?limit=" + limit, null, EventEntries.class).events().stream()
+                .map(e -> DomainEvent.of(e.time(), e.domain(), e.kind(), e.message())).toList();
+    }
+
+    /** The events as the API sends them ({@link EventList}); each is sorted into its family on arrival. */
+    record EventEntries(List<EventEntry> events) {
+    }
+
+    record EventEntry(java.time.Instant time, String domain, String kind, String message) {
     }
 
     @Override

@@ -148,7 +148,7 @@ public final class Tx {
 
     public void appendEvent(Instant time, String domain, String kind, String message) {
         requireActive();
-        DomainEvent event = new DomainEvent(time, domain, kind, message);
+        DomainEvent event = DomainEvent.of(time, domain, kind, message);
         update("appending an event", "INSERT INTO event (time, domain, kind, message) VALUES (?, ?, ?, ?)",
                 event.time().toString(), event.domain(), event.kind(), event.message());
     }
@@ -188,7 +188,7 @@ public final class Tx {
             try (ResultSet rs = ps.executeQuery()) {
                 List<DomainEvent> result = new ArrayList<>();
                 while (rs.next()) {
-                    result.add(new DomainEvent(Instant.parse(rs.getString(1)), rs.getString(2),
+                    result.add(DomainEvent.of(Instant.parse(rs.getString(1)), rs.getString(2),
                             rs.getString(3), rs.getString(4)));
                 }
                 return result;

@@ -453,7 +453,7 @@ public final class FakeDomainService implements DomainService {
     }
 
     private void log(String domain, String kind, String message) {
-        events.add(new DomainEvent(FIXED.instant().plusSeconds(events.size()), domain, kind, message));
+        events.add(DomainEvent.of(FIXED.instant().plusSeconds(events.size()), domain, kind, message));
     }
 
     private static final Pattern SETTING = Pattern.compile("^\\s*(\\w+)\\s*=\\s*[\"']?([^\"'\\n#]*?)[\"']?\\s*(#.*)?$",

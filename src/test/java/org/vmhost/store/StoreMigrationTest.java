@@ -58,7 +58,7 @@ class StoreMigrationTest {
             assertThat(store.definitions()).containsExactly(new DomainDefinition(
                     "5a9f2c1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c", "web1", "name = \"web1\"", "web1.cfg", true, true,
                     Instant.parse("2024-11-02T08:00:00Z")));
-            assertThat(store.events(10)).containsExactly(new DomainEvent(Instant.parse("2024-11-02T08:00:01Z"),
+            assertThat(store.events(10)).containsExactly(DomainEvent.of(Instant.parse("2024-11-02T08:00:01Z"),
                     "web1", "created", "domain 'web1' defined"));
 
             // what version 2 added works on the migrated rows

@@ -204,7 +204,7 @@ class StoreTest {
         assertThat(store.events(3)).extracting(DomainEvent::message).containsExactly("event 3", "event 4", "event 5");
         assertThat(store.events(100)).hasSize(5);
         assertThat(store.events(0)).isEmpty();
-        assertThat(store.events(1)).containsExactly(new DomainEvent(CREATED.plusSeconds(5), "web1", "started", "event 5"));
+        assertThat(store.events(1)).containsExactly(DomainEvent.of(CREATED.plusSeconds(5), "web1", "started", "event 5"));
     }
 
     @Test
