@@ -149,6 +149,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     public ConsoleRelay consoleRelay(String ref) {
         Domain d = require(ref, "attach to the console of");
         DomainRuntime rt = d.runtime;
+        if (rt == null && d.orphan != null) d.requireReadable(); // its QEMU runs, but xend does not control it
         if (rt == null || !Operation.CONSOLE.allowedIn(d.state())) {
             throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running; it has no console");
         }

@@ -176,6 +176,7 @@ class RecoveryTest {
                 .hasMessageContaining("no longer reads").extracting(e -> ((VmhostException) e).code())
                 .isEqualTo(ErrorCode.INVALID_CONFIG);
         assertThatThrownBy(() -> xend.service.rename("odd", "even")).hasMessageContaining("no longer reads");
+        assertThatThrownBy(() -> xend.service.console("odd")).hasMessageContaining("no longer reads");
     }
 
     @Test
