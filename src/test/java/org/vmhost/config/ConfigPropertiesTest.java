@@ -204,7 +204,7 @@ class ConfigPropertiesTest {
     }
 
     private static Arbitrary<String> names() {
-        return Arbitraries.strings().withCharRange('a', 'z').withChars("ABCXYZ0123456789._-+@&").ofMinLength(1)
+        return Arbitraries.strings().withCharRange('a', 'z').withChars("ABCXYZ0123456789._-+@&#,'\" /\\éü日\u00a0").ofMinLength(1)
                 .ofMaxLength(20).filter(DomainConfig::validName);
     }
 
