@@ -140,7 +140,7 @@ class XendNamesIT {
 
     @Test
     @Order(3)
-    void namesThatCannotBeToldApartFromAnIdAUuidOrDomain0AreRefusedSayingWhy() throws Exception {
+    void namesThatCannotBeToldApartFromAnIdAUuidOrDomain0AreRefusedSayingWhyByCreateAndRename() throws Exception {
         for (var bad : List.of(
                 List.of("42", "a name of digits only would be read as a domain id"),
                 List.of("0f8fad5b-d9cb-469f-a165-70867728950e", "a name shaped like a UUID would be read as a UUID"),
@@ -154,6 +154,16 @@ class XendNamesIT {
                     + "' is not a valid domain name: " + bad.get(1) + "\n");
         }
         assertThat(xend.xm("list").requireSuccess().out().lines().count()).as("only the header and Domain-0").isEqualTo(2);
+
+        // xm rename follows the same rule, and takes any other name
+        xend.xm("new", xend.config("m.cfg", config("managed", "nbd:127.0.0.1:" + port + ",xvda,r")).toString()).requireSuccess();
+        Result refused = xend.xm("rename", "managed", "007");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).isEqualTo("Error: invalid domain name '007': a name of digits only would be read as a domain id\n");
+        xend.xm("rename", "managed", "web #2/ü").requireSuccess();
+        assertThat(xend.xm("list", "web #2/ü").requireSuccess().out()).contains("web #2/ü ");
+        xend.xm("delete", "web #2/ü").requireSuccess();
+        assertThat(xend.xm("list").requireSuccess().out().lines().count()).isEqualTo(2);
     }
 
     /** A running {@code xm console}, read and typed into through pipes, as a script uses it. */
