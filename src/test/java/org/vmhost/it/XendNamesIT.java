@@ -51,7 +51,7 @@ class XendNamesIT {
             port = s.getLocalPort();
         }
         Path log = xend.home().resolve("qemu-nbd.log");
-        nbd = new ProcessBuilder("qemu-nbd", "-f", "raw", "-r", "-t", "-b", "127.0.0.1", "-p", Integer.toString(port),
+        nbd = new ProcessBuilder("qemu-nbd", "-f", "raw", "-r", "-t", "-e", "8", "-b", "127.0.0.1", "-p", Integer.toString(port),
                 "-x", EXPORT, IMAGES.resolve("pv-disk.raw").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         await("qemu-nbd to listen on port " + port, Duration.ofSeconds(10), () -> {
@@ -122,9 +122,10 @@ class XendNamesIT {
 
     @Test
     @Order(2)
-    void aGuestNamedVmCafeBootsFromXlsNbdUrlAndIsFoundByItsName() throws Exception {
+    void aGuestNamedVmCafeBootsFromXlsNbdUrlTakesAnNbdDiskHotPluggedAndIsFoundByItsName() throws Exception {
+        // an empty CD-ROM drive gives the pv guest the SCSI bus that a hot-plugged disk goes on
         Path cfg = xend.config("cafe.cfg", config("vm-café", "format=raw,vdev=xvda,access=ro,target=nbd://127.0.0.1:"
-                + port + "/pv%20data"));
+                + port + "/pv%20data', ',sdc:cdrom,r"));
 
         xend.xm("create", cfg.toString()).requireSuccess();
 
@@ -133,6 +134,13 @@ class XendNamesIT {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type("grep -a -o -m 1 '" + DISK_PATTERN + "' /dev/vda\n");
             c.awaitText(DISK_LINE, Duration.ofSeconds(30));
+
+            // the same export hot-plugged, xm's form, through QMP's blockdev-add
+            xend.xm("block-attach", "vm-café", "nbd:127.0.0.1:" + port + ":exportname=" + EXPORT, "sdb", "r").requireSuccess();
+            assertThat(xend.xm("block-list", "-l", "vm-café").requireSuccess().out()).contains("nbd://127.0.0.1:" + port + "/pv%20data");
+            c.type("for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && break; sleep 1; done; "
+                    + "echo sda=$(grep -a -o -m 1 '" + DISK_PATTERN + "' /dev/sda)\n");
+            c.awaitText("sda=" + DISK_LINE, Duration.ofSeconds(30));
         }
         xend.xm("destroy", "vm-café").requireSuccess();
         assertThat(row("vm-café")).isEmpty();
