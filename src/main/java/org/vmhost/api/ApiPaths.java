@@ -77,8 +77,12 @@ final class ApiPaths {
         return vifs(ref) + "/" + encode(device);
     }
 
-    /** Percent-encodes everything but RFC 3986's unreserved characters. */
+    /**
+     * Percent-encodes everything but RFC 3986's unreserved characters; a segment {@code .} or {@code ..} (a
+     * domain may have such a name) as {@code %2E}, so that nothing on the way removes it as a dot-segment.
+     */
     static String encode(String segment) {
+        if (segment.equals(".") || segment.equals("..")) return segment.replace(".", "%2E");
         StringBuilder sb = new StringBuilder();
         for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);

@@ -97,7 +97,7 @@ sealed interface RequestBody {
     /** {@code POST .../rename}. */
     record RenameDomain(String name) implements RequestBody {
         public RenameDomain {
-            if (name == null || name.isBlank()) throw missing("name");
+            if (name == null || name.isEmpty()) throw missing("name");
         }
     }
 

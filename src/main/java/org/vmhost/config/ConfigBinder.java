@@ -145,11 +145,18 @@ final class ConfigBinder {
             throw new ConfigValueException(raw.source(), 0, "name", "missing: every domain needs name = \"...\"");
         }
         String name = atom(s.get());
-        if (!DomainConfig.validName(name)) {
-            throw error(s.get(), "'" + name + "' is not a valid domain name: use 1 to 64 letters, digits and "
-                    + ". _ - + @ & (not starting with '-' or '.')");
+        Optional<String> problem = DomainConfig.nameProblem(name);
+        if (problem.isPresent()) {
+            throw error(s.get(), "'" + printable(name) + "' is not a valid domain name: " + problem.get());
         }
         return name;
+    }
+
+    /** A name as a message can show it: control characters as {@code \\uXXXX}, so one error stays one line. */
+    private static String printable(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.chars().forEach(c -> sb.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return sb.toString();
     }
 
     private Optional<UUID> uuid() throws ConfigValueException {

@@ -5,5 +5,10 @@ public enum DiskBackend {
     /** An image file ({@code file:}, {@code tap:aio:}, {@code tap:qcow2:} ..., or a bare path to a file). */
     FILE,
     /** A host block device: whole disk, partition or logical volume ({@code phy:}). */
-    PHY
+    PHY,
+    /**
+     * An export of an NBD server, which QEMU reads itself over TCP ({@code nbd:HOST:PORT}, xl's
+     * {@code target=nbd://HOST:PORT/EXPORT}); the target is then the export's URL ({@link NbdExport#url()}).
+     */
+    NBD
 }

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  * One virtual disk as the user configured it.
  *
  * @param vdev    the guest's name for it ({@code xvda}, {@code hdc}, {@code sda1}); decides the bus
- * @param target  the host file or device; empty only for an empty CD-ROM drive
- * @param backend file or block device
+ * @param target  the host file or device, or an NBD export's URL; empty only for an empty CD-ROM drive
+ * @param backend file, block device or NBD export
  * @param format  image format of the target
  * @param access  r, w or w!
  * @param cdrom   a CD-ROM drive rather than a hard disk
@@ -40,6 +40,18 @@ public record DiskConfig(String vdev, Optional<String> target, DiskBackend backe
             if (t.endsWith(",")) throw new IllegalArgumentException("disk " + vdev + ": target ends with a comma");
         });
         xenDeviceNumber(vdev); // rejects indexes Xen could not number
+        if (backend == DiskBackend.NBD) {
+            String t = target.orElseThrow(() -> new IllegalArgumentException("disk " + vdev + ": an NBD disk needs a server"));
+            if (!NbdExport.parse(t).url().equals(t)) {
+                throw new IllegalArgumentException("disk " + vdev + ": NBD target '" + t + "' is not written as "
+                        + NbdExport.parse(t).url());
+            }
+        }
+    }
+
+    /** Where an NBD disk is served; empty for any other disk. */
+    public Optional<NbdExport> nbd() {
+        return backend == DiskBackend.NBD ? target.map(NbdExport::parse) : Optional.empty();
     }
 
     /** The bus named by the vdev prefix. */

@@ -19,8 +19,10 @@ import java.util.regex.Pattern;
  *       {@code vdev=}, {@code access=}, {@code devtype=cdrom}, {@code backendtype=}), with {@code target=}
  *       last, taking the rest of the string, commas and all.</li>
  * </ul>
- * Parsing follows libxlutil's disk lexer; block scripts ({@code script=}, {@code nbd:}, {@code iscsi:} …)
- * are refused, since vmhost opens disks itself.
+ * Parsing follows libxlutil's disk lexer; block scripts ({@code script=}, {@code iscsi:}, {@code drbd:} …)
+ * are refused, since vmhost opens disks itself. NBD exports, which QEMU reads natively, are disks of their
+ * own ({@link NbdExport}): xm's {@code nbd:HOST PORT} / {@code nbd:HOST:PORT} and a target
+ * {@code nbd://HOST:PORT/EXPORT}.
  */
 public final class DiskSpec {
 
@@ -29,7 +31,7 @@ public final class DiskSpec {
             + "|trusted|untrusted)\\s*(,|$)");
     private static final Pattern PREFIX = Pattern.compile("([a-z][a-z0-9]*):");
     private static final Set<String> FILE_PREFIXES = Set.of("file", "tap", "tap2", "tapdisk", "aio", "ioemu");
-    private static final Set<String> SCRIPT_PREFIXES = Set.of("iscsi", "nbd", "enbd", "drbd");
+    private static final Set<String> SCRIPT_PREFIXES = Set.of("iscsi", "enbd", "drbd");
     private static final Set<String> IGNORED_KEYS = Set.of("specification", "colo-host", "colo-port",
             "colo-export", "active-disk", "hidden-disk", "grant_usage");
 
@@ -75,6 +77,7 @@ public final class DiskSpec {
      */
     public static String uname(DiskConfig disk) {
         if (disk.empty()) return "";
+        if (disk.backend() == DiskBackend.NBD) return disk.target().orElseThrow();
         return xendPrefix(disk).orElse(disk.format().configName() + ":") + disk.target().orElseThrow();
     }
 
@@ -83,6 +86,7 @@ public final class DiskSpec {
      * empty when xend had no prefix for its backend and format.
      */
     static Optional<String> xendPrefix(DiskConfig disk) {
+        if (disk.backend() == DiskBackend.NBD) return Optional.empty();
         if (disk.backend() == DiskBackend.PHY) return disk.format() == DiskFormat.RAW ? Optional.of("phy:") : Optional.empty();
         return switch (disk.format()) {
             case RAW -> Optional.of("file:");
@@ -153,6 +157,15 @@ public final class DiskSpec {
                         warnings.accept("disk '" + spec + "': '" + flag.group(1) + "' has no effect in vmhost; ignored");
                     }
                     i += flag.end();
+                    continue;
+                }
+                if (rest.startsWith("nbd:") && target == null) {
+                    // the server's address up to the next comma, spaces and all (xm's "nbd:HOST PORT")
+                    int comma = rest.indexOf(',');
+                    setTarget((comma < 0 ? rest : rest.substring(0, comma)).strip());
+                    i += comma < 0 ? rest.length() : comma + 1;
+                    // xm's prefix form goes on with vdev; xl's positional nbd:// URL with its format
+                    hadPrefix = hadPrefix || !rest.startsWith("nbd://");
                     continue;
                 }
                 Matcher prefix = PREFIX.matcher(rest);
@@ -318,6 +331,15 @@ public final class DiskSpec {
             if (phyPrefix && t.isPresent() && !t.get().startsWith("/")) t = Optional.of("/dev/" + t.get());
             DiskBackend b = backend != null ? backend
                     : t.filter(s -> s.startsWith("/dev/")).isPresent() ? DiskBackend.PHY : DiskBackend.FILE;
+            if (t.isPresent() && NbdExport.names(t.get())) {
+                if (b == DiskBackend.PHY) throw invalid(spec, "an NBD export is read by QEMU, not a host device: drop phy");
+                try {
+                    t = Optional.of(NbdExport.parse(t.get()).url());
+                } catch (IllegalArgumentException e) {
+                    throw invalid(spec, e.getMessage());
+                }
+                b = DiskBackend.NBD;
+            }
             DiskAccess a = access != null ? access : cdrom ? DiskAccess.READ_ONLY : DiskAccess.READ_WRITE;
             return new DiskConfig(vdev, t, b, format == null ? DiskFormat.RAW : format, a, cdrom);
         }

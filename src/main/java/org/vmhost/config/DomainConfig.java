@@ -84,10 +84,9 @@ public record DomainConfig(
 
     public DomainConfig {
         Objects.requireNonNull(name, "name");
-        if (!validName(name)) {
-            throw new IllegalArgumentException("invalid domain name '" + name
-                    + "': use 1 to 64 letters, digits and . _ - + @ & (not starting with '-' or '.')");
-        }
+        nameProblem(name).ifPresent(why -> {
+            throw new IllegalArgumentException("invalid domain name '" + name + "': " + why);
+        });
         Objects.requireNonNull(uuid, "uuid");
         Objects.requireNonNull(type, "type");
         if (memory < 1) throw new IllegalArgumentException("memory must be at least 1 MiB, not " + memory);
@@ -144,12 +143,44 @@ public record DomainConfig(
         return value.filter(v -> !v.isEmpty());
     }
 
+    /** The longest name in UTF-8 bytes: what xl can write to Xen's store at {@code /vm/<uuid>/name} (4096-byte payload). */
+    public static final int MAX_NAME_BYTES = 4096 - "/vm/00000000-0000-0000-0000-000000000000/name".length() - 1;
+    private static final Pattern UUID_FORM = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
     /**
-     * Domain names vmhost accepts: printable, no path separators, commas or spaces, so that a name is safe
-     * as a file name and never needs quoting in the places it is shown.
+     * Domain names vmhost accepts: every name xl accepts ({@code #}, spaces, {@code /}, non-ASCII letters ...)
+     * except those a domain reference could not tell apart from something else. Places that need a narrower
+     * form (a DNS name, a QEMU option) derive it there; the name itself is never changed.
      */
     public static boolean validName(String name) {
-        return name.matches("[A-Za-z0-9_+@&][A-Za-z0-9._+@&-]{0,63}");
+        return nameProblem(name).isEmpty();
+    }
+
+    /**
+     * Why {@code name} cannot be a domain's name, or empty when it can. xm and xl read a reference made of
+     * digits as a domain id, one shaped like a UUID as a UUID, and {@code Domain-0} is the host itself. A
+     * control character (xl's {@code "\n"} escapes) would break xm list's lines and the logs, so it is
+     * refused too.
+     */
+    public static Optional<String> nameProblem(String name) {
+        if (name.isEmpty()) return Optional.of("a domain needs a name");
+        if (name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Optional.of("a name of digits only would be read as a domain id");
+        }
+        if (UUID_FORM.matcher(name).matches()) return Optional.of("a name shaped like a UUID would be read as a UUID");
+        if (name.equals("Domain-0")) return Optional.of("Domain-0 is the host's own domain (id 0)");
+        for (int i = 0; i < name.length(); i += Character.charCount(name.codePointAt(i))) {
+            int c = name.codePointAt(i);
+            if (Character.isISOControl(c)) {
+                return Optional.of(String.format("control character U+%04X in a name would break xm list and the logs", c));
+            }
+            if (Character.isSurrogate((char) c)) return Optional.of("the name is not valid Unicode text");
+        }
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            return Optional.of("longer than " + MAX_NAME_BYTES + " bytes (UTF-8), more than Xen's store holds");
+        }
+        return Optional.empty();
     }
 
     /** The same configuration with other disks: what block-attach, block-detach and block-configure keep. */

@@ -46,7 +46,7 @@ public record LoadedConfig(DomainConfig config, List<ConfigWarning> warnings, St
                 .orElse(List.of());
         for (int i = 0; i < config.disks().size(); i++) {
             DiskConfig disk = config.disks().get(i);
-            if (disk.target().isEmpty() || exists.test(disk.target().get())) continue;
+            if (disk.target().isEmpty() || disk.nbd().isPresent() || exists.test(disk.target().get())) continue;
             RawSetting setting = settings.get("disk").orElseThrow();
             int line = setting.line() == 0 || i >= items.size() ? setting.line() : items.get(i).line();
             missing.add(new ConfigWarning(setting.source(), line, "disk " + disk.vdev() + ": '" + disk.target().get()

@@ -86,7 +86,11 @@ public final class SxpWriter {
     private static Node vbd(DiskConfig disk) {
         List<Sxp> v = new ArrayList<>();
         v.add(atom("vbd"));
-        String prefix = DiskSpec.xendPrefix(disk).orElse(disk.backend() == DiskBackend.PHY ? "phy:" : "file:");
+        String prefix = DiskSpec.xendPrefix(disk).orElse(switch (disk.backend()) {
+            case PHY -> "phy:";
+            case FILE -> "file:";
+            case NBD -> ""; // the target is the export's nbd:// URL
+        });
         disk.target().ifPresent(t -> v.add(pair("uname", prefix + t)));
         v.add(pair("dev", disk.vdev() + (disk.cdrom() ? ":cdrom" : ":disk")));
         v.add(pair("mode", disk.access().mode()));

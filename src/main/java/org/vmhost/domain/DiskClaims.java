@@ -70,7 +70,7 @@ final class DiskClaims {
         List<Held> held = new ArrayList<>();
         for (DiskConfig disk : disks) {
             Optional<String> target = disk.target();
-            if (target.isEmpty()) continue;
+            if (target.isEmpty() || disk.nbd().isPresent()) continue; // an NBD export is its server's to share
             try {
                 held.add(new Held(disk, DiskIdentity.of(Path.of(target.get()))));
             } catch (NoSuchFileException e) {
@@ -90,7 +90,7 @@ final class DiskClaims {
      * before anything is made.
      */
     static void requireTarget(String domain, DiskConfig disk) {
-        if (disk.target().isEmpty()) return;
+        if (disk.target().isEmpty() || disk.nbd().isPresent()) return;
         Path p = Path.of(disk.target().get());
         if (!java.nio.file.Files.exists(p)) throw missing(domain, disk);
         if (disk.backend() == DiskBackend.PHY && !DiskIdentity.isBlockDevice(p)) {

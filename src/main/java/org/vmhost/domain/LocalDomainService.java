@@ -192,9 +192,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo rename(String ref, String newName) {
-        if (!DomainConfig.validName(newName)) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "invalid domain name '" + newName + "'");
-        }
+        DomainConfig.nameProblem(newName).ifPresent(why -> {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "invalid domain name '" + newName + "': " + why);
+        });
         Domain d = require(ref, "rename");
         return d.runJob("rename", () -> {
             Transitions.requireAllowed(d.name(), Operation.RENAME, d.state());

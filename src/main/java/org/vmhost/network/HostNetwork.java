@@ -241,19 +241,43 @@ public final class HostNetwork {
         vif.bridge().ifPresent(br -> nameGuest(br, vif.mac(), null));
     }
 
-    /** A guest's name may be a DNS label: letters, digits and hyphens. */
+    /** A DNS label: letters, digits and hyphens, at most 63. */
     private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+
+    /**
+     * The DNS label a guest's domain name becomes in dnsmasq's hosts file, or empty when none can be made.
+     * A domain may be named anything xl accepts ({@code web#1}, {@code vm-café}), a host name may not: each run
+     * of ASCII characters other than letters and digits becomes one {@code -}, non-ASCII letters are written in
+     * IDNA's {@code xn--} form, and the label is cut to fit 63 characters. Two domains may come out the same
+     * ({@code web#1}, {@code web-1}); the one that started last has the name.
+     */
+    static Optional<String> hostName(String domainName) {
+        String ldh = domainName.replaceAll("[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+", "-")
+                .replaceAll("^-+|-+$", "");
+        // the longest start of it that has an IDNA form of at most 63 characters
+        for (int n = Math.min(ldh.length(), 63); n > 0; n--) {
+            String head = ldh.substring(0, n).replaceAll("-+$", "");
+            try {
+                String label = java.net.IDN.toASCII(head, java.net.IDN.USE_STD3_ASCII_RULES);
+                if (HOSTNAME.matcher(label).matches()) return Optional.of(label);
+            } catch (IllegalArgumentException e) {
+                // no IDNA form (too long, an unassigned code point, half a surrogate pair): try a shorter start
+            }
+        }
+        return Optional.empty();
+    }
 
     /**
      * On a nat network, gives (or, with a null name, takes back) a MAC's DNS name: a line {@code mac,name} in
      * dnsmasq's hosts file, which it reads again on SIGHUP. Elsewhere nothing. Never fails a start: a
      * guest without a name still has its address.
      */
-    private synchronized void nameGuest(String bridge, String mac, String name) {
+    private synchronized void nameGuest(String bridge, String mac, String guest) {
         Stored s = null;
         for (Stored x : networks.values()) if (x.bridge().equals(bridge) && x.type().equals(NetworkType.NAT.configName())) s = x;
         if (s == null) return;
-        if (name != null && !HOSTNAME.matcher(name).matches()) return;
+        if (guest != null && hostName(guest).isEmpty()) return;
+        String name = guest == null ? null : hostName(guest).get();
         Path hosts = stateDir.resolve(s.name() + ".hosts");
         try {
             List<String> lines = new ArrayList<>();

@@ -104,12 +104,20 @@ public final class QemuBlockDevices {
 
     private static ObjectNode imageNode(String node, DiskConfig disk, boolean readOnly, boolean direct) {
         String path = disk.target().orElseThrow(() -> new IllegalArgumentException("disk " + disk.vdev() + " has no target"));
-        String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
-        ObjectNode file = JSON.objectNode().put("driver", protocol).put("filename", path);
+        ObjectNode file;
+        if (disk.nbd().isPresent()) {
+            var nbd = disk.nbd().get();
+            file = JSON.objectNode().put("driver", "nbd");
+            file.set("server", JSON.objectNode().put("type", "inet").put("host", nbd.host()).put("port", Integer.toString(nbd.port())));
+            nbd.name().ifPresent(n -> file.put("export", n));
+        } else {
+            String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
+            file = JSON.objectNode().put("driver", protocol).put("filename", path);
+        }
         ObjectNode args = JSON.objectNode().put("node-name", node).put("driver", QemuCommandLine.qemuFormat(disk.format()))
                 .put("read-only", readOnly);
         if (direct) {
-            file.put("aio", "threads");
+            if (disk.nbd().isEmpty()) file.put("aio", "threads");
             file.set("cache", JSON.objectNode().put("direct", true));
             args.set("cache", JSON.objectNode().put("direct", true));
         }

@@ -13,6 +13,7 @@ import org.vmhost.config.DiskFormat;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.DomainType;
 import org.vmhost.config.LifecycleAction;
+import org.vmhost.config.NbdExport;
 import org.vmhost.config.VfbConfig;
 import org.vmhost.config.VifConfig;
 
@@ -322,14 +323,28 @@ public final class QemuCommandLine {
         QemuOpts d = QemuOpts.empty().add("if", "none").add("id", id);
         if (disk.target().isPresent()) {
             d.add("format", qemuFormat(disk.format()));
-            // file.filename rather than file=: QEMU reads a plain file= as a URL when it has a colon.
-            String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
-            d.add("file.driver", protocol).add("file.filename", disk.target().get());
+            if (disk.nbd().isPresent()) {
+                nbdFile(disk.nbd().get(), d);
+            } else {
+                // file.filename rather than file=: QEMU reads a plain file= as a URL when it has a colon.
+                String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
+                d.add("file.driver", protocol).add("file.filename", disk.target().get());
+            }
         }
         d.add("readonly", !disk.access().writable() || disk.cdrom());
         if (disk.target().isPresent() && !disk.cdrom()) d.add("cache", "none").add("aio", "threads");
         a.add("-drive", d.toString());
         return id;
+    }
+
+    /**
+     * An NBD export as QEMU's nbd driver options, each value a field of its own and escaped, never a URL that
+     * QEMU would parse again.
+     */
+    private static void nbdFile(NbdExport nbd, QemuOpts d) {
+        d.add("file.driver", "nbd").add("file.server.type", "inet").add("file.server.host", nbd.host())
+                .add("file.server.port", nbd.port());
+        nbd.name().ifPresent(n -> d.add("file.export", n));
     }
 
     /** xm's {@code w!}: other QEMUs may write the image too, so this one shares its write permission. */

@@ -164,6 +164,18 @@ class ApiRoundTripTest {
     }
 
     @Test
+    void everyNameADomainMayHaveReachesTheServiceAsItIs() {
+        for (String name : List.of("web#1", "vm-café", ".", "..", "a/../b", "%2F", " lead", "tail ", "?x=1&y", "a\\b",
+                "日本語", "emoji-\uD83D\uDE00", "semi;colon", "plus+sign", "~tilde")) {
+            api.fake.with(FakeDomainService.domain(name, DomainState.RUNNING));
+
+            assertThat(client.get(name).name()).as(name).isEqualTo(name);
+            assertThat(client.destroy(name).name()).as(name).isEqualTo(name);
+            assertThat(api.fake.calls()).as(name).contains("destroy " + name);
+        }
+    }
+
+    @Test
     void hostInfoReturnsTheHostAsTheServiceSeesIt() {
         HostInfo host = client.hostInfo();
 

@@ -140,7 +140,7 @@ class ConfigLoaderTest {
             "acpi = 'maybe'                 | web1.cfg:3: acpi: expected 1 or 0 (or yes or no), got 'maybe'",
             "cpus = 'any'                   | web1.cfg:3: cpus: 'any' is not a list of CPUs such as \"0-3,^2\" or \"all\"",
             "serial = [ 'pty', 'pty' ]      | web1.cfg:3: serial: only one serial port is supported",
-            "name = 'web 1'                 | web1.cfg:3: name: 'web 1' is not a valid domain name: use 1 to 64 letters, digits and . _ - + @ & (not starting with '-' or '.')",
+            "name = '42'                    | web1.cfg:3: name: '42' is not a valid domain name: a name of digits only would be read as a domain id",
             "disk = [ 'phy:/dev/a,xvda,w',\\n  'phy:/dev/b,xvda,w' ] | web1.cfg:3: disk: two disks are named xvda",
             "disk = [ 'phy:/dev/a,xvda,w',\\n  'phy:/dev/b,xvdb,x' ] | web1.cfg:4: disk: 'phy:/dev/b,xvdb,x': unknown access mode 'x' (r, w or w!)",
             "disk = [ [ 'phy:/dev/a,xvda,w' ] ] | web1.cfg:3: disk: expected a string for each device, got a list",

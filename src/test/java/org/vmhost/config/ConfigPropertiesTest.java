@@ -204,7 +204,7 @@ class ConfigPropertiesTest {
     }
 
     private static Arbitrary<String> names() {
-        return Arbitraries.strings().withCharRange('a', 'z').withChars("ABCXYZ0123456789._-+@&").ofMinLength(1)
+        return Arbitraries.strings().withCharRange('a', 'z').withChars("ABCXYZ0123456789._-+@&#,'\" /\\éü日\u00a0").ofMinLength(1)
                 .ofMaxLength(20).filter(DomainConfig::validName);
     }
 
@@ -224,7 +224,11 @@ class ConfigPropertiesTest {
                 path().map(p -> p + ",x=y " ), Arbitraries.just("/dev/vg0/data"));
         return Combinators.combine(vdev, target.optional(), Arbitraries.of(DiskBackend.class),
                         Arbitraries.of(DiskFormat.class), Arbitraries.of(DiskAccess.class), Arbitraries.of(true, false))
-                .as((v, t, b, f, a, cd) -> new DiskConfig(v, t.isEmpty() && !cd ? Optional.of("/img/" + v) : t,
+                .as((v, t, b, f, a, cd) -> new DiskConfig(v, b == DiskBackend.NBD
+                        // an NBD disk's target is its export's URL; the text becomes the export's name
+                        ? Optional.of(new NbdExport("nbd.example", 10809,
+                                t.filter(x -> x.chars().noneMatch(Character::isISOControl))).url())
+                        : t.isEmpty() && !cd ? Optional.of("/img/" + v) : t,
                         b, f, a, cd));
     }
 

@@ -71,11 +71,44 @@ class DiskSpecTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+            "nbd:134.100.233.115 20004,hda1,w              | hda1 | 134.100.233.115 | 20004 |               | RAW   | READ_WRITE",
+            "nbd:localhost:10809,xvdb,r                    | xvdb | localhost       | 10809 |               | RAW   | READ_ONLY",
+            "nbd:[::1]:10810:exportname=a b,xvdb,r         | xvdb | ::1             | 10810 | a b           | RAW   | READ_ONLY",
+            "nbd://127.0.0.1:10811/vm%2C1%20%C3%A9,raw,xvdc,r | xvdc | 127.0.0.1     | 10811 | 'vm,1 é'      | RAW   | READ_ONLY",
+            "nbd+tcp://nbd.example/,qcow2,xvdd,w            | xvdd | nbd.example     | 10809 |               | QCOW2 | READ_WRITE",
+            "format=raw,vdev=xvde,access=ro,target=nbd://h.example:1/dir/x | xvde | h.example | 1 | dir/x   | RAW   | READ_ONLY"})
+    void readsNbdExportsInXmsXlsAndQemusForms(String spec, String vdev, String host, int port, String export,
+                                              DiskFormat format, DiskAccess access) throws Exception {
+        DiskConfig disk = parse(spec);
+
+        NbdExport nbd = new NbdExport(host, port, Optional.ofNullable(export));
+        assertThat(disk).isEqualTo(new DiskConfig(vdev, Optional.of(nbd.url()), DiskBackend.NBD, format, access, false));
+        assertThat(disk.nbd()).contains(nbd);
+        assertThat(parse(DiskSpec.format(disk))).isEqualTo(disk);
+    }
+
+    @Test
+    void anNbdExportNameIsPercentEncodedInItsUrlAndNothingElse() {
+        assertThat(new NbdExport("::1", 10809, Optional.of("a,b c/d%é?#")).url())
+                .isEqualTo("nbd://[::1]:10809/a%2Cb%20c/d%25%C3%A9%3F%23");
+        assertThat(NbdExport.parse("nbd://[::1]:10809/a%2Cb%20c/d%25%C3%A9%3F%23").name()).contains("a,b c/d%é?#");
+        assertThat(new NbdExport("h", 10809, Optional.of("")).url()).isEqualTo("nbd://h:10809");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
             "phy:/dev/vg/a,xvda,q                | unknown access mode 'q' (r, w or w!)",
             "/dev/vg/a,xvda,w                    | 'xvda' is not a disk format (raw, qcow, qcow2, vhd or qed); in xm's form the target needs a prefix such as phy: or file:",
             "phy:/dev/vg/a,floppy,w              | invalid virtual device name 'floppy': expected xvdX, hdX, sdX or vdX, optionally with a partition number",
             "phy:/dev/vg/a                       | no virtual device name (such as xvda or hdc)",
-            "nbd:134.100.233.115 20004,hda1,w    | 'nbd:' disks need Xen's block-nbd script, which vmhost does not run; give a file or block device",
+            "nbd:unix:/run/nbd.sock,xvda,r       | NBD over a UNIX socket is not supported; give nbd://HOST:PORT/EXPORT",
+            "nbd:192.0.2.7,xvda,r                | 'nbd:192.0.2.7' is not nbd:HOST:PORT, nbd:HOST PORT, nbd:HOST:PORT:exportname=NAME or nbd://HOST:PORT/NAME",
+            "nbd:192.0.2.7:70000,xvda,r          | NBD port 70000 is not from 1 to 65535",
+            "nbd:bad_host:10809,xvda,r           | 'bad_host' is not a host name or IP address",
+            "vdev=xvda,target=nbd://h:1/a?b      | an NBD URL takes no query or fragment; write '?' and '#' in the export name as %3F and %23",
+            "vdev=xvda,target=nbd://h:1/a%2      | '%2' in NBD export name is not a percent-escape such as %2C",
+            "backendtype=phy,vdev=xvda,target=nbd://h:1/a | an NBD export is read by QEMU, not a host device: drop phy",
+            "iscsi:iqn.2001-04.com.example,xvda,w | 'iscsi:' disks need Xen's block-iscsi script, which vmhost does not run; give a file or block device",
             "lvm:/dev/vg/a,xvda,w                | unknown disk prefix 'lvm:' (phy:, file:, tap:aio:, tap:qcow2: or tap:vhd:)",
             "vdev=xvda,script=block-iscsi,target=iqn.x | block script 'block-iscsi' is not supported (vmhost opens disks itself); give a file or block device",
             "vdev=xvda,colour=red,target=/a      | unknown parameter 'colour'",

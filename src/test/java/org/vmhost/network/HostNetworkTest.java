@@ -73,4 +73,18 @@ class HostNetworkTest {
         assertThat(HostNetwork.shaperOf("vif12.3")).isEqualTo("rvif12.3");
         assertThat(HostNetwork.shaperOf("a-fifteen-bytes")).hasSize(15);
     }
+
+    @Test
+    void aDomainNameBecomesADnsLabelForDnsmasqsHostsFile() {
+        assertThat(HostNetwork.hostName("web1")).contains("web1");
+        assertThat(HostNetwork.hostName("web#1")).contains("web-1");
+        assertThat(HostNetwork.hostName("my web, #2 ")).contains("my-web-2");
+        assertThat(HostNetwork.hostName("db.example")).contains("db-example");
+        assertThat(HostNetwork.hostName("vm-café")).contains("xn--vm-caf-gva");
+        assertThat(HostNetwork.hostName("_x_")).contains("x");
+        assertThat(HostNetwork.hostName("a".repeat(100))).contains("a".repeat(63));
+        assertThat(HostNetwork.hostName("##")).isEmpty();
+        assertThat(HostNetwork.hostName("..")).isEmpty();
+        assertThat(HostNetwork.hostName("a\nb,evil")).contains("a-b-evil");
+    }
 }

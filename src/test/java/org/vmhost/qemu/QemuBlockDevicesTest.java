@@ -53,4 +53,13 @@ class QemuBlockDevicesTest {
         assertThat(QemuBlockDevices.refusal(DomainType.HVM, xvd, false)).isEmpty();
         assertThat(QemuBlockDevices.refusal(DomainType.HVM, sd, false)).isEmpty();
     }
+
+    @Test
+    void anNbdExportIsPluggedAsTheNbdDriversOwnFieldsNeverAsAUrl() {
+        DiskConfig d = disk("sdb", "nbd://[::1]:10810/a%2Cb", DiskBackend.NBD, DiskFormat.RAW, DiskAccess.READ_ONLY);
+        assertThat(QemuBlockDevices.blockdevAdd(d).toString()).isEqualTo("{\"node-name\":\"drive-sdb\",\"driver\":\"raw\","
+                + "\"read-only\":true,\"cache\":{\"direct\":true},\"file\":{\"driver\":\"nbd\","
+                + "\"server\":{\"type\":\"inet\",\"host\":\"::1\",\"port\":\"10810\"},\"export\":\"a,b\","
+                + "\"cache\":{\"direct\":true}}}");
+    }
 }

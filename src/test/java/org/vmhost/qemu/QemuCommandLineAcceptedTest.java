@@ -29,6 +29,7 @@ import org.vmhost.config.DiskFormat;
 import org.vmhost.config.DiskSpec;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.DomainType;
+import org.vmhost.config.NbdExport;
 import org.vmhost.config.VfbConfig;
 import org.vmhost.qemu.QemuProcessException.Reason;
 
@@ -49,11 +50,16 @@ class QemuCommandLineAcceptedTest {
 
     private final List<QemuHandle> started = new ArrayList<>();
     private final List<String> loops = new ArrayList<>();
+    private final List<Process> nbdServers = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception {
         for (QemuHandle handle : started) QemuProcess.kill(handle); // by recorded pid, if still that QEMU
         for (String loop : loops) run("losetup", "-d", loop);
+        for (Process nbd : nbdServers) {
+            nbd.destroy(); // the qemu-nbd this test started, by its own handle
+            nbd.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     static List<String> cases() throws IOException {
@@ -133,7 +139,9 @@ class QemuCommandLineAcceptedTest {
         List<String> disks = new ArrayList<>();
         for (DiskConfig disk : config.disks()) {
             Optional<String> target = disk.target();
-            if (target.isPresent()) {
+            if (disk.nbd().isPresent()) {
+                target = Optional.of(nbdServer(disk).url());
+            } else if (target.isPresent()) {
                 Path file = under(target.get());
                 image(file, disk.backend() == DiskBackend.PHY ? DiskFormat.RAW : disk.format());
                 target = Optional.of(disk.backend() == DiskBackend.PHY ? loop(file) : file.toString());
@@ -145,6 +153,36 @@ class QemuCommandLineAcceptedTest {
         Optional<VfbConfig> vnc = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
         if (vnc.isPresent() && vnc.get().vncdisplay().isPresent()) overrides.add("vncdisplay=" + freeVncDisplay());
         return overrides;
+    }
+
+    /**
+     * A qemu-nbd on a free local port exporting a new image under the disk's export name, read-only when the
+     * disk is; it is stopped after the test.
+     */
+    private NbdExport nbdServer(DiskConfig disk) throws Exception {
+        NbdExport golden = disk.nbd().orElseThrow();
+        Path file = dir.resolve("nbd-" + disk.vdev() + ".img");
+        image(file, disk.format());
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of("qemu-nbd", "-f", QemuCommandLine.qemuFormat(disk.format()),
+                "-b", "127.0.0.1", "-p", Integer.toString(port), "-t", "-x", golden.name().orElse("")));
+        if (!disk.access().writable()) command.add("-r");
+        command.add(file.toString());
+        Process server = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("nbd-" + disk.vdev() + ".log").toFile()).start();
+        nbdServers.add(server);
+        for (long end = System.nanoTime() + Duration.ofSeconds(10).toNanos(); ; Thread.sleep(50)) {
+            try (java.net.Socket probe = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                break;
+            } catch (IOException notYet) {
+                assertThat(server.isAlive()).as("qemu-nbd: " + Files.readString(dir.resolve("nbd-" + disk.vdev() + ".log"))).isTrue();
+                assertThat(System.nanoTime()).as("qemu-nbd listens on port " + port).isLessThan(end);
+            }
+        }
+        return new NbdExport("127.0.0.1", port, golden.name());
     }
 
     /** {@code path} under the test's directory, its parent made. */
