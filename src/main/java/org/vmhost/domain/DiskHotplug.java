@@ -271,16 +271,29 @@ final class DiskHotplug {
         return found[0];
     }
 
-    /** Removes an image node that may not exist (a boot-time drive's went with its device): a miss is no error. */
+    /**
+     * Removes an image node that may not exist (a boot-time drive's went with its device): a miss is no error.
+     * A device QEMU has just unplugged lets go of its node a moment after it leaves qom-list (QEMU finishes the
+     * unplug later, with DEVICE_DELETED), so a node still "in use" is asked again for a few seconds.
+     */
     private void dropNode(Domain d, String node) {
         DomainRuntime rt = d.runtime;
         if (rt == null) return;
-        try {
-            rt.qmp().execute("blockdev-del", org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
-        } catch (QmpException e) {
-            LOG.fine("blockdev-del " + node + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        while (true) {
+            try {
+                rt.qmp().execute("blockdev-del", org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
+                return;
+            } catch (QmpException e) {
+                if (!String.valueOf(e.getMessage()).contains("in use") || Instant.now().isAfter(deadline)) {
+                    LOG.fine("blockdev-del " + node + ": " + e.getMessage());
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            LocalDomainService.sleep(Duration.ofMillis(100));
         }
     }
 }
