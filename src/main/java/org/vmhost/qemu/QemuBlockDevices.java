@@ -93,7 +93,7 @@ public final class QemuBlockDevices {
 
     /** Whether a disk of this type goes into a PCIe hot-plug slot (a pv domain's virtio disk), so needs a free one. */
     public static boolean needsSlot(DomainType type, DiskConfig disk) {
-        return type == DomainType.PV && disk.bus() != org.vmhost.config.DiskBus.SCSI;
+        return type == DomainType.PV && (disk.bus() == org.vmhost.config.DiskBus.XEN || disk.bus() == org.vmhost.config.DiskBus.VIRTIO);
     }
 
     /**
