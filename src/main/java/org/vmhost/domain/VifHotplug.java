@@ -46,7 +46,11 @@ final class VifHotplug {
             boolean pv = d.config().type() == org.vmhost.config.DomainType.PV;
             String model = LocalDomainService.nicModel(d.config(), request);
             int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
-            // A pv domain's NIC goes into a free PCIe hot-plug slot: refused before the tap is made when none is.
+            // A pv domain's NIC is virtio, in a free PCIe hot-plug slot: refused before the tap is made otherwise.
+            if (pv && !model.toLowerCase(java.util.Locale.ROOT).startsWith("virtio")) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name()
+                        + "': a pv domain has virtio NICs only, not '" + model + "'");
+            }
             String slot = pv ? slots.requireFree(d, "attach a NIC to") : null;
             java.util.Map<String, Object> device;
             Vif vif = network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),

@@ -112,6 +112,7 @@ class XendPvHotplugIT {
         xend.xm("new", xend.config("ph1.cfg", pv("ph1", "vif = [ 'bridge=" + BRIDGE + ",mac=" + bootMac + "' ]\n"
                 + "hotplug_slots = 2", "")).toString()).requireSuccess();
         xend.xm("start", "ph1").requireSuccess();
+        String disk;
         try (Console c = console("ph1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
@@ -124,7 +125,7 @@ class XendPvHotplugIT {
             awaitMatch(c, HOST_DATA + " read-vd[a-z]+", Duration.ofSeconds(30));
             c.type(probe(44, "vmhost-mark-pvhot"));
             awaitAnswer(c, 44, Duration.ofSeconds(30));
-            String disk = seen(c.text(), 44).name();
+            disk = seen(c.text(), 44).name();
             assertThat(disk).isEqualTo("vdb");
             assertThat(seen(c.text(), 44).written()).isTrue();
 
@@ -146,7 +147,13 @@ class XendPvHotplugIT {
             assertThat(xend.xm("network-list", "ph1").requireSuccess().out().lines().count()).isEqualTo(3);
             assertThat(XendNetworkIT.ports(BRIDGE)).hasSize(2);
             assertThat(xend.xm("list", "-l", "ph1").requireSuccess().out()).doesNotContain(second.toString());
-
+        }
+        // A new xend reads the slots from QEMU, not from memory: it sees the same, and unplugs from them.
+        xend.xend("restart", "--no-tcp").requireSuccess();
+        assertThat(xend.xm("block-list", "-l", "ph1").requireSuccess().out()).contains("(dev xvdb)");
+        XendInstance.Result stillFull = xend.xm("block-attach", "ph1", "file:" + second, "xvdc", "w");
+        assertThat(stillFull.err()).contains("all its 2 hot-plug slots are taken");
+        try (Console c = console("ph1")) {
             // A boot-time disk is on virtio-mmio, which cannot unplug: refused, unless forced.
             XendInstance.Result boot = xend.xm("block-detach", "ph1", "xvda");
             assertThat(boot.exit()).isNotZero();
