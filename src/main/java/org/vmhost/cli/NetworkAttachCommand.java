@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code xm network-attach DOMAIN [mac=MAC] [bridge=BR] [model=MODEL] [rate=RATE] [vifname=NAME]}. */
-@Command(name = "network-attach", description = {"Hot-plug a NIC into a running hvm domain (pv domains take none).",
+@Command(name = "network-attach", description = {"Hot-plug a NIC into a running domain (a pv domain's: virtio, into a free hot-plug slot).",
         "Options as in a vif: mac= (random under 00:16:3e), bridge= (a network or bridge; xenbr0),",
         "model= (rtl8139, e1000, virtio), rate= (e.g. 10Mb/s), vifname= (the tap; vif<domid>.<devid>)."})
 final class NetworkAttachCommand extends DaemonCommand {

@@ -126,17 +126,30 @@ final class ConfigBinder {
         boolean usb = bool("usb").orElse(false);
         List<String> usbdevices = usbdevices();
         Optional<String> description = string("description");
+        OptionalInt hotplugSlots = hotplugSlots(type);
         warnUnused();
         try {
             DomainConfig config = new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap,
                     kernel, ramdisk, extra, root, cmdline, bootloader, disks, vifs, vfbs, serial, boot, stdvga,
                     nographic, actions[0], actions[1], actions[2], localtime, acpi, apic, pae, usb, usbdevices,
-                    description);
+                    description, hotplugSlots);
             warnings.sort(Comparator.comparingInt(w -> w.line() == 0 ? Integer.MAX_VALUE : w.line()));
             return new Bound(config, warnings);
         } catch (IllegalArgumentException e) { // the model's own checks, where no key above caught it first
             throw new ConfigValueException(raw.source(), 0, "", e.getMessage());
         }
+    }
+
+    /** vmhost's own key: how many free PCIe hot-plug slots a pv domain has (hvm's PC has its own). */
+    private OptionalInt hotplugSlots(DomainType type) throws ConfigValueException {
+        Optional<RawSetting> s = raw.get("hotplug_slots");
+        OptionalLong n = integer("hotplug_slots", "a number of hot-plug slots", 0, DomainConfig.MAX_HOTPLUG_SLOTS);
+        if (n.isEmpty()) return OptionalInt.empty();
+        if (type != DomainType.PV) {
+            warn(s.orElseThrow(), "hotplug_slots: applies to pv domains; an hvm domain's PC hot-plugs on its PCI bus");
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of((int) n.getAsLong());
     }
 
     private String requiredName() throws ConfigValueException {

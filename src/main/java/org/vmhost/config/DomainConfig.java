@@ -3,6 +3,7 @@ package org.vmhost.config;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -42,6 +43,8 @@ import java.util.regex.Pattern;
  * @param usb         hvm: a USB controller
  * @param usbdevices  hvm: USB devices, e.g. {@code tablet}
  * @param description free text
+ * @param hotplugSlots pv: free PCIe root ports for hot-plugged disks and NICs; empty means
+ *                     {@link #DEFAULT_HOTPLUG_SLOTS}, 0 means none (plain microvm, no PCIe at all)
  */
 public record DomainConfig(
         String name,
@@ -75,12 +78,17 @@ public record DomainConfig(
         boolean pae,
         boolean usb,
         List<String> usbdevices,
-        Optional<String> description) {
+        Optional<String> description,
+        OptionalInt hotplugSlots) {
 
     /** xm's defaults for keys the file leaves out. */
     public static final int DEFAULT_MEMORY = 128;
     public static final int DEFAULT_CPU_WEIGHT = 256;
     public static final String DEFAULT_BOOT = "c";
+    /** Free hot-plug slots a pv domain has when its config names none. */
+    public static final int DEFAULT_HOTPLUG_SLOTS = 4;
+    /** At most this many: each is a PCIe root port on the one root bus, which has 32 slots and its host bridge. */
+    public static final int MAX_HOTPLUG_SLOTS = 31;
 
     public DomainConfig {
         Objects.requireNonNull(name, "name");
@@ -122,8 +130,30 @@ public record DomainConfig(
         Objects.requireNonNull(onReboot, "onReboot");
         Objects.requireNonNull(onCrash, "onCrash");
         Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(hotplugSlots, "hotplugSlots");
+        if (hotplugSlots.isPresent() && (hotplugSlots.getAsInt() < 0 || hotplugSlots.getAsInt() > MAX_HOTPLUG_SLOTS)) {
+            throw new IllegalArgumentException("hotplug_slots must be 0 to " + MAX_HOTPLUG_SLOTS + ", not " + hotplugSlots.getAsInt());
+        }
         long distinct = disks.stream().map(DiskConfig::vdev).distinct().count();
         if (distinct != disks.size()) throw new IllegalArgumentException("two disks share one virtual device name");
+    }
+
+    /** A configuration without {@code hotplug_slots}: the default number of slots. */
+    public DomainConfig(String name, Optional<UUID> uuid, DomainType type, int memory, int maxmem, int vcpus,
+            Optional<String> cpus, int cpuWeight, int cpuCap, Optional<String> kernel, Optional<String> ramdisk,
+            Optional<String> extra, Optional<String> root, Optional<String> cmdline, Optional<String> bootloader,
+            List<DiskConfig> disks, List<VifConfig> vifs, List<VfbConfig> vfbs, Optional<String> serial, String boot,
+            boolean stdvga, boolean nographic, LifecycleAction onPoweroff, LifecycleAction onReboot,
+            LifecycleAction onCrash, boolean localtime, boolean acpi, boolean apic, boolean pae, boolean usb,
+            List<String> usbdevices, Optional<String> description) {
+        this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
+                bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
+                acpi, apic, pae, usb, usbdevices, description, OptionalInt.empty());
+    }
+
+    /** The PCIe hot-plug slots a pv domain gets (0 for hvm, whose PC has ACPI PCI hot-plug of its own). */
+    public int hotplugSlotCount() {
+        return type == DomainType.PV ? hotplugSlots.orElse(DEFAULT_HOTPLUG_SLOTS) : 0;
     }
 
     /** Xen's CPU lists: CPUs and ranges, {@code ^} to exclude, {@code nodes:} for NUMA nodes, or {@code all}. */
@@ -187,7 +217,7 @@ public record DomainConfig(
     public DomainConfig withDisks(List<DiskConfig> newDisks) {
         return new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra,
                 root, cmdline, bootloader, newDisks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot,
-                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description);
+                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots);
     }
 
     /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */

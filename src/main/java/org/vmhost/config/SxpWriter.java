@@ -80,6 +80,7 @@ public final class SxpWriter {
             for (String u : c.usbdevices()) i.add(pair("usbdevice", u));
         }
         i.add(pair("localtime", flag(c.localtime())));
+        if (!hvm) c.hotplugSlots().ifPresent(n -> i.add(pair("hotplug_slots", n)));
         return new Node(i);
     }
 

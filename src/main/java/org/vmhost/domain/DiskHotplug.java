@@ -28,6 +28,7 @@ final class DiskHotplug {
     private final Store store;
     private final DomainRegistry registry;
     private final DiskClaims claims;
+    private final HotplugSlots slots;
 
     DiskHotplug(LocalDomainService service, DomainConfigs configs, Store store, DomainRegistry registry, DiskClaims claims) {
         this.service = service;
@@ -35,6 +36,7 @@ final class DiskHotplug {
         this.store = store;
         this.registry = registry;
         this.claims = claims;
+        this.slots = new HotplugSlots(service);
     }
 
     List<BlockDeviceInfo> listBlockDevices(String ref) {
@@ -203,9 +205,13 @@ final class DiskHotplug {
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI && !scsiBus) {
             service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
         }
+        // A pv domain's virtio disk goes into a free PCIe hot-plug slot; refused before anything is made when none is.
+        Optional<String> slot = org.vmhost.qemu.QemuBlockDevices.needsSlot(type, disk)
+                ? Optional.of(slots.requireFree(d, verb)) : Optional.empty();
         service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
         try {
-            service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
+            service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk, slot)));
+            if (slot.isPresent()) slots.awaitTaken(d, disk.vdev(), verb);
         } catch (RuntimeException e) {
             dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
             throw e;
@@ -218,19 +224,22 @@ final class DiskHotplug {
      * command line loses its drive with its device; one that was hot-plugged has a node to remove.
      */
     private void unplugDisk(Domain d, DiskConfig disk) {
-        if (disk.bus() == org.vmhost.config.DiskBus.IDE || (d.config().type() == org.vmhost.config.DomainType.PV
-                && disk.bus() != org.vmhost.config.DiskBus.SCSI)) {
-            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach " + disk.vdev() + " from domain '" + d.name()
-                    + "' while it runs: " + (disk.bus() == org.vmhost.config.DiskBus.IDE ? "IDE disks" : "a pv domain's virtio disks")
-                    + " cannot be unplugged (--force drops it from the configuration for the next start)");
-        }
         String verb = "detach " + disk.vdev() + " from";
+        // A pv domain's virtio disk can go only from a hot-plug slot; the ones it booted with are on virtio-mmio.
+        boolean pvVirtio = org.vmhost.qemu.QemuBlockDevices.needsSlot(d.config().type(), disk);
+        if (disk.bus() == org.vmhost.config.DiskBus.IDE || (pvVirtio && !slots.inSlot(d, disk.vdev(), verb))) {
+            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach " + disk.vdev() + " from domain '" + d.name()
+                    + "' while it runs: " + (disk.bus() == org.vmhost.config.DiskBus.IDE ? "IDE disks cannot be unplugged"
+                    : "it was there at boot, on virtio-mmio, which has no hot-unplug (only disks hot-plugged since can go)")
+                    + " (--force drops it from the configuration for the next start)");
+        }
         service.qmp(d, verb, q -> q.deviceDel(org.vmhost.qemu.QemuBlockDevices.deviceDel(disk.vdev())));
-        Instant deadline = Instant.now().plus(DISK_RELEASE_WAIT);
+        Duration wait = pvVirtio ? HotplugSlots.RELEASE_WAIT : DISK_RELEASE_WAIT;
+        Instant deadline = Instant.now().plus(wait);
         while (hasDevice(d, disk.vdev())) {
             if (Instant.now().isAfter(deadline)) {
                 throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not release " + disk.vdev()
-                        + " within " + DISK_RELEASE_WAIT.toSeconds() + " s; it stays attached (--force drops it from the "
+                        + " within " + wait.toSeconds() + " s; it stays attached (--force drops it from the "
                         + "configuration anyway)");
             }
             LocalDomainService.sleep(Duration.ofMillis(200));
@@ -256,16 +265,29 @@ final class DiskHotplug {
         return found[0];
     }
 
-    /** Removes an image node that may not exist (a boot-time drive's went with its device): a miss is no error. */
+    /**
+     * Removes an image node that may not exist (a boot-time drive's went with its device): a miss is no error.
+     * A device QEMU has just unplugged lets go of its node a moment after it leaves qom-list (QEMU finishes the
+     * unplug later, with DEVICE_DELETED), so a node still "in use" is asked again for a few seconds.
+     */
     private void dropNode(Domain d, String node) {
         DomainRuntime rt = d.runtime;
         if (rt == null) return;
-        try {
-            rt.qmp().blockdevDel(org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
-        } catch (QmpException e) {
-            LOG.fine("blockdev-del " + node + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        while (true) {
+            try {
+                rt.qmp().blockdevDel(org.vmhost.qemu.QemuBlockDevices.blockdevDel(node));
+                return;
+            } catch (QmpException e) {
+                if (!String.valueOf(e.getMessage()).contains("in use") || Instant.now().isAfter(deadline)) {
+                    LOG.fine("blockdev-del " + node + ": " + e.getMessage());
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            LocalDomainService.sleep(Duration.ofMillis(100));
         }
     }
 }

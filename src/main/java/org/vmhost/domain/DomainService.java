@@ -138,7 +138,7 @@ public interface DomainService {
     /** {@code xm network-list}: a running domain's vifs, with their taps and MACs. */
     List<Vif> listVifs(String ref);
 
-    /** {@code xm network-attach}: hot-plugs a NIC into a running hvm domain. */
+    /** {@code xm network-attach}: hot-plugs a NIC into a running domain (pv: into a free hot-plug slot). */
     Vif attachVif(String ref, VifConfig vif);
 
     /**

@@ -18,17 +18,20 @@ import org.vmhost.qemu.qmp.QmpException;
 
 /**
  * Hot-plug of a running domain's NICs (xm network-attach, network-detach, network-list): the host side
- * through {@link HostNetwork}, the guest side through QMP, inside the domain's job.
+ * through {@link HostNetwork}, the guest side through QMP, inside the domain's job. An hvm domain's NIC goes
+ * on its PCI bus; a pv domain's into a free PCIe hot-plug slot ({@link HotplugSlots}).
  */
 final class VifHotplug {
     private static final Logger LOG = LocalDomainService.LOG;
 
     private final LocalDomainService service;
     private final HostNetwork network;
+    private final HotplugSlots slots;
 
     VifHotplug(LocalDomainService service, HostNetwork network) {
         this.service = service;
         this.network = network;
+        this.slots = new HotplugSlots(service);
     }
 
     List<Vif> listVifs(String ref) {
@@ -39,18 +42,22 @@ final class VifHotplug {
         Domain d = service.require(ref, "attach a NIC to");
         return d.runJob("network-attach", () -> {
             Transitions.requireAllowed(d.name(), Operation.HOTPLUG, d.state());
-            if (d.config().type() != org.vmhost.config.DomainType.HVM) {
-                throw new VmhostException(ErrorCode.INVALID_STATE, "cannot attach a NIC to domain '" + d.name()
-                        + "': it is a pv domain, whose microvm machine takes no hot-plugged devices (give the vif in its config)");
-            }
+            if (d.runtime == null) throw new VmhostException(ErrorCode.INVALID_STATE, "cannot attach a NIC to domain '" + d.name() + "': it is not running");
+            boolean pv = d.config().type() == org.vmhost.config.DomainType.PV;
             String model = LocalDomainService.nicModel(d.config(), request);
             int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
+            // A pv domain's NIC is virtio, in a free PCIe hot-plug slot: refused before the tap is made otherwise.
+            if (pv && !model.toLowerCase(java.util.Locale.ROOT).startsWith("virtio")) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name()
+                        + "': a pv domain has virtio NICs only, not '" + model + "'");
+            }
+            String slot = pv ? slots.requireFree(d, "attach a NIC to") : null;
             java.util.Map<String, Object> device;
             Vif vif = network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
                     model, request.rate());
             NicAttachment nic = LocalDomainService.nics(List.of(vif)).get(0);
             try {
-                device = NicHotplug.device(model, devid, nic);
+                device = pv ? NicHotplug.pvDevice(model, devid, nic, slot) : NicHotplug.device(model, devid, nic);
             } catch (IllegalArgumentException e) {
                 network.unplug(vif);
                 throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot attach a NIC to domain '" + d.name() + "': " + e.getMessage());
@@ -59,6 +66,7 @@ final class VifHotplug {
                 service.qmp(d, "attach a NIC to", q -> q.netdevAdd(NicHotplug.netdev(devid, nic)));
                 try {
                     service.qmp(d, "attach a NIC to", q -> q.deviceAdd(device));
+                    if (pv) slots.awaitTaken(d, NicHotplug.deviceId(devid), "attach a NIC to");
                 } catch (RuntimeException e) {
                     dropNetdev(d, NicHotplug.netdevId(devid));
                     throw e;
@@ -91,15 +99,18 @@ final class VifHotplug {
                     .findFirst().orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE,
                             "domain '" + d.name() + "' has no vif '" + device + "' (give its devid or MAC, see xm network-list)"));
             boolean hvm = d.config().type() == org.vmhost.config.DomainType.HVM;
-            if (!hvm && !force) {
+            String id = NicHotplug.deviceId(vif.devid());
+            // A pv domain's NIC can leave the guest only from a hot-plug slot; those it booted with are on virtio-mmio.
+            boolean unpluggable = hvm || (d.runtime != null && slots.inSlot(d, id, "detach a NIC from"));
+            if (!unpluggable && !force) {
                 throw new VmhostException(ErrorCode.INVALID_STATE, "cannot detach vif " + vif.devid() + " from domain '"
-                        + d.name() + "': it is a pv domain, whose microvm machine cannot unplug devices (-f cuts the NIC off from the host)");
+                        + d.name() + "': it was there at boot, on the pv domain's virtio-mmio, which has no hot-unplug "
+                        + "(only NICs hot-plugged since can go; -f cuts this one off from the host)");
             }
-            if (hvm) {
-                String id = NicHotplug.deviceId(vif.devid());
+            if (unpluggable) {
                 try {
                     service.qmp(d, "detach a NIC from", q -> q.deviceDel(id));
-                    awaitDeviceGone(d, id, Duration.ofSeconds(10));
+                    awaitDeviceGone(d, id, hvm ? Duration.ofSeconds(10) : HotplugSlots.RELEASE_WAIT);
                 } catch (VmhostException e) {
                     if (!force) throw e;
                     LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; forced, cutting the NIC off");

@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The QMP arguments that hot-plug a NIC into a running hvm domain ({@code netdev_add}, then
+ * The QMP arguments that hot-plug a NIC into a running domain ({@code netdev_add}, then
  * {@code device_add}) and unplug it, with the same ids as the command line gives NIC {@code index}
- * ({@code net<index>}, {@code nic<index>}). pv domains run on microvm, whose virtio-mmio bus takes no
- * hot-plugged devices.
+ * ({@code net<index>}, {@code nic<index>}). An hvm domain's NIC goes on its PCI bus; a pv domain's is a
+ * virtio-net-pci in a free PCIe hot-plug slot of its microvm ({@link PcieSlots}).
  */
 public final class NicHotplug {
     private NicHotplug() {
@@ -38,6 +38,16 @@ public final class NicHotplug {
         args.put("id", deviceId(index));
         args.put("netdev", netdevId(index));
         args.put("mac", nic.mac());
+        return args;
+    }
+
+    /** {@code device_add}'s arguments for a pv domain's NIC: virtio, in the hot-plug slot {@code slot}. */
+    public static Map<String, Object> pvDevice(String model, int index, NicAttachment nic, String slot) {
+        if (!model.toLowerCase(Locale.ROOT).startsWith("virtio")) {
+            throw new IllegalArgumentException("a pv domain has virtio NICs only, not '" + model + "'");
+        }
+        Map<String, Object> args = device("virtio", index, nic);
+        args.put("bus", slot);
         return args;
     }
 

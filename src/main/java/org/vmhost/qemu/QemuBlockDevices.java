@@ -17,9 +17,9 @@ import org.vmhost.qemu.qmp.QmpException;
  *
  * <p>What can be hot-plugged follows from QEMU's buses: an hvm domain takes virtio disks ({@code xvd*},
  * virtio-blk-pci through ACPI PCI hot-plug) and SCSI disks and CD-ROMs ({@code sd*}, on its virtio-scsi
- * controller, added first when it has none); IDE ({@code hd*}) has no hot-plug. A pv domain's microvm has
- * virtio-mmio, which has no hot-plug either: it takes {@code sd*} disks on the virtio-scsi bus it has when
- * it booted with a CD-ROM drive.
+ * controller, added first when it has none); IDE ({@code hd*}) has no hot-plug. A pv domain's microvm takes
+ * virtio disks ({@code xvd*}) as virtio-blk-pci in a free PCIe hot-plug slot ({@link PcieSlots}), and
+ * {@code sd*} disks on the virtio-scsi bus it has when it booted with a CD-ROM drive.
  */
 public final class QemuBlockDevices {
     /** The virtio-scsi controller's id, as on the command line. */
@@ -77,10 +77,6 @@ public final class QemuBlockDevices {
                 return java.util.Optional.empty();
             }
             default -> {
-                if (type == DomainType.PV) {
-                    return java.util.Optional.of("a pv domain's virtio disks (" + disk.vdev() + ") cannot be hot-plugged "
-                            + "(microvm's virtio-mmio has no hot-plug); attach it as an sd disk");
-                }
                 if (disk.cdrom()) return java.util.Optional.of(disk.vdev() + " is a paravirtual disk and cannot be a CD-ROM");
                 return java.util.Optional.empty();
             }
@@ -125,14 +121,26 @@ public final class QemuBlockDevices {
         return args;
     }
 
-    /** {@code device_add} arguments for a disk whose image node {@link #blockdevAdd} made. */
-    public static ObjectNode deviceAdd(DomainType type, DiskConfig disk) {
+    /** Whether a disk of this type goes into a PCIe hot-plug slot (a pv domain's virtio disk), so needs a free one. */
+    public static boolean needsSlot(DomainType type, DiskConfig disk) {
+        return type == DomainType.PV && (disk.bus() == org.vmhost.config.DiskBus.XEN || disk.bus() == org.vmhost.config.DiskBus.VIRTIO);
+    }
+
+    /**
+     * {@code device_add} arguments for a disk whose image node {@link #blockdevAdd} made.
+     *
+     * @param slot the free hot-plug slot it goes into, where {@link #needsSlot} says it needs one
+     */
+    public static ObjectNode deviceAdd(DomainType type, DiskConfig disk, java.util.Optional<String> slot) {
         ObjectNode dev = JSON.objectNode();
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI) {
             dev.put("driver", disk.cdrom() ? "scsi-cd" : "scsi-hd").put("bus", SCSI_CONTROLLER + ".0").put("channel", 0)
                     .put("scsi-id", (int) QemuCommandLine.diskIndex(disk.vdev())).put("lun", 0);
         } else {
-            dev.put("driver", type == DomainType.PV ? "virtio-blk-device" : "virtio-blk-pci");
+            dev.put("driver", "virtio-blk-pci");
+            if (needsSlot(type, disk)) {
+                dev.put("bus", slot.orElseThrow(() -> new IllegalArgumentException(disk.vdev() + " needs a hot-plug slot")));
+            }
         }
         dev.put("drive", nodeName(disk)).put("id", disk.vdev());
         if (disk.access() == DiskAccess.SHARED_WRITE) dev.put("share-rw", true);

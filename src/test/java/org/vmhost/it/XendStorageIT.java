@@ -332,9 +332,9 @@ class XendStorageIT {
     void hotPlugRefusalsSayWhy() throws Exception {
         xend.xm("create", xend.config("hr1.cfg", pv("hr1", "file:" + image("hr-boot.raw", "raw", 8) + ",xvda,w")).toString())
                 .requireSuccess();
-        XendInstance.Result virtio = xend.xm("block-attach", "hr1", "file:" + image("hr-x.raw", "raw", 4), "xvdb", "w");
-        assertThat(virtio.exit()).isNotZero();
-        assertThat(virtio.err()).contains("virtio-mmio has no hot-plug");
+        XendInstance.Result ide = xend.xm("block-attach", "hr1", "file:" + image("hr-x.raw", "raw", 4), "hdb", "w");
+        assertThat(ide.exit()).isNotZero();
+        assertThat(ide.err()).contains("IDE disks (hdb) cannot be hot-plugged");
         XendInstance.Result twice = xend.xm("block-attach", "hr1", "file:" + work.resolve("hr-x.raw"), "xvda", "w");
         assertThat(twice.err()).contains("already has a disk xvda");
         XendInstance.Result missing = xend.xm("block-attach", "hr1", "file:" + work.resolve("none.raw"), "sdb", "w");

@@ -34,10 +34,15 @@ class QemuBlockDevicesTest {
     @Test
     void devicesGoOnTheBusTheirVdevNamesWithTheCommandLinesIds() {
         DiskConfig xvd = disk("xvdc", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.SHARED_WRITE);
-        assertThat(QemuBlockDevices.deviceAdd(DomainType.HVM, xvd).toString())
+        assertThat(QemuBlockDevices.deviceAdd(DomainType.HVM, xvd, java.util.Optional.empty()).toString())
                 .isEqualTo("{\"driver\":\"virtio-blk-pci\",\"drive\":\"drive-xvdc\",\"id\":\"xvdc\",\"share-rw\":true}");
+        // A pv domain's virtio disk goes into the hot-plug slot it was given.
+        assertThat(QemuBlockDevices.needsSlot(DomainType.PV, xvd)).isTrue();
+        assertThat(QemuBlockDevices.deviceAdd(DomainType.PV, xvd, java.util.Optional.of("hp2")).toString())
+                .isEqualTo("{\"driver\":\"virtio-blk-pci\",\"bus\":\"hp2\",\"drive\":\"drive-xvdc\",\"id\":\"xvdc\",\"share-rw\":true}");
         DiskConfig sd = disk("sdc", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
-        assertThat(QemuBlockDevices.deviceAdd(DomainType.PV, sd).toString()).isEqualTo("{\"driver\":\"scsi-hd\","
+        assertThat(QemuBlockDevices.needsSlot(DomainType.PV, sd)).isFalse();
+        assertThat(QemuBlockDevices.deviceAdd(DomainType.PV, sd, java.util.Optional.empty()).toString()).isEqualTo("{\"driver\":\"scsi-hd\","
                 + "\"bus\":\"scsi0.0\",\"channel\":0,\"scsi-id\":2,\"lun\":0,\"drive\":\"drive-sdc\",\"id\":\"sdc\"}");
     }
 
@@ -47,7 +52,7 @@ class QemuBlockDevicesTest {
         DiskConfig xvd = disk("xvdb", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
         DiskConfig sd = disk("sdb", "/a", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE);
         assertThat(QemuBlockDevices.refusal(DomainType.HVM, hd, true)).hasValueSatisfying(r -> assertThat(r).contains("IDE"));
-        assertThat(QemuBlockDevices.refusal(DomainType.PV, xvd, true)).hasValueSatisfying(r -> assertThat(r).contains("virtio-mmio"));
+        assertThat(QemuBlockDevices.refusal(DomainType.PV, xvd, false)).isEmpty();
         assertThat(QemuBlockDevices.refusal(DomainType.PV, sd, false)).hasValueSatisfying(r -> assertThat(r).contains("CD-ROM drive"));
         assertThat(QemuBlockDevices.refusal(DomainType.PV, sd, true)).isEmpty();
         assertThat(QemuBlockDevices.refusal(DomainType.HVM, xvd, false)).isEmpty();

@@ -116,7 +116,7 @@ class QemuCommandLineTest {
 
         assertThat(values(serial, "-serial")).containsExactly("chardev:serial0");
         assertThat(values(serial, "-device")).doesNotContain("virtio-serial-device,id=vser0");
-        assertThat(values(serial, "-append")).containsExactly("console=hvc0 console=ttyS0,115200 tsc_early_khz=2294608 tsc=reliable");
+        assertThat(values(serial, "-append")).containsExactly("console=hvc0 console=ttyS0,115200 pcie_ports=native tsc_early_khz=2294608 tsc=reliable");
         assertThat(values(virtio, "-serial")).isEmpty();
         assertThat(values(virtio, "-device")).contains("virtconsole,bus=vser0.0,chardev=serial0,id=hvc0");
     }
@@ -152,6 +152,26 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void aPvDomainHasFreeHotplugSlotsUnlessItsConfigAsksForNone() throws Exception {
+        List<String> slots = argv("name='a'\nkernel='/k'\n");
+        assertThat(values(slots, "-machine")).containsExactly("microvm,acpi=on,pcie=on");
+        assertThat(values(slots, "-device")).filteredOn(d -> d.startsWith("pcie-root-port"))
+                .hasSize(org.vmhost.config.DomainConfig.DEFAULT_HOTPLUG_SLOTS);
+        assertThat(values(slots, "-append").get(0)).contains("pcie_ports=native");
+        // The user's own pcie_ports= stands.
+        assertThat(values(argv("name='a'\nkernel='/k'\nextra='pcie_ports=compat'\n"), "-append").get(0))
+                .contains("pcie_ports=compat").doesNotContain("pcie_ports=native");
+
+        List<String> none = argv("name='a'\nkernel='/k'\nhotplug_slots=0\n");
+        assertThat(values(none, "-machine")).containsExactly("microvm,acpi=on");
+        assertThat(String.join(" ", none)).doesNotContain("pcie");
+        assertThat(values(argv("name='a'\nkernel='/k'\nhotplug_slots=7\n"), "-device"))
+                .filteredOn(d -> d.startsWith("pcie-root-port")).hasSize(7);
+        // An hvm domain's PC has its own ACPI PCI hot-plug: no root ports.
+        assertThat(String.join(" ", argv("builder='hvm'\nname='a'\n"))).doesNotContain("pcie-root-port");
+    }
+
+    @Test
     void kvmGetsTheHostCpu() throws Exception {
         DomainConfig config = config("name='a'\nkernel='/k'\n");
         LaunchContext ctx = new LaunchContext(Path.of("qemu"), "kvm", java.util.UUID.randomUUID(), Path.of("/q"),
@@ -160,7 +180,7 @@ class QemuCommandLineTest {
         List<String> argv = QemuCommandLine.build(config, ctx);
 
         assertThat(values(argv, "-cpu")).containsExactly("host");
-        assertThat(values(argv, "-append")).containsExactly("console=ttyS0");
+        assertThat(values(argv, "-append")).containsExactly("console=ttyS0 pcie_ports=native");
     }
 
     @Test
