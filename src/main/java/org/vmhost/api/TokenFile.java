@@ -2,10 +2,8 @@ package org.vmhost.api;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -32,13 +30,9 @@ final class TokenFile {
     static TokenFile loadOrCreate(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                Files.setPosixFilePermissions(file, OWNER_ONLY); // whatever the umask
-                Files.writeString(file, newToken() + "\n", StandardOpenOption.TRUNCATE_EXISTING);
-            } catch (FileAlreadyExistsException e) {
-                // keep the token that is there
-            }
+            // Written whole and renamed into place: a crash never leaves an empty token that stops xend.
+            if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                PrivateFile.write(file, (newToken() + "\n").getBytes(StandardCharsets.UTF_8));
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
             if (!OWNER_ONLY.containsAll(mode))
                 throw new VmhostException(ErrorCode.HOST_FAILED, "API token file " + file + " may be read by others (mode "
@@ -57,7 +51,7 @@ final class TokenFile {
                 && MessageDigest.isEqual(expectedHeader, authorization.strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String newToken() {
+    static String newToken() {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
