@@ -64,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
     public synchronized void start() {
         if (app != null) throw new IllegalStateException("API server already started");
         TokenFile token = settings.tcp().isPresent() ? TokenFile.loadOrCreate(settings.tokenFile()) : null;
-        TlsKeys.Store tls = settings.tcp().filter(t -> needsTls(t, settings.access()))
+        TlsKeys.Store tls = settings.tcp().filter(t -> settings.usesTls())
                 .map(t -> TlsKeys.ensure(settings.tlsDir(), t.host())).orElse(null);
         Path socket = settings.socket().toAbsolutePath();
         Path privateDir = null;
@@ -118,21 +118,6 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             System.getLogger(ApiServer.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot remove API socket " + socket, e);
-        }
-    }
-
-    /**
-     * Plain HTTP only on loopback: a listener any other machine can reach serves HTTPS, so that passwords,
-     * tokens and cookies never cross a network in the clear.
-     */
-    static boolean needsTls(ApiSettings.Tcp tcp, ApiSettings.Access access) {
-        if (access.tls()) return true;
-        String host = tcp.host().replace("[", "").replace("]", "");
-        if (host.equals("localhost")) return false;
-        try {
-            return !java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return true;
         }
     }
 

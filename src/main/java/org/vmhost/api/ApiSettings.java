@@ -48,6 +48,22 @@ public record ApiSettings(Path socket, Path tokenFile, Optional<Tcp> tcp, Access
         return new ApiSettings(socket, tokenFile, tcp, access);
     }
 
+    /**
+     * Whether the TCP listener serves HTTPS. Plain HTTP only on loopback: a listener other machines can reach
+     * serves HTTPS, so that passwords, tokens and cookies never cross a network in the clear.
+     */
+    public boolean usesTls() {
+        if (tcp.isEmpty()) return false;
+        if (access.tls()) return true;
+        String host = tcp.get().host().replace("[", "").replace("]", "");
+        if (host.equals("localhost")) return false;
+        try {
+            return !java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return true;
+        }
+    }
+
     /** The tokens made with {@code xm token-create}, stored hashed. */
     Path tokensFile() {
         return tokenFile.toAbsolutePath().resolveSibling("api-tokens.json");
