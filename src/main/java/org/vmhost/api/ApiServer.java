@@ -138,6 +138,15 @@ public final class ApiServer implements AutoCloseable {
         Path dir = settings.socket().toAbsolutePath().getParent();
         Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(principal);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
+        for (Path above = dir.getParent(); above != null; above = above.getParent()) {
+            var mode = Files.getPosixFilePermissions(above);
+            boolean groupPasses = mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)
+                    && Files.getAttribute(above, "posix:group").equals(principal);
+            if (!mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE) && !groupPasses)
+                System.getLogger(ApiServer.class.getName()).log(System.Logger.Level.WARNING, "members of group '" + group.get()
+                        + "' cannot reach " + settings.socket() + ": " + above + " is mode " + PosixFilePermissions.toString(mode)
+                        + "; give them passage with 'chgrp " + group.get() + " " + above + "; chmod g+x " + above + "'");
+        }
     }
 
     private void configure(JavalinConfig config, Path bound, TokenFile token, TlsKeys.Store tls) {
