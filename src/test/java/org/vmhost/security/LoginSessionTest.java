@@ -162,4 +162,34 @@ class LoginSessionTest {
         assertThat(login.status()).isEqualTo(403);
         assertThat(login.raw().headers().firstValue("Set-Cookie")).isEmpty();
     }
+
+    @Test
+    void overTlsTheSessionCookieIsSecure(@TempDir Path tlsHome) throws Exception {
+        ApiSettings settings = ApiSettings.of(tlsHome.resolve("run/xend.sock"), tlsHome.resolve("api.token"))
+                .withTcp("127.0.0.1", 0).withAccess(new ApiSettings.Access(Optional.of(group), List.of(), "vmhost", true));
+        try (ApiServer tls = new ApiServer(fake, settings)) {
+            tls.start();
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = java.nio.file.Files.newInputStream(tlsHome.resolve("tls/xend.p12"))) {
+                keys.load(in, java.nio.file.Files.readString(tlsHome.resolve("tls/xend.p12.pass")).strip().toCharArray());
+            }
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("xend", keys.getCertificate("xend"));
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+
+            HttpResponse<String> login = HttpClient.newBuilder().sslContext(ssl).build().send(HttpRequest.newBuilder(
+                            URI.create("https://localhost:" + tls.tcpPort().orElseThrow() + "/api/v1/session"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"" + viewer + "\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(login.statusCode()).isEqualTo(200);
+            assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).contains("; HttpOnly").contains("; SameSite=Strict")
+                    .endsWith("; Secure");
+        }
+    }
 }
