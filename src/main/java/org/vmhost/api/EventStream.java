@@ -16,6 +16,8 @@ import org.vmhost.event.DomainEvent;
  */
 final class EventStream {
     static final int BACKLOG = 100;
+    /** Each stream reads the log twice a second; more clients than this are refused rather than slow xend. */
+    static final int MAX_STREAMS = 64;
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final DomainService service;
@@ -26,7 +28,13 @@ final class EventStream {
     }
 
     void configure(WsConfig ws) {
-        ws.onConnect(ctx -> pumps.put(ctx.sessionId(), Thread.ofVirtual().name("events-ws").start(() -> pump(ctx))));
+        ws.onConnect(ctx -> {
+            if (pumps.size() >= MAX_STREAMS) {
+                ctx.closeSession(1013, "too many event streams; try again later");
+                return;
+            }
+            pumps.put(ctx.sessionId(), Thread.ofVirtual().name("events-ws").start(() -> pump(ctx)));
+        });
         ws.onClose(ctx -> stop(ctx.sessionId()));
         ws.onError(ctx -> stop(ctx.sessionId()));
     }

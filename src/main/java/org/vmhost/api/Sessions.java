@@ -25,6 +25,8 @@ final class Sessions {
 
     /** Opens a session and gives its id, for the cookie. */
     String open(Caller caller) {
+        Instant now = Instant.now();
+        byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
         String id = random();
         byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
                 Instant.now().plus(LIFETIME)));
