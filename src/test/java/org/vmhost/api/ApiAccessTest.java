@@ -75,6 +75,22 @@ class ApiAccessTest {
         assertThat(api.fake.calls()).isEmpty();
     }
 
+    /** The service's methods that only read: a GET may call these and nothing else. */
+    static final java.util.Set<String> READS = java.util.Set.of("list", "get", "console", "hostInfo", "events", "dmesg",
+            "listNetworks", "listVifs", "listBlockDevices", "listImages", "imageInfo");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyRoute")
+    void everyGetCallsOnlyAMethodThatReads(Routes.Route route) {
+        if (route.method() != HandlerType.GET) return;
+
+        api.admin("GET", path(route), null);
+
+        if (!route.path().startsWith(ApiPaths.TOKENS) && !route.path().equals(ApiPaths.SESSION))
+            assertThat(api.fake.calls()).as("the GET reached the service").isNotEmpty();
+        assertThat(api.fake.calls()).allSatisfy(call -> assertThat(READS).contains(call.split(" ")[0]));
+    }
+
     @Test
     void theDomainListAndADomainsConfigurationNeedCredentialsOverTcp() {
         api.fake.with(FakeDomainService.domain("win1", DomainState.SHUT_OFF));
