@@ -21,12 +21,18 @@ import org.vmhost.it.XendInstance;
  */
 @Tag("security")
 class XendAccessIT {
+    static final HostAccounts accounts = new HostAccounts();
     static XendInstance xend;
     static int port;
+    static String member;
 
     @BeforeAll
     static void start() throws Exception {
         xend = XendInstance.create();
+        String group = accounts.group("x");
+        member = accounts.user("x", null, group);
+        Files.writeString(xend.home().resolve("xend.conf"), "unix_sock_group = \"" + group + "\"\n");
+        Files.setPosixFilePermissions(xend.home(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         xend.xend("start", "--port", "0").requireSuccess();
         Matcher m = Pattern.compile("TCP port (\\d+)").matcher(Files.readString(xend.home().resolve("log/xend.log")));
         assertThat(m.find()).as("xend.log names its TCP port").isTrue();
@@ -38,6 +44,26 @@ class XendAccessIT {
     static void stop() throws Exception {
         xend.xm("delete", "win1");
         xend.close();
+        accounts.close();
+    }
+
+    /** bin/xm run as another user, with this xend's home. */
+    static HostCommand.Result xmAs(String user, String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("runuser", "-u", user, "--", "env",
+                "VMHOST_HOME=" + xend.home(), XendInstance.PROJECT.resolve("bin/xm").toString()));
+        argv.addAll(List.of(args));
+        return HostCommand.of(argv).timeout(java.time.Duration.ofSeconds(60)).tryRun();
+    }
+
+    @Test
+    void aMemberOfTheSocketGroupRunsXmAsAnAdministratorAndOthersCannot() {
+        HostCommand.Result list = xmAs(member, "list", "win1");
+        HostCommand.Result refused = xmAs("nobody", "list");
+
+        assertThat(list.exit()).as(list.output()).isZero();
+        assertThat(list.output()).contains("win1");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.output()).startsWith("Error: Unable to connect to xend:").doesNotContain("win1");
     }
 
     static String url(String path) {
