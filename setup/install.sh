@@ -12,6 +12,8 @@ packages=(
   nftables dnsmasq-base               # NAT networks: masquerading, DHCP and names for guests
   sqlite3                             # inspecting the store by hand
   lvm2 genisoimage xorriso isolinux   # storage tests: LVM volumes on loop devices, CD-ROM images (bootable ones)
+  libpam0g libpam-modules passwd      # logins to the TCP API with host accounts (PAM); test users (useradd, chpasswd)
+  chromium chromium-driver curl       # security tests: attacker pages in headless Chromium, requests as other users
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -27,3 +29,17 @@ else
 fi
 find_jdk >/dev/null
 step "JDK: $(find_jdk)"
+
+# The PAM service that checks logins to xend's API over TCP (docs/security.md): the host's own accounts, as
+# login and ssh check them. Replace it to use another PAM stack (two factors, LDAP ...); xend reads it at
+# every login.
+if [[ ! -e /etc/pam.d/vmhost ]]; then
+  require_root "install /etc/pam.d/vmhost"
+  cat > /etc/pam.d/vmhost <<'PAM'
+# xend's API logins (vmhost); see docs/security.md
+@include common-auth
+@include common-account
+PAM
+  chmod 644 /etc/pam.d/vmhost
+  step "installed the PAM service /etc/pam.d/vmhost"
+fi

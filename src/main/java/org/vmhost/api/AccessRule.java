@@ -4,39 +4,157 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.Header;
 import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 
 /**
- * "The API refuses unauthenticated changes from anywhere but the local root socket." A request on the UNIX
- * socket is trusted: the socket's mode (0600) lets only its owner connect. Over TCP anyone on the host may
- * read, but every other request must carry {@code Authorization: Bearer <token>}.
+ * Who may do what (docs/security.md). Every request, on every route, is checked here before it is served:
+ * HTTP requests by Javalin's {@code before} handler ({@link #check}), WebSocket upgrades, which Javalin never
+ * passes through {@code before}, by its {@code wsBeforeUpgrade} hook ({@link #checkUpgrade}).
  *
- * <p>A read is a plain GET. A GET that asks to upgrade the connection to a WebSocket or another stream (a
- * console) is not a read: it opens a session that can type into a guest, so it needs the token too.
+ * <ol>
+ *   <li>On the UNIX socket the kernel names the peer (SO_PEERCRED): root, xend's own user and members of
+ *       {@code unix_sock_group} are administrators; anyone else is refused.</li>
+ *   <li>Over TCP the {@code Host} must be one of this host's names and an {@code Origin}, if sent, xend's own:
+ *       DNS rebinding and other sites' pages are refused before anything else.</li>
+ *   <li>Then credentials, on every route but the login: {@code Authorization: Bearer <token>} (the admin token
+ *       in {@code api.token}, or one made with {@code xm token-create}), or the session cookie of a login,
+ *       whose changes must also carry the session's {@code X-CSRF-Token}. None: 401.</li>
+ *   <li>Then the role: a viewer may read, but not change anything, read xend's own log or open a console.</li>
+ * </ol>
  */
 final class AccessRule {
-    private final TokenFile token;
+    static final String SESSION_COOKIE = "vmhost_session";
+    static final String CSRF_HEADER = "X-CSRF-Token";
+    private static final String CALLER = "vmhost.caller";
 
-    /** @param token the token TCP clients must present, or null when there is no TCP listener */
-    AccessRule(TokenFile token) {
-        this.token = token;
+    /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
+    private static final List<Pattern> ADMIN_READS = List.of(
+            Pattern.compile(Pattern.quote(ApiPaths.DMESG)),
+            Pattern.compile(Pattern.quote(ApiPaths.DOMAINS) + "/[^/]+/console"),
+            Pattern.compile(Pattern.quote(ApiPaths.TOKENS) + "(/.*)?"));
+
+    private final TokenFile adminToken;
+    private final ApiTokens tokens;
+    private final Sessions sessions;
+    private final HostCheck hosts;
+    private final SocketPeers peers;
+    private final String administrators;
+
+    /**
+     * @param adminToken     the token of {@code api.token}, or null without TCP
+     * @param hosts          the TCP listener's names, or null without TCP
+     * @param administrators who the administrators are, for the message a viewer gets
+     */
+    AccessRule(TokenFile adminToken, ApiTokens tokens, Sessions sessions, HostCheck hosts, SocketPeers peers,
+               String administrators) {
+        this.adminToken = adminToken;
+        this.tokens = tokens;
+        this.sessions = sessions;
+        this.hosts = hosts;
+        this.peers = peers;
+        this.administrators = administrators;
     }
 
+    /** Javalin's {@code before}: every HTTP request. */
     void check(Context ctx) {
         // Javalin routes by this header; refuse it so that the method checked here is the method on the wire.
         if (ctx.header(Header.X_HTTP_METHOD_OVERRIDE) != null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "the header " + Header.X_HTTP_METHOD_OVERRIDE + " is not supported");
-        if (onLocalSocket(ctx) || isRead(ctx)) return;
-        if (token != null && token.accepts(ctx.header(Header.AUTHORIZATION))) return;
-        throw new VmhostException(ErrorCode.UNAUTHORIZED,
-                "changes over TCP need the header 'Authorization: Bearer <token>' with xend's API token");
+        boolean read = isRead(ctx);
+        if (isLogin(ctx)) {
+            if (!onLocalSocket(ctx)) checkNames(ctx);
+            return;
+        }
+        Caller caller = authenticate(ctx, !read);
+        authorize(caller, !read && !isLogout(ctx), ctx.path());
     }
 
-    private static boolean onLocalSocket(Context ctx) {
+    /** Javalin's {@code wsBeforeUpgrade}: every WebSocket upgrade, which {@code before} never sees. */
+    void checkUpgrade(Context ctx) {
+        Caller caller = authenticate(ctx, false); // the Origin check stops other sites' pages; browsers send it
+        authorize(caller, false, ctx.path());
+    }
+
+    /** The caller the check admitted. */
+    static Caller caller(Context ctx) {
+        Caller c = ctx.attribute(CALLER);
+        if (c == null) throw new IllegalStateException("no access check ran for " + ctx.path());
+        return c;
+    }
+
+    private Caller authenticate(Context ctx, boolean change) {
+        Caller caller;
+        if (onLocalSocket(ctx)) {
+            caller = peers.identify(ctx);
+        } else {
+            checkNames(ctx);
+            caller = fromCredentials(ctx, change);
+        }
+        ctx.attribute(CALLER, caller);
+        return caller;
+    }
+
+    private void checkNames(Context ctx) {
+        if (hosts == null) throw new IllegalStateException("a TCP request without a TCP listener");
+        hosts.checkHost(ctx.header(Header.HOST));
+        hosts.checkOrigin(ctx.header(Header.ORIGIN));
+    }
+
+    private Caller fromCredentials(Context ctx, boolean change) {
+        String authorization = ctx.header(Header.AUTHORIZATION);
+        if (authorization != null) {
+            if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7))
+                throw unauthenticated(ctx, "xend accepts only 'Authorization: Bearer <token>'");
+            String token = authorization.substring(7).strip();
+            if (adminToken != null && adminToken.accepts("Bearer " + token)) return new Caller("token:api.token", Role.ADMIN, "token");
+            return tokens.find(token).orElseThrow(() -> unauthenticated(ctx, "the bearer token is not one of xend's (deleted, or mistyped?)"));
+        }
+        String cookie = ctx.cookie(SESSION_COOKIE);
+        if (cookie != null) {
+            Sessions.Session session = sessions.find(cookie)
+                    .orElseThrow(() -> unauthenticated(ctx, "the login session has ended; log in again"));
+            if (change) {
+                String csrf = ctx.header(CSRF_HEADER);
+                if (csrf == null || !MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
+                        session.csrfToken().getBytes(StandardCharsets.UTF_8)))
+                    throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
+                            + CSRF_HEADER + " with the csrfToken its login answered");
+            }
+            return session.caller();
+        }
+        throw unauthenticated(ctx, "xend's API over TCP needs credentials: log in (POST " + ApiPaths.SESSION
+                + ") or send 'Authorization: Bearer <token>'");
+    }
+
+    private void authorize(Caller caller, boolean change, String path) {
+        boolean adminOnly = change || ADMIN_READS.stream().anyMatch(p -> p.matcher(path).matches());
+        if (adminOnly && !caller.role().allows(Role.ADMIN))
+            throw new VmhostException(ErrorCode.UNAUTHORIZED, "'" + caller.name() + "' is a viewer and may only look; "
+                    + (change ? "changes" : "this") + " need an administrator (" + administrators + ")");
+    }
+
+    private static VmhostException unauthenticated(Context ctx, String message) {
+        ctx.header(Header.WWW_AUTHENTICATE, "Bearer realm=\"xend\"");
+        return new VmhostException(ErrorCode.UNAUTHENTICATED, message);
+    }
+
+    static boolean onLocalSocket(Context ctx) {
         return ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData()
                 .getLocalSocketAddress() instanceof UnixDomainSocketAddress;
+    }
+
+    private static boolean isLogin(Context ctx) {
+        return ctx.method() == HandlerType.POST && ctx.path().equals(ApiPaths.SESSION);
+    }
+
+    private static boolean isLogout(Context ctx) {
+        return ctx.method() == HandlerType.DELETE && ctx.path().equals(ApiPaths.SESSION);
     }
 
     private static boolean isRead(Context ctx) {

@@ -229,6 +229,26 @@ public final class ApiClient implements DomainService {
         call("DELETE", ApiPaths.image(name, "", pool), null, Void.class);
     }
 
+    /** {@code xm token-create}: a new bearer token's value, which xend never shows again. */
+    public String createToken(String name, Role role) {
+        return call("POST", ApiPaths.TOKENS, new RequestBody.CreateToken(name, role), ResponseBody.NewToken.class).token();
+    }
+
+    /** {@code xm token-list}: the tokens' names, roles and creation times. */
+    public List<TokenInfo> listTokens() {
+        return call("GET", ApiPaths.TOKENS, null, ResponseBody.TokenList.class).tokens().stream()
+                .map(t -> new TokenInfo(t.name(), t.role(), t.created())).toList();
+    }
+
+    /** {@code xm token-delete}. */
+    public void deleteToken(String name) {
+        call("DELETE", ApiPaths.TOKENS + "/" + ApiPaths.encode(name), null, Void.class);
+    }
+
+    /** A bearer token as {@code xm token-list} shows it: never its value. */
+    public record TokenInfo(String name, Role role, String created) {
+    }
+
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {

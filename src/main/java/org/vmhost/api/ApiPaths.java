@@ -16,6 +16,13 @@ final class ApiPaths {
     static final String HOST = V1 + "/host";
     static final String EVENTS = V1 + "/events";
     static final String DMESG = V1 + "/dmesg";
+    /** The event log as a WebSocket stream of JSON events. */
+    static final String EVENTS_WS = EVENTS + "/ws";
+    /** A login session: POST logs in, GET says who the caller is, DELETE logs out. */
+    static final String SESSION = V1 + "/session";
+    /** Bearer tokens, and one of them by name. */
+    static final String TOKENS = V1 + "/tokens";
+    static final String TOKEN = TOKENS + "/{name}";
     static final String NETWORKS = V1 + "/networks";
     /** One network, by name. */
     static final String NETWORK = NETWORKS + "/{name}";

@@ -15,7 +15,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.List;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.vmhost.domain.DomainService;
@@ -45,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
     private final ApiSettings settings;
     private Javalin app;
     private Object socketKey;
+    private volatile ServerConnector tcpConnector;
 
     public ApiServer(DomainService service, ApiSettings settings) {
         this.service = Objects.requireNonNull(service, "service");
@@ -58,6 +64,8 @@ public final class ApiServer implements AutoCloseable {
     public synchronized void start() {
         if (app != null) throw new IllegalStateException("API server already started");
         TokenFile token = settings.tcp().isPresent() ? TokenFile.loadOrCreate(settings.tokenFile()) : null;
+        TlsKeys.Store tls = settings.tcp().filter(t -> settings.usesTls())
+                .map(t -> TlsKeys.ensure(settings.tlsDir(), t.host())).orElse(null);
         Path socket = settings.socket().toAbsolutePath();
         Path privateDir = null;
         Javalin started = null;
@@ -66,9 +74,9 @@ public final class ApiServer implements AutoCloseable {
             refuseLiveSocket(socket);
             privateDir = createPrivateDir(socket.getParent());
             Path bound = privateDir.resolve("s");
-            started = Javalin.create(config -> configure(config, bound, token));
+            started = Javalin.create(config -> configure(config, bound, token, tls));
             started.start();
-            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            shareWithGroup(bound);
             Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             socketKey = Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
             app = started;
@@ -113,7 +121,35 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private void configure(JavalinConfig config, Path bound, TokenFile token) {
+    /**
+     * The socket's mode: 0600 (root's), or 0660 with {@code unix_sock_group}, whose members then also need to
+     * pass through the socket's directory (given mode 0710 and the group: they may enter it, not list it).
+     */
+    private void shareWithGroup(Path bound) throws IOException {
+        var group = settings.access().socketGroup();
+        if (group.isEmpty()) {
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            return;
+        }
+        var principal = bound.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group.get());
+        Files.getFileAttributeView(bound, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setGroup(principal);
+        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+        Path dir = settings.socket().toAbsolutePath().getParent();
+        Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(principal);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
+        for (Path above = dir.getParent(); above != null; above = above.getParent()) {
+            var mode = Files.getPosixFilePermissions(above);
+            boolean groupPasses = mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)
+                    && Files.getAttribute(above, "posix:group").equals(principal);
+            if (!mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE) && !groupPasses)
+                System.getLogger(ApiServer.class.getName()).log(System.Logger.Level.WARNING, "members of group '" + group.get()
+                        + "' cannot reach " + settings.socket() + ": " + above + " is mode " + PosixFilePermissions.toString(mode)
+                        + "; give them passage with 'chgrp " + group.get() + " " + above + "; chmod g+x " + above + "'");
+        }
+    }
+
+    private void configure(JavalinConfig config, Path bound, TokenFile token, TlsKeys.Store tls) {
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
         config.startup.startupWatcherEnabled = false;
@@ -125,20 +161,51 @@ public final class ApiServer implements AutoCloseable {
             return unix;
         });
         settings.tcp().ifPresent(tcp -> config.jetty.addConnector((server, http) -> {
-            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            ServerConnector connector = tls == null ? new ServerConnector(server, new HttpConnectionFactory(http))
+                    : new ServerConnector(server, new SslConnectionFactory(sslContext(tls), "http/1.1"),
+                            new HttpConnectionFactory(https(http)));
             connector.setHost(tcp.host());
             connector.setPort(tcp.port());
+            tcpConnector = connector;
             return connector;
         }));
 
-        AccessRule access = new AccessRule(token);
+        ApiSettings.Access a = settings.access();
+        Sessions sessions = new Sessions();
+        ApiTokens tokens = new ApiTokens(settings.tokensFile());
+        HostCheck hosts = settings.tcp().map(t -> new HostCheck(t.host(), a.allowedHosts(), tls != null,
+                () -> tcpConnector == null ? -1 : tcpConnector.getLocalPort())).orElse(null);
+        AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()),
+                "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token");
         config.routes.before(access::check);
-        for (Routes.Route route : Routes.table(service))
+        // Javalin runs no HTTP 'before' handler for a WebSocket upgrade: this hook is where upgrades are checked.
+        config.routes.wsBeforeUpgrade(access::checkUpgrade);
+        List<Routes.Route> routes = new java.util.ArrayList<>(Routes.table(service));
+        routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup()), sessions, tokens, tls != null).table());
+        for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
+        config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);
         config.routes.exception(HttpResponseException.class, Failures::respond);
         config.routes.exception(Exception.class, Failures::respond);
         config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));
         config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new Failures.BeforeRouting()));
+    }
+
+    private static SslContextFactory.Server sslContext(TlsKeys.Store tls) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(tls.path().toString());
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setKeyStorePassword(tls.password());
+        return ssl;
+    }
+
+    /** HTTPS: a certificate's names are not checked against Host here; {@link HostCheck} decides on names. */
+    private static HttpConfiguration https(HttpConfiguration http) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false);
+        https.addCustomizer(secure);
+        return https;
     }
 
     /**

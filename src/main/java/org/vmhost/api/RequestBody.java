@@ -223,6 +223,28 @@ sealed interface RequestBody {
     }
 
     /** The actions that take no parameters: the body is empty or {@code {}}. */
+    /** {@code POST /api/v1/session}: a login with a host account, checked by PAM. */
+    record Login(String user, String password) implements RequestBody {
+        public Login {
+            if (user == null || user.isEmpty()) throw missing("user");
+            if (password == null) throw missing("password");
+        }
+
+        /** Never the password, should a record ever be printed. */
+        @Override
+        public String toString() {
+            return "Login[user=" + user + "]";
+        }
+    }
+
+    /** {@code POST /api/v1/tokens}: {@code xm token-create [--viewer] NAME}. */
+    record CreateToken(String name, Role role) implements RequestBody {
+        public CreateToken {
+            if (name == null || name.isEmpty()) throw missing("name");
+            if (role == null) role = Role.ADMIN;
+        }
+    }
+
     record NoBody() implements RequestBody {
     }
 

@@ -65,6 +65,21 @@ sealed interface ResponseBody {
     }
 
     /** The one error body: {@code {"error":{"code":"NO_SUCH_DOMAIN","message":"domain 'x' does not exist"}}}. */
+    /** Who the caller is; the CSRF token only for a browser session, which must repeat it on every change. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record SessionInfo(String user, Role role, String via, String csrfToken) implements ResponseBody {
+    }
+
+    /** A token just made: the only answer that ever carries its value. */
+    record NewToken(String name, Role role, String created, String token) implements ResponseBody {
+    }
+
+    /** {@code xm token-list}: names and roles, never values or hashes. */
+    record TokenList(List<TokenSummary> tokens) implements ResponseBody {
+        record TokenSummary(String name, Role role, String created) {
+        }
+    }
+
     record ErrorBody(Detail error) implements ResponseBody {
         public ErrorBody {
             Objects.requireNonNull(error, "error");

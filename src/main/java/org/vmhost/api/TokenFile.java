@@ -2,10 +2,8 @@ package org.vmhost.api;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -16,9 +14,10 @@ import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 
 /**
- * The bearer token that TCP clients present to change anything. It lives in a file only its owner can
- * read; when the file is absent a random token is written to it, and a file that others may read is refused,
- * as ssh refuses a private key that others may read.
+ * The administrator's bearer token ({@code api.token}). It lives in a file only its owner can read; when the
+ * file is absent (or empty) a random token is written to it whole and renamed into place, so that a crash never
+ * leaves an empty token behind; a file that others may read is refused, as ssh refuses a private key that others
+ * may read.
  */
 final class TokenFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
@@ -32,19 +31,21 @@ final class TokenFile {
     static TokenFile loadOrCreate(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                Files.setPosixFilePermissions(file, OWNER_ONLY); // whatever the umask
-                Files.writeString(file, newToken() + "\n", StandardOpenOption.TRUNCATE_EXISTING);
-            } catch (FileAlreadyExistsException e) {
-                // keep the token that is there
-            }
+            // Written whole and renamed into place: a crash never leaves an empty token that stops xend.
+            if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                PrivateFile.write(file, (newToken() + "\n").getBytes(StandardCharsets.UTF_8));
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
             if (!OWNER_ONLY.containsAll(mode))
                 throw new VmhostException(ErrorCode.HOST_FAILED, "API token file " + file + " may be read by others (mode "
                         + PosixFilePermissions.toString(mode) + "); make it private with 'chmod 600 " + file + "'");
             String token = Files.readString(file).strip();
-            if (token.isEmpty()) throw new VmhostException(ErrorCode.HOST_FAILED, "API token file " + file + " is empty");
+            if (token.isEmpty()) {
+                // left by an older xend that crashed between creating and writing it: nobody can hold this token
+                System.getLogger(TokenFile.class.getName()).log(System.Logger.Level.WARNING,
+                        "API token file " + file + " was empty; a new token is written to it");
+                token = newToken();
+                PrivateFile.write(file, (token + "\n").getBytes(StandardCharsets.UTF_8));
+            }
             return new TokenFile(token);
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read or create API token file " + file + ": " + e, e);
@@ -57,7 +58,7 @@ final class TokenFile {
                 && MessageDigest.isEqual(expectedHeader, authorization.strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String newToken() {
+    static String newToken() {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

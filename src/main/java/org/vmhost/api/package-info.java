@@ -4,10 +4,15 @@
  * answer; the client does the reverse. Neither knows anything of QEMU or the store.
  *
  * <ul>
- *   <li>{@link org.vmhost.api.ApiServer} listens on a UNIX socket (mode 0600, trusted) and on TCP
- *       (127.0.0.1:8000 by default, {@link org.vmhost.api.ApiSettings}), where only GETs are free and every
- *       change needs the bearer token from the token file. The route table is {@code Routes}: one line per
- *       route, versioned under {@code /api/v1}.</li>
+ *   <li>{@link org.vmhost.api.ApiServer} listens on a UNIX socket (0600, or 0660 with {@code unix_sock_group})
+ *       and on TCP (127.0.0.1:8000 by default, HTTPS beyond loopback; {@link org.vmhost.api.ApiSettings}). The
+ *       route table is {@code Routes}: one line per route, versioned under {@code /api/v1}.</li>
+ *   <li>{@code AccessRule} decides who may do what (docs/security.md): SO_PEERCRED on the socket; over TCP the
+ *       Host and Origin checks, then a bearer token ({@code TokenFile}, {@code ApiTokens}) or a PAM login's
+ *       session cookie with its CSRF token ({@code PamLogin}, {@code Sessions}), then the {@link
+ *       org.vmhost.api.Role}. It runs as Javalin's {@code before} handler and, for WebSocket upgrades, which
+ *       never pass through {@code before}, as its {@code wsBeforeUpgrade} hook. {@code AccessRoutes} serves
+ *       the login and the tokens; {@code EventStream} the events WebSocket.</li>
  *   <li>{@link org.vmhost.api.ApiClient} is a {@code DomainService} that sends each call over the UNIX socket
  *       and turns an error body back into the {@link org.vmhost.error.VmhostException} xend threw.</li>
  *   <li>Request bodies are records in {@code RequestBody} (creating a domain and acting on one are
@@ -18,8 +23,7 @@
  * <p>docs/api/openapi.yaml describes every route and body, and the tests check each response against it;
  * docs/api/README.md explains the choices, including the client's start-up measurements.
  *
- * <p>Room is left for a console at {@code /api/v1/domains/{ref}/console}: Javalin serves WebSockets on the
- * same connectors ({@code config.routes.ws(...)}), and {@code AccessRule} already treats a GET that asks
- * for an upgrade as a change, so on TCP it will need the token.
+ * <p>A WebSocket route is added with {@code config.routes.ws(...)}; {@code AccessRule.checkUpgrade} already
+ * checks it, and {@code ADMIN_READS} names the paths only administrators may open (consoles).
  */
 package org.vmhost.api;

@@ -55,7 +55,10 @@ public final class XmMain {
             NetworkListCommand::new,
             NetCreateCommand::new,
             NetListCommand::new,
-            NetDeleteCommand::new);
+            NetDeleteCommand::new,
+            TokenCommands.Create::new,
+            TokenCommands.ListTokens::new,
+            TokenCommands.Delete::new);
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;

@@ -104,6 +104,7 @@ final class Daemon {
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
+        apiSettings = apiSettings.withAccess(access(settings));
         ApiServer api = new ApiServer(service, apiSettings);
         api.start();
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
@@ -127,6 +128,16 @@ final class Daemon {
         Thread.ofVirtual().name("autostart").start(service::autostart);
         stopped.await();
         return 0;
+    }
+
+    /** Who may use the API, from xend.conf (docs/security.md). */
+    static ApiSettings.Access access(XendSettings settings) {
+        try {
+            return new ApiSettings.Access(settings.string("unix_sock_group"), settings.strings("api_allowed_hosts"),
+                    settings.string("api_pam_service", "vmhost"), settings.bool("api_tls", false));
+        } catch (IllegalArgumentException e) {
+            throw new org.vmhost.error.VmhostException(org.vmhost.error.ErrorCode.INVALID_CONFIG, settings.source() + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -33,6 +33,10 @@ import org.vmhost.error.VmhostException;
 public final class XendSettings {
     /** Every key xend reads, with a line about it for the error that names an unknown one. */
     static final Set<String> KEYS = Set.of(
+            "unix_sock_group",      // the group whose members may use the UNIX socket and are administrators
+            "api_allowed_hosts",    // more names by which clients reach the TCP API (Host and Origin checks)
+            "api_pam_service",      // the PAM service for logins over TCP (default "vmhost")
+            "api_tls"               // 1: TLS on the TCP listener even on loopback (always on beyond it)
     );
 
     private final String source;

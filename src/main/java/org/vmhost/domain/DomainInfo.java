@@ -19,7 +19,7 @@ import org.vmhost.config.DomainType;
  * @param cpuTime    seconds of host CPU used since it started
  * @param managed    defined with {@code xm new} and kept when it stops
  * @param autostart  started when xend starts
- * @param configText the configuration text it was created from, or written back from its model
+ * @param configText the configuration text it was created from, or written back from its model; passwords masked
  * @param uptime     seconds since it started; 0 when it is not running
  * @param error      why its stored definition no longer reads: xend keeps such a domain listed (and its QEMU
  *                   running) rather than lose it; type is then null, memory and vcpus 0
@@ -35,6 +35,6 @@ public record DomainInfo(String name, OptionalInt domid, String uuid, DomainType
         Objects.requireNonNull(error, "error");
         if (error.isEmpty()) Objects.requireNonNull(type, "type");
         Objects.requireNonNull(state, "state");
-        Objects.requireNonNull(configText, "configText");
+        configText = org.vmhost.config.Secrets.mask(Objects.requireNonNull(configText, "configText")); // a view never carries a password
     }
 }

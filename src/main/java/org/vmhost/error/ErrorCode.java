@@ -14,6 +14,8 @@ public enum ErrorCode {
     DOMAIN_EXISTS(409, 4, "a domain of that name exists"),
     INVALID_STATE(409, 4, "the domain is not in a state that allows this"),
     RESOURCE_BUSY(409, 4, "a resource is in use"),
+    /** No credentials, or credentials xend does not accept (HTTP 401). */
+    UNAUTHENTICATED(401, 5, "authentication required"),
     UNAUTHORIZED(403, 5, "not allowed"),
     TIMEOUT(504, 6, "the operation timed out"),
     QEMU_FAILED(500, 7, "QEMU failed"),

@@ -69,9 +69,36 @@ final class ApiFixture implements AutoCloseable {
         }
     }
 
+    /** A request on TCP with the admin token of {@code api.token}. */
+    Reply admin(String method, String path, String body, String... headers) {
+        return tcp(method, path, body, withHeader(headers, "Authorization", "Bearer " + token()));
+    }
+
+    /** A request on TCP with a bearer token. */
+    Reply bearer(String token, String method, String path, String body, String... headers) {
+        return tcp(method, path, body, withHeader(headers, "Authorization", "Bearer " + token));
+    }
+
+    private static String[] withHeader(String[] headers, String name, String value) {
+        String[] all = java.util.Arrays.copyOf(headers, headers.length + 2);
+        all[headers.length] = name;
+        all[headers.length + 1] = value;
+        return all;
+    }
+
+    /** The TCP listener's origin, as a browser names it. */
+    String origin() {
+        return "http://127.0.0.1:" + server.tcpPort().orElseThrow();
+    }
+
     /** A request written by hand on TCP, for headers java.net.http will not send; {@code Connection: close} is added. */
     Reply rawTcp(String method, String path, String... headerLines) {
-        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        return rawTcpHost("127.0.0.1", method, path, headerLines);
+    }
+
+    /** A request written by hand on TCP with the given {@code Host} header. */
+    Reply rawTcpHost(String host, String method, String path, String... headerLines) {
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
         for (String line : headerLines) request.append(line).append("\r\n");
         request.append("\r\n");
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.tcpPort().orElseThrow())) {

@@ -25,8 +25,10 @@ class OpenApiDocumentTest {
 
     @Test
     void theDocumentDescribesExactlyTheRoutesTheServerServes() {
-        Set<String> served = Routes.table(new FakeDomainService()).stream()
+        Set<String> served = java.util.stream.Stream.concat(Routes.table(new FakeDomainService()).stream(),
+                        new AccessRoutes(null, null, null, false).table().stream())
                 .map(r -> r.method().name() + " " + r.path()).collect(Collectors.toCollection(TreeSet::new));
+        served.add("GET " + ApiPaths.EVENTS_WS); // the WebSocket route
 
         assertThat(document.operations()).isEqualTo(served);
     }

@@ -1,0 +1,82 @@
+package org.vmhost.api;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.List;
+import java.util.Set;
+import org.vmhost.api.ResponseBody.NewToken;
+import org.vmhost.api.ResponseBody.SessionInfo;
+import org.vmhost.api.ResponseBody.TokenList;
+
+/**
+ * The routes of access itself: logging in and out, and bearer tokens. Who may call them is decided by
+ * {@link AccessRule} like every other route (the login is the one route open without credentials).
+ */
+final class AccessRoutes {
+    private final PamLogin pam;
+    private final Sessions sessions;
+    private final ApiTokens tokens;
+    private final boolean secureCookie;
+
+    AccessRoutes(PamLogin pam, Sessions sessions, ApiTokens tokens, boolean secureCookie) {
+        this.pam = pam;
+        this.sessions = sessions;
+        this.tokens = tokens;
+        this.secureCookie = secureCookie;
+    }
+
+    List<Routes.Route> table() {
+        return List.of(
+            new Routes.Route(HandlerType.POST,   ApiPaths.SESSION, Set.of(), this::login),
+            new Routes.Route(HandlerType.GET,    ApiPaths.SESSION, Set.of(), this::whoAmI),
+            new Routes.Route(HandlerType.DELETE, ApiPaths.SESSION, Set.of(), this::logout),
+            new Routes.Route(HandlerType.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
+            new Routes.Route(HandlerType.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
+                    tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created())).toList()))),
+            new Routes.Route(HandlerType.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
+                tokens.delete(ctx.pathParam("name"));
+                ctx.status(204);
+            }));
+    }
+
+    private void login(Context ctx) {
+        RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
+        Caller caller = pam.authenticate(body.user(), body.password());
+        String id = sessions.open(caller);
+        Sessions.Session session = sessions.find(id).orElseThrow();
+        ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict"
+                + "; Max-Age=" + Sessions.LIFETIME.toSeconds() + (secureCookie ? "; Secure" : ""));
+        System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO,
+                "login: '" + caller.name() + "' as " + caller.role().name().toLowerCase(java.util.Locale.ROOT));
+        reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), "session", session.csrfToken()));
+    }
+
+    private void whoAmI(Context ctx) {
+        Caller caller = AccessRule.caller(ctx);
+        String csrf = caller.via().equals("session")
+                ? sessions.find(ctx.cookie(AccessRule.SESSION_COOKIE)).map(Sessions.Session::csrfToken).orElse(null) : null;
+        reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), caller.via(), csrf));
+    }
+
+    private void logout(Context ctx) {
+        sessions.close(ctx.cookie(AccessRule.SESSION_COOKIE));
+        ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+                + (secureCookie ? "; Secure" : ""));
+        ctx.status(204);
+    }
+
+    private void createToken(Context ctx) {
+        RequestBody.CreateToken body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.CreateToken.class);
+        String token = tokens.create(body.name(), body.role());
+        ApiTokens.Entry entry = tokens.list().stream().filter(e -> e.name().equals(body.name())).findFirst().orElseThrow();
+        System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO, "token '" + body.name() + "' ("
+                + body.role().name().toLowerCase(java.util.Locale.ROOT) + ") made by '" + AccessRule.caller(ctx).name() + "'");
+        reply(ctx, 201, new NewToken(entry.name(), entry.role(), entry.created(), token));
+    }
+
+    private static void reply(Context ctx, int status, Object body) {
+        ctx.status(status);
+        ctx.contentType(ApiPaths.JSON);
+        ctx.result(Json.write(body));
+    }
+}

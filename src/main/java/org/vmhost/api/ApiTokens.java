@@ -1,0 +1,107 @@
+package org.vmhost.api;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+
+/**
+ * The bearer tokens made with {@code xm token-create}: named, each an administrator's or a viewer's, kept in
+ * {@code api-tokens.json} (0600) as SHA-256 hashes only. A token is 256 random bits, so a plain hash is as good
+ * as a slow one; the token itself is shown once, when it is made, and never again.
+ */
+final class ApiTokens {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module());
+
+    /** One stored token: never its value. */
+    record Entry(String name, Role role, String sha256, String created) {
+        Entry {
+            Objects.requireNonNull(name);
+            Objects.requireNonNull(role);
+            Objects.requireNonNull(sha256);
+            Objects.requireNonNull(created);
+        }
+    }
+
+    private final Path file;
+
+    ApiTokens(Path file) {
+        this.file = file;
+    }
+
+    /** Makes a token and gives its value, the only time anyone sees it. */
+    synchronized String create(String name, Role role) {
+        if (name == null || !NAME.matcher(name).matches())
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "a token name is 1 to 64 letters, digits, '.', '_' or '-', "
+                    + "starting with a letter or digit, not '" + name + "'");
+        List<Entry> entries = new ArrayList<>(read());
+        if (entries.stream().anyMatch(e -> e.name().equals(name)))
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "a token named '" + name + "' exists; delete it first");
+        String token = TokenFile.newToken();
+        entries.add(new Entry(name, role, sha256(token), Instant.now().toString()));
+        write(entries);
+        return token;
+    }
+
+    synchronized List<Entry> list() {
+        return read();
+    }
+
+    synchronized void delete(String name) {
+        List<Entry> entries = new ArrayList<>(read());
+        if (!entries.removeIf(e -> e.name().equals(name)))
+            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "no token named '" + name + "'");
+        write(entries);
+    }
+
+    /** The caller a presented token stands for; compared by hash, in constant time per entry. */
+    Optional<Caller> find(String token) {
+        byte[] presented = HexFormat.of().parseHex(sha256(token));
+        for (Entry e : list())
+            if (MessageDigest.isEqual(presented, HexFormat.of().parseHex(e.sha256())))
+                return Optional.of(new Caller("token:" + e.name(), e.role(), "token"));
+        return Optional.empty();
+    }
+
+    private List<Entry> read() {
+        try {
+            return JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot read API tokens " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(List<Entry> entries) {
+        try {
+            PrivateFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(entries));
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot write API tokens " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

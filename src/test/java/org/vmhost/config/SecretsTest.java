@@ -1,0 +1,39 @@
+package org.vmhost.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SecretsTest {
+    @Test
+    void theHvmKeyAndTheVfbOptionAreMaskedAndTheTextStillReads() throws ConfigException {
+        String text = """
+                name = "win1"
+                builder = 'hvm'
+                vncpasswd = "s3cret"
+                vfb = [ 'vnc=1,vncpasswd=an0ther,keymap=de' ]
+                spicepasswd='th1rd'
+                """;
+
+        String masked = Secrets.mask(text);
+
+        assertThat(masked).doesNotContain("s3cret").doesNotContain("an0ther").doesNotContain("th1rd")
+                .contains("vncpasswd = \"XXXXXXXX\"").contains("'vnc=1,vncpasswd=XXXXXXXX,keymap=de'")
+                .contains("spicepasswd='XXXXXXXX'");
+        assertThat(ConfigLoader.parse("win1", masked, List.of()).config().name()).isEqualTo("win1");
+        assertThat(Secrets.mask(masked)).isEqualTo(masked);
+    }
+
+    @Test
+    void aPasswordWithEscapedQuotesIsMaskedWhole() {
+        assertThat(Secrets.mask("vncpasswd = \"a\\\"b c\"\n")).isEqualTo("vncpasswd = \"XXXXXXXX\"\n");
+    }
+
+    @Test
+    void textWithoutPasswordsIsLeftAsItWas() {
+        String text = "name = 'a'\n# the vnc password is set elsewhere\nvnc = 1\n";
+
+        assertThat(Secrets.mask(text)).isEqualTo(text);
+    }
+}

@@ -1,0 +1,195 @@
+package org.vmhost.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmhost.api.ApiServer;
+import org.vmhost.api.ApiSettings;
+import org.vmhost.domain.DomainState;
+import org.vmhost.domain.FakeDomainService;
+
+/**
+ * Logging in over TCP with real host accounts through PAM (/etc/pam.d/vmhost from setup/install.sh): a user in
+ * unix_sock_group is an administrator, any other user a viewer; a session's changes need its CSRF token.
+ */
+@Tag("security")
+class LoginSessionTest {
+    static final String PASSWORD = "Corr3ct-horse-battery";
+    static final HostAccounts accounts = new HostAccounts();
+    static String group;
+    static String admin;
+    static String viewer;
+
+    @TempDir
+    static Path home;
+    static final FakeDomainService fake = new FakeDomainService().with(FakeDomainService.domain("web1", DomainState.RUNNING));
+    static ApiServer server;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void start() {
+        group = accounts.group("adm");
+        admin = accounts.user("a", PASSWORD, group);
+        viewer = accounts.user("v", PASSWORD);
+        server = new ApiServer(fake, ApiSettings.of(home.resolve("run/xend.sock"), home.resolve("api.token"))
+                .withTcp("127.0.0.1", 0).withAccess(new ApiSettings.Access(Optional.of(group), List.of(), "vmhost", false)));
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        accounts.close();
+    }
+
+    record Reply(int status, JsonNode json, HttpResponse<String> raw) {
+    }
+
+    static Reply send(String method, String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) b.headers(headers);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()), r);
+    }
+
+    static Reply login(String user, String password) throws IOException, InterruptedException {
+        return send("POST", "/api/v1/session", JSON.createObjectNode().put("user", user).put("password", password).toString(),
+                "Content-Type", "application/json");
+    }
+
+    static String cookie(Reply login) {
+        String setCookie = login.raw().headers().firstValue("Set-Cookie").orElseThrow();
+        return setCookie.substring(0, setCookie.indexOf(';'));
+    }
+
+    @Test
+    void aLoginSetsAnHttpOnlySameSiteStrictCookieAndGivesACsrfToken() throws Exception {
+        Reply login = login(viewer, PASSWORD);
+
+        assertThat(login.status()).isEqualTo(200);
+        assertThat(login.json().path("user").asText()).isEqualTo(viewer);
+        assertThat(login.json().path("csrfToken").asText()).matches("[A-Za-z0-9_-]{43}");
+        assertThat(login.raw().headers().firstValue("Set-Cookie").orElseThrow())
+                .startsWith("vmhost_session=").contains("; HttpOnly").contains("; SameSite=Strict").doesNotContain("Secure");
+    }
+
+    @Test
+    void aWrongPasswordOrAnUnknownUserIsRefusedAlike() throws Exception {
+        Reply wrong = login(viewer, PASSWORD + "x");
+        Reply unknown = login("vmhnosuchuser", PASSWORD);
+
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(wrong.json().path("error").path("message").asText()).isEqualTo("login failed: wrong user name or password");
+        assertThat(unknown.json()).isEqualTo(wrong.json());
+        assertThat(wrong.raw().headers().firstValue("Set-Cookie")).isEmpty();
+    }
+
+    @Test
+    void aUserOutsideTheGroupIsAViewerWhoMayReadButNotChange() throws Exception {
+        Reply login = login(viewer, PASSWORD);
+        String cookie = cookie(login);
+        String csrf = login.json().path("csrfToken").asText();
+        assertThat(login.json().path("role").asText()).isEqualTo("VIEWER");
+
+        Reply read = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie);
+        Reply change = send("POST", "/api/v1/domains/web1/pause", null, "Cookie", cookie, "X-CSRF-Token", csrf);
+        Reply log = send("GET", "/api/v1/dmesg", null, "Cookie", cookie);
+
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(change.status()).isEqualTo(403);
+        assertThat(change.json().path("error").path("message").asText()).isEqualTo("'" + viewer + "' is a viewer and may only look; "
+                + "changes need an administrator (root, a member of group '" + group + "' or an admin token)");
+        assertThat(log.status()).isEqualTo(403);
+        assertThat(fake.calls()).doesNotContain("pause web1");
+    }
+
+    @Test
+    void aMemberOfTheGroupIsAnAdministratorWhoseChangesNeedTheCsrfToken() throws Exception {
+        Reply login = login(admin, PASSWORD);
+        String cookie = cookie(login);
+        String csrf = login.json().path("csrfToken").asText();
+        assertThat(login.json().path("role").asText()).isEqualTo("ADMIN");
+
+        Reply withoutCsrf = send("POST", "/api/v1/domains/web1/unpause", null, "Cookie", cookie);
+        Reply wrongCsrf = send("POST", "/api/v1/domains/web1/unpause", null, "Cookie", cookie, "X-CSRF-Token", csrf + "x");
+        assertThat(withoutCsrf.status()).isEqualTo(403);
+        assertThat(withoutCsrf.json().path("error").path("message").asText())
+                .isEqualTo("a change in a login session needs the header X-CSRF-Token with the csrfToken its login answered");
+        assertThat(wrongCsrf.status()).isEqualTo(403);
+        assertThat(fake.calls()).doesNotContain("pause web1", "unpause web1");
+
+        Reply change = send("POST", "/api/v1/domains/web1/pause", null, "Cookie", cookie, "X-CSRF-Token", csrf);
+        assertThat(change.status()).isEqualTo(200);
+        assertThat(fake.calls()).contains("pause web1");
+        assertThat(send("GET", "/api/v1/dmesg", null, "Cookie", cookie).status()).isEqualTo(200);
+        assertThat(send("POST", "/api/v1/domains/web1/unpause", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
+    }
+
+    @Test
+    void afterLogoutTheCookieNoLongerWorks() throws Exception {
+        Reply login = login(viewer, PASSWORD);
+        String cookie = cookie(login);
+        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie).json().path("user").asText()).isEqualTo(viewer);
+
+        Reply logout = send("DELETE", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", login.json().path("csrfToken").asText());
+
+        assertThat(logout.status()).isEqualTo(204);
+        assertThat(logout.raw().headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+        assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aLoginFromAnotherSitesPageIsRefusedBeforePamIsAsked() throws Exception {
+        Reply login = send("POST", "/api/v1/session", "{\"user\":\"" + admin + "\",\"password\":\"" + PASSWORD + "\"}",
+                "Content-Type", "application/json", "Origin", "http://evil.example");
+
+        assertThat(login.status()).isEqualTo(403);
+        assertThat(login.raw().headers().firstValue("Set-Cookie")).isEmpty();
+    }
+
+    @Test
+    void overTlsTheSessionCookieIsSecure(@TempDir Path tlsHome) throws Exception {
+        ApiSettings settings = ApiSettings.of(tlsHome.resolve("run/xend.sock"), tlsHome.resolve("api.token"))
+                .withTcp("127.0.0.1", 0).withAccess(new ApiSettings.Access(Optional.of(group), List.of(), "vmhost", true));
+        try (ApiServer tls = new ApiServer(fake, settings)) {
+            tls.start();
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = java.nio.file.Files.newInputStream(tlsHome.resolve("tls/xend.p12"))) {
+                keys.load(in, java.nio.file.Files.readString(tlsHome.resolve("tls/xend.p12.pass")).strip().toCharArray());
+            }
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("xend", keys.getCertificate("xend"));
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+
+            HttpResponse<String> login = HttpClient.newBuilder().sslContext(ssl).build().send(HttpRequest.newBuilder(
+                            URI.create("https://localhost:" + tls.tcpPort().orElseThrow() + "/api/v1/session"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"" + viewer + "\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(login.statusCode()).isEqualTo(200);
+            assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).contains("; HttpOnly").contains("; SameSite=Strict")
+                    .endsWith("; Secure");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.vmhost.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.vmhost.host.HostCommand;
+import org.vmhost.it.XendInstance;
+
+/**
+ * The finding of issue 9, against the real xend: after {@code xm new examples/win-hvm.cfg}, a local user with
+ * curl got the whole configuration, VNC password included, from {@code GET /api/v1/domains/win1} with any Host
+ * header, and xend's whole log from {@code /api/v1/dmesg}. Now it gets nothing, and no answer, export or log
+ * carries the password.
+ */
+@Tag("security")
+class XendAccessIT {
+    static final HostAccounts accounts = new HostAccounts();
+    static XendInstance xend;
+    static int port;
+    static String member;
+
+    @BeforeAll
+    static void start() throws Exception {
+        xend = XendInstance.create();
+        String group = accounts.group("x");
+        member = accounts.user("x", null, group);
+        Files.writeString(xend.home().resolve("xend.conf"), "unix_sock_group = \"" + group + "\"\n");
+        Files.setPosixFilePermissions(xend.home(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        xend.xend("start", "--port", "0").requireSuccess();
+        Matcher m = Pattern.compile("TCP port (\\d+)").matcher(Files.readString(xend.home().resolve("log/xend.log")));
+        assertThat(m.find()).as("xend.log names its TCP port").isTrue();
+        port = Integer.parseInt(m.group(1));
+        xend.xm("new", XendInstance.PROJECT.resolve("examples/win-hvm.cfg").toString()).requireSuccess();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        xend.xm("delete", "win1");
+        xend.close();
+        accounts.close();
+    }
+
+    /** bin/xm run as another user, with this xend's home. */
+    static HostCommand.Result xmAs(String user, String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("runuser", "-u", user, "--", "env",
+                "VMHOST_HOME=" + xend.home(), XendInstance.PROJECT.resolve("bin/xm").toString()));
+        argv.addAll(List.of(args));
+        return HostCommand.of(argv).timeout(java.time.Duration.ofSeconds(60)).tryRun();
+    }
+
+    @Test
+    void aMemberOfTheSocketGroupRunsXmAsAnAdministratorAndOthersCannot() {
+        HostCommand.Result list = xmAs(member, "list", "win1");
+        HostCommand.Result refused = xmAs("nobody", "list");
+
+        assertThat(list.exit()).as(list.output()).isZero();
+        assertThat(list.output()).contains("win1");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.output()).startsWith("Error: Unable to connect to xend:").doesNotContain("win1");
+    }
+
+    static String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    static String adminToken() throws Exception {
+        return Files.readString(xend.home().resolve("api.token")).strip();
+    }
+
+    @Test
+    void aLocalUserGetsNeitherTheConfigurationNorXendsLog() {
+        for (String host : List.of("evil.example", "127.0.0.1")) {
+            HostCommand.Result config = HostAccounts.curlAs("nobody", "-H", "Host: " + host, url("/api/v1/domains/win1"));
+            HostCommand.Result log = HostAccounts.curlAs("nobody", "-H", "Host: " + host, url("/api/v1/dmesg"));
+
+            assertThat(HostAccounts.status(config)).as(host).isIn(401, 403);
+            assertThat(HostAccounts.status(log)).as(host).isIn(401, 403);
+            assertThat(config.output() + log.output()).doesNotContain("s3cret").doesNotContain("vncpasswd").doesNotContain("accelerator");
+        }
+    }
+
+    @Test
+    void theSocketIsClosedToALocalUser() {
+        HostCommand.Result r = HostAccounts.curlAs("nobody", "--unix-socket", xend.home().resolve("run/xend.sock").toString(),
+                "http://localhost/api/v1/domains/win1");
+
+        assertThat(HostAccounts.status(r)).isEqualTo(0);
+        assertThat(r.output()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void noAnswerExportOrLogCarriesTheVncPassword() throws Exception {
+        HostCommand.Result api = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + adminToken(), url("/api/v1/domains/win1"));
+        XendInstance.Result sxp = xend.xm("list", "-l", "win1").requireSuccess();
+
+        assertThat(HostAccounts.status(api)).isEqualTo(200);
+        assertThat(api.output()).contains("XXXXXXXX").doesNotContain("s3cret");
+        assertThat(sxp.out()).contains("vncpasswd").doesNotContain("s3cret");
+        assertThat(Files.readString(xend.home().resolve("log/xend.log"))).doesNotContain("s3cret");
+        if (Files.exists(xend.home().resolve("log/xend.out")))
+            assertThat(Files.readString(xend.home().resolve("log/xend.out"))).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aViewerTokenMadeWithXmMayLookButNotChangeOrReadTheLog() {
+        String token = xend.xm("token-create", "--viewer", "monitoring").requireSuccess().out().strip();
+        try {
+            assertThat(token).matches("[A-Za-z0-9_-]{43}");
+            assertThat(xend.xm("token-list").requireSuccess().out()).contains("monitoring").contains("viewer").doesNotContain(token);
+
+            HostCommand.Result read = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/domains"));
+            HostCommand.Result log = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/dmesg"));
+            HostCommand.Result change = HostAccounts.curlAs("nobody", "-X", "DELETE", "-H", "Authorization: Bearer " + token,
+                    url("/api/v1/domains/win1"));
+
+            assertThat(HostAccounts.status(read)).isEqualTo(200);
+            assertThat(read.output()).contains("win1").doesNotContain("s3cret");
+            assertThat(HostAccounts.status(log)).isEqualTo(403);
+            assertThat(HostAccounts.status(change)).isEqualTo(403);
+            assertThat(xend.xm("list", "win1").exit()).isZero();
+        } finally {
+            xend.xm("token-delete", "monitoring").requireSuccess();
+        }
+        assertThat(HostAccounts.status(HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/domains"))))
+                .isEqualTo(401);
+    }
+}
