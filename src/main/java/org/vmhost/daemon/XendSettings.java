@@ -33,6 +33,7 @@ import org.vmhost.error.VmhostException;
 public final class XendSettings {
     /** Every key xend reads, with a line about it for the error that names an unknown one. */
     static final Set<String> KEYS = Set.of(
+            "image_pools" // storage pools besides $VMHOST_HOME/images: existing directories (ImageOperations)
     );
 
     private final String source;

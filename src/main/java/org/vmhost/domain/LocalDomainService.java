@@ -81,6 +81,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Recovery recovery;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
+        this(home, store, host, configs, network, List.of());
+    }
+
+    /** @param imagePools storage pools besides xend's own, as xend.conf's {@code image_pools} names them */
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              List<Path> imagePools) {
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
         this.host = Objects.requireNonNull(host);
@@ -88,7 +94,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.network = Objects.requireNonNull(network);
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
-        this.images = new ImageOperations(this, home, store, registry);
+        this.images = new ImageOperations(this, home, store, registry, imagePools);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
     }
 
@@ -405,6 +411,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
         return images.imageInfo(pool, name);
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        return images.importImage(pool, name, format);
     }
 
     @Override
