@@ -36,9 +36,12 @@ class XendStorageIT {
 
     @BeforeAll
     static void startXend() throws IOException {
-        xend = XendInstance.create().start();
+        xend = XendInstance.create();
         host = new HostDisks();
         work = Files.createDirectories(xend.home().resolve("disks"));
+        // A pool besides xend's own is one the administrator names in xend.conf.
+        Files.writeString(xend.home().resolve("xend.conf"), "image_pools = [ '" + Files.createDirectories(work.resolve("pool")) + "' ]\n");
+        xend.start();
     }
 
     @AfterAll
