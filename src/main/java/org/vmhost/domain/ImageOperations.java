@@ -140,7 +140,7 @@ final class ImageOperations {
      * outside the image's own directory (see {@link org.vmhost.storage.ImagePool#requireContained}).
      */
     static void requireContained(String domain, DiskConfig disk) {
-        if (disk.target().isEmpty() || disk.backend() != org.vmhost.config.DiskBackend.FILE) return;
+        if (disk.target().isEmpty()) return;
         String format = disk.format() == org.vmhost.config.DiskFormat.VHD ? "vpc" : disk.format().configName();
         try {
             org.vmhost.storage.ImagePool.requireContained(Path.of(disk.target().get()), format);

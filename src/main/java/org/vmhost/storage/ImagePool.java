@@ -251,7 +251,8 @@ public final class ImagePool {
      * image's own directory, each as a format stated rather than probed: when the directory's pool records the
      * image as another format; when a non-raw image has an external data file, or a backing file outside its
      * directory, or one whose format its header does not state or states otherwise than the pool's record.
-     * A raw image passes at once: QEMU reads nothing in it as metadata.
+     * A raw image passes at once: QEMU reads nothing in it as metadata. So does a file qemu-img cannot read as
+     * {@code format} at all: QEMU refuses it alike, opening nothing it names, and says why.
      *
      * <p>The lifecycle asks this before a domain starts and before a disk is attached; the pool before qemu-img
      * opens a chain (convert, resize).
@@ -285,7 +286,14 @@ public final class ImagePool {
                 throw new StorageException(StorageException.Kind.BAD_REQUEST, "image " + image + " has a backing chain longer than "
                         + MAX_CHAIN + " images (or a loop)");
             }
-            JsonNode n = header(qemuImg, real, currentFormat, current.toString());
+            JsonNode n;
+            try {
+                n = header(qemuImg, real, currentFormat, current.toString());
+            } catch (StorageException e) {
+                // Not a readable image of that format: QEMU, whose block layer qemu-img is, refuses it alike and opens
+                // nothing it names; its own error then says why.
+                return;
+            }
             if (n.path("format-specific").path("data").has("data-file")) {
                 throw new StorageException(StorageException.Kind.BAD_REQUEST, "image " + current + " keeps its data in another file ("
                         + n.path("format-specific").path("data").path("data-file").asText() + "); vmhost does not open such images");

@@ -125,7 +125,7 @@ class XendStorageIT {
 
     static Path asRaw(Path qcow2) {
         Path raw = work.resolve(qcow2.getFileName() + ".raw");
-        HostDisks.run(List.of("qemu-img", "convert", "-O", "raw", qcow2.toString(), raw.toString()));
+        HostDisks.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString()));
         return raw;
     }
 
