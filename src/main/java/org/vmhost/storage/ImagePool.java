@@ -143,6 +143,11 @@ public final class ImagePool {
      * the clone exists.
      */
     public ImageInfo cloneImage(String source, String name, boolean linked) {
+        if (source != null && source.contains("/")) {
+            throw new StorageException(StorageException.Kind.BAD_REQUEST, "the image to clone, '" + source + "', must be an image of "
+                    + "pool " + dir + ", named by its file name; put a file from elsewhere into the pool and record its format "
+                    + "with xm image-import");
+        }
         Path src = existing(source);
         String srcFormat = formatOf(source);
         requireContained(src, srcFormat);
