@@ -170,6 +170,13 @@ public final class ImagePool {
             throw new StorageException(StorageException.Kind.BAD_REQUEST, "image " + name + " is " + before.virtualSize()
                     + " bytes; shrinking it to " + bytes + " loses what is beyond (say --shrink if that is meant)");
         }
+        if (bytes < before.virtualSize()) {
+            List<String> clones = clonesOf(PoolRecords.read(dir), name);
+            if (!clones.isEmpty()) {
+                throw new StorageException(StorageException.Kind.EXISTS, "image " + name + " is the backing image of linked clone"
+                        + (clones.size() > 1 ? "s " : " ") + String.join(", ", clones) + "; shrinking it would cut what they read");
+            }
+        }
         requireContained(p, before.format());
         List<String> cmd = new ArrayList<>(List.of(qemuImg, "resize", "-q", "-f", before.format()));
         if (bytes < before.virtualSize()) cmd.add("--shrink");
@@ -220,8 +227,7 @@ public final class ImagePool {
         Path p = existing(name);
         synchronized (lock()) {
             Map<String, PoolRecords.Entry> records = PoolRecords.read(dir);
-            List<String> clones = records.entrySet().stream().filter(e -> e.getValue().backing().filter(name::equals).isPresent())
-                    .map(Map.Entry::getKey).toList();
+            List<String> clones = clonesOf(records, name);
             if (!clones.isEmpty()) {
                 throw new StorageException(StorageException.Kind.EXISTS, "image " + name + " is the backing image of linked clone"
                         + (clones.size() > 1 ? "s " : " ") + String.join(", ", clones) + " in " + dir + "; delete "
@@ -345,6 +351,12 @@ public final class ImagePool {
         };
         if (n > (Long.MAX_VALUE >> shift)) throw new StorageException(StorageException.Kind.BAD_REQUEST, "size '" + text + "' is too large");
         return n << shift;
+    }
+
+    /** The linked clones that read from {@code name}, by name. */
+    private static List<String> clonesOf(Map<String, PoolRecords.Entry> records, String name) {
+        return records.entrySet().stream().filter(e -> e.getValue().backing().filter(name::equals).isPresent())
+                .map(Map.Entry::getKey).toList();
     }
 
     private Object lock() {

@@ -171,6 +171,8 @@ class ImagePoolTest {
                 .hasMessageContaining("linked clone web1.qcow2");
         assertThatThrownBy(() -> pool.delete("web1.qcow2")).hasMessageContaining("linked clone web2.qcow2");
         assertThat(pool.path("base.raw")).exists();
+        assertThatThrownBy(() -> pool.resize("base.raw", 2 << 20, true)).hasMessageContaining("linked clone web1.qcow2");
+        assertThat(pool.resize("base.raw", 8 << 20, false).virtualSize()).as("growing it cuts nothing").isEqualTo(8 << 20);
         pool.delete("web2.qcow2");
         pool.delete("web1.qcow2");
         pool.delete("base.raw");
