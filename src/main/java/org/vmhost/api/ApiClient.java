@@ -219,6 +219,12 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        return call("POST", ApiPaths.image(name, "import", ""), new RequestBody.ImportImage(pool, format),
+                org.vmhost.storage.ImageInfo.class);
+    }
+
+    @Override
     public org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
         return call("POST", ApiPaths.image(name, "resize", ""), new RequestBody.ResizeImage(pool, bytes, shrink),
                 org.vmhost.storage.ImageInfo.class);

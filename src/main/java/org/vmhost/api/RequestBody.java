@@ -207,6 +207,14 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST /api/v1/images/{image}/import}: {@code xm image-import}; the format is required, never guessed. */
+    record ImportImage(String pool, String format) implements RequestBody {
+        public ImportImage {
+            if (format == null || format.isBlank()) throw missing("format");
+            if (pool == null) pool = "";
+        }
+    }
+
     /** {@code POST /api/v1/images/{image}/resize}: {@code xm image-resize}. */
     record ResizeImage(String pool, long size, boolean shrink) implements RequestBody {
         public ResizeImage {

@@ -82,6 +82,8 @@ final class Routes {
             get   (ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.imageInfo(pool(ctx), ctx.pathParam("image"))),
             created(ApiPaths.IMAGE + "/clone", RequestBody.CloneImage.class,
                                                                   (ctx, b) -> s.cloneImage(b.pool(), ctx.pathParam("image"), b.name(), b.linked())),
+            post  (ApiPaths.IMAGE + "/import", RequestBody.ImportImage.class,
+                                                                  (ctx, b) -> s.importImage(b.pool(), ctx.pathParam("image"), b.format())),
             post  (ApiPaths.IMAGE + "/resize", RequestBody.ResizeImage.class,
                                                                   (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
             delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image")))

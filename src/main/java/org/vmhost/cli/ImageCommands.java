@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The image commands: {@code xm image-create}, {@code image-clone}, {@code image-resize}, {@code image-info},
- * {@code image-list} and {@code image-delete}, on a storage pool that is a directory (xend's own,
- * {@code $VMHOST_HOME/images}, unless {@code -p DIR} names another).
+ * The image commands: {@code xm image-create}, {@code image-clone}, {@code image-import}, {@code image-resize},
+ * {@code image-info}, {@code image-list} and {@code image-delete}, on a storage pool that is a directory (xend's own,
+ * {@code $VMHOST_HOME/images}, unless {@code -p DIR} names one that xend.conf lists in {@code image_pools}).
  */
 final class ImageCommands {
     private ImageCommands() {
@@ -24,7 +24,7 @@ final class ImageCommands {
     /** What every image command shares: the pool option. */
     abstract static class PoolCommand extends DaemonCommand {
         @Option(names = {"-p", "--pool"}, paramLabel = "DIR",
-                description = "The storage pool, an absolute directory (default: xend's $VMHOST_HOME/images).")
+                description = "The storage pool: xend's $VMHOST_HOME/images (the default) or a directory xend.conf names in image_pools.")
         String pool = "";
 
         PoolCommand(XmContext context) {
@@ -40,8 +40,13 @@ final class ImageCommands {
         }
 
         void show(ImageInfo i) {
-            context.out().printf(Locale.ROOT, "%s: %s, %s virtual, %s on disk%s%n", i.path(), i.format(), human(i.virtualSize()),
+            context.out().printf(Locale.ROOT, "%s: %s, %s virtual, %s on disk%s%n", i.path(), format(i), human(i.virtualSize()),
                     human(i.actualSize()), i.backingFile().map(b -> ", backed by " + b).orElse(""));
+        }
+
+        /** The format, marked when the pool has no record of it (it is then taken as raw, never probed). */
+        static String format(ImageInfo i) {
+            return i.recorded() ? i.format() : i.format() + " (unrecorded)";
         }
     }
 
@@ -70,12 +75,12 @@ final class ImageCommands {
 
     @Command(name = "image-clone", description = {"Copy a disk image in a storage pool.",
             "A full copy is independent; --linked makes a qcow2 that reads what it has not written from SOURCE, "
-                    + "which must then not change."})
+                    + "which must then not change, and cannot be deleted while the clone exists."})
     static final class Clone extends PoolCommand {
         @Option(names = {"-l", "--linked"}, description = "A linked clone through a qcow2 backing file, rather than a full copy.")
         boolean linked;
 
-        @Parameters(index = "0", paramLabel = "SOURCE", description = "The image to copy.")
+        @Parameters(index = "0", paramLabel = "SOURCE", description = "The image to copy, in the same pool.")
         String source;
 
         @Parameters(index = "1", paramLabel = "NAME", description = "The new image's file name.")
@@ -88,6 +93,27 @@ final class ImageCommands {
         @Override
         int run(DomainService xend) {
             show(xend.cloneImage(pool, source, name, linked));
+            return 0;
+        }
+    }
+
+    @Command(name = "image-import", description = {"Record the format of an image file put into a storage pool by hand.",
+            "Until it is imported the pool takes it as raw and never reads a header in it; a qcow2 one must keep its "
+                    + "backing chain inside the pool."})
+    static final class Import extends PoolCommand {
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", required = true, description = "raw or qcow2: what the image is.")
+        String format;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The image's file name in the pool.")
+        String name;
+
+        Import(XmContext context) {
+            super(context);
+        }
+
+        @Override
+        int run(DomainService xend) {
+            show(xend.importImage(pool, name, format));
             return 0;
         }
     }
@@ -116,7 +142,8 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "image-info", description = "Show a disk image's format, sizes and backing file.")
+    @Command(name = "image-info", description = {"Show a disk image's format, sizes and backing file.",
+            "The format is the pool's record of it; an image without one is raw (unrecorded): see image-import."})
     static final class Info extends PoolCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The image.")
         String name;
@@ -129,13 +156,14 @@ final class ImageCommands {
         int run(DomainService xend) {
             ImageInfo i = xend.imageInfo(pool, name);
             context.out().printf(Locale.ROOT, "image:        %s%nformat:       %s%nvirtual size: %s (%d bytes)%n"
-                    + "disk size:    %s%nbacking file: %s%n", i.path(), i.format(), human(i.virtualSize()), i.virtualSize(),
+                    + "disk size:    %s%nbacking file: %s%n", i.path(), format(i), human(i.virtualSize()), i.virtualSize(),
                     human(i.actualSize()), i.backingFile().orElse("none"));
             return 0;
         }
     }
 
-    @Command(name = "image-list", description = "List the disk images of a storage pool.")
+    @Command(name = "image-list", description = {"List the disk images of a storage pool.",
+            "Format is the pool's record; 'raw?' marks an image found without one, taken as raw (see image-import)."})
     static final class ListImages extends PoolCommand {
         ListImages(XmContext context) {
             super(context);
@@ -146,14 +174,19 @@ final class ImageCommands {
             List<ImageInfo> images = xend.listImages(pool);
             context.out().printf("%-32s %-6s %10s %10s %s%n", "Name", "Format", "Virtual", "Disk", "Backing file");
             for (ImageInfo i : images) {
-                context.out().printf(Locale.ROOT, "%-32s %-6s %10s %10s %s%n", i.name(), i.format(), human(i.virtualSize()),
+                context.out().printf(Locale.ROOT, "%-32s %-6s %10s %10s %s%n", i.name(), i.recorded() ? i.format() : i.format() + "?",
+                        human(i.virtualSize()),
                         human(i.actualSize()), i.backingFile().orElse("-"));
+            }
+            if (images.stream().anyMatch(i -> !i.recorded())) {
+                context.out().println("raw?: the pool has no record of this image's format, so it is read as raw and never probed; "
+                        + "xm image-import -f FORMAT NAME records it");
             }
             return 0;
         }
     }
 
-    @Command(name = "image-delete", description = "Delete a disk image; refused while a running domain has it.")
+    @Command(name = "image-delete", description = "Delete a disk image; refused while a running domain has it or a linked clone reads from it.")
     static final class Delete extends PoolCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The image.")
         String name;

@@ -46,6 +46,7 @@ public final class XmMain {
             BlockConfigureCommand::new,
             ImageCommands.Create::new,
             ImageCommands.Clone::new,
+            ImageCommands.Import::new,
             ImageCommands.Resize::new,
             ImageCommands.Info::new,
             ImageCommands.ListImages::new,

@@ -70,8 +70,23 @@ final class Daemon {
         }
     }
 
+    /** xend.conf's {@code image_pools}: absolute directories, each an image pool besides xend's own. */
+    static List<Path> imagePools(XendSettings settings) {
+        List<Path> pools = new java.util.ArrayList<>();
+        for (String dir : settings.strings("image_pools")) {
+            Path p = Path.of(dir);
+            if (!p.isAbsolute()) {
+                throw new org.vmhost.error.VmhostException(org.vmhost.error.ErrorCode.INVALID_CONFIG, settings.source()
+                        + ": image_pools: '" + dir + "' is not an absolute directory");
+            }
+            pools.add(p.normalize());
+        }
+        return List.copyOf(pools);
+    }
+
     int run() throws Exception {
         XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it changes anything
+        List<Path> imagePools = imagePools(settings);
         Files.createDirectories(home.runDir());
         Files.createDirectories(home.logDir());
         Files.setPosixFilePermissions(home.runDir(), PosixFilePermissions.fromString("rwx------"));
@@ -99,7 +114,7 @@ final class Daemon {
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
                 () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
                 HostFacts::busyCpuSeconds);
-        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
+        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools);
         service.recover();
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());

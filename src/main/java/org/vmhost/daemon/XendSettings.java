@@ -36,7 +36,8 @@ public final class XendSettings {
             "unix_sock_group",      // the group whose members may use the UNIX socket and are administrators
             "api_allowed_hosts",    // more names by which clients reach the TCP API (Host and Origin checks)
             "api_pam_service",      // the PAM service for logins over TCP (default "vmhost")
-            "api_tls"               // 1: TLS on the TCP listener even on loopback (always on beyond it)
+            "api_tls",              // 1: TLS on the TCP listener even on loopback (always on beyond it)
+            "image_pools"            // storage pools besides $VMHOST_HOME/images: existing directories (ImageOperations)
     );
 
     private final String source;

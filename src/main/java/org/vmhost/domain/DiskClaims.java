@@ -86,7 +86,8 @@ final class DiskClaims {
     }
 
     /**
-     * Refuses a disk whose target is missing, or a {@code phy:} disk whose target is not a block device,
+     * Refuses a disk whose target is missing, or a {@code phy:} disk whose target is not a block device, or an
+     * image QEMU would open otherwise than as its recorded format or through files outside its directory,
      * before anything is made.
      */
     static void requireTarget(String domain, DiskConfig disk) {
@@ -97,6 +98,7 @@ final class DiskClaims {
             throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + domain + "': disk " + disk.vdev() + ": phy:"
                     + disk.target().get() + " is not a block device (use file: for an image file)");
         }
+        ImageOperations.requireContained(domain, disk);
     }
 
     private static VmhostException missing(String domain, DiskConfig disk) {

@@ -87,7 +87,9 @@ public interface DomainService {
 
     /**
      * {@code xm image-list}: the images of a storage pool, a directory: xend's own ({@code $VMHOST_HOME/images})
-     * when {@code pool} is empty, else the absolute directory named. The image calls below take the pool alike.
+     * when {@code pool} is empty, else one named in xend.conf's {@code image_pools}; any other is refused. Each image
+     * has the format its pool recorded, or raw when the pool has no record of it (never a probed one). The image
+     * calls below take the pool alike.
      */
     List<org.vmhost.storage.ImageInfo> listImages(String pool);
 
@@ -98,8 +100,14 @@ public interface DomainService {
     org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes);
 
     /**
-     * {@code xm image-clone}: a copy of {@code source} (a name in the pool or an absolute path): full, or linked
-     * (a qcow2 over the source as its backing file).
+     * {@code xm image-import}: records the format of an image file an administrator put into the pool; until then
+     * it is raw. A qcow2 one must keep its backing chain inside the pool.
+     */
+    org.vmhost.storage.ImageInfo importImage(String pool, String name, String format);
+
+    /**
+     * {@code xm image-clone}: a copy of {@code source}, an image of the pool: full, or linked (a qcow2 over the
+     * source as its backing file, which can then not be deleted while the clone exists).
      */
     org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked);
 
@@ -109,7 +117,7 @@ public interface DomainService {
      */
     org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink);
 
-    /** {@code xm image-delete}: refused while a running domain has the image. */
+    /** {@code xm image-delete}: refused while a running domain has the image or a linked clone reads from it. */
     void deleteImage(String pool, String name);
 
     /** {@code xm info}. */

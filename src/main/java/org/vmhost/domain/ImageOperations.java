@@ -11,39 +11,57 @@ import org.vmhost.config.DiskConfig;
 import org.vmhost.store.Store;
 
 /**
- * Disk images in storage pools (xm image-*): list, inspect, create, clone, resize and delete, refusing
- * what would pull an image from under a running domain; a running domain's disk grows through its QEMU.
+ * Disk images in storage pools (xm image-*): list, inspect, create, clone, import, resize and delete, refusing
+ * what would pull an image from under a running domain or a linked clone; a running domain's disk grows through
+ * its QEMU.
+ *
+ * <p>The pools: xend's own, {@code $VMHOST_HOME/images} (made, 0700, when the first image is made in it), and the
+ * directories an administrator named in xend.conf ({@code image_pools = [...]}), which must exist. Any other
+ * directory is refused, so that no request can make a directory or read one it was not given. Reading
+ * (list, info) never makes anything.
  */
 final class ImageOperations {
     private final LocalDomainService service;
     private final XendHome home;
     private final Store store;
     private final DomainRegistry registry;
+    private final List<Path> extraPools;
 
-    ImageOperations(LocalDomainService service, XendHome home, Store store, DomainRegistry registry) {
+    ImageOperations(LocalDomainService service, XendHome home, Store store, DomainRegistry registry, List<Path> extraPools) {
         this.service = service;
         this.home = home;
         this.store = store;
         this.registry = registry;
+        this.extraPools = List.copyOf(extraPools);
     }
 
     List<org.vmhost.storage.ImageInfo> listImages(String pool) {
-        return storage(() -> pool(pool).list());
+        if (ownPoolMissing(pool)) return List.of();
+        return storage(() -> pool(pool, false).list());
     }
 
     org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
-        return storage(() -> pool(pool).info(name));
+        if (ownPoolMissing(pool)) {
+            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "image " + name + " does not exist in " + home.imagesDir());
+        }
+        return storage(() -> pool(pool, false).info(name));
+    }
+
+    org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        org.vmhost.storage.ImageInfo done = storage(() -> pool(pool, false).importImage(name, format));
+        store.appendEvent(Instant.now(), "Domain-0", "image-imported", "image " + done.path() + " recorded as " + done.format());
+        return done;
     }
 
     org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes) {
-        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool).create(name, format, bytes));
+        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool, true).create(name, format, bytes));
         store.appendEvent(Instant.now(), "Domain-0", "image-created", "image " + made.path() + " created: " + made.format()
                 + ", " + made.virtualSize() + " bytes");
         return made;
     }
 
     org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked) {
-        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool).cloneImage(source, name, linked));
+        org.vmhost.storage.ImageInfo made = storage(() -> pool(pool, false).cloneImage(source, name, linked));
         store.appendEvent(Instant.now(), "Domain-0", "image-cloned", "image " + made.path() + (linked ? " linked to " : " copied from ")
                 + source);
         return made;
@@ -54,7 +72,7 @@ final class ImageOperations {
      * with qemu-img otherwise.
      */
     org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
-        org.vmhost.storage.ImagePool p = storage(() -> pool(pool));
+        org.vmhost.storage.ImagePool p = storage(() -> pool(pool, false));
         Path path = storage(() -> p.path(name));
         Optional<Domain> user = userOf(path);
         if (user.isEmpty()) {
@@ -81,7 +99,7 @@ final class ImageOperations {
     }
 
     void deleteImage(String pool, String name) {
-        org.vmhost.storage.ImagePool p = storage(() -> pool(pool));
+        org.vmhost.storage.ImagePool p = storage(() -> pool(pool, false));
         Path path = storage(() -> p.path(name));
         userOf(path).ifPresent(d -> {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "image " + path + " is in use by domain '" + d.name() + "'");
@@ -112,9 +130,53 @@ final class ImageOperations {
         }
     }
 
-    /** A pool: xend's images directory when none is named, else the absolute directory given. */
-    private org.vmhost.storage.ImagePool pool(String dir) {
-        return org.vmhost.storage.ImagePool.open(dir == null || dir.isEmpty() ? home.imagesDir() : Path.of(dir));
+    /**
+     * Refuses a disk QEMU would open as something else than its format says, or through which it would open files
+     * outside the image's own directory (see {@link org.vmhost.storage.ImagePool#requireContained}).
+     */
+    static void requireContained(String domain, DiskConfig disk) {
+        if (disk.target().isEmpty()) return;
+        String format = disk.format() == org.vmhost.config.DiskFormat.VHD ? "vpc" : disk.format().configName();
+        try {
+            org.vmhost.storage.ImagePool.requireContained(Path.of(disk.target().get()), format);
+        } catch (org.vmhost.storage.StorageException e) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + domain + "': disk " + disk.vdev() + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code pool} names xend's own pool and it does not exist yet (reading it then finds nothing). */
+    private boolean ownPoolMissing(String pool) {
+        return (pool == null || pool.isEmpty()) && !java.nio.file.Files.isDirectory(home.imagesDir());
+    }
+
+    /**
+     * A pool: xend's own when none is named (made when {@code make}), else one of the directories xend.conf names
+     * in {@code image_pools}, which must exist, or xend's own named by its path.
+     */
+    private org.vmhost.storage.ImagePool pool(String dir, boolean make) {
+        Path own = home.imagesDir();
+        if (dir == null || dir.isEmpty()) {
+            return make ? org.vmhost.storage.ImagePool.make(own) : org.vmhost.storage.ImagePool.open(own);
+        }
+        Path asked = Path.of(dir);
+        if (!asked.isAbsolute()) throw new VmhostException(ErrorCode.BAD_REQUEST, "pool directory '" + dir + "' is not an absolute path");
+        asked = asked.normalize();
+        if (asked.equals(own)) return make ? org.vmhost.storage.ImagePool.make(own) : org.vmhost.storage.ImagePool.open(own);
+        for (Path allowed : extraPools) {
+            if (samePlace(asked, allowed)) return org.vmhost.storage.ImagePool.open(allowed);
+        }
+        throw new VmhostException(ErrorCode.UNAUTHORIZED, "pool directory " + asked + " is not one of xend's storage pools ("
+                + own + (extraPools.isEmpty() ? "" : ", " + String.join(", ", extraPools.stream().map(Path::toString).toList()))
+                + "); an administrator adds pools with image_pools = [ ... ] in " + home.settingsFile());
+    }
+
+    private static boolean samePlace(Path a, Path b) {
+        if (a.equals(b.normalize())) return true;
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Runs a storage call, its failures as the error codes the API answers with. */

@@ -79,12 +79,23 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Queries queries;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
-        this(home, store, host, configs, network, QemuLauncher.HOST);
+        this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
+    }
+
+    /** @param imagePools storage pools besides xend's own, as xend.conf's {@code image_pools} names them */
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              List<Path> imagePools) {
+        this(home, store, host, configs, network, imagePools, QemuLauncher.HOST);
     }
 
     /** With another way to run QEMU: the service's unit tests pass a scripted fake. */
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
                               QemuLauncher qemu) {
+        this(home, store, host, configs, network, List.of(), qemu);
+    }
+
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              List<Path> imagePools, QemuLauncher qemu) {
         this.qemu = Objects.requireNonNull(qemu);
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
@@ -93,7 +104,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.network = Objects.requireNonNull(network);
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
-        this.images = new ImageOperations(this, home, store, registry);
+        this.images = new ImageOperations(this, home, store, registry, imagePools);
         this.launches = new Launch(this, home, store, host, network, registry, claims, qemu);
         this.teardowns = new Teardown(this, store, registry);
         this.policy = new EventPolicy(this);
@@ -408,6 +419,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public org.vmhost.storage.ImageInfo imageInfo(String pool, String name) {
         return images.imageInfo(pool, name);
+    }
+
+    @Override
+    public org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        return images.importImage(pool, name, format);
     }
 
     @Override

@@ -58,9 +58,10 @@ class ApiStorageRoundTripTest {
         assertThat(client.resizeImage("", "linked.qcow2", 128L << 20, false).virtualSize()).isEqualTo(128L << 20);
         assertThat(client.listImages("")).extracting(ImageInfo::name).containsExactly("base.raw", "linked.qcow2");
         assertThat(client.imageInfo("", "base.raw")).isEqualTo(base);
+        assertThat(client.importImage("", "base.raw", "raw").recorded()).isTrue();
         client.createImage("/srv/pool a", "other.qcow2", "qcow2", 1 << 20);
         assertThat(client.listImages("/srv/pool a")).extracting(ImageInfo::name).containsExactly("other.qcow2");
         client.deleteImage("/srv/pool a", "other.qcow2");
-        assertThat(api.fake.calls()).contains("deleteImage /srv/pool a other.qcow2");
+        assertThat(api.fake.calls()).contains("deleteImage /srv/pool a other.qcow2", "importImage  base.raw raw");
     }
 }

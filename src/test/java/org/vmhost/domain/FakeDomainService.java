@@ -321,6 +321,16 @@ public final class FakeDomainService implements DomainService {
     }
 
     @Override
+    public synchronized org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        enter("importImage " + pool + " " + name + " " + format);
+        org.vmhost.storage.ImageInfo i = imageInfo(pool, name);
+        org.vmhost.storage.ImageInfo r = new org.vmhost.storage.ImageInfo(name, i.path(), format, i.virtualSize(), i.actualSize(),
+                i.backingFile());
+        images.put(i.path(), r);
+        return r;
+    }
+
+    @Override
     public synchronized org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
         enter("resizeImage " + pool + " " + name + " " + bytes + " shrink=" + shrink);
         org.vmhost.storage.ImageInfo i = imageInfo(pool, name);

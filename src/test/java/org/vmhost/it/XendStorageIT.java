@@ -36,9 +36,12 @@ class XendStorageIT {
 
     @BeforeAll
     static void startXend() throws IOException {
-        xend = XendInstance.create().start();
+        xend = XendInstance.create();
         host = new HostDisks();
         work = Files.createDirectories(xend.home().resolve("disks"));
+        // A pool besides xend's own is one the administrator names in xend.conf.
+        Files.writeString(xend.home().resolve("xend.conf"), "image_pools = [ '" + Files.createDirectories(work.resolve("pool")) + "' ]\n");
+        xend.start();
     }
 
     @AfterAll
@@ -122,7 +125,7 @@ class XendStorageIT {
 
     static Path asRaw(Path qcow2) {
         Path raw = work.resolve(qcow2.getFileName() + ".raw");
-        HostDisks.run(List.of("qemu-img", "convert", "-O", "raw", qcow2.toString(), raw.toString()));
+        HostDisks.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString()));
         return raw;
     }
 

@@ -67,4 +67,16 @@ class QemuBlockDevicesTest {
                 + "\"server\":{\"type\":\"inet\",\"host\":\"::1\",\"port\":\"10810\"},\"export\":\"a,b\","
                 + "\"cache\":{\"direct\":true}}}");
     }
+
+    @Test
+    void aHotPluggedDiskStatesItsFormatRawUnlessTheConfigSaysOtherwise() {
+        assertThat(QemuBlockDevices.blockdevAdd(disk("sdb", "/i/a.qcow2", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_WRITE))
+                .path("driver").asText()).isEqualTo("raw");
+        assertThat(QemuBlockDevices.blockdevAdd(disk("sdb", "/dev/loop7", DiskBackend.PHY, DiskFormat.RAW, DiskAccess.READ_WRITE))
+                .path("driver").asText()).isEqualTo("raw");
+        assertThat(QemuBlockDevices.blockdevAdd(disk("sdb", "/i/b", DiskBackend.FILE, DiskFormat.QCOW2, DiskAccess.READ_WRITE))
+                .path("driver").asText()).isEqualTo("qcow2");
+        assertThat(QemuBlockDevices.mediumAdd(disk("sdc", "/i/x.iso", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_ONLY),
+                disk("sdc", "/i/x.iso", DiskBackend.FILE, DiskFormat.RAW, DiskAccess.READ_ONLY)).path("driver").asText()).isEqualTo("raw");
+    }
 }

@@ -129,6 +129,18 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void everyDiskReachesQemuWithItsFormatStatedRawUnlessTheConfigSaysOtherwise() throws Exception {
+        // QEMU would otherwise probe the file, and a guest's raw disk could then be read as the qcow2 header it wrote.
+        List<String> drives = values(argv("name='a'\nbuilder='hvm'\ndisk=['file:/i/a.qcow2,xvda,w', 'tap:aio:/i/b.img,xvdb,w', "
+                + "'phy:/dev/loop7,xvdc,w', 'tap:aio:/i/d.raw,hda,w', 'tap:qcow2:/i/e.raw,sda,w', "
+                + "'format=qcow2,vdev=sdb,access=rw,target=/i/f', 'vdev=sdc,access=r,target=/i/g.qcow2', 'file:/i/x.iso,hdc:cdrom,r']\n"),
+                "-drive");
+        assertThat(drives).hasSize(8).allSatisfy(d -> assertThat(d).containsPattern(",format=(raw|qcow2),file\\.driver="));
+        assertThat(drives).extracting(d -> d.replaceAll(".*,format=([a-z0-9]+),.*", "$1"))
+                .containsExactly("raw", "raw", "raw", "raw", "qcow2", "qcow2", "raw", "raw");
+    }
+
+    @Test
     void aVhdImageIsQemusVpcFormat() throws Exception {
         assertThat(values(argv("name='a'\nkernel='/k'\ndisk=['tap:vhd:/x.vhd,xvda,w']\n"), "-drive"))
                 .containsExactly("if=none,id=drive-xvda,format=vpc,file.driver=file,file.filename=/x.vhd,readonly=off,"
