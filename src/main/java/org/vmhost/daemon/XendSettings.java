@@ -33,6 +33,9 @@ import org.vmhost.error.VmhostException;
 public final class XendSettings {
     /** Every key xend reads, with a line about it for the error that names an unknown one. */
     static final Set<String> KEYS = Set.of(
+            "console_limit",   // bytes a console log (and QEMU's log) may reach before it is rotated
+            "event_log_max",   // events the store keeps
+            "event_log_days"   // days an event is kept
     );
 
     private final String source;

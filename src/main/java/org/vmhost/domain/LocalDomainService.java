@@ -27,6 +27,7 @@ import org.vmhost.config.DomainConfig;
 import org.vmhost.config.LifecycleAction;
 import org.vmhost.config.VfbConfig;
 import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleLog;
 import org.vmhost.console.ConsoleRelay;
 import org.vmhost.network.HostNetwork;
 import org.vmhost.network.NetworkConfig;
@@ -79,8 +80,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DiskHotplug diskHotplug;
     private final ImageOperations images;
     private final Recovery recovery;
+    private final long consoleLimit;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
+        this(home, store, host, configs, network, ConsoleLog.DEFAULT_LIMIT);
+    }
+
+    /** As above, with each console log (and QEMU's log) kept below {@code consoleLimit} bytes, plus one older generation. */
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              long consoleLimit) {
+        this.consoleLimit = consoleLimit;
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
         this.host = Objects.requireNonNull(host);
@@ -448,8 +457,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         Instant now = Instant.now();
         try {
             createPrivateDir(runDir);
-            Files.createDirectories(home.consoleLog(d.uuid).getParent());
-            Files.createDirectories(home.qemuLog(d.uuid).getParent());
+            // Made owner-only here, before QEMU opens them (it keeps the mode of a file that exists).
+            home.createPrivateDir(home.consoleLog(d.uuid).getParent());
+            home.createPrivateDir(home.qemuLog(d.uuid).getParent());
+            consoleLog(d.uuid).createPrivately();
+            ConsoleLog qemuLog = new ConsoleLog(home.qemuLog(d.uuid), consoleLimit);
+            qemuLog.rotateIfFull(); // QEMU's own log grows only by what each start appends and QEMU says
+            qemuLog.createPrivately();
             d.vifs = plugVifs(d, domid, runDir);
             keepMacs(d);
             LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
@@ -471,7 +485,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             ExecutorService queue = events;
             QmpClient qmp = process.qmp();
             qmp.subscribe(e -> queue.execute(() -> onEvent(d, e)));
-            console = new ConsoleRelay(d.name(), consoleSocket, ctx.consoleLog(), runDir.resolve("xmconsole.sock"));
+            console = newRelay(d, consoleSocket, runDir);
             console.start(QMP_TIMEOUT);
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
@@ -852,6 +866,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return new DomainInfo("Domain-0", OptionalInt.of(0), DOMAIN0_UUID, org.vmhost.config.DomainType.PV,
                 DomainState.RUNNING, (int) h.totalMemory(), (int) h.totalMemory(), h.cpus(), host.hostCpuSeconds().get(),
                 false, false, "", h.uptimeSeconds());
+    }
+
+    /** The bounded log of a domain's serial console. */
+    ConsoleLog consoleLog(String uuid) {
+        return new ConsoleLog(home.consoleLog(uuid), consoleLimit);
+    }
+
+    /** The relay of a domain's serial console, on its bounded log and with its socket in the run directory. */
+    ConsoleRelay newRelay(Domain d, Path qemuConsoleSocket, Path runDir) {
+        return new ConsoleRelay(d.name(), qemuConsoleSocket, consoleLog(d.uuid), runDir.resolve("xmconsole.sock"));
     }
 
     private static void createPrivateDir(Path dir) throws IOException {
