@@ -31,7 +31,12 @@ public record XendHome(Path root) {
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-    private static final Set<PosixFilePermission> OTHERS = EnumSet.of(
+    /** Taken from shared directories: listing and changing; a search (x) bit may be QEMU's way through. */
+    private static final Set<PosixFilePermission> LIST_OR_CHANGE = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+    /** Taken from images: all of others', and group write; a group read bit may be an ACL's mask. */
+    private static final Set<PosixFilePermission> IMAGE_ACCESS = EnumSet.of(PosixFilePermission.GROUP_WRITE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     public XendHome {
@@ -109,10 +114,11 @@ public record XendHome(Path root) {
 
     /**
      * Makes the root and xend's directories owner-only (creating what is missing with mode 0700), and takes
-     * away what others may do to the files an older xend or a wider umask left readable: the database and its
-     * journal files, the log directories, logs and console logs lose group and others access (QEMU opens them
-     * as root); the root, {@code run/}, {@code images/} and the images lose others access only, keeping any group bits, which on a file with
-     * an ACL are its mask (the confinement of QEMU grants its user access by ACL).
+     * away what others may do to what an older xend or a wider umask left open. The database and its journal
+     * files, the log directories, logs and console logs lose all group and others access (QEMU opens its logs
+     * as root). The root, {@code run/} and {@code images/} lose group and others read and write, and images
+     * others access and group write: a search bit on a directory, or a group read bit on an image, may be the
+     * mask of an ACL by which QEMU's own unprivileged user reaches a domain's files, so those stay.
      */
     public void createPrivately() throws IOException {
         for (Path dir : List.of(root, runDir(), logDir(), logDir().resolve("console"), logDir().resolve("qemu"), imagesDir()))
@@ -123,17 +129,17 @@ public record XendHome(Path root) {
         restrictEach(logDir(), GROUP_OR_OTHERS);
         restrictEach(logDir().resolve("console"), GROUP_OR_OTHERS);
         restrictEach(logDir().resolve("qemu"), GROUP_OR_OTHERS);
-        restrictEach(imagesDir(), OTHERS);
+        restrictEach(imagesDir(), IMAGE_ACCESS);
     }
 
     /**
      * Creates {@code dir} and any missing parent below the root with mode 0700 (whatever the umask), or
-     * takes others' access away from one that exists.
+     * takes group and others read and write away from one that exists.
      */
     public void createPrivateDir(Path dir) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
         if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-            restrict(d, OTHERS);
+            restrict(d, LIST_OR_CHANGE);
             return;
         }
         Path parent = d.getParent();
