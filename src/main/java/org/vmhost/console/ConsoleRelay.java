@@ -1,7 +1,6 @@
 package org.vmhost.console;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -18,6 +17,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,26 +27,39 @@ import java.util.logging.Logger;
 /**
  * One domain's serial console, shared. QEMU serves the console on a socket that takes a single client;
  * the relay is that client, copies what the guest writes to every subscriber and what any subscriber
- * types to the guest. QEMU itself keeps the full output in a log file, so a subscriber that attaches
- * late (or after an xend restart) first gets the tail of that file.
+ * types to the guest. QEMU itself keeps the output in a log file, which the relay keeps below its limit
+ * ({@link ConsoleLog}), so a subscriber that attaches late (or after an xend restart) first gets the tail
+ * of that log.
  *
  * <p>Clients reach the relay in-process ({@link #subscribe}) or through a UNIX socket of its own
  * (mode 0600), which is what {@code xm console} connects to: a plain byte stream both ways.
+ *
+ * <p>The guest is never held up by a client: the output pump only hands each chunk to every subscriber's
+ * queue, without blocking, and a thread per subscriber delivers it. A subscriber that falls more than
+ * {@link #CLIENT_BUFFER_BYTES} behind (a client that stopped reading) is dropped, its connection closed.
  */
 public final class ConsoleRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConsoleRelay.class.getName());
     /** How much history a new subscriber gets: enough for a boot log and a screen of shell. */
     static final int HISTORY_BYTES = 64 * 1024;
+    /** How far a subscriber may fall behind the guest before it is dropped. */
+    static final int CLIENT_BUFFER_BYTES = 1024 * 1024;
+    /** Marks the end of a subscriber's queue: the console closed. */
+    private static final byte[] END = new byte[0];
 
     private final String domain;
     private final Path qemuSocket;
-    private final Path logFile;
+    private final ConsoleLog log;
     private final Path clientSocket;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private final Object lock = new Object();
+    // Held only for quick, non-blocking work: handing a chunk to the queues, reading the history, rotating
+    // the log. Never across a write to a client.
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock inputLock = new ReentrantLock();
     private volatile SocketChannel qemu;
     private volatile ServerSocketChannel server;
     private volatile boolean closed;
+    private long sinceRotationCheck;
 
     /** A live subscription: output arrives through the consumer given to {@link #subscribe}. */
     public interface Subscription extends AutoCloseable {
@@ -55,21 +70,75 @@ public final class ConsoleRelay implements AutoCloseable {
         void close();
     }
 
-    private record Subscriber(Consumer<byte[]> sink, Runnable onEnd) {}
+    /** One subscriber: a bounded queue and the thread that empties it into the sink. */
+    private final class Subscriber {
+        final Consumer<byte[]> sink;
+        final Runnable onEnd;
+        final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+        final AtomicLong queued = new AtomicLong();
+        volatile boolean dropped;
+        Thread worker;
 
+        Subscriber(Consumer<byte[]> sink, Runnable onEnd) {
+            this.sink = sink;
+            this.onEnd = onEnd;
+        }
+
+        /** Queues a chunk; false if that would put the subscriber more than its buffer behind. */
+        boolean offer(byte[] chunk) {
+            if (queued.addAndGet(chunk.length) > CLIENT_BUFFER_BYTES) return false;
+            queue.add(chunk);
+            return true;
+        }
+
+        void end() {
+            queue.add(END);
+        }
+
+        /** Drops a subscriber that cannot keep up: its delivery stops (a blocked socket write is interrupted). */
+        void drop() {
+            dropped = true;
+            queue.clear();
+            queue.add(END);
+            worker.interrupt();
+        }
+
+        void deliver() {
+            try {
+                while (!dropped) {
+                    byte[] chunk = queue.take();
+                    if (chunk == END) break;
+                    queued.addAndGet(-chunk.length);
+                    sink.accept(chunk);
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                // dropped, or a sink that failed (a client gone): either way it gets no more output
+                subscribers.remove(this);
+            } finally {
+                onEnd.run();
+            }
+        }
+    }
+
+    /** A relay whose log is kept below {@link ConsoleLog#DEFAULT_LIMIT}. */
     public ConsoleRelay(String domain, Path qemuSocket, Path logFile, Path clientSocket) {
+        this(domain, qemuSocket, new ConsoleLog(logFile, ConsoleLog.DEFAULT_LIMIT), clientSocket);
+    }
+
+    public ConsoleRelay(String domain, Path qemuSocket, ConsoleLog log, Path clientSocket) {
         this.domain = Objects.requireNonNull(domain);
         this.qemuSocket = Objects.requireNonNull(qemuSocket);
-        this.logFile = Objects.requireNonNull(logFile);
+        this.log = Objects.requireNonNull(log);
         this.clientSocket = Objects.requireNonNull(clientSocket);
     }
 
     /**
      * Connects to QEMU's console socket (waiting up to {@code timeout} for QEMU to create it) and opens the
-     * client socket.
+     * client socket. A log that grew past its limit while no relay watched it is rotated first.
      */
     public void start(Duration timeout) throws IOException {
         qemu = connectWithin(qemuSocket, timeout);
+        rotateLog();
         Files.deleteIfExists(clientSocket);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(clientSocket));
@@ -86,53 +155,51 @@ public final class ConsoleRelay implements AutoCloseable {
 
     /**
      * Subscribes to the console: {@code sink} first receives the recent history, then live output, in
-     * order; {@code onEnd} runs once when the console closes (the guest stopped).
+     * order, on a thread of its own; {@code onEnd} runs once on that thread when the console closes (the
+     * guest stopped) or when the subscriber is dropped for falling {@value #CLIENT_BUFFER_BYTES} bytes
+     * behind.
      */
     public Subscription subscribe(Consumer<byte[]> sink, Runnable onEnd) {
         Subscriber sub = new Subscriber(sink, onEnd);
-        synchronized (lock) {
-            // Under the lock that the output pump also takes: nothing is delivered live until the history
-            // has been handed over, so the subscriber sees the stream in order.
+        lock.lock();
+        try {
+            // Under the lock that the output pump also takes: nothing is queued live until the history
+            // has been, so the subscriber sees the stream in order.
             byte[] history = history();
-            if (history.length > 0) sink.accept(history);
+            if (history.length > 0) sub.offer(history);
             if (closed) {
-                onEnd.run();
+                sub.end();
             } else {
                 subscribers.add(sub);
             }
+            sub.worker = Thread.ofVirtual().name("console-client-out-" + domain).start(sub::deliver);
+        } finally {
+            lock.unlock();
         }
         return new Subscription() {
             @Override
             public void write(byte[] input) throws IOException {
                 SocketChannel q = qemu;
                 if (q == null || closed) throw new ClosedChannelException();
-                synchronized (q) {
+                inputLock.lock();
+                try {
                     ByteBuffer buf = ByteBuffer.wrap(input);
                     while (buf.hasRemaining()) q.write(buf);
+                } finally {
+                    inputLock.unlock();
                 }
             }
 
             @Override
             public void close() {
-                subscribers.remove(sub);
+                if (subscribers.remove(sub)) sub.end();
             }
         };
     }
 
-    /** The last {@value #HISTORY_BYTES} bytes of the console log. */
+    /** The last {@value #HISTORY_BYTES} bytes of the console log, across its last rotation. */
     byte[] history() {
-        try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "r")) {
-            long len = f.length();
-            long from = Math.max(0, len - HISTORY_BYTES);
-            byte[] buf = new byte[(int) (len - from)];
-            f.seek(from);
-            f.readFully(buf);
-            return buf;
-        } catch (java.io.FileNotFoundException e) {
-            return new byte[0];
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read console log " + logFile, e);
-        }
+        return log.tail(HISTORY_BYTES);
     }
 
     private void pumpOutput() {
@@ -143,8 +210,24 @@ public final class ConsoleRelay implements AutoCloseable {
                 int n = qemu.read(buf);
                 if (n < 0) break;
                 byte[] chunk = Arrays.copyOf(buf.array(), n);
-                synchronized (lock) {
-                    for (Subscriber s : subscribers) deliver(s, chunk);
+                lock.lock();
+                try {
+                    for (Subscriber s : subscribers) {
+                        if (!s.offer(chunk)) {
+                            subscribers.remove(s);
+                            s.drop();
+                            LOG.info("console client of " + domain + " dropped: it fell more than "
+                                    + CLIENT_BUFFER_BYTES + " bytes behind the guest");
+                        }
+                    }
+                    // QEMU appends what we just read to the log: look at its size every sixteenth of the limit.
+                    sinceRotationCheck += n;
+                    if (sinceRotationCheck >= log.limit() / 16) {
+                        sinceRotationCheck = 0;
+                        rotateLog();
+                    }
+                } finally {
+                    lock.unlock();
                 }
             }
         } catch (IOException e) {
@@ -154,13 +237,11 @@ public final class ConsoleRelay implements AutoCloseable {
         }
     }
 
-    private void deliver(Subscriber s, byte[] chunk) {
+    private void rotateLog() {
         try {
-            s.sink().accept(chunk);
-        } catch (RuntimeException e) {
-            // A subscriber that cannot take output (a gone client) is dropped, never the console.
-            subscribers.remove(s);
-            s.onEnd().run();
+            if (log.rotateIfFull()) LOG.fine("console log of " + domain + " rotated");
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot rotate the console log " + log.file() + " of " + domain, e);
         }
     }
 
@@ -177,12 +258,12 @@ public final class ConsoleRelay implements AutoCloseable {
     }
 
     private void serveClient(SocketChannel client) {
+        // Output is written by the subscriber's own thread only; a client that stops reading blocks that
+        // thread alone, until it is dropped (the interrupt closes the channel).
         Subscription sub = subscribe(bytes -> {
             try {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
-                synchronized (client) {
-                    while (b.hasRemaining()) client.write(b);
-                }
+                while (b.hasRemaining()) client.write(b);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -231,15 +312,18 @@ public final class ConsoleRelay implements AutoCloseable {
         }
     }
 
-    /** Ends the relay: subscribers are told, both sockets closed, the client socket removed. */
+    /** Ends the relay: subscribers get what is queued for them and are told, both sockets closed, the client socket removed. */
     @Override
     public void close() {
         List<Subscriber> ended;
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (closed) return;
             closed = true;
             ended = List.copyOf(subscribers);
             subscribers.clear();
+        } finally {
+            lock.unlock();
         }
         if (qemu != null) closeQuietly(qemu);
         if (server != null) closeQuietly(server);
@@ -248,6 +332,6 @@ public final class ConsoleRelay implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot remove " + clientSocket, e);
         }
-        ended.forEach(s -> s.onEnd().run());
+        ended.forEach(Subscriber::end);
     }
 }

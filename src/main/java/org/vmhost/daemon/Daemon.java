@@ -26,6 +26,8 @@ import org.vmhost.qemu.Accelerator;
 import org.vmhost.qemu.AcceleratorChoice;
 import org.vmhost.qemu.AcceleratorProbe;
 import org.vmhost.qemu.HostTsc;
+import org.vmhost.console.ConsoleLog;
+import org.vmhost.store.EventRetention;
 import org.vmhost.store.Store;
 
 /**
@@ -87,9 +89,11 @@ final class Daemon {
     int run() throws Exception {
         XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it changes anything
         List<Path> imagePools = imagePools(settings);
-        Files.createDirectories(home.runDir());
-        Files.createDirectories(home.logDir());
-        Files.setPosixFilePermissions(home.runDir(), PosixFilePermissions.fromString("rwx------"));
+        long consoleLimit = settings.integer("console_limit", ConsoleLog.DEFAULT_LIMIT, ConsoleLog.MIN_LIMIT, 1L << 30);
+        EventRetention retention = new EventRetention(
+                (int) settings.integer("event_log_max", EventRetention.DEFAULT.maxEvents(), 100, 10_000_000),
+                Duration.ofDays(settings.integer("event_log_days", EventRetention.DEFAULT.maxAge().toDays(), 1, 36_500)));
+        home.createPrivately(); // owner-only, whatever the umask and whatever an older xend left
         setUpLogging();
         // One xend per home: the lock lives as long as this process, whatever way it ends.
         FileChannel lockFile = FileChannel.open(home.runDir().resolve("xend.lock"),
@@ -102,7 +106,7 @@ final class Daemon {
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         LOG.info("xend " + XendMain.VERSION + " starting, pid " + ProcessHandle.current().pid() + ", home " + home.root());
 
-        Store store = Store.open(home.database());
+        Store store = Store.open(home.database(), retention);
         Path emulator = Optional.ofNullable(System.getenv("VMHOST_QEMU")).map(Path::of).orElse(DEFAULT_EMULATOR);
         AcceleratorChoice choice = probeOncePerBoot(emulator);
         String accel = choice.accelerator().qemuName();
@@ -114,7 +118,8 @@ final class Daemon {
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
                 () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
                 HostFacts::busyCpuSeconds);
-        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools);
+        LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools,
+                consoleLimit, org.vmhost.qemu.QemuLauncher.HOST);
         service.recover();
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
@@ -180,10 +185,20 @@ final class Daemon {
         return choice;
     }
 
+    /** Creates a file owner-only (0600) if it is missing, whatever the umask. */
+    static void createPrivately(Path file) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(XendHome.PRIVATE_FILE));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // XendHome.createPrivately() has taken others' access away from it
+        }
+    }
+
     private void setUpLogging() throws IOException {
         Logger root = Logger.getLogger("");
         for (var h : root.getHandlers()) root.removeHandler(h);
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        createPrivately(home.xendLog());
         FileHandler file = new FileHandler(home.xendLog().toString(), true);
         file.setFormatter(new SimpleFormatter());
         root.addHandler(file);

@@ -132,10 +132,13 @@ public final class XendMain implements Callable<Integer> {
             System.out.println("xend is already running (pid " + running.get().pid() + ")");
             return 0;
         }
-        Files.createDirectories(home.logDir());
-        Path out = home.logDir().resolve("xend.out");
+        home.createPrivately();
+        Path out = home.xendOut();
+        Daemon.createPrivately(out);
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of("setsid", java));
+        // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
+        // qemu-img, dnsmasq), so that whatever they create is their owner's alone.
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid", java));
         cmd.addAll(jvmOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
         cmd.addAll(listen.asArgs());

@@ -37,7 +37,10 @@ public final class XendSettings {
             "api_allowed_hosts",    // more names by which clients reach the TCP API (Host and Origin checks)
             "api_pam_service",      // the PAM service for logins over TCP (default "vmhost")
             "api_tls",              // 1: TLS on the TCP listener even on loopback (always on beyond it)
-            "image_pools"            // storage pools besides $VMHOST_HOME/images: existing directories (ImageOperations)
+            "image_pools",           // storage pools besides $VMHOST_HOME/images: existing directories (ImageOperations)
+            "console_limit",   // bytes a console log (and QEMU's log) may reach before it is rotated
+            "event_log_max",   // events the store keeps
+            "event_log_days"   // days an event is kept
     );
 
     private final String source;

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.VfbConfig;
 import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleLog;
 import org.vmhost.console.ConsoleRelay;
 import org.vmhost.network.HostNetwork;
 import org.vmhost.network.Vif;
@@ -75,8 +76,13 @@ final class Launch {
         Instant now = Instant.now();
         try {
             createPrivateDir(runDir);
-            Files.createDirectories(home.consoleLog(d.uuid).getParent());
-            Files.createDirectories(home.qemuLog(d.uuid).getParent());
+            // Made owner-only here, before QEMU opens them (it keeps the mode of a file that exists).
+            home.createPrivateDir(home.consoleLog(d.uuid).getParent());
+            home.createPrivateDir(home.qemuLog(d.uuid).getParent());
+            service.consoleLog(d.uuid).createPrivately();
+            ConsoleLog qemuLog = service.qemuLog(d.uuid);
+            qemuLog.rotateIfFull(); // QEMU's own log grows only by what each start appends and QEMU says
+            qemuLog.createPrivately();
             d.vifs = plugVifs(d, domid, runDir);
             keepMacs(d);
             LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
@@ -98,7 +104,7 @@ final class Launch {
             ExecutorService queue = events;
             QmpClient qmp = process.qmp();
             qmp.subscribe(e -> queue.execute(() -> service.onEvent(d, e)));
-            console = new ConsoleRelay(d.name(), consoleSocket, ctx.consoleLog(), runDir.resolve("xmconsole.sock"));
+            console = service.newRelay(d, consoleSocket, runDir);
             console.start(LocalDomainService.QMP_TIMEOUT);
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();

@@ -23,6 +23,7 @@ import java.util.logging.Logger;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.config.LifecycleAction;
 import org.vmhost.config.VifConfig;
+import org.vmhost.console.ConsoleLog;
 import org.vmhost.console.ConsoleRelay;
 import org.vmhost.network.HostNetwork;
 import org.vmhost.network.NetworkConfig;
@@ -77,6 +78,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Teardown teardowns;
     private final EventPolicy policy;
     private final Queries queries;
+    private final long consoleLimit;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -94,9 +96,21 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this(home, store, host, configs, network, List.of(), qemu);
     }
 
+    /** As above, with each console log (and QEMU's log) kept below {@code consoleLimit} bytes, plus one older generation. */
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              long consoleLimit) {
+        this(home, store, host, configs, network, List.of(), consoleLimit, QemuLauncher.HOST);
+    }
+
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
                               List<Path> imagePools, QemuLauncher qemu) {
+        this(home, store, host, configs, network, imagePools, ConsoleLog.DEFAULT_LIMIT, qemu);
+    }
+
+    public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network,
+                              List<Path> imagePools, long consoleLimit, QemuLauncher qemu) {
         this.qemu = Objects.requireNonNull(qemu);
+        this.consoleLimit = consoleLimit;
         this.home = Objects.requireNonNull(home);
         this.store = Objects.requireNonNull(store);
         this.host = Objects.requireNonNull(host);

@@ -131,8 +131,7 @@ final class Recovery {
             throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
         }
         ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
-        ConsoleRelay console = new ConsoleRelay(d.name(), Path.of(st.consoleSocket()), Path.of(st.consoleLog()),
-                runDir.resolve("xmconsole.sock"));
+        ConsoleRelay console = service.newRelay(d, Path.of(st.consoleSocket()), runDir);
         try {
             p.qmp().subscribe(e -> events.execute(() -> service.onEvent(d, e)));
             console.start(LocalDomainService.QMP_TIMEOUT);

@@ -38,18 +38,27 @@ public final class Store implements AutoCloseable {
     // virtual threads waiting for it do not pin their carrier on Java 21.
     private final ReentrantLock lock = new ReentrantLock();
     private final Connection connection;
+    private final EventRetention retention;
     private boolean closed;
 
-    private Store(Path file, Connection connection) {
+    private Store(Path file, Connection connection, EventRetention retention) {
         this.file = file;
         this.connection = connection;
+        this.retention = retention;
     }
 
     /**
      * Opens the database at {@code file}, creating it if absent (its directory must exist), and brings
-     * its schema up to date. Refuses a database written by a newer vmhost.
+     * its schema up to date. Refuses a database written by a newer vmhost. The event log keeps
+     * {@link EventRetention#DEFAULT}.
      */
     public static Store open(Path file) {
+        return open(file, EventRetention.DEFAULT);
+    }
+
+    /** As {@link #open(Path)}, keeping as much of the event log as {@code retention} says. */
+    public static Store open(Path file, EventRetention retention) {
+        Objects.requireNonNull(retention, "retention");
         Path path = Objects.requireNonNull(file, "file").toAbsolutePath();
         createPrivately(path);
         Connection connection;
@@ -61,7 +70,7 @@ public final class Store implements AutoCloseable {
         try {
             configure(connection, path);
             Schema.migrate(connection, path);
-            return new Store(path, connection);
+            return new Store(path, connection, retention);
         } catch (RuntimeException e) {
             try {
                 connection.close();
@@ -93,7 +102,7 @@ public final class Store implements AutoCloseable {
             // IMMEDIATE: take the write lock at the start, so a read-then-write cannot fail halfway
             // with SQLITE_BUSY should another process (an admin's sqlite3) hold it.
             statement.execute("BEGIN IMMEDIATE");
-            Tx tx = new Tx(connection, file);
+            Tx tx = new Tx(connection, file, retention);
             try {
                 T result = work.apply(tx);
                 statement.execute("COMMIT");
@@ -166,6 +175,7 @@ public final class Store implements AutoCloseable {
         return transactionWithResult(Tx::allocateDomid);
     }
 
+    /** Appends an event and, in the same transaction, prunes the log to the store's {@link EventRetention}. */
     public void appendEvent(Instant time, String domain, String kind, String message) {
         transaction(tx -> tx.appendEvent(time, domain, kind, message));
     }
@@ -224,7 +234,7 @@ public final class Store implements AutoCloseable {
     /** Reads without BEGIN: each read is one statement, which SQLite runs against one snapshot. */
     private <T> T read(Function<Tx, T> work) {
         enter();
-        Tx tx = new Tx(connection, file);
+        Tx tx = new Tx(connection, file, retention);
         try {
             return work.apply(tx);
         } finally {

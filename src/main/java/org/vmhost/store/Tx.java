@@ -23,12 +23,14 @@ import org.vmhost.error.VmhostException;
 public final class Tx {
     private final Connection connection;
     private final Path file;
+    private final EventRetention retention;
     private final Thread owner = Thread.currentThread();
     private boolean ended;
 
-    Tx(Connection connection, Path file) {
+    Tx(Connection connection, Path file, EventRetention retention) {
         this.connection = connection;
         this.file = file;
+        this.retention = retention;
     }
 
     /**
@@ -146,11 +148,21 @@ public final class Tx {
         }
     }
 
+    /**
+     * Appends an event, and prunes the log in this same transaction: only the newest
+     * {@link EventRetention#maxEvents} stay, and none more than {@link EventRetention#maxAge} older than this one
+     * (compared to the second).
+     */
     public void appendEvent(Instant time, String domain, String kind, String message) {
         requireActive();
         DomainEvent event = DomainEvent.of(time, domain, kind, message);
         update("appending an event", "INSERT INTO event (time, domain, kind, message) VALUES (?, ?, ?, ?)",
                 event.time().toString(), event.domain(), event.kind(), event.message());
+        // Ids grow by one per insert and only the oldest are ever deleted: a range on the primary key.
+        update("pruning events", "DELETE FROM event WHERE id <= (SELECT max(id) FROM event) - ?", retention.maxEvents());
+        // Times are ISO-8601 instants in UTC, which sort as text to the second.
+        String cutoff = time.minus(retention.maxAge()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        update("pruning events", "DELETE FROM event WHERE time < ?", cutoff);
     }
 
     List<DomainDefinition> definitions() {

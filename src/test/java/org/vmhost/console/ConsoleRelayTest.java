@@ -87,10 +87,121 @@ class ConsoleRelayTest {
     @Test
     void subscribersAreToldWhenTheGuestsConsoleCloses() throws Exception {
         CountDownLatch ended = new CountDownLatch(1);
+        long subscribing = System.nanoTime();
         relay.subscribe(b -> {}, ended::countDown);
         qemuSide.close(); // QEMU exited
         assertThat(ended.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(dir.resolve("console.sock")).doesNotExist();
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDroppedAndHoldsUpNeitherTheGuestNorOthersNorClose() throws Exception {
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        try (SocketChannel stalled = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("console.sock")));
+             var reader = relay.subscribe(b -> received.addAndGet(b.length), () -> {})) {
+            long history = "boot line 1\nboot line 2\n".length();
+            // 16 MiB, far more than the stalled client's socket buffers and its queue hold. Written by
+            // QEMU's side: if the relay blocked on the stalled client, these writes would stall too.
+            byte[] chunk = "y\n".repeat(32 * 1024).getBytes(UTF_8);
+            int chunks = 256;
+            Thread guest = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < chunks; i++) {
+                        ByteBuffer b = ByteBuffer.wrap(chunk);
+                        while (b.hasRemaining()) qemuSide.write(b);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(guest.join(Duration.ofSeconds(20))).as("the guest's output never stalls").isTrue();
+            long total = history + (long) chunk.length * chunks;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (received.get() < total && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(received.get()).as("what the reading subscriber got").isEqualTo(total);
+            // The stalled client was disconnected: what is left in its socket ends in end-of-file.
+            stalled.configureBlocking(true);
+            ByteBuffer sink = ByteBuffer.allocate(1 << 16);
+            long got = 0;
+            int n;
+            while ((n = stalled.read(sink)) >= 0) {
+                got += n;
+                sink.clear();
+                assertThat(System.nanoTime()).as("the stalled client is disconnected").isLessThan(deadline);
+            }
+            assertThat(got).isLessThan(total);
+            long before = System.nanoTime();
+            relay.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aStalledSubscriberNeverDelaysTheClose() throws Exception {
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        long subscribing = System.nanoTime();
+        relay.subscribe(b -> {
+            blocked.countDown();
+            try {
+                Thread.sleep(60_000); // a sink that hangs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, ended::countDown);
+        assertThat(Duration.ofNanos(System.nanoTime() - subscribing)).as("subscribing").isLessThan(Duration.ofSeconds(1));
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).isTrue();
+        guestWrites("more\n");
+        long before = System.nanoTime();
+        relay.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void theLogStaysBoundedAndAClientStillSeesTheNewestOutput() throws Exception {
+        relay.close();
+        qemuSide.close();
+        fakeQemu.close();
+        Files.delete(dir.resolve("qemu-console.sock"));
+        fakeQemu = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        fakeQemu.bind(UnixDomainSocketAddress.of(dir.resolve("qemu-console.sock")));
+        ConsoleLog bounded = new ConsoleLog(log, ConsoleLog.MIN_LIMIT);
+        relay = new ConsoleRelay("web1", dir.resolve("qemu-console.sock"), bounded, dir.resolve("console.sock"));
+        relay.start(Duration.ofSeconds(5));
+        qemuSide = fakeQemu.accept();
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        try (var sub = relay.subscribe(b -> {
+            synchronized (seen) {
+                seen.writeBytes(b);
+            }
+        }, () -> {})) {
+            long slack = ConsoleLog.MIN_LIMIT / 16 + 2 * 8192;
+            long written = Files.size(log);
+            for (int i = 0; i < 4000; i++) {
+                String line = "line %05d of a guest that prints a lot\n".formatted(i);
+                guestWrites(line);
+                written += line.length();
+                if (i % 50 == 49) {
+                    // Let the relay catch up (it reads the socket, QEMU's side writes the log first).
+                    long caughtUp = written;
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (size(seen) < caughtUp && System.nanoTime() < deadline) Thread.sleep(1);
+                    assertThat(Files.size(log)).isLessThanOrEqualTo(ConsoleLog.MIN_LIMIT + slack);
+                }
+            }
+        }
+        assertThat(bounded.previous()).exists();
+        assertThat(Files.size(bounded.previous())).isLessThanOrEqualTo(ConsoleLog.MIN_LIMIT + ConsoleLog.MIN_LIMIT / 16 + 2 * 8192);
+        assertThat(dir.resolve("console.log.2")).doesNotExist();
+        String history = new String(relay.history(), UTF_8);
+        assertThat(history).hasSize(ConsoleRelay.HISTORY_BYTES).endsWith("line 03999 of a guest that prints a lot\n")
+                .contains("line 03000 of");
+    }
+
+    private static long size(ByteArrayOutputStream out) {
+        synchronized (out) {
+            return out.size();
+        }
     }
 
     private static String readUntil(SocketChannel ch, String end) throws Exception {

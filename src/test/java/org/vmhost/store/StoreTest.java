@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -216,6 +217,58 @@ class StoreTest {
         assertThat(store.events(10)).extracting(DomainEvent::message).containsExactly("event 4", "event 5");
         store.appendEvent(CREATED, "web1", "paused", "event 6");
         assertThat(store.events(10)).extracting(DomainEvent::message).containsExactly("event 4", "event 5", "event 6");
+    }
+
+    @Test
+    void theEventLogIsBoundedByDefault() {
+        int max = EventRetention.DEFAULT.maxEvents();
+        store.transaction(tx -> {
+            for (int i = 1; i <= max + 50; i++) tx.appendEvent(CREATED.plusMillis(i), "web1", "rebooted", "event " + i);
+        });
+
+        List<DomainEvent> kept = store.events(max + 100);
+        assertThat(kept).hasSize(max);
+        assertThat(kept.getFirst().message()).isEqualTo("event 51");
+        assertThat(kept.getLast().message()).isEqualTo("event " + (max + 50));
+    }
+
+    @Test
+    void eachAppendKeepsOnlyTheNewestEventsTheRetentionAllows() {
+        store.close();
+        store = Store.open(file, new EventRetention(3, Duration.ofDays(90)));
+        for (int i = 1; i <= 6; i++) store.appendEvent(CREATED.plusSeconds(i), "web1", "started", "event " + i);
+
+        assertThat(store.events(100)).extracting(DomainEvent::message).containsExactly("event 4", "event 5", "event 6");
+    }
+
+    @Test
+    void eventsOlderThanTheMaxAgeGoWithTheNextAppend() {
+        store.close();
+        store = Store.open(file, new EventRetention(1000, Duration.ofDays(30)));
+        store.appendEvent(CREATED, "web1", "started", "old");
+        store.appendEvent(CREATED.plus(Duration.ofDays(29)), "web1", "paused", "recent");
+        assertThat(store.events(10)).hasSize(2);
+
+        store.appendEvent(CREATED.plus(Duration.ofDays(31)), "web1", "unpaused", "new");
+
+        assertThat(store.events(10)).extracting(DomainEvent::message).containsExactly("recent", "new");
+    }
+
+    @Test
+    void pruningIsPartOfTheAppendsTransaction() {
+        store.close();
+        store = Store.open(file, new EventRetention(2, Duration.ofDays(90)));
+        store.appendEvent(CREATED, "web1", "started", "a");
+        store.appendEvent(CREATED, "web1", "paused", "b");
+        RuntimeException boom = new RuntimeException("boom");
+
+        assertThatThrownBy(() -> store.transaction(tx -> {
+            tx.appendEvent(CREATED, "web1", "unpaused", "c");
+            tx.appendEvent(CREATED, "web1", "paused", "d");
+            throw boom;
+        })).isSameAs(boom);
+
+        assertThat(store.events(10)).extracting(DomainEvent::message).containsExactly("a", "b");
     }
 
     @Test
