@@ -26,6 +26,7 @@ import org.vmhost.qemu.Accelerator;
 import org.vmhost.qemu.AcceleratorChoice;
 import org.vmhost.qemu.AcceleratorProbe;
 import org.vmhost.qemu.HostTsc;
+import org.vmhost.qemu.QemuUser;
 import org.vmhost.store.Store;
 
 /**
@@ -93,12 +94,17 @@ final class Daemon {
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
         String qemuVersion = HostFacts.qemuVersion(emulator);
-        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv());
+        StringBuilder confinement = new StringBuilder();
+        Optional<QemuUser> qemuUser = QemuUser.forThisXend(confinement);
+        qemuUser.ifPresent(u -> u.allowSearch(home.root())); // so that images under the home can be hot-plugged
+        LOG.info("confinement: " + confinement);
+        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv(),
+                qemuUser.map(QemuUser::name));
         network.restore();
         LOG.info("networking: " + network.describe());
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
                 () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
-                HostFacts::busyCpuSeconds);
+                HostFacts::busyCpuSeconds, qemuUser);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
         service.recover();
 

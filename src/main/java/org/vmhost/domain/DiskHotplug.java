@@ -203,11 +203,18 @@ final class DiskHotplug {
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI && !scsiBus) {
             service.qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
         }
-        service.qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
+        // QEMU has dropped root by now: its user must be able to open the file.
+        service.lend(d, disk);
         try {
-            service.qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
+            service.qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
+            try {
+                service.qmp(d, verb, q -> q.execute("device_add", org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk)));
+            } catch (RuntimeException e) {
+                dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+                throw e;
+            }
         } catch (RuntimeException e) {
-            dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+            service.release(d, disk);
             throw e;
         }
     }
@@ -236,6 +243,7 @@ final class DiskHotplug {
             LocalDomainService.sleep(Duration.ofMillis(200));
         }
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+        service.release(d, disk);
     }
 
     /** Ejects a CD-ROM's medium and, for a new one, inserts it: tray open, medium out, medium in, tray closed. */
@@ -245,7 +253,9 @@ final class DiskHotplug {
         service.qmp(d, verb, q -> q.execute("blockdev-open-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, true)));
         service.qmp(d, verb, q -> q.execute("blockdev-remove-medium", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.mediumNodeName(drive));
+        service.release(d, drive);
         if (medium.empty()) return;
+        service.lend(d, medium); // opened by a QEMU that has dropped root
         service.qmp(d, verb, q -> q.execute("blockdev-add", org.vmhost.qemu.QemuBlockDevices.mediumAdd(drive, medium)));
         service.qmp(d, verb, q -> q.execute("blockdev-insert-medium", org.vmhost.qemu.QemuBlockDevices.insertMedium(drive)));
         service.qmp(d, verb, q -> q.execute("blockdev-close-tray", org.vmhost.qemu.QemuBlockDevices.tray(id, false)));

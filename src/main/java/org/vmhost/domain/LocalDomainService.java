@@ -79,6 +79,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DiskHotplug diskHotplug;
     private final ImageOperations images;
     private final Recovery recovery;
+    private final LentFiles lentFiles;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -90,6 +91,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
+        this.lentFiles = new LentFiles(host.qemuUser(), home.runDir().resolve("lent-files.json"));
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -454,7 +456,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             keepMacs(d);
             LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
                     runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
-                    nics(d.vifs), vncDisplay(config, domid), host.tscKhz());
+                    nics(d.vifs), vncDisplay(config, domid), host.tscKhz(),
+                    host.qemuUser().map(org.vmhost.qemu.QemuUser::name), runDir.resolve("vnc.sock"));
             List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
@@ -463,7 +466,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
             process = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
-                    List.of(consoleSocket)), QMP_TIMEOUT);
+                    List.of(consoleSocket, ctx.vncSocket())), QMP_TIMEOUT);
             QemuHandle handle = process.handle();
             Faults.pause(Faults.AFTER_LAUNCH);
             store.saveStatus(status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
@@ -484,8 +487,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             d.lastStart = now;
             d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
             saveStatus(d);
-            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")"
-                    + describeVifs(d.vifs));
+            event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid()
+                    + host.qemuUser().map(u -> ", user " + u.name()).orElse("") + ")" + describeVifs(d.vifs));
         } catch (Exception e) {
             String why = e instanceof VmhostException ve ? ve.getMessage() : describe(e);
             String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
@@ -736,17 +739,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         try {
             for (int i = 0; i < config.vifs().size(); i++) {
                 VifConfig v = config.vifs().get(i);
-                Vif vif;
-                try {
-                    vif = network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate());
-                } catch (VmhostException e) {
-                    if (e.code() != ErrorCode.HOST_FAILED) throw e;
-                    // A network the host cannot make leaves the guest on user-mode networking rather than
-                    // without its NIC, and its record says so (xm log, xm network-list).
-                    vif = new Vif(i, v.mac().orElseGet(org.vmhost.network.MacAddress::random), Optional.empty(),
-                            Optional.empty(), nicModel(config, v), Optional.empty());
-                    event(d, "network-fallback", "vif " + i + " has user-mode networking (no tap, no rate): " + e.getMessage());
-                }
+                // What the vif asks for is made, or the start fails: user-mode networking only where asked.
+                Vif vif = HostNetwork.userMode(v.type())
+                        ? network.plugUserMode(i, v.mac(), nicModel(config, v), v.rate())
+                        : network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate());
                 made.add(vif);
                 Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));
             }
@@ -785,6 +781,17 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     void unplugVifs(Domain d) {
         for (Vif v : d.vifs) network.unplug(v);
         d.vifs = List.of();
+        lentFiles.releaseAll(d.uuid); // the domain's QEMU is gone: so are its host resources, lent files too
+    }
+
+    /** Lends a disk's file to QEMU's user before a QEMU that has dropped root opens it (hot-plug, new medium). */
+    void lend(Domain d, org.vmhost.config.DiskConfig disk) {
+        disk.target().ifPresent(t -> lentFiles.lend(d.uuid, t, disk.access().writable() && !disk.cdrom()));
+    }
+
+    /** The domain's QEMU no longer uses a disk's file. */
+    void release(Domain d, org.vmhost.config.DiskConfig disk) {
+        disk.target().ifPresent(t -> lentFiles.release(d.uuid, t));
     }
 
     /** The vifs for the domain's event log: each tap and bridge, or the user-mode fallback, plainly. */
@@ -795,7 +802,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             parts.add(v.tap().map(t -> t + " on " + v.bridge().orElse("?")).orElse("user-mode networking")
                     + " (" + v.model() + ", " + v.mac() + v.rate().map(r -> ", rate " + r).orElse("") + ")");
         }
-        String fallback = network.bridging() ? "" : "; no bridges: " + network.describe();
+        String fallback = network.bridging() || vifs.stream().allMatch(v -> v.tap().isPresent()) ? "" : "; " + network.describe();
         return "; vifs: " + String.join(", ", parts) + fallback;
     }
 
