@@ -263,9 +263,9 @@ public final class HostNetwork {
      * no bridge. QEMU restricts it (it reaches nothing of the host or beyond), so it cannot be rate-limited.
      */
     public Vif plugUserMode(int devid, Optional<String> mac, String model, Optional<String> rate) {
-        if (rate.isPresent() && !userModeAsked) {
+        if (rate.isPresent()) {
             throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif " + devid + ": rate=" + rate.get()
-                    + " needs a tap; a type=user vif has none");
+                    + " needs a tap; a user-mode vif has none");
         }
         return new Vif(devid, mac.orElseGet(MacAddress::random), Optional.empty(), Optional.empty(), model, Optional.empty());
     }

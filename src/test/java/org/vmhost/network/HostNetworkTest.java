@@ -30,11 +30,18 @@ class HostNetworkTest {
 
     @Test
     void inUserModeAVifGetsAMacAndNoTap() {
-        Vif v = userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.of("10Mb/s"));
+        Vif v = userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.empty());
         assertThat(v.tap()).isEmpty();
         assertThat(v.bridge()).isEmpty();
         assertThat(v.mac()).startsWith("00:16:3e:");
-        assertThat(v.rate()).contains("10Mb/s");
+    }
+
+    @Test
+    void aRateLimitThatUserModeCannotApplyIsRefusedRatherThanDropped() {
+        assertThatThrownBy(() -> userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(),
+                "virtio", Optional.of("10Mb/s")))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.getMessage())
+                        .isEqualTo("vif 0: rate=10Mb/s needs a tap; a user-mode vif has none"));
     }
 
     @Test
