@@ -382,14 +382,14 @@ public final class HostNetwork {
         switch (c.type()) {
             case BRIDGED -> { }
             case ISOLATED -> {
-                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                sysctl("net/ipv6/conf/" + c.bridge() + "/disable_ipv6", "1");
                 nft(tableFor(c.bridge()), isolatedRules(c.bridge()));
             }
             case NAT -> {
                 Subnet net = Subnet.parse(c.subnet().orElseThrow());
-                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                sysctl("net/ipv6/conf/" + c.bridge() + "/disable_ipv6", "1");
                 HostCommand.of("ip", "addr", "replace", net.hostAddressWithPrefix(), "dev", c.bridge()).run();
-                sysctl("net.ipv4.ip_forward", "1");
+                sysctl("net/ipv4/ip_forward", "1");
                 nft(tableFor(c.bridge()), natRules(c.bridge(), net));
             }
         }
@@ -504,11 +504,13 @@ public final class HostNetwork {
         HostCommand.of("nft", "-f", "-").input("table inet " + table + " {\n" + chains + "}\n").run();
     }
 
-    private static void sysctl(String key, String value) {
+    /** Sets a kernel parameter by its path under /proc/sys: an interface's name may hold a dot, so no dotted key. */
+    private static void sysctl(String path, String value) {
+        Path file = Path.of("/proc/sys", path);
         try {
-            Files.writeString(Path.of("/proc/sys", key.replace('.', '/')), value);
+            Files.writeString(file, value);
         } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot set " + key + " to " + value + ": " + e.getMessage(), e);
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot set " + file + " to " + value + ": " + e.getMessage(), e);
         }
     }
 
