@@ -96,7 +96,10 @@ final class Daemon {
         String qemuVersion = HostFacts.qemuVersion(emulator);
         StringBuilder confinement = new StringBuilder();
         Optional<QemuUser> qemuUser = QemuUser.forThisXend(confinement);
-        qemuUser.ifPresent(u -> u.allowSearch(home.root())); // so that images under the home can be hot-plugged
+        qemuUser.ifPresent(u -> {
+            u.allowSearch(home.root()); // so that images under the home can be hot-plugged
+            u.allowTaps();              // so that a hot-plugged NIC's tap can be opened
+        });
         LOG.info("confinement: " + confinement);
         HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv(),
                 qemuUser.map(QemuUser::name));

@@ -127,6 +127,19 @@ public record QemuUser(String name, int uid, int gid) {
                 "cannot let " + name + " search " + dir + " (hot-plugging images under it will be refused): " + r.output().strip());
     }
 
+    /**
+     * Lets this user open /dev/net/tun (Debian's udev makes it 0666; hosts without udev leave it 0600), so that
+     * a QEMU that has dropped root can open a hot-plugged NIC's tap. Opening it gives nothing by itself: without
+     * CAP_NET_ADMIN a process can attach only to a tap that it owns, and xend gives taps to this user one by one.
+     */
+    public void allowTaps() {
+        Path tun = Path.of("/dev/net/tun");
+        if (!Files.exists(tun) || asThisUser("test", "-r", tun.toString(), "-a", "-w", tun.toString()).ok()) return;
+        HostCommand.Result r = HostCommand.of("setfacl", "-m", "u:" + uid + ":rw", "--", tun.toString()).tryRun();
+        if (!r.ok()) System.getLogger(QemuUser.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot let " + name + " open " + tun + " (hot-plugged NICs will be refused): " + r.output().strip());
+    }
+
     /** The first directory on the way to a file that this user cannot search. */
     private Optional<Path> unreachableDirectory(Path file) {
         Path dir = file.toAbsolutePath().getParent();
