@@ -143,7 +143,16 @@ class GuestConfinementIT {
         assertThat(Files.getPosixFilePermissions(sock.getParent())).as("the run directory " + sock.getParent())
                 .hasToString("[OWNER_READ, OWNER_WRITE, OWNER_EXECUTE]");
         xend.xm("destroy", "u").requireSuccess();
+
+        // A disk hot-plugged after QEMU dropped root is lent to its user while the domain uses it, then given back.
+        Path image = xend.home().resolve("lent.raw");
+        run("qemu-img", "create", "-q", "-f", "raw", image.toString(), "1M");
+        run("chown", "65534:65534", image.toString());
+        xend.xm("block-attach", "v", "file:" + image, "xvdb", "w").requireSuccess();
+        assertThat(Files.getAttribute(image, "unix:uid")).as("owner while attached").isEqualTo(Integer.parseInt(uid));
         xend.xm("destroy", "v").requireSuccess();
+        assertThat(Files.getAttribute(image, "unix:uid")).as("owner once the domain is gone").isEqualTo(65534);
+        assertThat(Files.getAttribute(image, "unix:gid")).isEqualTo(65534);
         xend.xm("destroy", "g").requireSuccess();
     }
 
