@@ -741,7 +741,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                 VifConfig v = config.vifs().get(i);
                 // What the vif asks for is made, or the start fails: user-mode networking only where asked.
                 Vif vif = HostNetwork.userMode(v.type())
-                        ? network.plugUserMode(i, v.mac(), nicModel(config, v), v.rate())
+                        ? network.plugUserMode(i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate())
                         : network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), nicModel(config, v), v.rate());
                 made.add(vif);
                 Files.writeString(runDir.resolve(VIFS_FILE), VifsJson.write(made));

@@ -46,7 +46,7 @@ final class VifHotplug {
             String model = LocalDomainService.nicModel(d.config(), request);
             int devid = d.vifs.stream().mapToInt(Vif::devid).max().orElse(-1) + 1;
             java.util.Map<String, Object> device;
-            Vif vif = HostNetwork.userMode(request.type()) ? network.plugUserMode(devid, request.mac(), model, request.rate())
+            Vif vif = HostNetwork.userMode(request.type()) ? network.plugUserMode(devid, request.mac(), request.bridge(), request.vifname(), model, request.rate())
                     : network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
                     model, request.rate());
             NicAttachment nic = LocalDomainService.nics(List.of(vif)).get(0);

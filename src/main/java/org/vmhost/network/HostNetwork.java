@@ -224,7 +224,7 @@ public final class HostNetwork {
                     String model, Optional<String> rate) {
         String chosenMac = mac.orElseGet(MacAddress::random);
         Optional<Rate> limit = rate.map(Rate::parse);
-        if (userModeAsked) return plugUserMode(devid, mac, model, rate);
+        if (userModeAsked) return plugUserMode(devid, mac, Optional.empty(), Optional.empty(), model, rate);
         userModeReason.ifPresent(why -> {
             throw new VmhostException(ErrorCode.HOST_FAILED, "vif " + devid + " needs a tap on bridge "
                     + bridge.orElse(DEFAULT_BRIDGE) + ", and " + why + " (give the vif type=user for QEMU's user-mode "
@@ -262,7 +262,12 @@ public final class HostNetwork {
      * A vif on QEMU's user-mode network, as its config ({@code type=user}) or the host's setting asks: no tap,
      * no bridge. QEMU restricts it (it reaches nothing of the host or beyond), so it cannot be rate-limited.
      */
-    public Vif plugUserMode(int devid, Optional<String> mac, String model, Optional<String> rate) {
+    public Vif plugUserMode(int devid, Optional<String> mac, Optional<String> bridge, Optional<String> vifname,
+                            String model, Optional<String> rate) {
+        if (bridge.isPresent() || vifname.isPresent()) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif " + devid + ": type=user has no tap and no bridge; "
+                    + "it takes no " + (bridge.isPresent() ? "bridge=" + bridge.get() : "vifname=" + vifname.get()));
+        }
         if (rate.isPresent()) {
             throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif " + devid + ": rate=" + rate.get()
                     + " needs a tap; a user-mode vif has none");

@@ -41,6 +41,12 @@ import org.vmhost.config.VifConfig;
  * Xen pv configs do. Either way QEMU serves it on {@link LaunchContext#consoleSocket()} and keeps its
  * history in {@link LaunchContext#consoleLog()}.
  *
+ * <p>Confinement: QEMU always runs under its seccomp filter ({@code -sandbox}) and, where the context names a
+ * user, becomes it ({@code -runas}) once it has opened what the command line names. A user-mode NIC is
+ * restricted ({@code restrict=on}). A VNC display without {@code vnclisten} is a UNIX socket in the domain's
+ * private run directory; one on TCP must have a password (set over QMP, never on the command line), or the
+ * config is refused. docs/security-guests.md explains each choice.
+ *
  * <p>Disks open with {@code cache=none}: no second copy in the host's page cache, and the guest's flushes
  * reach the disk. Images must therefore live on a file system with O_DIRECT (not tmpfs). xm's {@code w!}
  * lets other QEMUs write the same image ({@code share-rw=on}); plain {@code w} keeps QEMU's image lock.

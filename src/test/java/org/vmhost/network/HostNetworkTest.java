@@ -37,6 +37,14 @@ class HostNetworkTest {
     }
 
     @Test
+    void aTypeUserVifThatNamesABridgeOrATapIsRefusedRatherThanIgnored() {
+        assertThatThrownBy(() -> userMode().plugUserMode(1, Optional.empty(), Optional.of("xenbr0"), Optional.empty(),
+                "virtio", Optional.empty())).hasMessage("vif 1: type=user has no tap and no bridge; it takes no bridge=xenbr0");
+        assertThatThrownBy(() -> userMode().plugUserMode(1, Optional.empty(), Optional.empty(), Optional.of("t0"),
+                "virtio", Optional.empty())).hasMessage("vif 1: type=user has no tap and no bridge; it takes no vifname=t0");
+    }
+
+    @Test
     void aRateLimitThatUserModeCannotApplyIsRefusedRatherThanDropped() {
         assertThatThrownBy(() -> userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(),
                 "virtio", Optional.of("10Mb/s")))
