@@ -106,7 +106,8 @@ final class Daemon {
         network.restore();
         LOG.info("networking: " + network.describe());
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
-                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
+                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe(),
+                        confinement.toString()),
                 HostFacts::busyCpuSeconds, qemuUser);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
         service.recover();

@@ -122,6 +122,8 @@ class GuestConfinementIT {
         List<Long> pids = xend.qemuPids();
         assertThat(pids).as("QEMUs of this xend").isNotEmpty();
         String uid = run("id", "-u", "vmhost-qemu").strip();
+        assertThat(xend.xm("info").requireSuccess().out())
+                .containsPattern("confinement +: QEMU runs as vmhost-qemu \\(uid " + uid + "\\) under its seccomp filter");
         for (long pid : pids) {
             Map<String, String> status = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
                     .filter(l -> l.contains(":")).collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')),
