@@ -9,6 +9,7 @@ packages=(
   busybox-static cpio lz4             # guest initramfs; lz4 unpacks the kernel into vmlinux
   syslinux syslinux-common extlinux fdisk dosfstools e2fsprogs mtools   # the hvm guest's disk and boot loader
   iproute2 procps psmisc socat        # bridges, taps, process checks, console tests
+  acl passwd util-linux               # QEMU's own user: setfacl lets it search xend's home; useradd; setpriv
   nftables dnsmasq-base               # NAT networks: masquerading, DHCP and names for guests
   sqlite3                             # inspecting the store by hand
   lvm2 genisoimage xorriso isolinux   # storage tests: LVM volumes on loop devices, CD-ROM images (bootable ones)
@@ -26,6 +27,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   step "Debian packages already installed"
+fi
+# QEMU runs as this unprivileged user once it has opened its command line's files (-runas); xend makes it too.
+if ! getent passwd vmhost-qemu >/dev/null; then
+  require_root "make the user vmhost-qemu"
+  step "making the system user vmhost-qemu, which QEMU runs as"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+    --comment "vmhost QEMU" vmhost-qemu
 fi
 find_jdk >/dev/null
 step "JDK: $(find_jdk)"

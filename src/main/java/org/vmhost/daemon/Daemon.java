@@ -28,6 +28,7 @@ import org.vmhost.qemu.AcceleratorProbe;
 import org.vmhost.qemu.HostTsc;
 import org.vmhost.console.ConsoleLog;
 import org.vmhost.store.EventRetention;
+import org.vmhost.qemu.QemuUser;
 import org.vmhost.store.Store;
 
 /**
@@ -112,12 +113,21 @@ final class Daemon {
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
         String qemuVersion = HostFacts.qemuVersion(emulator);
-        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv());
+        StringBuilder confinement = new StringBuilder();
+        Optional<QemuUser> qemuUser = QemuUser.forThisXend(confinement);
+        qemuUser.ifPresent(u -> {
+            u.allowSearch(home.root()); // so that images under the home can be hot-plugged
+            u.allowTaps();              // so that a hot-plugged NIC's tap can be opened
+        });
+        LOG.info("confinement: " + confinement);
+        HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"), System.getenv(),
+                qemuUser.map(QemuUser::name));
         network.restore();
         LOG.info("networking: " + network.describe());
         HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
-                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
-                HostFacts::busyCpuSeconds);
+                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe(),
+                        confinement.toString()),
+                HostFacts::busyCpuSeconds, qemuUser);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools,
                 consoleLimit, org.vmhost.qemu.QemuLauncher.HOST);
         service.recover();

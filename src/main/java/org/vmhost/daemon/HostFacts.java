@@ -22,7 +22,8 @@ final class HostFacts {
 
     private HostFacts() {}
 
-    static HostInfo read(String accelerator, String reason, String qemuVersion, String xendVersion, String networking) {
+    static HostInfo read(String accelerator, String reason, String qemuVersion, String xendVersion, String networking,
+                         String confinement) {
         String meminfo = readOr(Path.of("/proc/meminfo"));
         String cpuinfo = readOr(Path.of("/proc/cpuinfo"));
         double uptime = 0;
@@ -31,7 +32,7 @@ final class HostFacts {
         return new HostInfo(hostname(), System.getProperty("os.version"), System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), number(CPU_MHZ, cpuinfo),
                 (long) number(MEM_TOTAL, meminfo) / 1024, (long) number(MEM_AVAILABLE, meminfo) / 1024,
-                accelerator, reason, qemuVersion, xendVersion, uptime, networking);
+                accelerator, reason, qemuVersion, xendVersion, uptime, networking, confinement);
     }
 
     /** Busy CPU seconds of the whole host (user, nice, system), shown as Domain-0's time. */

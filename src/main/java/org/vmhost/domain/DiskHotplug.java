@@ -208,12 +208,19 @@ final class DiskHotplug {
         // A pv domain's virtio disk goes into a free PCIe hot-plug slot; refused before anything is made when none is.
         Optional<String> slot = org.vmhost.qemu.QemuBlockDevices.needsSlot(type, disk)
                 ? Optional.of(slots.requireFree(d, verb)) : Optional.empty();
-        service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
+        // QEMU has dropped root by now: its user must be able to open the file.
+        service.lend(d, disk);
         try {
-            service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk, slot)));
-            if (slot.isPresent()) slots.awaitTaken(d, disk.vdev(), verb);
+            service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.blockdevAdd(disk)));
+            try {
+                service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.deviceAdd(type, disk, slot)));
+                if (slot.isPresent()) slots.awaitTaken(d, disk.vdev(), verb);
+            } catch (RuntimeException e) {
+                dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+                throw e;
+            }
         } catch (RuntimeException e) {
-            dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+            service.release(d, disk);
             throw e;
         }
     }
@@ -245,6 +252,7 @@ final class DiskHotplug {
             LocalDomainService.sleep(Duration.ofMillis(200));
         }
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.nodeName(disk));
+        service.release(d, disk);
     }
 
     /** Ejects a CD-ROM's medium and, for a new one, inserts it: tray open, medium out, medium in, tray closed. */
@@ -253,7 +261,9 @@ final class DiskHotplug {
         String id = drive.vdev();
         service.qmp(d, verb, q -> q.ejectMedium(org.vmhost.qemu.QemuBlockDevices.tray(id, true), org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.mediumNodeName(drive));
+        service.release(d, drive);
         if (medium.empty()) return;
+        service.lend(d, medium); // opened by a QEMU that has dropped root
         service.qmp(d, verb, q -> q.blockdevAdd(org.vmhost.qemu.QemuBlockDevices.mediumAdd(drive, medium)));
         service.qmp(d, verb, q -> q.insertMedium(org.vmhost.qemu.QemuBlockDevices.insertMedium(drive), org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
     }

@@ -2,6 +2,8 @@ package org.vmhost.domain;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
+import org.vmhost.qemu.QemuUser;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -14,9 +16,11 @@ import java.util.function.Supplier;
  * @param tscKhz            the host TSC rate for pv guests, when known
  * @param hostInfo          reads the host's current figures for {@code xm info}
  * @param hostCpuSeconds    reads the host's busy CPU time, shown as Domain-0's Time(s)
+ * @param qemuUser          the unprivileged user QEMU runs as ({@code -runas}); empty where xend is not root
  */
 public record HostEnvironment(Path emulator, String accelerator, String acceleratorReason, OptionalLong tscKhz,
-                              Supplier<HostInfo> hostInfo, Supplier<Double> hostCpuSeconds) {
+                              Supplier<HostInfo> hostInfo, Supplier<Double> hostCpuSeconds,
+                              Optional<QemuUser> qemuUser) {
     public HostEnvironment {
         Objects.requireNonNull(emulator);
         Objects.requireNonNull(accelerator);
@@ -24,6 +28,7 @@ public record HostEnvironment(Path emulator, String accelerator, String accelera
         Objects.requireNonNull(tscKhz);
         Objects.requireNonNull(hostInfo);
         Objects.requireNonNull(hostCpuSeconds);
+        Objects.requireNonNull(qemuUser);
     }
 
     HostInfo info() {

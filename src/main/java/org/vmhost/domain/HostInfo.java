@@ -17,11 +17,13 @@ import java.util.Objects;
  * @param qemuVersion       the device model's version
  * @param xendVersion       vmhost's version
  * @param uptimeSeconds     host uptime
- * @param networking        how guests are networked, e.g. bridges or user-mode fallback, and why
+ * @param networking        how guests are networked, e.g. bridges or user-mode networking, and why
+ * @param confinement       which user QEMU runs as and under which sandbox, and why
  */
 public record HostInfo(String hostname, String release, String machine, int cpus, double cpuMhz,
                        long totalMemory, long freeMemory, String accelerator, String acceleratorReason,
-                       String qemuVersion, String xendVersion, double uptimeSeconds, String networking) {
+                       String qemuVersion, String xendVersion, double uptimeSeconds, String networking,
+                       String confinement) {
     public HostInfo {
         Objects.requireNonNull(hostname);
         Objects.requireNonNull(accelerator);

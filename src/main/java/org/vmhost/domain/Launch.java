@@ -87,7 +87,8 @@ final class Launch {
             keepMacs(d);
             LaunchContext ctx = new LaunchContext(host.emulator(), host.accelerator(), UUID.fromString(d.uuid),
                     runDir.resolve("qmp.sock"), runDir.resolve("console.sock"), home.consoleLog(d.uuid),
-                    LocalDomainService.nics(d.vifs), vncDisplay(config, domid), host.tscKhz());
+                    LocalDomainService.nics(d.vifs), vncDisplay(config, domid), host.tscKhz(),
+                    host.qemuUser().map(org.vmhost.qemu.QemuUser::name), runDir.resolve("vnc.sock"));
             List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
@@ -96,7 +97,7 @@ final class Launch {
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
             process = qemu.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
-                    List.of(consoleSocket)), LocalDomainService.QMP_TIMEOUT);
+                    List.of(consoleSocket, ctx.vncSocket())), LocalDomainService.QMP_TIMEOUT);
             QemuHandle handle = process.handle();
             Faults.pause(Faults.AFTER_LAUNCH);
             store.saveStatus(service.status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
@@ -117,8 +118,8 @@ final class Launch {
             d.lastStart = now;
             d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
             service.saveStatus(d);
-            service.event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid() + ")"
-                    + service.describeVifs(d.vifs));
+            service.event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid()
+                    + host.qemuUser().map(u -> ", user " + u.name()).orElse("") + ")" + service.describeVifs(d.vifs));
         } catch (Exception e) {
             String why = e instanceof VmhostException ve ? ve.getMessage() : LocalDomainService.describe(e);
             String qemuSaid = process == null ? "" : lastLines(home.qemuLog(d.uuid), 3);
@@ -152,17 +153,10 @@ final class Launch {
         try {
             for (int i = 0; i < config.vifs().size(); i++) {
                 VifConfig v = config.vifs().get(i);
-                Vif vif;
-                try {
-                    vif = network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), LocalDomainService.nicModel(config, v), v.rate());
-                } catch (VmhostException e) {
-                    if (e.code() != ErrorCode.HOST_FAILED) throw e;
-                    // A network the host cannot make leaves the guest on user-mode networking rather than
-                    // without its NIC, and its record says so (xm log, xm network-list).
-                    vif = new Vif(i, v.mac().orElseGet(org.vmhost.network.MacAddress::random), Optional.empty(),
-                            Optional.empty(), LocalDomainService.nicModel(config, v), Optional.empty());
-                    service.event(d, "network-fallback", "vif " + i + " has user-mode networking (no tap, no rate): " + e.getMessage());
-                }
+                // What the vif asks for is made, or the start fails: user-mode networking only where asked.
+                Vif vif = HostNetwork.userMode(v.type())
+                        ? network.plugUserMode(i, v.mac(), v.bridge(), v.vifname(), LocalDomainService.nicModel(config, v), v.rate())
+                        : network.plug(d.name(), domid, i, v.mac(), v.bridge(), v.vifname(), LocalDomainService.nicModel(config, v), v.rate());
                 made.add(vif);
                 Files.writeString(runDir.resolve(LocalDomainService.VIFS_FILE), VifsJson.write(made));
             }

@@ -79,6 +79,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final EventPolicy policy;
     private final Queries queries;
     private final long consoleLimit;
+    private final LentFiles lentFiles;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -124,6 +125,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.policy = new EventPolicy(this);
         this.queries = new Queries(home, host, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network, qemu);
+        this.lentFiles = new LentFiles(host.qemuUser(), home.runDir().resolve("lent-files.json"));
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -574,6 +576,17 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     void unplugVifs(Domain d) {
         for (Vif v : d.vifs) network.unplug(v);
         d.vifs = List.of();
+        lentFiles.releaseAll(d.uuid); // the domain's QEMU is gone: so are its host resources, lent files too
+    }
+
+    /** Lends a disk's file to QEMU's user before a QEMU that has dropped root opens it (hot-plug, new medium). */
+    void lend(Domain d, org.vmhost.config.DiskConfig disk) {
+        disk.target().ifPresent(t -> lentFiles.lend(d.uuid, t, disk.access().writable() && !disk.cdrom()));
+    }
+
+    /** The domain's QEMU no longer uses a disk's file. */
+    void release(Domain d, org.vmhost.config.DiskConfig disk) {
+        disk.target().ifPresent(t -> lentFiles.release(d.uuid, t));
     }
 
     /** The vifs for the domain's event log: each tap and bridge, or the user-mode fallback, plainly. */
@@ -584,7 +597,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             parts.add(v.tap().map(t -> t + " on " + v.bridge().orElse("?")).orElse("user-mode networking")
                     + " (" + v.model() + ", " + v.mac() + v.rate().map(r -> ", rate " + r).orElse("") + ")");
         }
-        String fallback = network.bridging() ? "" : "; no bridges: " + network.describe();
+        String fallback = network.bridging() || vifs.stream().allMatch(v -> v.tap().isPresent()) ? "" : "; " + network.describe();
         return "; vifs: " + String.join(", ", parts) + fallback;
     }
 

@@ -53,7 +53,8 @@ final class VifHotplug {
             }
             String slot = pv ? slots.requireFree(d, "attach a NIC to") : null;
             java.util.Map<String, Object> device;
-            Vif vif = network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
+            Vif vif = HostNetwork.userMode(request.type()) ? network.plugUserMode(devid, request.mac(), request.bridge(), request.vifname(), model, request.rate())
+                    : network.plug(d.name(), d.domid().orElseThrow(), devid, request.mac(), request.bridge(), request.vifname(),
                     model, request.rate());
             NicAttachment nic = LocalDomainService.nics(List.of(vif)).get(0);
             try {

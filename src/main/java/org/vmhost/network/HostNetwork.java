@@ -22,8 +22,10 @@ import org.vmhost.error.VmhostException;
 
 /**
  * The host's side of guest networking: the networks xend keeps, their bridges, NAT and DHCP, and one tap
- * per vif. Where taps cannot be made (xend is not root, no /dev/net/tun, or {@code VMHOST_NETWORK=user})
- * every vif falls back to QEMU's user-mode network, and {@link #describe()} says so and why.
+ * per vif. QEMU's user-mode network (restricted: it reaches nothing of the host) is used only where it is
+ * asked for: by a vif ({@code type=user}, {@link #plugUserMode}) or for every vif by the host's setting
+ * {@code VMHOST_NETWORK=user}. Whatever else a vif asks for (its bridge, the network's rules, a rate limit)
+ * is made, or {@link #plug} fails with the reason and leaves nothing behind; it never degrades silently.
  *
  * <p>Networks live in {@code networks.json} under xend's home, rewritten atomically (write, fsync,
  * rename) on every change, before it is acknowledged. Nothing here is undone when xend stops: bridges,
@@ -59,12 +61,19 @@ public final class HostNetwork {
     private final Path file;
     private final Path stateDir;
     private final Optional<String> userModeReason;
+    /** Whether the host's setting asks for user-mode networking, rather than the host lacking taps. */
+    private final boolean userModeAsked;
+    /** The user that owns the taps: QEMU's, so that a QEMU that has dropped root can open a hot-plugged one. */
+    private final Optional<String> tapOwner;
     private final Map<String, Stored> networks = new LinkedHashMap<>();
 
-    private HostNetwork(Path file, Path stateDir, Optional<String> userModeReason) {
+    private HostNetwork(Path file, Path stateDir, Optional<String> userModeReason, boolean userModeAsked,
+                        Optional<String> tapOwner) {
         this.file = file;
         this.stateDir = stateDir;
         this.userModeReason = userModeReason;
+        this.userModeAsked = userModeAsked;
+        this.tapOwner = tapOwner;
     }
 
     /**
@@ -76,7 +85,13 @@ public final class HostNetwork {
      * @param env      the environment; {@code VMHOST_NETWORK=user} forces user-mode networking
      */
     public static HostNetwork open(Path file, Path stateDir, Map<String, String> env) {
-        HostNetwork n = new HostNetwork(file, stateDir, userModeReason(env));
+        return open(file, stateDir, env, Optional.empty());
+    }
+
+    /** As {@link #open(Path, Path, Map)}, with taps owned by {@code tapOwner} (QEMU's unprivileged user). */
+    public static HostNetwork open(Path file, Path stateDir, Map<String, String> env, Optional<String> tapOwner) {
+        HostNetwork n = new HostNetwork(file, stateDir, userModeReason(env), "user".equals(env.get("VMHOST_NETWORK")),
+                tapOwner);
         n.load();
         return n;
     }
@@ -109,8 +124,11 @@ public final class HostNetwork {
 
     /** One line for {@code xm info}: how guests are networked, and why. */
     public synchronized String describe() {
-        if (userModeReason.isPresent()) {
+        if (userModeReason.isPresent() && userModeAsked) {
             return "user-mode networking for every vif (no bridges): " + userModeReason.get();
+        }
+        if (userModeReason.isPresent()) {
+            return "no bridges or taps (" + userModeReason.get() + "): only vifs with type=user can start";
         }
         List<String> names = new ArrayList<>();
         for (Stored s : networks.values()) names.add(s.name() + " (" + s.type() + ", " + s.bridge() + ")");
@@ -206,7 +224,12 @@ public final class HostNetwork {
                     String model, Optional<String> rate) {
         String chosenMac = mac.orElseGet(MacAddress::random);
         Optional<Rate> limit = rate.map(Rate::parse);
-        if (!bridging()) return new Vif(devid, chosenMac, Optional.empty(), Optional.empty(), model, rate);
+        if (userModeAsked) return plugUserMode(devid, mac, Optional.empty(), Optional.empty(), model, rate);
+        userModeReason.ifPresent(why -> {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "vif " + devid + " needs a tap on bridge "
+                    + bridge.orElse(DEFAULT_BRIDGE) + ", and " + why + " (give the vif type=user for QEMU's user-mode "
+                    + "network, which reaches nothing of the host)");
+        });
         String br = bridgeFor(bridge.orElse(DEFAULT_BRIDGE));
         String tap = vifname.orElse("vif" + domid + "." + devid);
         if (!NetworkConfig.IFNAME.matcher(tap).matches()) {
@@ -216,7 +239,10 @@ public final class HostNetwork {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "network device " + tap
                     + " already exists on this host (another xend's guest, or a vifname in use)");
         }
-        HostCommand.of("ip", "tuntap", "add", "dev", tap, "mode", "tap").run();
+        List<String> add = new ArrayList<>(List.of("ip", "tuntap", "add", "dev", tap, "mode", "tap"));
+        // Owned by QEMU's user, so that a QEMU that has dropped root can open it when it is hot-plugged.
+        tapOwner.ifPresent(u -> add.addAll(List.of("user", u)));
+        HostCommand.of(add).run();
         try {
             HostCommand.of("ip", "link", "set", "dev", tap, "master", br).run();
             // The guest's MAC must never be the bridge's lowest, or the bridge would take it: fe:ff:ff... as Xen did.
@@ -230,6 +256,28 @@ public final class HostNetwork {
         }
         nameGuest(br, chosenMac, guest);
         return new Vif(devid, chosenMac, Optional.of(br), Optional.of(tap), model, rate);
+    }
+
+    /**
+     * A vif on QEMU's user-mode network, as its config ({@code type=user}) or the host's setting asks: no tap,
+     * no bridge. QEMU restricts it (it reaches nothing of the host or beyond), so it cannot be rate-limited.
+     */
+    public Vif plugUserMode(int devid, Optional<String> mac, Optional<String> bridge, Optional<String> vifname,
+                            String model, Optional<String> rate) {
+        if (bridge.isPresent() || vifname.isPresent()) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif " + devid + ": type=user has no tap and no bridge; "
+                    + "it takes no " + (bridge.isPresent() ? "bridge=" + bridge.get() : "vifname=" + vifname.get()));
+        }
+        if (rate.isPresent()) {
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "vif " + devid + ": rate=" + rate.get()
+                    + " needs a tap; a user-mode vif has none");
+        }
+        return new Vif(devid, mac.orElseGet(MacAddress::random), Optional.empty(), Optional.empty(), model, Optional.empty());
+    }
+
+    /** Whether a vif's {@code type=} asks for QEMU's user-mode network rather than a tap. */
+    public static boolean userMode(Optional<String> type) {
+        return type.filter(t -> t.equalsIgnoreCase("user")).isPresent();
     }
 
     /** Removes a vif's tap; a tap that is already gone is fine. */
@@ -310,6 +358,10 @@ public final class HostNetwork {
             for (Stored x : networks.values()) if (x.bridge().equals(ref)) s = x;
         }
         if (s == null) {
+            if (linkExists(ref) && !Files.isDirectory(Path.of("/sys/class/net", ref, "bridge"))) {
+                throw new VmhostException(ErrorCode.HOST_FAILED, "vif bridge '" + ref + "': " + ref
+                        + " exists on this host but is not a bridge");
+            }
             if (linkExists(ref)) return ref;  // the administrator's own bridge, used as it is
             NetworkConfig config;
             try {
@@ -359,14 +411,14 @@ public final class HostNetwork {
         switch (c.type()) {
             case BRIDGED -> { }
             case ISOLATED -> {
-                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                sysctl("net/ipv6/conf/" + c.bridge() + "/disable_ipv6", "1");
                 nft(tableFor(c.bridge()), isolatedRules(c.bridge()));
             }
             case NAT -> {
                 Subnet net = Subnet.parse(c.subnet().orElseThrow());
-                sysctl("net.ipv6.conf." + c.bridge() + ".disable_ipv6", "1");
+                sysctl("net/ipv6/conf/" + c.bridge() + "/disable_ipv6", "1");
                 HostCommand.of("ip", "addr", "replace", net.hostAddressWithPrefix(), "dev", c.bridge()).run();
-                sysctl("net.ipv4.ip_forward", "1");
+                sysctl("net/ipv4/ip_forward", "1");
                 nft(tableFor(c.bridge()), natRules(c.bridge(), net));
             }
         }
@@ -440,8 +492,18 @@ public final class HostNetwork {
         }
     }
 
+    /**
+     * The nftables table of a network's bridge. Interface names may hold {@code . - _}, nft table names only
+     * {@code _}: each other character becomes {@code _} and its code, so that {@code vm.a} and {@code vm-a}
+     * (and {@code vm_a}) get tables of their own and deleting one network never deletes another's rules.
+     */
     static String tableFor(String bridge) {
-        return "vmhost_" + bridge.replaceAll("[^A-Za-z0-9_]", "_");
+        StringBuilder t = new StringBuilder("vmhost_");
+        for (char c : bridge.toCharArray()) {
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) t.append(c);
+            else t.append('_').append(Integer.toHexString(c)).append('_');
+        }
+        return t.toString();
     }
 
     static String isolatedRules(String br) {
@@ -471,11 +533,13 @@ public final class HostNetwork {
         HostCommand.of("nft", "-f", "-").input("table inet " + table + " {\n" + chains + "}\n").run();
     }
 
-    private static void sysctl(String key, String value) {
+    /** Sets a kernel parameter by its path under /proc/sys: an interface's name may hold a dot, so no dotted key. */
+    private static void sysctl(String path, String value) {
+        Path file = Path.of("/proc/sys", path);
         try {
-            Files.writeString(Path.of("/proc/sys", key.replace('.', '/')), value);
+            Files.writeString(file, value);
         } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot set " + key + " to " + value + ": " + e.getMessage(), e);
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot set " + file + " to " + value + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package org.vmhost.qemu;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -20,9 +21,21 @@ import java.util.UUID;
  * @param vncDisplay    for a domain with VNC whose config fixes no display: the display to listen on
  *                      (xm's rule: the domain id), or with {@code vncunused} the first one to try
  * @param tscKhz        the host TSC rate, stated to pv guests that cannot calibrate it
+ * @param runAs         the unprivileged user QEMU becomes once it has opened its command line's files
+ *                      ({@code -runas}); empty where xend is not root and QEMU runs as xend's own user
+ * @param vncSocket     where QEMU serves a VNC display that has no {@code vnclisten}: a UNIX socket in the
+ *                      domain's private run directory, which only root reaches
  */
 public record LaunchContext(Path emulator, String accelerator, UUID uuid, Path qmpSocket, Path consoleSocket,
-                            Path consoleLog, List<NicAttachment> nics, OptionalInt vncDisplay, OptionalLong tscKhz) {
+                            Path consoleLog, List<NicAttachment> nics, OptionalInt vncDisplay, OptionalLong tscKhz,
+                            Optional<String> runAs, Path vncSocket) {
+
+    /** A context with no {@code -runas}, its VNC socket beside the QMP socket. */
+    public LaunchContext(Path emulator, String accelerator, UUID uuid, Path qmpSocket, Path consoleSocket,
+                         Path consoleLog, List<NicAttachment> nics, OptionalInt vncDisplay, OptionalLong tscKhz) {
+        this(emulator, accelerator, uuid, qmpSocket, consoleSocket, consoleLog, nics, vncDisplay, tscKhz,
+                Optional.empty(), qmpSocket.resolveSibling("vnc.sock"));
+    }
 
     public LaunchContext {
         Objects.requireNonNull(emulator, "emulator");
@@ -37,5 +50,10 @@ public record LaunchContext(Path emulator, String accelerator, UUID uuid, Path q
         nics = List.copyOf(nics);
         Objects.requireNonNull(vncDisplay, "vncDisplay");
         Objects.requireNonNull(tscKhz, "tscKhz");
+        Objects.requireNonNull(runAs, "runAs");
+        runAs.ifPresent(u -> {
+            if (!u.matches("[a-z_][a-z0-9_-]{0,31}")) throw new IllegalArgumentException("invalid user name: " + u);
+        });
+        Objects.requireNonNull(vncSocket, "vncSocket");
     }
 }

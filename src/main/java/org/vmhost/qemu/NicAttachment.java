@@ -26,6 +26,9 @@ public record NicAttachment(String mac, Backend backend) {
         }
     }
 
-    /** QEMU's user-mode network: the fallback where no tap can be made. */
+    /**
+     * QEMU's user-mode network, only where a vif or the host's setting asks for it; always restricted, so the
+     * guest reaches nothing of the host (10.0.2.2 would otherwise be the host's loopback).
+     */
     public record User() implements Backend {}
 }

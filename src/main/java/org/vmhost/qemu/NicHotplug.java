@@ -25,7 +25,10 @@ public final class NicHotplug {
                 args.put("script", "no");
                 args.put("downscript", "no");
             }
-            case NicAttachment.User ignored -> args.put("type", "user");
+            case NicAttachment.User ignored -> {
+                args.put("type", "user");
+                args.put("restrict", true); // as on the command line: the guest reaches nothing of the host
+            }
         }
         return args;
     }

@@ -42,6 +42,12 @@ import org.vmhost.config.VifConfig;
  * Xen pv configs do. Either way QEMU serves it on {@link LaunchContext#consoleSocket()} and keeps its
  * history in {@link LaunchContext#consoleLog()}.
  *
+ * <p>Confinement: QEMU always runs under its seccomp filter ({@code -sandbox}) and, where the context names a
+ * user, becomes it ({@code -runas}) once it has opened what the command line names. A user-mode NIC is
+ * restricted ({@code restrict=on}). A VNC display without {@code vnclisten} is a UNIX socket in the domain's
+ * private run directory; one on TCP must have a password (set over QMP, never on the command line), or the
+ * config is refused. docs/security-guests.md explains each choice.
+ *
  * <p>Disks open with {@code cache=none}: no second copy in the host's page cache, and the guest's flushes
  * reach the disk. Images must therefore live on a file system with O_DIRECT (not tmpfs). xm's {@code w!}
  * lets other QEMUs write the same image ({@code share-rw=on}); plain {@code w} keeps QEMU's image lock.
@@ -110,6 +116,7 @@ public final class QemuCommandLine {
         a.add("-m", config.memory() + "M");
         a.add("-smp", Integer.toString(config.vcpus()));
         a.add("-rtc", QemuOpts.empty().add("base", config.localtime() ? "localtime" : "utc").toString());
+        confine(ctx, a);
 
         // Control: QMP, and what QEMU does when the guest ends.
         a.add("-chardev", QemuOpts.of("socket").add("id", "qmp").add("path", ctx.qmpSocket().toString())
@@ -256,6 +263,21 @@ public final class QemuCommandLine {
         for (int i = 0; i < config.hotplugSlotCount(); i++) a.add("-device", PcieSlots.rootPort(i));
     }
 
+    /**
+     * QEMU's seccomp filter, always, and with {@code -runas} an unprivileged user once it has opened what its
+     * command line names (images, kernel, taps, sockets, logs): an escape from device emulation is then that
+     * user's, not root's. {@code elevateprivileges=deny} would also forbid {@code -runas}'s own setgid and
+     * setuid (QEMU 7.2 installs the filter first; measured: "Bad system call"), so with {@code -runas} it is
+     * {@code allow}: after the change QEMU's real, effective and saved ids are all that user's, it has no
+     * capabilities and no_new_privs is set, so a set*id call can only name that user again.
+     */
+    private static void confine(LaunchContext ctx, Argv a) {
+        a.add("-sandbox", QemuOpts.of("on").add("obsolete", "deny")
+                .add("elevateprivileges", ctx.runAs().isPresent() ? "allow" : "deny")
+                .add("spawn", "deny").add("resourcecontrol", "deny").toString());
+        ctx.runAs().ifPresent(user -> a.add("-runas", user));
+    }
+
     /** The console's chardev: a socket for xm console, and a log QEMU writes itself. */
     private static void consoleChardev(LaunchContext ctx, Argv a) {
         a.add("-chardev", QemuOpts.of("socket").add("id", CONSOLE_ID).add("path", ctx.consoleSocket().toString())
@@ -302,13 +324,26 @@ public final class QemuCommandLine {
         }
         a.add("-device", config.stdvga() ? "VGA" : "cirrus-vga");
         Optional<VfbConfig> vnc = config.vfbs().stream().filter(VfbConfig::vnc).findFirst();
-        if (vnc.isPresent()) {
+        if (vnc.isPresent() && vnc.get().vnclisten().isEmpty()) {
+            // No address asked for: the display is served on a UNIX socket in the domain's private run
+            // directory, which only root reaches, never on TCP where any local user (or a guest on user-mode
+            // networking without restrict) could take over the console.
+            QemuOpts opts = QemuOpts.of("unix:" + ctx.vncSocket());
+            if (vnc.get().vncpasswd().filter(p -> !p.isEmpty()).isPresent()) opts.add("password", true);
+            a.add("-vnc", opts.toString());
+            vnc.get().keymap().ifPresent(k -> a.add("-k", k));
+        } else if (vnc.isPresent()) {
             VfbConfig vfb = vnc.get();
+            if (vfb.vncpasswd().filter(p -> !p.isEmpty()).isEmpty()) {
+                throw new IllegalArgumentException("domain '" + config.name() + "': VNC on TCP (vnclisten="
+                        + vfb.vnclisten().get() + ") needs a vncpasswd: a display reachable over TCP without one is "
+                        + "anybody's console (leave vnclisten out for a UNIX socket only root reaches)");
+            }
             // A display fixed in the config wins; else the one the lifecycle chose (xm's: the domain id).
             int display = vfb.vncdisplay().isPresent() ? vfb.vncdisplay().getAsInt()
                     : ctx.vncDisplay().orElseThrow(() -> new IllegalArgumentException(
                             "domain '" + config.name() + "' has VNC but no VNC display was chosen"));
-            String listen = vfb.vnclisten().orElse("127.0.0.1");
+            String listen = vfb.vnclisten().get();
             String addr = (listen.contains(":") ? "[" + listen + "]" : listen) + ":" + display;
             QemuOpts opts = QemuOpts.of(addr);
             // vncunused without a fixed display: QEMU takes the first free display from there on (to= is
@@ -317,7 +352,7 @@ public final class QemuCommandLine {
                 opts.add("to", Math.min(VNC_MAX_DISPLAY, display + VNC_DISPLAYS_TRIED));
             }
             // The password never goes on the command line, where ps shows it: it is set over QMP after start.
-            if (vfb.vncpasswd().filter(p -> !p.isEmpty()).isPresent()) opts.add("password", true);
+            opts.add("password", true);
             a.add("-vnc", opts.toString());
             vfb.keymap().ifPresent(k -> a.add("-k", k));
         } else {
@@ -370,7 +405,9 @@ public final class QemuCommandLine {
         QemuOpts netdev = switch (nic.backend()) {
             case NicAttachment.Tap tap -> QemuOpts.of("tap").add("id", id).add("ifname", tap.ifname())
                     .add("script", "no").add("downscript", "no");
-            case NicAttachment.User ignored -> QemuOpts.of("user").add("id", id);
+            // restrict=on: the guest reaches neither the host (10.0.2.2 is the host's loopback otherwise) nor
+            // anything beyond it; only forwards given explicitly would pass.
+            case NicAttachment.User ignored -> QemuOpts.of("user").add("id", id).add("restrict", true);
         };
         a.add("-netdev", netdev.toString());
         return QemuOpts.of(driver).add("netdev", id).add("mac", nic.mac()).add("id", "nic" + index);

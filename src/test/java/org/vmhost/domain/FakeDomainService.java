@@ -55,7 +55,8 @@ public final class FakeDomainService implements DomainService {
     private final Map<String, NetworkInfo> networks = new LinkedHashMap<>();
     private final Map<String, List<Vif>> vifs = new HashMap<>();
     private HostInfo host = new HostInfo("fakehost", "6.1.0-test", "x86_64", 2, 2400.0, 24_000, 20_000, "tcg",
-            "no usable /dev/kvm", "QEMU emulator version 9.2.0", "vmhost 0.1.0", 3600.5, "bridge xenbr0");
+            "no usable /dev/kvm", "QEMU emulator version 9.2.0", "vmhost 0.1.0", 3600.5, "bridge xenbr0",
+            "QEMU runs as vmhost-qemu (uid 995) under its seccomp filter");
     private int nextDomid = 1;
 
     public FakeDomainService() {

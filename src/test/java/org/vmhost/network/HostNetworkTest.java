@@ -30,11 +30,26 @@ class HostNetworkTest {
 
     @Test
     void inUserModeAVifGetsAMacAndNoTap() {
-        Vif v = userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.of("10Mb/s"));
+        Vif v = userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(), "virtio", Optional.empty());
         assertThat(v.tap()).isEmpty();
         assertThat(v.bridge()).isEmpty();
         assertThat(v.mac()).startsWith("00:16:3e:");
-        assertThat(v.rate()).contains("10Mb/s");
+    }
+
+    @Test
+    void aTypeUserVifThatNamesABridgeOrATapIsRefusedRatherThanIgnored() {
+        assertThatThrownBy(() -> userMode().plugUserMode(1, Optional.empty(), Optional.of("xenbr0"), Optional.empty(),
+                "virtio", Optional.empty())).hasMessage("vif 1: type=user has no tap and no bridge; it takes no bridge=xenbr0");
+        assertThatThrownBy(() -> userMode().plugUserMode(1, Optional.empty(), Optional.empty(), Optional.of("t0"),
+                "virtio", Optional.empty())).hasMessage("vif 1: type=user has no tap and no bridge; it takes no vifname=t0");
+    }
+
+    @Test
+    void aRateLimitThatUserModeCannotApplyIsRefusedRatherThanDropped() {
+        assertThatThrownBy(() -> userMode().plug("web1", 3, 0, Optional.empty(), Optional.of("xenbr0"), Optional.empty(),
+                "virtio", Optional.of("10Mb/s")))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.getMessage())
+                        .isEqualTo("vif 0: rate=10Mb/s needs a tap; a user-mode vif has none"));
     }
 
     @Test

@@ -75,7 +75,9 @@ class NetworkConfigTest {
 
     @Test
     void nftablesRulesNameOnlyTheirOwnBridge() {
-        assertThat(HostNetwork.tableFor("vmht.x-1")).isEqualTo("vmhost_vmht_x_1");
+        assertThat(HostNetwork.tableFor("vmht.x-1")).isEqualTo("vmhost_vmht_2e_x_2d_1");
+        assertThat(java.util.stream.Stream.of("vm.a", "vm-a", "vm_a", "vm_2e_a").map(HostNetwork::tableFor).distinct())
+                .as("bridge names that differ never share a table").hasSize(4);
         assertThat(HostNetwork.isolatedRules("br9")).contains("iifname \"br9\" drop").doesNotContain("masquerade");
         assertThat(HostNetwork.natRules("br9", Subnet.parse("10.9.0.0/24")))
                 .contains("ip saddr 10.9.0.0/24 ip daddr != 10.9.0.0/24 oifname != \"br9\" masquerade");

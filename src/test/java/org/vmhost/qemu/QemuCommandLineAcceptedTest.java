@@ -111,11 +111,12 @@ class QemuCommandLineAcceptedTest {
                     : nic);
         }
         LaunchContext ctx = new LaunchContext(golden.emulator(), golden.accelerator(), golden.uuid(), golden.qmpSocket(),
-                golden.consoleSocket(), golden.consoleLog(), nics, golden.vncDisplay(), golden.tscKhz());
+                golden.consoleSocket(), golden.consoleLog(), nics, golden.vncDisplay(), golden.tscKhz(), golden.runAs(),
+                golden.vncSocket());
         List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
         argv.add("-S");
         QemuProcess qemu = QemuProcess.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), run.resolve("qemu.log"),
-                List.of(ctx.consoleSocket())), START);
+                List.of(ctx.consoleSocket(), ctx.vncSocket())), START);
         started.add(qemu.handle());
         return qemu;
     }

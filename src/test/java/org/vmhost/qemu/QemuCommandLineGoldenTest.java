@@ -74,20 +74,23 @@ class QemuCommandLineGoldenTest {
     }
 
     /**
-     * The context of a test launch: tcg, a fixed UUID and TSC rate, the domain id as VNC display; each vif
-     * on a bridge becomes a tap named by its vifname or {@code vifDOMID.N}, any other one user-mode; MACs
-     * from the config, else 00:16:3e:00:00:N.
+     * The context of a test launch: tcg, a fixed UUID and TSC rate, the domain id as VNC display, QEMU as
+     * {@code vmhost-qemu} with its VNC socket beside the QMP socket; each vif with {@code type=user} is
+     * user-mode, any other one becomes a tap named by its vifname or {@code vifDOMID.N}; MACs from the
+     * config, else 00:16:3e:00:00:N.
      */
     static LaunchContext context(DomainConfig config, Path emulator, Path qmp, Path console, Path consoleLog, int domid) {
         List<NicAttachment> nics = new ArrayList<>();
         for (int i = 0; i < config.vifs().size(); i++) {
             VifConfig vif = config.vifs().get(i);
             String ifname = vif.vifname().orElse("vif" + domid + "." + i);
-            NicAttachment.Backend backend = vif.bridge().isPresent() ? new NicAttachment.Tap(ifname) : new NicAttachment.User();
+            NicAttachment.Backend backend = vif.type().filter("user"::equals).isPresent() ? new NicAttachment.User()
+                    : new NicAttachment.Tap(ifname);
             nics.add(new NicAttachment(vif.mac().orElse(String.format("00:16:3e:00:00:%02x", i + 1)), backend));
         }
         return new LaunchContext(emulator, "tcg", UUID_FIXED, qmp, console, consoleLog, nics,
-                OptionalInt.of(domid), OptionalLong.of(TSC_KHZ));
+                OptionalInt.of(domid), OptionalLong.of(TSC_KHZ), java.util.Optional.of("vmhost-qemu"),
+                qmp.resolveSibling("vnc.sock"));
     }
 
     private static void check(Path expectedFile, String actual) throws IOException {

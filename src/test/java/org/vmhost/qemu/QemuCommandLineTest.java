@@ -32,30 +32,68 @@ class QemuCommandLineTest {
 
     @Test
     void theVncPasswordNeverAppearsOnTheCommandLine() throws Exception {
-        List<String> argv = argv("builder='hvm'\nname='v'\nvnc=1\nvncpasswd='hunter2'\n");
+        List<String> argv = argv("builder='hvm'\nname='v'\nvnc=1\nvncpasswd='hunter2'\nvnclisten='127.0.0.1'\n");
 
         assertThat(String.join(" ", argv)).doesNotContain("hunter2");
         assertThat(values(argv, "-vnc")).containsExactly("127.0.0.1:7,to=106,password=on");
     }
 
     @Test
+    void vncWithoutAnAddressIsServedOnTheRunDirectorysUnixSocketAndNeverOnTcp() throws Exception {
+        assertThat(values(argv("builder='hvm'\nname='v'\nvnc=1\n"), "-vnc")).containsExactly("unix:/run/vnc.sock");
+        assertThat(values(argv("builder='hvm'\nname='v'\nvnc=1\nvncpasswd='p'\n"), "-vnc"))
+                .containsExactly("unix:/run/vnc.sock,password=on");
+    }
+
+    @Test
+    void vncOnTcpWithoutAPasswordIsRefusedSayingWhy() {
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='v'\nvnc=1\nvnclisten='0.0.0.0'\n"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("domain 'v': VNC on TCP (vnclisten=0.0.0.0) needs a vncpasswd");
+        assertThatThrownBy(() -> argv("builder='hvm'\nname='v'\nvnc=1\nvnclisten='127.0.0.1'\nvncpasswd=''\n"))
+                .hasMessageContaining("needs a vncpasswd");
+    }
+
+    @Test
+    void qemuRunsUnderItsSandboxAndAsTheUserTheContextNames() throws Exception {
+        List<String> argv = argv("name='p'\nkernel='/k'\n");
+        assertThat(values(argv, "-sandbox")).containsExactly("on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny");
+        assertThat(values(argv, "-runas")).containsExactly("vmhost-qemu");
+
+        DomainConfig config = config("name='p'\nkernel='/k'\n");
+        LaunchContext asXend = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
+                Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.empty(), OptionalLong.empty());
+        List<String> unprivileged = QemuCommandLine.build(config, asXend);
+        assertThat(values(unprivileged, "-sandbox")).as("no -runas: nothing to change to, so set*id is denied too")
+                .containsExactly("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+        assertThat(unprivileged).doesNotContain("-runas");
+    }
+
+    @Test
+    void aUserModeNicIsRestrictedOnTheCommandLineAndWhenHotPlugged() throws Exception {
+        assertThat(values(argv("name='p'\nkernel='/k'\nvif=['type=user']\n"), "-netdev")).containsExactly("user,id=net0,restrict=on");
+        assertThat(NicHotplug.netdev(2, new NicAttachment("00:16:3e:00:00:01", new NicAttachment.User())))
+                .containsEntry("type", "user").containsEntry("restrict", true);
+    }
+
+    @Test
     void vncunusedSearchesNoFurtherThanTheLastDisplay() throws Exception {
-        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\n");
+        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\nvnclisten='127.0.0.1'\nvncpasswd='x'\n");
         LaunchContext ctx = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
                 Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.of(59600), OptionalLong.empty());
 
-        assertThat(values(QemuCommandLine.build(config, ctx), "-vnc")).containsExactly("127.0.0.1:59600,to=59635");
+        assertThat(values(QemuCommandLine.build(config, ctx), "-vnc")).containsExactly("127.0.0.1:59600,to=59635,password=on");
     }
 
     @Test
     void aFixedVncDisplayIsTakenFromTheConfigAndNotSearchedFrom() throws Exception {
-        assertThat(values(argv("builder='hvm'\nname='v'\nvnc=1\nvncdisplay=3\nvnclisten='::1'\n"), "-vnc"))
-                .containsExactly("[::1]:3");
+        assertThat(values(argv("builder='hvm'\nname='v'\nvnc=1\nvncdisplay=3\nvnclisten='::1'\nvncpasswd='x'\n"), "-vnc"))
+                .containsExactly("[::1]:3,password=on");
     }
 
     @Test
     void vncWithNoDisplayChosenIsRefused() throws Exception {
-        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\n");
+        DomainConfig config = config("builder='hvm'\nname='v'\nvnc=1\nvnclisten='127.0.0.1'\nvncpasswd='x'\n");
         LaunchContext ctx = new LaunchContext(Path.of("qemu"), "tcg", java.util.UUID.randomUUID(), Path.of("/q"),
                 Path.of("/c"), Path.of("/l"), List.of(), OptionalInt.empty(), OptionalLong.empty());
 

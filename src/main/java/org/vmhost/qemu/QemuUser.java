@@ -1,0 +1,163 @@
+package org.vmhost.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+import org.vmhost.host.HostCommand;
+
+/**
+ * The unprivileged user QEMU becomes ({@code -runas}) once it has opened what its command line names: a
+ * system user of vmhost's own, {@value #NAME}, with no shell, no home and no other use. setup/install.sh
+ * makes it; xend makes it at start-up when it is missing, or refuses to start saying why.
+ *
+ * <p>What QEMU opens after the change (a hot-plugged image, a CD-ROM's new medium, a hot-plugged NIC's tap)
+ * must be reachable by this user: {@link #lend} gives a file to it for as long as a domain uses it and
+ * {@link #giveBack} returns it to its owner, as libvirt's DAC driver does; taps are made with this user as
+ * their owner (the network package does that).
+ *
+ * @param name the user's name
+ * @param uid  its user id
+ * @param gid  its primary group id
+ */
+public record QemuUser(String name, int uid, int gid) {
+    /** The name xend uses, and setup/install.sh makes. */
+    public static final String NAME = "vmhost-qemu";
+
+    /**
+     * The user for this xend's QEMUs: {@value #NAME}, made if missing, where xend is root; empty, with the
+     * reason in {@code why}, where it is not (QEMU then runs as xend's own user, which is no more).
+     */
+    public static Optional<QemuUser> forThisXend(StringBuilder why) {
+        if (!isRoot()) {
+            why.append("xend is not root: QEMU runs as xend's own user (no -runas), under its seccomp filter");
+            return Optional.empty();
+        }
+        Optional<QemuUser> user = lookUp(NAME);
+        if (user.isEmpty()) {
+            HostCommand.Result made = HostCommand.of("useradd", "--system", "--user-group", "--no-create-home",
+                    "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment", "vmhost QEMU", NAME).tryRun();
+            user = lookUp(NAME);
+            if (user.isEmpty()) {
+                throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU must not run as root, and the user " + NAME
+                        + " it runs as does not exist and cannot be made (useradd: " + made.output().strip()
+                        + "); run setup/install.sh, or useradd --system " + NAME);
+            }
+        }
+        if (user.get().uid() == 0) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "the user " + NAME + " has uid 0: QEMU would still be root");
+        }
+        why.append("QEMU runs as ").append(NAME).append(" (uid ").append(user.get().uid())
+                .append(") under its seccomp filter, once it has opened its command line's files");
+        return user;
+    }
+
+    /** A user by name, from /etc/passwd (getent, so NSS sources count too). */
+    static Optional<QemuUser> lookUp(String name) {
+        HostCommand.Result r = HostCommand.of("getent", "passwd", name).tryRun();
+        if (!r.ok()) return Optional.empty();
+        String[] f = r.output().strip().split(":");
+        if (f.length < 4) return Optional.empty();
+        try {
+            return Optional.of(new QemuUser(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3])));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) return line.split("\\s+")[2].equals("0");
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Who owned a file before it was lent, to give it back. */
+    public record Owner(int uid, int gid) {}
+
+    /**
+     * Gives a file (an image, a device node) to this user, so that a QEMU that has dropped root can open it,
+     * and returns its owner before. Then checks, as this user, that it can open it: a directory on the way
+     * that the user cannot search is refused with its name (and the file given back).
+     *
+     * @param writable whether QEMU must write it
+     */
+    public Owner lend(Path file, boolean writable) {
+        Owner before;
+        try {
+            before = new Owner((Integer) Files.getAttribute(file, "unix:uid"), (Integer) Files.getAttribute(file, "unix:gid"));
+            HostCommand.of("chown", uid + ":" + gid, "--", file.toString()).run();
+        } catch (IOException | RuntimeException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
+                    + e.getMessage(), e);
+        }
+        HostCommand.Result reach = asThisUser("test", writable ? "-w" : "-r", file.toString());
+        if (!reach.ok()) {
+            giveBack(file, before);
+            throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file
+                    + unreachableDirectory(file).map(d -> ": it cannot search the directory " + d
+                            + " (let it, e.g. setfacl -m u:" + name + ":x " + d + ", or keep images where it can)").orElse(""));
+        }
+        return before;
+    }
+
+    /** Gives a lent file back to its owner; a file that is gone is fine. */
+    public static void giveBack(Path file, Owner owner) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) return;
+        HostCommand.Result r = HostCommand.of("chown", owner.uid() + ":" + owner.gid(), "--", file.toString()).tryRun();
+        if (!r.ok()) System.getLogger(QemuUser.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot give " + file + " back to uid " + owner.uid() + ": " + r.output().strip());
+    }
+
+    /**
+     * Lets this user search (not list) a directory of xend's own, such as its home, so that images in its
+     * pools can be hot-plugged; a POSIX ACL entry, so that nobody else gains anything.
+     */
+    public void allowSearch(Path dir) {
+        if (asThisUser("test", "-x", dir.toString()).ok()) return;
+        HostCommand.Result r = HostCommand.of("setfacl", "-m", "u:" + uid + ":x", "--", dir.toString()).tryRun();
+        if (!r.ok()) System.getLogger(QemuUser.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot let " + name + " search " + dir + " (hot-plugging images under it will be refused): " + r.output().strip());
+    }
+
+    /**
+     * Lets this user open /dev/net/tun (Debian's udev makes it 0666; hosts without udev leave it 0600), so that
+     * a QEMU that has dropped root can open a hot-plugged NIC's tap. Opening it gives nothing by itself: without
+     * CAP_NET_ADMIN a process can attach only to a tap that it owns, and xend gives taps to this user one by one.
+     */
+    public void allowTaps() {
+        Path tun = Path.of("/dev/net/tun");
+        if (!Files.exists(tun) || asThisUser("test", "-r", tun.toString(), "-a", "-w", tun.toString()).ok()) return;
+        HostCommand.Result r = HostCommand.of("setfacl", "-m", "u:" + uid + ":rw", "--", tun.toString()).tryRun();
+        if (!r.ok()) System.getLogger(QemuUser.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot let " + name + " open " + tun + " (hot-plugged NICs will be refused): " + r.output().strip());
+    }
+
+    /** The first directory on the way to a file that this user cannot search. */
+    private Optional<Path> unreachableDirectory(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        Optional<Path> first = Optional.empty();
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!asThisUser("test", "-x", p.toString()).ok()) first = Optional.of(p);
+        }
+        return first;
+    }
+
+    private HostCommand.Result asThisUser(String... command) {
+        String[] argv = new String[command.length + 5];
+        argv[0] = "setpriv";
+        argv[1] = "--reuid=" + uid;
+        argv[2] = "--regid=" + gid;
+        argv[3] = "--clear-groups";
+        argv[4] = "--";
+        System.arraycopy(command, 0, argv, 5, command.length);
+        return HostCommand.of(argv).tryRun();
+    }
+}
