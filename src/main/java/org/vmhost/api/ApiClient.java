@@ -221,6 +221,22 @@ public final class ApiClient implements DomainService {
         call("DELETE", ApiPaths.image(name, "", pool), null, Void.class);
     }
 
+    @Override
+    public org.vmhost.monitor.StatsReport stats() {
+        return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
+    }
+
+    @Override
+    public org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from, java.time.Instant to,
+                                                    String resolution) {
+        String base = ref.equals("Domain-0") ? ApiPaths.HOST_HISTORY : ApiPaths.domain(ref) + "/history";
+        StringBuilder q = new StringBuilder("?start=").append(ApiPaths.encode(from.toString()))
+                .append("&end=").append(ApiPaths.encode(to.toString()));
+        if (metric != null) q.append("&metric=").append(ApiPaths.encode(metric));
+        if (resolution != null && !resolution.isEmpty()) q.append("&resolution=").append(ApiPaths.encode(resolution));
+        return call("GET", base + q, null, org.vmhost.monitor.SeriesHistory.class);
+    }
+
     private <T> T call(String method, String path, RequestBody body, Class<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {

@@ -16,6 +16,9 @@ final class ApiPaths {
     static final String HOST = V1 + "/host";
     static final String EVENTS = V1 + "/events";
     static final String DMESG = V1 + "/dmesg";
+    static final String STATS = V1 + "/stats";
+    static final String DOMAIN_HISTORY = DOMAIN + "/history";
+    static final String HOST_HISTORY = HOST + "/history";
     static final String NETWORKS = V1 + "/networks";
     /** One network, by name. */
     static final String NETWORK = NETWORKS + "/{name}";

@@ -38,6 +38,7 @@ public final class XmMain {
             DomnameCommand::new,
             UptimeCommand::new,
             InfoCommand::new,
+            TopCommand::new,
             LogCommand::new,
             DmesgCommand::new,
             BlockAttachCommand::new,

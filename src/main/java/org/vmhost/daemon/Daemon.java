@@ -101,6 +101,7 @@ final class Daemon {
                 HostFacts::busyCpuSeconds);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
         service.recover();
+        service.startMonitoring();
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();

@@ -146,4 +146,16 @@ public interface DomainService {
      * with {@code force} the NIC is cut off from the host even if the guest does not answer.
      */
     void detachVif(String ref, String device, boolean force);
+
+    // ---- statistics (the monitor package) ----
+
+    /** {@code xm top}: the host's and every running domain's figures now. */
+    org.vmhost.monitor.StatsReport stats();
+
+    /**
+     * The history of one series of a domain, or of the host for Domain-0, between two instants at a resolution
+     * (5s, 1m, 1h, 1d; empty: the finest that reaches back to {@code from}).
+     */
+    org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from, java.time.Instant to,
+                                             String resolution);
 }

@@ -79,6 +79,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DiskHotplug diskHotplug;
     private final ImageOperations images;
     private final Recovery recovery;
+    private final Monitoring monitoring;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -90,6 +91,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
+        this.monitoring = new Monitoring(home, registry);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -667,6 +669,24 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         recovery.recover();
     }
 
+    /** Starts the statistics sampler (xend calls it once the running domains are re-attached). */
+    public void startMonitoring() {
+        monitoring.start();
+    }
+
+    @Override
+    public org.vmhost.monitor.StatsReport stats() {
+        return monitoring.stats();
+    }
+
+    @Override
+    public org.vmhost.monitor.SeriesHistory history(String ref, String metric, Instant from, Instant to, String resolution) {
+        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID))
+            return monitoring.history(null, "the host", metric, from, to, resolution);
+        Domain d = registry.require(ref);
+        return monitoring.history(d.uuid, "domain '" + d.name() + "'", metric, from, to, resolution);
+    }
+
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
     public void autostart() {
         recovery.autostart();
@@ -675,6 +695,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     /** Leaves every guest running: xend's exit must never take a guest down. */
     @Override
     public void close() {
+        monitoring.close();
         for (Domain d : registry.all()) {
             DomainRuntime rt = d.runtime;
             if (rt == null) continue;

@@ -329,6 +329,30 @@ public final class FakeDomainService implements DomainService {
         images.remove(imageInfo(pool, name).path());
     }
 
+    // --- statistics: running domains with zero figures; one series, cpu, with no points yet ---
+
+    @Override
+    public synchronized org.vmhost.monitor.StatsReport stats() {
+        enter("stats");
+        List<org.vmhost.monitor.DomainStats> running = new java.util.ArrayList<>();
+        for (DomainInfo d : list()) {
+            if (d.domid().isEmpty() || d.domid().getAsInt() == 0) continue;
+            running.add(new org.vmhost.monitor.DomainStats(d.name(), d.domid().getAsInt(), String.valueOf(d.state().letter()),
+                    d.cpuTime(), 0, d.memory() * 1024L, d.maxmem() * 1024L, d.vcpus(), 0, 0, 0, 0, 0, 0, 0, 0));
+        }
+        return new org.vmhost.monitor.StatsReport(java.time.Instant.now(),
+                new org.vmhost.monitor.HostStats(host.cpus(), 0, host.totalMemory() * 1024, host.freeMemory() * 1024), running);
+    }
+
+    @Override
+    public synchronized org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from,
+                                                                 java.time.Instant to, String resolution) {
+        enter("history " + ref + " " + metric);
+        get(ref);
+        if (!"cpu".equals(metric)) throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, ref + " has no series '" + metric + "'");
+        return new org.vmhost.monitor.SeriesHistory(metric, "5s", 5, List.of());
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override
