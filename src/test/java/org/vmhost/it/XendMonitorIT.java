@@ -1,0 +1,118 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.vmhost.api.ApiClient;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.XendHome;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+import org.vmhost.monitor.HistoryPoint;
+import org.vmhost.monitor.SeriesHistory;
+
+/**
+ * Statistics of a real guest: a vCPU spinning in the guest's shell shows in {@code xm top -b}, the guest's disk
+ * reads show in the history, and the history outlives an xend restart.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XendMonitorIT {
+    static XendInstance xend;
+    static XendConsoleIT.Console console;
+
+    @BeforeAll
+    static void startGuest() throws IOException {
+        xend = XendInstance.create().start();
+        xend.xm("create", xend.config("mon1.cfg", XendLifecycleIT.pvConfig("mon1", "")).toString()).requireSuccess();
+        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", "mon1")
+                .redirectErrorStream(true);
+        pb.environment().put("VMHOST_HOME", xend.home().toString());
+        console = new XendConsoleIT.Console(pb.start());
+        console.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (console != null) console.close();
+        xend.close();
+        assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+    }
+
+    static DomainService api() {
+        return new ApiClient(new XendHome(xend.home()).apiSocket());
+    }
+
+    @Test
+    @Order(1)
+    void aGuestSpinningOneVcpuShowsNearOneHundredPercentInXmTop() throws Exception {
+        console.type("while :; do :; done &\n");
+        Thread.sleep(11_000); // two samples of the spin
+        XendInstance.Result top = xend.xm("top", "-b", "-d", "3", "-i", "2").requireSuccess();
+        List<String> rows = top.out().lines().filter(l -> l.strip().startsWith("mon1 ")).toList();
+        assertThat(rows).as(top.out()).hasSize(2);
+        for (String row : rows) {
+            String[] f = row.strip().split("\\s+");
+            double percent = Double.parseDouble(f[3]);
+            System.out.println("xm top: CPU(%) of a spinning guest: " + percent);
+            assertThat(percent).as(row).isBetween(60.0, 140.0);
+            assertThat(f[1]).isEqualTo("-----r");
+            assertThat(Long.parseLong(f[4])).as("MEM(k)").isEqualTo(256 * 1024);
+            assertThat(f[12]).as("VBDS").isEqualTo("1");
+        }
+        assertThat(top.out()).contains("NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR");
+        console.type("kill %1\n");
+    }
+
+    @Test
+    @Order(2)
+    void diskReadsShowInTheHistoryWhichOutlivesAnXendRestart() throws Exception {
+        console.type("dd if=/dev/vda of=/dev/null bs=64k count=400 && echo dd-done\n");
+        console.awaitText("dd-done", Duration.ofSeconds(60));
+        Thread.sleep(11_000);
+        Instant end = Instant.now();
+        Instant start = end.minus(Duration.ofMinutes(5));
+        SeriesHistory reads = api().history("mon1", "vbd/xvda/read_bytes", start, end, "5s");
+        System.out.println("history of vbd/xvda/read_bytes: " + reads.points());
+        assertThat(reads.points()).extracting(HistoryPoint::value).anyMatch(v -> v > 100_000);
+        SeriesHistory cpu = api().history("mon1", "cpu", start, end, "5s");
+        assertThat(cpu.points()).extracting(HistoryPoint::value).anyMatch(v -> v > 50);
+        SeriesHistory minutes = api().history("mon1", "cpu", start, end, "1m");
+        assertThat(minutes.stepSeconds()).isEqualTo(60);
+        assertThat(minutes.points()).isNotEmpty();
+        assertThat(api().history("Domain-0", "memory_total_kib", start, end, null).points()).isNotEmpty();
+
+        xend.xend("stop").requireSuccess();
+        xend.start();
+        SeriesHistory after = api().history("mon1", "vbd/xvda/read_bytes", start, end, "5s");
+        assertThat(after.points()).containsAll(reads.points().subList(0, reads.points().size() - 1));
+        assertThat(after.points()).extracting(HistoryPoint::value).anyMatch(v -> v > 100_000);
+    }
+
+    @Test
+    @Order(3)
+    void badHistoryRequestsAreRefusedNamingTheLimit() {
+        Instant now = Instant.now();
+        assertThatThrownBy(() -> api().history("mon1", "nosuch", now.minusSeconds(60), now, null))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_SUCH_DEVICE))
+                .hasMessageContaining("no series 'nosuch'").hasMessageContaining("cpu");
+        assertThatThrownBy(() -> api().history("mon1", "cpu", now, now.minusSeconds(60), null))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
+                .hasMessageContaining("must be before its end");
+        assertThatThrownBy(() -> api().history("mon1", "cpu", now.minus(Duration.ofDays(4000)), now, null))
+                .hasMessageContaining("at most 365 days");
+        assertThatThrownBy(() -> api().history("mon1", "cpu", now.minusSeconds(60), now, "2m"))
+                .hasMessageContaining("5s, 1m, 1h, 1d");
+        assertThatThrownBy(() -> api().history("nosuchdomain", "cpu", now.minusSeconds(60), now, null))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_SUCH_DOMAIN));
+    }
+}
