@@ -222,6 +222,17 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        String path = ref == null || ref.isEmpty() ? ApiPaths.VCPUS : ApiPaths.domain(ref) + "/vcpus";
+        return call("GET", path, null, ResponseBody.VcpuList.class).vcpus();
+    }
+
+    @Override
+    public void pinVcpu(String ref, String vcpu, String cpus) {
+        call("POST", ApiPaths.domain(ref) + "/vcpus/pin", new RequestBody.PinVcpu(vcpu, cpus), ResponseBody.VcpuList.class);
+    }
+
+    @Override
     public org.vmhost.monitor.StatsReport stats() {
         return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
     }

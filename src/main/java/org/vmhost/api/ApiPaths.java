@@ -17,6 +17,8 @@ final class ApiPaths {
     static final String EVENTS = V1 + "/events";
     static final String DMESG = V1 + "/dmesg";
     static final String STATS = V1 + "/stats";
+    static final String VCPUS = V1 + "/vcpus";
+    static final String DOMAIN_VCPUS = DOMAIN + "/vcpus";
     static final String DOMAIN_HISTORY = DOMAIN + "/history";
     static final String HOST_HISTORY = HOST + "/history";
     static final String NETWORKS = V1 + "/networks";

@@ -88,6 +88,13 @@ final class Routes {
                                                                   (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
             delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image"))),
             get   (ApiPaths.STATS,                                ctx -> s.stats()),
+            get   (ApiPaths.VCPUS,                                ctx -> new ResponseBody.VcpuList(s.listVcpus(""))),
+            get   (ApiPaths.DOMAIN_VCPUS,                         ctx -> new ResponseBody.VcpuList(s.listVcpus(ref(ctx)))),
+            post  (ApiPaths.DOMAIN_VCPUS + "/pin", RequestBody.PinVcpu.class,
+                                                                  (ctx, b) -> {
+                                                                      s.pinVcpu(ref(ctx), b.vcpu(), b.cpus());
+                                                                      return new ResponseBody.VcpuList(s.listVcpus(ref(ctx)));
+                                                                  }),
             get   (ApiPaths.DOMAIN_HISTORY, HISTORY_QUERY,        ctx -> history(s, ref(ctx), ctx)),
             get   (ApiPaths.HOST_HISTORY, HISTORY_QUERY,          ctx -> history(s, "Domain-0", ctx))
         );

@@ -39,6 +39,8 @@ public final class XmMain {
             UptimeCommand::new,
             InfoCommand::new,
             TopCommand::new,
+            VcpuListCommand::new,
+            VcpuPinCommand::new,
             LogCommand::new,
             DmesgCommand::new,
             BlockAttachCommand::new,

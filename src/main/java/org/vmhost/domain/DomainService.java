@@ -158,4 +158,13 @@ public interface DomainService {
      */
     org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from, java.time.Instant to,
                                              String resolution);
+
+    /** {@code xm vcpu-list}: the vCPUs of a running domain, or of every running domain when {@code ref} is empty. */
+    List<org.vmhost.resources.VcpuInfo> listVcpus(String ref);
+
+    /**
+     * {@code xm vcpu-pin}: vCPU {@code vcpu} (a number or "all") of a running domain may run only on the host CPUs
+     * {@code cpus} (Xen's syntax, "0-3,5,^1", or "all").
+     */
+    void pinVcpu(String ref, String vcpu, String cpus);
 }

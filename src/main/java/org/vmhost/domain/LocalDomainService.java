@@ -80,6 +80,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final ImageOperations images;
     private final Recovery recovery;
     private final Monitoring monitoring;
+    private final Vcpus vcpus;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -92,6 +93,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.images = new ImageOperations(this, home, store, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network);
         this.monitoring = new Monitoring(home, registry);
+        this.vcpus = new Vcpus(this, registry);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -478,6 +480,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
+            Vcpus.applyAtStart(d.name(), config, handle.pid());
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);
@@ -685,6 +688,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             return monitoring.history(null, "the host", metric, from, to, resolution);
         Domain d = registry.require(ref);
         return monitoring.history(d.uuid, "domain '" + d.name() + "'", metric, from, to, resolution);
+    }
+
+    @Override
+    public List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        return vcpus.list(ref);
+    }
+
+    @Override
+    public void pinVcpu(String ref, String vcpu, String cpus) {
+        vcpus.pin(ref, vcpu, cpus);
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */

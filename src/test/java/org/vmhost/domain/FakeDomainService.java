@@ -353,6 +353,24 @@ public final class FakeDomainService implements DomainService {
         return new org.vmhost.monitor.SeriesHistory(metric, "5s", 5, List.of());
     }
 
+    @Override
+    public synchronized List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        enter("listVcpus " + ref);
+        List<org.vmhost.resources.VcpuInfo> out = new java.util.ArrayList<>();
+        for (DomainInfo d : ref.isEmpty() ? list() : List.of(get(ref))) {
+            if (d.domid().isEmpty() || d.domid().getAsInt() == 0) continue;
+            for (int i = 0; i < d.vcpus(); i++)
+                out.add(new org.vmhost.resources.VcpuInfo(d.name(), d.domid().getAsInt(), i, i, "-b-", 0, "any cpu"));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void pinVcpu(String ref, String vcpu, String cpus) {
+        enter("pinVcpu " + ref + " " + vcpu + " " + cpus);
+        get(ref);
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

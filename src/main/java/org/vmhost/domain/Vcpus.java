@@ -1,0 +1,72 @@
+package org.vmhost.domain;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+import org.vmhost.resources.CpuSet;
+import org.vmhost.resources.VcpuInfo;
+import org.vmhost.resources.VcpuPinning;
+
+/**
+ * {@code xm vcpu-list} and {@code xm vcpu-pin}, and the {@code cpus=} key applied as a domain starts: the domain
+ * side of {@link VcpuPinning}. Package-private; {@link LocalDomainService} delegates to it in one line each.
+ */
+final class Vcpus {
+    private final LocalDomainService service;
+    private final DomainRegistry registry;
+
+    Vcpus(LocalDomainService service, DomainRegistry registry) {
+        this.service = service;
+        this.registry = registry;
+    }
+
+    List<VcpuInfo> list(String ref) {
+        List<VcpuInfo> out = new ArrayList<>();
+        if (ref == null || ref.isEmpty()) {
+            for (Domain d : registry.all()) if (running(d)) out.addAll(list(d));
+            return out;
+        }
+        Domain d = service.require(ref, "list the vCPUs of");
+        if (!running(d)) throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running; it has no vCPUs");
+        return list(d);
+    }
+
+    private static List<VcpuInfo> list(Domain d) {
+        DomainRuntime rt = d.runtime;
+        if (rt == null) return List.of();
+        return VcpuPinning.list(d.name(), d.domid().orElse(-1), rt.process().handle().pid(), d.state() == DomainState.PAUSED);
+    }
+
+    void pin(String ref, String vcpu, String cpus) {
+        Domain d = service.require(ref, "pin the vCPUs of");
+        int number;
+        if (vcpu.equals("all")) {
+            number = -1;
+        } else {
+            try {
+                number = Integer.parseInt(vcpu);
+            } catch (NumberFormatException e) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "a vCPU is a number or 'all', not '" + vcpu + "'");
+            }
+        }
+        d.runJob("pin the vCPUs of", () -> {
+            DomainRuntime rt = d.runtime;
+            if (rt == null || !running(d)) throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+            VcpuPinning.pin(d.name(), rt.process().handle().pid(), number, cpus);
+            service.event(d, "vcpu-pin", "vCPU " + vcpu + " pinned to CPUs " + cpus);
+        });
+    }
+
+    /** Before the guest runs: its vCPU threads on the CPUs {@code cpus=} names, if it names any. */
+    static void applyAtStart(String name, DomainConfig config, long pid) {
+        config.cpus().ifPresent(cpus -> {
+            if (!CpuSet.parse(cpus, CpuSet.online()).all()) VcpuPinning.pin(name, pid, -1, cpus);
+        });
+    }
+
+    private static boolean running(Domain d) {
+        return d.runtime != null && d.domid().isPresent() && d.state().active();
+    }
+}
