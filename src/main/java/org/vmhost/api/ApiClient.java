@@ -233,6 +233,18 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        String path = ref == null || ref.isEmpty() ? ApiPaths.SCHED_CREDIT : ApiPaths.domain(ref) + "/sched-credit";
+        return call("GET", path, null, org.vmhost.resources.SchedulerInfo.class);
+    }
+
+    @Override
+    public org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        return call("POST", ApiPaths.domain(ref) + "/sched-credit", new RequestBody.SetSchedCredit(weight, cap),
+                org.vmhost.resources.SchedCredit.class);
+    }
+
+    @Override
     public org.vmhost.monitor.StatsReport stats() {
         return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
     }

@@ -18,6 +18,8 @@ final class ApiPaths {
     static final String DMESG = V1 + "/dmesg";
     static final String STATS = V1 + "/stats";
     static final String VCPUS = V1 + "/vcpus";
+    static final String SCHED_CREDIT = V1 + "/sched-credit";
+    static final String DOMAIN_SCHED_CREDIT = DOMAIN + "/sched-credit";
     static final String DOMAIN_VCPUS = DOMAIN + "/vcpus";
     static final String DOMAIN_HISTORY = DOMAIN + "/history";
     static final String HOST_HISTORY = HOST + "/history";

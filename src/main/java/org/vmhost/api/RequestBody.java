@@ -109,6 +109,10 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST .../sched-credit}: {@code xm sched-credit -d DOM -w WEIGHT -c CAP}; an absent one stays. */
+    record SetSchedCredit(Integer weight, Integer cap) implements RequestBody {
+    }
+
     /** {@code POST /api/v1/networks}: {@code xm net-create}. */
     record CreateNetwork(String name, String type, String bridge, String subnet, String uplink) implements RequestBody {
         public CreateNetwork {

@@ -41,6 +41,7 @@ public final class XmMain {
             TopCommand::new,
             VcpuListCommand::new,
             VcpuPinCommand::new,
+            SchedCreditCommand::new,
             LogCommand::new,
             DmesgCommand::new,
             BlockAttachCommand::new,

@@ -167,4 +167,16 @@ public interface DomainService {
      * {@code cpus} (Xen's syntax, "0-3,5,^1", or "all").
      */
     void pinVcpu(String ref, String vcpu, String cpus);
+
+    /**
+     * {@code xm sched-credit}: how the credit scheduler is applied here, and the weight and cap of one domain, or
+     * of every running one when {@code ref} is empty.
+     */
+    org.vmhost.resources.SchedulerInfo schedCredit(String ref);
+
+    /**
+     * {@code xm sched-credit -d DOM -w WEIGHT -c CAP}: a running domain's weight (1–65535) and cap (percent of one
+     * CPU, 0 for none, at most 100 per vCPU); a null leaves that one unchanged.
+     */
+    org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap);
 }

@@ -81,6 +81,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Recovery recovery;
     private final Monitoring monitoring;
     private final Vcpus vcpus;
+    private final Scheduling scheduling;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -94,6 +95,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.recovery = new Recovery(this, home, store, configs, registry, network);
         this.monitoring = new Monitoring(home, registry);
         this.vcpus = new Vcpus(this, registry);
+        this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"));
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -481,6 +483,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.execute("change-vnc-password", java.util.Map.of("password", vncpasswd.get()));
             Vcpus.applyAtStart(d.name(), config, handle.pid());
+            scheduling.applyAtStart(d, config, handle.pid());
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);
@@ -497,6 +500,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             if (console != null) console.close();
             if (process != null) terminate(process);
             if (events != null) events.shutdownNow();
+            scheduling.release(d);
             unplugVifs(d);
             deleteTree(runDir);
             store.deleteStatus(d.uuid);
@@ -527,6 +531,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             rt.events().shutdown();
             deleteTree(rt.runDir());
         }
+        scheduling.release(d);
         unplugVifs(d);
         d.runtime = null;
         d.rebootRequested = false;
@@ -698,6 +703,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public void pinVcpu(String ref, String vcpu, String cpus) {
         vcpus.pin(ref, vcpu, cpus);
+    }
+
+    @Override
+    public org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        return new org.vmhost.resources.SchedulerInfo(scheduling.describe(), scheduling.list(ref));
+    }
+
+    @Override
+    public org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        return scheduling.set(ref, weight, cap);
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */

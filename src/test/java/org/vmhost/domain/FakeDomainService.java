@@ -371,6 +371,24 @@ public final class FakeDomainService implements DomainService {
         get(ref);
     }
 
+    @Override
+    public synchronized org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        enter("schedCredit " + ref);
+        List<org.vmhost.resources.SchedCredit> out = new java.util.ArrayList<>();
+        for (DomainInfo d : ref.isEmpty() ? list() : List.of(get(ref)))
+            if (d.domid().isPresent() && d.domid().getAsInt() != 0)
+                out.add(new org.vmhost.resources.SchedCredit(d.name(), d.domid().getAsInt(), 256, 0));
+        return new org.vmhost.resources.SchedulerInfo("cgroup v1 (fake)", out);
+    }
+
+    @Override
+    public synchronized org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        enter("setSchedCredit " + ref + " " + weight + " " + cap);
+        DomainInfo d = get(ref);
+        org.vmhost.resources.CpuController.check(d.name(), weight == null ? 256 : weight, cap == null ? 0 : cap, d.vcpus());
+        return new org.vmhost.resources.SchedCredit(d.name(), d.domid().orElse(-1), weight == null ? 256 : weight, cap == null ? 0 : cap);
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

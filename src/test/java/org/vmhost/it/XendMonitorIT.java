@@ -33,7 +33,7 @@ class XendMonitorIT {
     @BeforeAll
     static void startGuest() throws IOException {
         xend = XendInstance.create().start();
-        xend.xm("create", xend.config("mon1.cfg", XendLifecycleIT.pvConfig("mon1", "")).toString()).requireSuccess();
+        xend.xm("create", xend.config("mon1.cfg", XendLifecycleIT.pvConfig("mon1", "cpus = \"0-1,^0\"")).toString()).requireSuccess();
         ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", "mon1")
                 .redirectErrorStream(true);
         pb.environment().put("VMHOST_HOME", xend.home().toString());
@@ -114,5 +114,42 @@ class XendMonitorIT {
                 .hasMessageContaining("5s, 1m, 1h, 1d");
         assertThatThrownBy(() -> api().history("nosuchdomain", "cpu", now.minusSeconds(60), now, null))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_SUCH_DOMAIN));
+    }
+
+    @Test
+    @Order(4)
+    void cpusAtStartAndVcpuPinSetTheVcpuThreadsAffinity() {
+        XendInstance.Result list = xend.xm("vcpu-list", "mon1").requireSuccess();
+        List<String> rows = list.out().lines().toList();
+        assertThat(rows.get(0)).isEqualTo(String.format("%-32s %5s %5s %5s %5s %9s %s", "Name", "ID", "VCPU", "CPU", "State", "Time(s)", "CPU Affinity"));
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(1)).startsWith("mon1 ").endsWith(" 1"); // cpus = "0-1,^0"
+        assertThat(taskset(vcpuThread())).isEqualTo("1");
+
+        xend.xm("vcpu-pin", "mon1", "0", "0").requireSuccess();
+        assertThat(taskset(vcpuThread())).isEqualTo("0");
+        xend.xm("vcpu-pin", "mon1", "all", "all").requireSuccess();
+        assertThat(taskset(vcpuThread())).isEqualTo("0,1");
+        assertThat(xend.xm("vcpu-list").requireSuccess().out()).contains("any cpu");
+
+        XendInstance.Result tooHigh = xend.xm("vcpu-pin", "mon1", "0", "0,7");
+        assertThat(tooHigh.exit()).isNotZero();
+        assertThat(tooHigh.err()).contains("CPU 7 in '0,7' does not exist: this host has 2 CPUs");
+        XendInstance.Result noVcpu = xend.xm("vcpu-pin", "mon1", "3", "0");
+        assertThat(noVcpu.err()).contains("has no vCPU 3; it has 1");
+        assertThat(taskset(vcpuThread())).as("nothing changed").isEqualTo("0,1");
+    }
+
+    /** The thread id of mon1's vCPU 0, from /proc. */
+    private static long vcpuThread() {
+        long pid = xend.qemuPids().get(0);
+        return org.vmhost.monitor.VcpuThread.read(java.nio.file.Path.of("/proc"), pid).get(0).tid();
+    }
+
+    /** What taskset -p -c says of a thread's affinity, as a user checks it. */
+    private static String taskset(long tid) {
+        XendInstance.Result r = xend.run(java.nio.file.Path.of("/usr/bin/taskset"), List.of("-p", "-c", Long.toString(tid)),
+                Duration.ofSeconds(10)).requireSuccess();
+        return r.out().strip().replaceAll(".*: ", "");
     }
 }
