@@ -140,6 +140,65 @@ class XendMonitorIT {
         assertThat(taskset(vcpuThread())).as("nothing changed").isEqualTo("0,1");
     }
 
+    @Test
+    @Order(5)
+    void weights512And256OnOnePinnedCpuSplitItTwoToOne() throws Exception {
+        assertThat(xend.xm("info").requireSuccess().out()).contains("xen_scheduler          : credit, on cgroup v1");
+        xend.xm("create", xend.config("mon2.cfg", XendLifecycleIT.pvConfig("mon2", "cpus = \"1\"\ncpu_weight = 256")).toString())
+                .requireSuccess();
+        try (XendConsoleIT.Console c1 = console("mon1"); XendConsoleIT.Console c2 = console("mon2")) {
+            c2.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            xend.xm("vcpu-pin", "mon1", "all", "1").requireSuccess();
+            xend.xm("sched-credit", "-d", "mon1", "-w", "512").requireSuccess();
+            assertThat(xend.xm("sched-credit").requireSuccess().out()).containsPattern("mon1\\s+\\d+\\s+512\\s+0")
+                    .containsPattern("mon2\\s+\\d+\\s+256\\s+0");
+            c1.type("while :; do :; done &\n"); // the console of @BeforeAll ended with the xend restart
+            c2.type("while :; do :; done &\n");
+            Thread.sleep(6_000);
+            XendInstance.Result top = xend.xm("top", "-b", "-d", "10", "-i", "2").requireSuccess();
+            String last = top.out().substring(top.out().lastIndexOf("NAME"));
+            double one = cpuPercent(last, "mon1"), two = cpuPercent(last, "mon2");
+            System.out.println("weights 512:256 on one CPU: " + one + "% : " + two + "%");
+            assertThat(one + two).as(last).isBetween(30.0, 130.0); // CPU 1 is shared with the rest of the host
+            assertThat(one / two).as(last).isBetween(1.5, 2.7);
+            c2.type("kill %1\n");
+        }
+        xend.xm("destroy", "mon2").requireSuccess();
+    }
+
+    @Test
+    @Order(6)
+    void aCapOf50HoldsASpinningGuestNear50Percent() throws Exception {
+        xend.xm("vcpu-pin", "mon1", "all", "all").requireSuccess();
+        XendInstance.Result tooHigh = xend.xm("sched-credit", "-d", "mon1", "-c", "101");
+        assertThat(tooHigh.err()).contains("cap must be from 0 (none) to 100 (100 x 1 vCPU), not 101");
+        XendInstance.Result badWeight = xend.xm("sched-credit", "-d", "mon1", "-w", "70000");
+        assertThat(badWeight.err()).contains("weight must be from 1 to 65535, not 70000");
+        xend.xm("sched-credit", "-d", "mon1", "-c", "50").requireSuccess();
+        assertThat(xend.xm("sched-credit", "-d", "mon1").requireSuccess().out()).containsPattern("mon1\\s+\\d+\\s+512\\s+50");
+        Thread.sleep(3_000);
+        XendInstance.Result top = xend.xm("top", "-b", "-d", "10", "-i", "2").requireSuccess();
+        double capped = cpuPercent(top.out().substring(top.out().lastIndexOf("NAME")), "mon1");
+        System.out.println("cap 50: " + capped + "%");
+        assertThat(capped).as(top.out()).isBetween(30.0, 62.0);
+        try (XendConsoleIT.Console c1 = console("mon1")) {
+            c1.type("kill %1\n");
+            Thread.sleep(500);
+        }
+    }
+
+    private static double cpuPercent(String screen, String name) {
+        String row = screen.lines().filter(l -> l.strip().startsWith(name + " ")).findFirst().orElseThrow(() -> new AssertionError(screen));
+        return Double.parseDouble(row.strip().split("\\s+")[3]);
+    }
+
+    private static XendConsoleIT.Console console(String domain) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
+                .redirectErrorStream(true);
+        pb.environment().put("VMHOST_HOME", xend.home().toString());
+        return new XendConsoleIT.Console(pb.start());
+    }
+
     /** The thread id of mon1's vCPU 0, from /proc. */
     private static long vcpuThread() {
         long pid = xend.qemuPids().get(0);
