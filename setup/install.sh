@@ -12,6 +12,7 @@ packages=(
   nftables dnsmasq-base               # NAT networks: masquerading, DHCP and names for guests
   sqlite3                             # inspecting the store by hand
   lvm2 genisoimage xorriso isolinux   # storage tests: LVM volumes on loop devices, CD-ROM images (bootable ones)
+  curl python3-prometheus-client      # monitoring tests: /metrics fetched and read with Prometheus' text-format parser
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,8 @@ final class ApiPaths {
     static final String EVENTS = V1 + "/events";
     static final String DMESG = V1 + "/dmesg";
     static final String STATS = V1 + "/stats";
+    /** Prometheus scrapes here, outside /api/v1, where its configurations look by default. */
+    static final String METRICS = "/metrics";
     static final String VCPUS = V1 + "/vcpus";
     static final String SCHED_CREDIT = V1 + "/sched-credit";
     static final String DOMAIN_SCHED_CREDIT = DOMAIN + "/sched-credit";

@@ -88,6 +88,11 @@ final class Routes {
                                                                   (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
             delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image"))),
             get   (ApiPaths.STATS,                                ctx -> s.stats()),
+            new Route(HandlerType.GET, ApiPaths.METRICS, Set.of(), ctx -> {
+                ctx.status(200);
+                ctx.contentType(org.vmhost.monitor.PrometheusText.CONTENT_TYPE);
+                ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
+            }),
             get   (ApiPaths.SCHED_CREDIT,                         ctx -> s.schedCredit("")),
             get   (ApiPaths.DOMAIN_SCHED_CREDIT,                  ctx -> s.schedCredit(ref(ctx))),
             post  (ApiPaths.DOMAIN_SCHED_CREDIT, RequestBody.SetSchedCredit.class,

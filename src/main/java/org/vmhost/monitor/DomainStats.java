@@ -21,12 +21,17 @@ import java.util.Objects;
  * @param vbdWrites  write requests
  * @param vbdReadBytes  bytes read, all disks
  * @param vbdWriteBytes bytes written
+ * @param disks      each disk's counters (from the last sample)
+ * @param vifs       each vif's counters, named by devid
  */
 public record DomainStats(String name, int domid, String state, double cpuSeconds, double cpuPercent, long memoryKib,
                           long maxmemKib, int vcpus, int nets, long netTxKib, long netRxKib, int vbds, long vbdReads,
-                          long vbdWrites, long vbdReadBytes, long vbdWriteBytes) {
+                          long vbdWrites, long vbdReadBytes, long vbdWriteBytes, java.util.List<DiskCounters> disks,
+                          java.util.List<NetCounters> vifs) {
     public DomainStats {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(state, "state");
+        disks = java.util.List.copyOf(disks);
+        vifs = java.util.List.copyOf(vifs);
     }
 }

@@ -187,7 +187,7 @@ public final class Sampler implements AutoCloseable {
         }
         return new DomainStats(target.name(), target.domid(), String.valueOf(target.state()), cpu, cpuPercent, memory,
                 target.maxmemKib(), target.vcpus(), target.taps().size(), tx / 1024, rx / 1024, disks.size(), rd, wr,
-                rdBytes, wrBytes);
+                rdBytes, wrBytes, disks, nets);
     }
 
     private void sampleHost(long t) {

@@ -338,7 +338,7 @@ public final class FakeDomainService implements DomainService {
         for (DomainInfo d : list()) {
             if (d.domid().isEmpty() || d.domid().getAsInt() == 0) continue;
             running.add(new org.vmhost.monitor.DomainStats(d.name(), d.domid().getAsInt(), String.valueOf(d.state().letter()),
-                    d.cpuTime(), 0, d.memory() * 1024L, d.maxmem() * 1024L, d.vcpus(), 0, 0, 0, 0, 0, 0, 0, 0));
+                    d.cpuTime(), 0, d.memory() * 1024L, d.maxmem() * 1024L, d.vcpus(), 0, 0, 0, 0, 0, 0, 0, 0, List.of(), List.of()));
         }
         return new org.vmhost.monitor.StatsReport(java.time.Instant.now(),
                 new org.vmhost.monitor.HostStats(host.cpus(), 0, host.totalMemory() * 1024, host.freeMemory() * 1024), running);

@@ -187,6 +187,18 @@ class XendMonitorIT {
         }
     }
 
+    @Test
+    @Order(7)
+    void metricsParseWithPrometheusTextParserAndShowTheGuest() throws Exception {
+        XendInstance.Result r = xend.run(java.nio.file.Path.of("/usr/bin/curl"), List.of("-sS", "--fail", "--unix-socket",
+                new XendHome(xend.home()).apiSocket().toString(), "http://localhost/metrics"), Duration.ofSeconds(30)).requireSuccess();
+        String samples = org.vmhost.monitor.PrometheusTextTest.parse(r.out().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(samples).contains("libvirt_domain_info_virtual_cpus{domain=mon1} 1")
+                .contains("libvirt_domain_info_maximum_memory_bytes{domain=mon1} 2.68435e+08")
+                .containsPattern("libvirt_domain_block_stats_read_bytes_total\\{domain=mon1,target_device=xvda\\} [1-9]")
+                .containsPattern("libvirt_domain_info_cpu_time_seconds_total\\{domain=mon1\\} [1-9]");
+    }
+
     private static double cpuPercent(String screen, String name) {
         String row = screen.lines().filter(l -> l.strip().startsWith(name + " ")).findFirst().orElseThrow(() -> new AssertionError(screen));
         return Double.parseDouble(row.strip().split("\\s+")[3]);
