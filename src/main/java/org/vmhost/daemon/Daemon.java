@@ -100,6 +100,7 @@ final class Daemon {
                 () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe()),
                 HostFacts::busyCpuSeconds);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network);
+        service.reserveHostMemory(settings.integer("dom0_min_mem", 512, 0, 1L << 30));
         service.recover();
         service.startMonitoring();
 

@@ -33,6 +33,7 @@ import org.vmhost.error.VmhostException;
 public final class XendSettings {
     /** Every key xend reads, with a line about it for the error that names an unknown one. */
     static final Set<String> KEYS = Set.of(
+            "dom0_min_mem"      // MiB of memory kept for the host: a start that would leave less is refused
     );
 
     private final String source;

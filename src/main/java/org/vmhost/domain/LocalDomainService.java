@@ -82,6 +82,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Monitoring monitoring;
     private final Vcpus vcpus;
     private final Scheduling scheduling;
+    private final MemoryReserve memoryReserve = new MemoryReserve();
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -443,6 +444,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         DomainConfig config = d.config();
         // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
         claims.claim(d, config.disks(), registry.all(), () -> {
+            memoryReserve.check(d, registry.all(), host.info().totalMemory());
             d.moveTo(DomainState.STARTING);
             return null;
         });
@@ -675,6 +677,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      */
     public void recover() {
         recovery.recover();
+    }
+
+    /** The MiB of memory no start may give to guests ({@code dom0_min_mem} in xend.conf). */
+    public void reserveHostMemory(long mib) {
+        memoryReserve.set(mib);
     }
 
     /** Starts the statistics sampler (xend calls it once the running domains are re-attached). */

@@ -199,6 +199,20 @@ class XendMonitorIT {
                 .containsPattern("libvirt_domain_info_cpu_time_seconds_total\\{domain=mon1\\} [1-9]");
     }
 
+    @Test
+    @Order(8)
+    void aStartThatWouldOvercommitTheHostIsRefusedWithTheNumbersAndLeavesNothing() throws Exception {
+        int qemus = xend.qemuPids().size();
+        long hostMib = api().hostInfo().totalMemory();
+        String cfg = XendLifecycleIT.pvConfig("huge", "").replace("memory = 256", "memory = " + (hostMib + 1000));
+        XendInstance.Result r = xend.xm("create", xend.config("huge.cfg", cfg).toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("cannot start domain 'huge': it needs " + (hostMib + 1000) + " MiB, but of the host's "
+                + hostMib + " MiB, 512 MiB are kept for the host (dom0_min_mem) and 256 MiB are given to running domains");
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("huge");
+        assertThat(xend.qemuPids()).hasSize(qemus);
+    }
+
     private static double cpuPercent(String screen, String name) {
         String row = screen.lines().filter(l -> l.strip().startsWith(name + " ")).findFirst().orElseThrow(() -> new AssertionError(screen));
         return Double.parseDouble(row.strip().split("\\s+")[3]);
