@@ -245,6 +245,11 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public DomainInfo setMemory(String ref, int mib) {
+        return call("POST", ApiPaths.action(ref, "mem-set"), new RequestBody.SetMemory(mib), DomainInfo.class);
+    }
+
+    @Override
     public org.vmhost.monitor.StatsReport stats() {
         return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
     }

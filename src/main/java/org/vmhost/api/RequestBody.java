@@ -113,6 +113,13 @@ sealed interface RequestBody {
     record SetSchedCredit(Integer weight, Integer cap) implements RequestBody {
     }
 
+    /** {@code POST .../mem-set}: {@code xm mem-set DOM MB}. */
+    record SetMemory(Integer memory) implements RequestBody {
+        public SetMemory {
+            if (memory == null) throw missing("memory");
+        }
+    }
+
     /** {@code POST /api/v1/networks}: {@code xm net-create}. */
     record CreateNetwork(String name, String type, String bridge, String subnet, String uplink) implements RequestBody {
         public CreateNetwork {

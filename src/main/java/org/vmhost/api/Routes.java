@@ -93,6 +93,7 @@ final class Routes {
                 ctx.contentType(org.vmhost.monitor.PrometheusText.CONTENT_TYPE);
                 ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
             }),
+            post  (DOMAIN + "/mem-set",    RequestBody.SetMemory.class, (ctx, b) -> s.setMemory(ref(ctx), b.memory())),
             get   (ApiPaths.SCHED_CREDIT,                         ctx -> s.schedCredit("")),
             get   (ApiPaths.DOMAIN_SCHED_CREDIT,                  ctx -> s.schedCredit(ref(ctx))),
             post  (ApiPaths.DOMAIN_SCHED_CREDIT, RequestBody.SetSchedCredit.class,

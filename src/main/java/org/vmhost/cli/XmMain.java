@@ -42,6 +42,7 @@ public final class XmMain {
             VcpuListCommand::new,
             VcpuPinCommand::new,
             SchedCreditCommand::new,
+            MemSetCommand::new,
             LogCommand::new,
             DmesgCommand::new,
             BlockAttachCommand::new,

@@ -179,4 +179,10 @@ public interface DomainService {
      * CPU, 0 for none, at most 100 per vCPU); a null leaves that one unchanged.
      */
     org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap);
+
+    /**
+     * {@code xm mem-set}: a running domain's memory target in MiB, through its balloon; the guest gives memory back
+     * (or takes it again) in its own time. At most the memory it booted with.
+     */
+    DomainInfo setMemory(String ref, int mib);
 }

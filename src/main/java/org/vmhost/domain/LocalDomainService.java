@@ -83,6 +83,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Vcpus vcpus;
     private final Scheduling scheduling;
     private final MemoryReserve memoryReserve = new MemoryReserve();
+    private final MemorySetting memorySetting = new MemorySetting(this);
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this.home = Objects.requireNonNull(home);
@@ -677,6 +678,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      */
     public void recover() {
         recovery.recover();
+    }
+
+    @Override
+    public DomainInfo setMemory(String ref, int mib) {
+        memorySetting.set(ref, mib);
+        return get(ref);
     }
 
     /** The MiB of memory no start may give to guests ({@code dom0_min_mem} in xend.conf). */

@@ -8,7 +8,7 @@ import org.vmhost.monitor.DiskCounters;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
 
-/** The statistics QEMU keeps, through QMP: block device counters and the balloon's figure. */
+/** The statistics QEMU keeps, through QMP: block device counters and the balloon's figure; and the balloon's target. */
 public final class QemuStats {
     /** A QEMU slower than this gives no figures this time rather than holding up the sampler. */
     static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(2);
@@ -56,5 +56,10 @@ public final class QemuStats {
         } catch (QmpException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** Asks the guest's balloon to leave it {@code bytes} of memory ({@code balloon}); the guest follows in its time. */
+    public static void setBalloon(QmpClient qmp, long bytes) throws QmpException, InterruptedException {
+        qmp.execute("balloon", java.util.Map.of("value", bytes));
     }
 }

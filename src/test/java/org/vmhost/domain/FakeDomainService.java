@@ -389,6 +389,14 @@ public final class FakeDomainService implements DomainService {
         return new org.vmhost.resources.SchedCredit(d.name(), d.domid().orElse(-1), weight == null ? 256 : weight, cap == null ? 0 : cap);
     }
 
+    @Override
+    public synchronized DomainInfo setMemory(String ref, int mib) {
+        enter("setMemory " + ref + " " + mib);
+        DomainInfo d = get(ref);
+        if (mib > d.memory()) throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' can have at most " + d.memory() + " MiB");
+        return d;
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

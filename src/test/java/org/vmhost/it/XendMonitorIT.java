@@ -213,6 +213,42 @@ class XendMonitorIT {
         assertThat(xend.qemuPids()).hasSize(qemus);
     }
 
+    @Test
+    @Order(9)
+    void memSetLowersTheGuestsMemTotalThroughItsBalloon() throws Exception {
+        try (XendConsoleIT.Console c1 = console("mon1")) {
+            long before = memTotal(c1, 1);
+            XendInstance.Result tooMuch = xend.xm("mem-set", "mon1", "300");
+            assertThat(tooMuch.err()).contains("domain 'mon1' can have at most 256 MiB (the memory it booted with, within maxmem), not 300");
+            assertThat(xend.xm("mem-set", "mon1", "16").err()).contains("needs at least 32 MiB, not 16");
+            xend.xm("mem-set", "mon1", "160").requireSuccess();
+            long after = before;
+            for (int i = 2; i < 30 && after > before - 80 * 1024; i++) {
+                Thread.sleep(1000);
+                after = memTotal(c1, i);
+            }
+            System.out.println("MemTotal before mem-set 160: " + before + " kB, after: " + after + " kB");
+            assertThat(before - after).as("kB the guest gave back").isBetween(80L * 1024, 100L * 1024);
+            Thread.sleep(6_000); // a sample of the balloon's figure
+            assertThat(api().stats().domains()).filteredOn(d -> d.name().equals("mon1"))
+                    .singleElement().satisfies(d -> assertThat(d.memoryKib()).isEqualTo(160 * 1024));
+        }
+    }
+
+    /** The guest's MemTotal in kB, read through its shell; {@code n} tells one answer from the last. */
+    private static long memTotal(XendConsoleIT.Console c, int n) {
+        try {
+            c.type("echo MT" + n + "=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)=\n");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        java.util.regex.Pattern answer = java.util.regex.Pattern.compile("MT" + n + "=(\\d+)="); // not the echoed command
+        XendInstance.await("MemTotal answer " + n, Duration.ofSeconds(20), () -> answer.matcher(c.text()).find());
+        java.util.regex.Matcher m = answer.matcher(c.text());
+        assertThat(m.find()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
     private static double cpuPercent(String screen, String name) {
         String row = screen.lines().filter(l -> l.strip().startsWith(name + " ")).findFirst().orElseThrow(() -> new AssertionError(screen));
         return Double.parseDouble(row.strip().split("\\s+")[3]);
