@@ -62,7 +62,13 @@ final class Vcpus {
     /** Before the guest runs: its vCPU threads on the CPUs {@code cpus=} names, if it names any. */
     static void applyAtStart(String name, DomainConfig config, long pid) {
         config.cpus().ifPresent(cpus -> {
-            if (!CpuSet.parse(cpus, CpuSet.online()).all()) VcpuPinning.pin(name, pid, -1, cpus);
+            CpuSet set;
+            try {
+                set = CpuSet.parse(cpus, CpuSet.online());
+            } catch (IllegalArgumentException e) {
+                throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + name + "': cpus: " + e.getMessage());
+            }
+            if (!set.all()) VcpuPinning.pin(name, pid, -1, cpus);
         });
     }
 
