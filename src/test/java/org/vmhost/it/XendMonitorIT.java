@@ -249,6 +249,17 @@ class XendMonitorIT {
         return Long.parseLong(m.group(1));
     }
 
+    @Test
+    @Order(10)
+    void aStartPinnedToACpuTheHostLacksIsRefusedAndLeavesNothing() throws Exception {
+        int qemus = xend.qemuPids().size();
+        XendInstance.Result r = xend.xm("create", xend.config("pin7.cfg", XendLifecycleIT.pvConfig("pin7", "cpus = \"0,7\"")).toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("cpus: CPU 7 in '0,7' does not exist: this host has 2 CPUs (0-1)");
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("pin7");
+        assertThat(xend.qemuPids()).hasSize(qemus);
+    }
+
     private static double cpuPercent(String screen, String name) {
         String row = screen.lines().filter(l -> l.strip().startsWith(name + " ")).findFirst().orElseThrow(() -> new AssertionError(screen));
         return Double.parseDouble(row.strip().split("\\s+")[3]);
