@@ -129,15 +129,16 @@ class XendMonitorIT {
         xend.xm("vcpu-pin", "mon1", "0", "0").requireSuccess();
         assertThat(taskset(vcpuThread())).isEqualTo("0");
         xend.xm("vcpu-pin", "mon1", "all", "all").requireSuccess();
-        assertThat(taskset(vcpuThread())).isEqualTo("0,1");
+        assertThat(taskset(vcpuThread())).isEqualTo(allCpus());
         assertThat(xend.xm("vcpu-list").requireSuccess().out()).contains("any cpu");
 
-        XendInstance.Result tooHigh = xend.xm("vcpu-pin", "mon1", "0", "0,7");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        XendInstance.Result tooHigh = xend.xm("vcpu-pin", "mon1", "0", "0," + cpus);
         assertThat(tooHigh.exit()).isNotZero();
-        assertThat(tooHigh.err()).contains("CPU 7 in '0,7' does not exist: this host has 2 CPUs");
+        assertThat(tooHigh.err()).contains("CPU " + cpus + " in '0," + cpus + "' does not exist: this host has " + cpus + " CPUs");
         XendInstance.Result noVcpu = xend.xm("vcpu-pin", "mon1", "3", "0");
         assertThat(noVcpu.err()).contains("has no vCPU 3; it has 1");
-        assertThat(taskset(vcpuThread())).as("nothing changed").isEqualTo("0,1");
+        assertThat(taskset(vcpuThread())).as("nothing changed").isEqualTo(allCpus());
     }
 
     @Test
@@ -253,9 +254,11 @@ class XendMonitorIT {
     @Order(10)
     void aStartPinnedToACpuTheHostLacksIsRefusedAndLeavesNothing() throws Exception {
         int qemus = xend.qemuPids().size();
-        XendInstance.Result r = xend.xm("create", xend.config("pin7.cfg", XendLifecycleIT.pvConfig("pin7", "cpus = \"0,7\"")).toString());
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String set = "0," + (cpus + 5);
+        XendInstance.Result r = xend.xm("create", xend.config("pin7.cfg", XendLifecycleIT.pvConfig("pin7", "cpus = \"" + set + "\"")).toString());
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("cpus: CPU 7 in '0,7' does not exist: this host has 2 CPUs (0-1)");
+        assertThat(r.err()).contains("cpus: CPU " + (cpus + 5) + " in '" + set + "' does not exist: this host has " + cpus + " CPUs (0-" + (cpus - 1) + ")");
         assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("pin7");
         assertThat(xend.qemuPids()).hasSize(qemus);
     }
@@ -270,6 +273,12 @@ class XendMonitorIT {
                 .redirectErrorStream(true);
         pb.environment().put("VMHOST_HOME", xend.home().toString());
         return new XendConsoleIT.Console(pb.start());
+    }
+
+    /** Every host CPU as taskset -c lists them: "0,1" on two, "0-3" on four. */
+    private static String allCpus() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        return cpus == 1 ? "0" : cpus == 2 ? "0,1" : "0-" + (cpus - 1);
     }
 
     /** The thread id of mon1's vCPU 0, from /proc. */
