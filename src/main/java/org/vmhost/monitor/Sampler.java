@@ -70,6 +70,11 @@ public final class Sampler implements AutoCloseable {
         return new Sampler(targets, Path.of("/proc"), Path.of("/sys/class/net"), file, history);
     }
 
+    /** For tests: a sampler over a /proc and /sys/class/net laid out by hand. */
+    static Sampler over(Path proc, Path sysClassNet, Path file, Supplier<List<MonitorTarget>> targets) {
+        return new Sampler(targets, proc, sysClassNet, file, new History());
+    }
+
     /** Starts sampling on a virtual thread, aligned to the interval. */
     public synchronized void start() {
         if (thread != null) return;
@@ -157,7 +162,14 @@ public final class Sampler implements AutoCloseable {
                 rate(p + "tx_packets", t, n.txPackets() - b.txPackets(), dt);
             }
         }
-        return stats(target, cpu, cpuPercent, memory, disks, nets);
+        return stats(target, state(target, vcpus), cpu, cpuPercent, memory, disks, nets);
+    }
+
+    /** Xen's b: a running domain whose vCPUs all sleep (the guest idles), as its threads were when read. */
+    private static char state(MonitorTarget target, List<VcpuThread> vcpus) {
+        if (target.state() != 'r' || vcpus.isEmpty()) return target.state();
+        for (VcpuThread v : vcpus) if (v.running()) return 'r';
+        return 'b';
     }
 
     /** A counter that went back (its QEMU restarted, a device replaced) gives no value for this step. */
@@ -172,7 +184,7 @@ public final class Sampler implements AutoCloseable {
         return nets;
     }
 
-    private static DomainStats stats(MonitorTarget target, double cpu, double cpuPercent, long memory,
+    private static DomainStats stats(MonitorTarget target, char state, double cpu, double cpuPercent, long memory,
                                      List<DiskCounters> disks, List<NetCounters> nets) {
         long tx = 0, rx = 0, rd = 0, wr = 0, rdBytes = 0, wrBytes = 0;
         for (NetCounters n : nets) {
@@ -185,7 +197,7 @@ public final class Sampler implements AutoCloseable {
             rdBytes += d.readBytes();
             wrBytes += d.writeBytes();
         }
-        return new DomainStats(target.name(), target.domid(), String.valueOf(target.state()), cpu, cpuPercent, memory,
+        return new DomainStats(target.name(), target.domid(), String.valueOf(state), cpu, cpuPercent, memory,
                 target.maxmemKib(), target.vcpus(), target.taps().size(), tx / 1024, rx / 1024, disks.size(), rd, wr,
                 rdBytes, wrBytes, disks, nets);
     }
@@ -231,7 +243,7 @@ public final class Sampler implements AutoCloseable {
             Raw raw = previous.get(target.uuid());
             double cpu = VcpuThread.processSeconds(proc, target.pid());
             List<DiskCounters> disks = raw == null || raw.pid != target.pid() ? List.of() : raw.disks;
-            DomainStats s = stats(target, cpu, last == null ? 0 : last.cpuPercent(),
+            DomainStats s = stats(target, raw == null ? target.state() : state(target, raw.vcpus), cpu, last == null ? 0 : last.cpuPercent(),
                     last == null ? target.memoryKib() : last.memoryKib(), disks, nets(target));
             out.add(s);
         }
