@@ -905,7 +905,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         DomainConfig c = d.config();
         DomainRuntime rt = d.runtime;
         double cpu = rt == null ? 0 : cpuSeconds(rt.process().handle().pid());
-        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), d.state(), c.memory(), c.maxmem(), c.vcpus(),
+        return new DomainInfo(d.name(), d.domid(), d.uuid, c.type(), Vcpus.shown(d), c.memory(), c.maxmem(), c.vcpus(),
                 cpu, d.managed, d.autostart(), d.configText(),
                 d.startedAt() == null ? 0 : Duration.between(d.startedAt(), Instant.now()).toMillis() / 1000.0);
     }

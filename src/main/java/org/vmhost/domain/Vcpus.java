@@ -72,6 +72,21 @@ final class Vcpus {
         });
     }
 
+    /**
+     * The state xm list shows: Xen's blocked for a running domain whose vCPU threads all sleep (the guest idles),
+     * read from /proc at this moment; every other state as it is.
+     */
+    static DomainState shown(Domain d) {
+        DomainState state = d.state();
+        DomainRuntime rt = d.runtime;
+        if (state != DomainState.RUNNING || rt == null) return state;
+        List<org.vmhost.monitor.VcpuThread> threads = org.vmhost.monitor.VcpuThread.read(java.nio.file.Path.of("/proc"),
+                rt.process().handle().pid());
+        if (threads.isEmpty()) return state;
+        for (org.vmhost.monitor.VcpuThread t : threads) if (t.running()) return state;
+        return DomainState.BLOCKED;
+    }
+
     private static boolean running(Domain d) {
         return d.runtime != null && d.domid().isPresent() && d.state().active();
     }

@@ -55,8 +55,11 @@ class XendMonitorIT {
     @Test
     @Order(1)
     void aGuestSpinningOneVcpuShowsNearOneHundredPercentInXmTop() throws Exception {
+        XendInstance.await("the idle guest shown blocked in xm list", Duration.ofSeconds(20),
+                () -> XendLifecycleIT.row(xend, "mon1").orElse("").contains(" -b---- "));
         console.type("while :; do :; done &\n");
         Thread.sleep(11_000); // two samples of the spin
+        assertThat(XendLifecycleIT.row(xend, "mon1")).hasValueSatisfying(l -> assertThat(l).contains(" r----- "));
         XendInstance.Result top = xend.xm("top", "-b", "-d", "3", "-i", "2").requireSuccess();
         List<String> rows = top.out().lines().filter(l -> l.strip().startsWith("mon1 ")).toList();
         assertThat(rows).as(top.out()).hasSize(2);
