@@ -78,13 +78,28 @@ public sealed interface CpuController {
         }
     }
 
+    /**
+     * A QEMU that has just exited stays in its group until its parent reaps it (EBUSY meanwhile), so removal is
+     * tried for a while.
+     */
     private static void rmdir(Path dir) {
-        try {
-            Files.deleteIfExists(dir);
-        } catch (NoSuchFileException e) {
-            // gone already
-        } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot remove the cgroup " + dir + ": " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.deleteIfExists(dir);
+                return;
+            } catch (NoSuchFileException e) {
+                return; // gone already
+            } catch (IOException e) {
+                if (attempt >= 30) {
+                    throw new VmhostException(ErrorCode.HOST_FAILED, "cannot remove the cgroup " + dir + ": " + e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmhostException(ErrorCode.HOST_FAILED, "interrupted while removing the cgroup " + dir);
+            }
         }
     }
 
