@@ -44,7 +44,9 @@ class XendMonitorIT {
     @AfterAll
     static void stop() throws IOException {
         if (console != null) console.close();
+        String uuid = api().get("mon1").uuid();
         xend.close();
+        assertThat(java.nio.file.Path.of("/sys/fs/cgroup/cpu/vmhost", uuid)).as("mon1's cgroup after it stopped").doesNotExist();
         assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
     }
 
@@ -167,7 +169,10 @@ class XendMonitorIT {
             assertThat(one / two).as(last).isBetween(1.5, 2.7);
             c2.type("kill %1\n");
         }
+        java.nio.file.Path group = java.nio.file.Path.of("/sys/fs/cgroup/cpu/vmhost", api().get("mon2").uuid());
+        assertThat(group.resolve("cgroup.procs")).content().isNotBlank();
         xend.xm("destroy", "mon2").requireSuccess();
+        assertThat(group).as("the stopped domain's cgroup").doesNotExist();
     }
 
     @Test
