@@ -97,7 +97,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.recovery = new Recovery(this, home, store, configs, registry, network);
         this.monitoring = new Monitoring(home, registry);
         this.vcpus = new Vcpus(this, registry);
-        this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"));
+        this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -691,8 +691,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         memoryReserve.set(mib);
     }
 
-    /** Starts the statistics sampler (xend calls it once the running domains are re-attached). */
+    /**
+     * Starts the statistics sampler, and removes the scheduler groups of domains that ended while xend was away
+     * (xend calls it once the running domains are re-attached).
+     */
     public void startMonitoring() {
+        scheduling.sweep();
         monitoring.start();
     }
 

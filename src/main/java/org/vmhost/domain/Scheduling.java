@@ -25,10 +25,27 @@ final class Scheduling {
     /** Weight and cap of each running domain, as last set. */
     private final Map<String, int[]> current = new ConcurrentHashMap<>();
 
-    Scheduling(LocalDomainService service, DomainRegistry registry, Path cgroupRoot) {
+    Scheduling(LocalDomainService service, DomainRegistry registry, Path cgroupRoot, Path home) {
         this.service = service;
         this.registry = registry;
-        this.controller = CpuController.detect(cgroupRoot);
+        this.controller = CpuController.detect(cgroupRoot, xendName(home));
+    }
+
+    /** A short name for one xend's groups, from its home: "x" and the first 12 hex digits of its SHA-256. */
+    static String xendName(Path home) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "x" + java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    /** After recovery: the groups of domains that ended while xend was away go. */
+    void sweep() {
+        java.util.Set<String> running = new java.util.HashSet<>();
+        for (Domain d : registry.all()) if (d.runtime != null) running.add(d.uuid);
+        controller.ifPresent(c -> c.sweep(running));
     }
 
     /** For {@code xm info}: which controller, or why there is none. */

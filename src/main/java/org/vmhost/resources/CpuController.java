@@ -10,7 +10,8 @@ import org.vmhost.error.VmhostException;
 
 /**
  * Xen's credit scheduler on Linux's CPU controller: each domain's QEMU in a cgroup of its own,
- * {@code <root>/vmhost/<uuid>}, its weight and cap set there. cgroup v2 takes {@code cpu.weight} and
+ * {@code <root>/vmhost/<xend>/<uuid>}, its weight and cap set there; {@code <xend>} names one xend (its home), so
+ * several xends on one host never touch each other's groups, and each may sweep its own. cgroup v2 takes {@code cpu.weight} and
  * {@code cpu.max}, v1 {@code cpu.shares} and {@code cpu.cfs_quota_us}; {@link #detect} finds which this host has.
  * Xen's weight (1–65535, 256 the default) keeps its ratio: 256 is v1's 1024 shares and v2's weight 100. The cap
  * is in percent of one CPU, 0 for none.
@@ -25,7 +26,31 @@ public sealed interface CpuController {
     String describe();
 
     /** The directory of a domain's group. */
-    Path group(String uuid);
+    default Path group(String uuid) {
+        return xendGroup().resolve(uuid);
+    }
+
+    /** The group of this xend's domains. */
+    Path xendGroup();
+
+    /**
+     * Removes the groups of this xend's domains that are empty and not in {@code keep} (domains whose QEMU ended
+     * while xend was away); a group with a process in it stays.
+     */
+    default void sweep(java.util.Set<String> keep) {
+        try (var dirs = Files.list(xendGroup())) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                if (keep.contains(d.getFileName().toString())) continue;
+                try {
+                    Files.delete(d);
+                } catch (IOException e) {
+                    // in use, or not ours to remove: left as it is
+                }
+            }
+        } catch (IOException e) {
+            // no group yet
+        }
+    }
 
     /** Makes the domain's group, sets weight and cap, and moves the QEMU (all its threads) into it. */
     void place(String uuid, long pid, int weight, int cap);
@@ -37,16 +62,16 @@ public sealed interface CpuController {
     void remove(String uuid);
 
     /** The CPU controller of the cgroup file system mounted at {@code root} (normally /sys/fs/cgroup), if any. */
-    static Optional<CpuController> detect(Path root) {
+    static Optional<CpuController> detect(Path root, String xend) {
         try {
             Path controllers = root.resolve("cgroup.controllers");
             if (Files.exists(controllers) && Files.readString(controllers).matches("(?s).*\\bcpu\\b.*")) {
-                return Optional.of(new V2(root));
+                return Optional.of(new V2(root, xend));
             }
         } catch (IOException e) {
             // fall through to v1
         }
-        if (Files.exists(root.resolve("cpu").resolve("cpu.shares"))) return Optional.of(new V1(root.resolve("cpu")));
+        if (Files.exists(root.resolve("cpu").resolve("cpu.shares"))) return Optional.of(new V1(root.resolve("cpu"), xend));
         return Optional.empty();
     }
 
@@ -104,15 +129,15 @@ public sealed interface CpuController {
     }
 
     /** cgroup v1: the cpu hierarchy's own mount. */
-    record V1(Path mount) implements CpuController {
+    record V1(Path mount, String xend) implements CpuController {
         @Override
         public String describe() {
             return "cgroup v1 (" + mount + ": cpu.shares, cpu.cfs_quota_us)";
         }
 
         @Override
-        public Path group(String uuid) {
-            return mount.resolve(GROUP).resolve(uuid);
+        public Path xendGroup() {
+            return mount.resolve(GROUP).resolve(xend);
         }
 
         /** 256 is the kernel's default 1024; weight 1 gives 4, above the kernel's least (2). */
@@ -142,15 +167,15 @@ public sealed interface CpuController {
     }
 
     /** cgroup v2: one unified hierarchy; the cpu controller must be enabled for the children of each level. */
-    record V2(Path root) implements CpuController {
+    record V2(Path root, String xend) implements CpuController {
         @Override
         public String describe() {
             return "cgroup v2 (" + root + ": cpu.weight, cpu.max)";
         }
 
         @Override
-        public Path group(String uuid) {
-            return root.resolve(GROUP).resolve(uuid);
+        public Path xendGroup() {
+            return root.resolve(GROUP).resolve(xend);
         }
 
         static long weight(int xenWeight) {
@@ -162,6 +187,7 @@ public sealed interface CpuController {
             mkdir(group(uuid));
             write(root.resolve("cgroup.subtree_control"), "+cpu");
             write(root.resolve(GROUP).resolve("cgroup.subtree_control"), "+cpu");
+            write(xendGroup().resolve("cgroup.subtree_control"), "+cpu");
             set(uuid, weight, cap);
             write(group(uuid).resolve("cgroup.procs"), Long.toString(pid));
         }

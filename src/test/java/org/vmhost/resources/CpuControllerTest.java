@@ -20,15 +20,16 @@ class CpuControllerTest {
     @Test
     void v2IsFoundByItsControllersFileAndTakesWeightAndMax() throws IOException {
         Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
-        CpuController c = CpuController.detect(root).orElseThrow();
+        CpuController c = CpuController.detect(root, "x1").orElseThrow();
         assertThat(c).isInstanceOf(CpuController.V2.class);
         assertThat(c.describe()).startsWith("cgroup v2");
         c.place("u1", 4242, 512, 50);
-        Path g = root.resolve("vmhost/u1");
+        Path g = root.resolve("vmhost/x1/u1");
         assertThat(Files.readString(g.resolve("cpu.weight"))).isEqualTo("200");
         assertThat(Files.readString(g.resolve("cpu.max"))).isEqualTo("50000 100000");
         assertThat(Files.readString(g.resolve("cgroup.procs"))).isEqualTo("4242");
         assertThat(Files.readString(root.resolve("vmhost/cgroup.subtree_control"))).isEqualTo("+cpu");
+        assertThat(Files.readString(root.resolve("vmhost/x1/cgroup.subtree_control"))).isEqualTo("+cpu");
         c.set("u1", 256, 0);
         assertThat(Files.readString(g.resolve("cpu.weight"))).isEqualTo("100");
         assertThat(Files.readString(g.resolve("cpu.max"))).isEqualTo("max 100000");
@@ -38,10 +39,10 @@ class CpuControllerTest {
     void v1IsFoundByTheCpuHierarchyAndTakesSharesAndQuota() throws IOException {
         Files.createDirectories(root.resolve("cpu"));
         Files.writeString(root.resolve("cpu/cpu.shares"), "1024\n");
-        CpuController c = CpuController.detect(root).orElseThrow();
+        CpuController c = CpuController.detect(root, "x1").orElseThrow();
         assertThat(c).isInstanceOf(CpuController.V1.class);
         c.place("u1", 4242, 512, 150);
-        Path g = root.resolve("cpu/vmhost/u1");
+        Path g = root.resolve("cpu/vmhost/x1/u1");
         assertThat(Files.readString(g.resolve("cpu.shares"))).isEqualTo("2048");
         assertThat(Files.readString(g.resolve("cpu.cfs_quota_us"))).isEqualTo("150000");
         assertThat(Files.readString(g.resolve("cpu.cfs_period_us"))).isEqualTo("100000");
@@ -51,8 +52,22 @@ class CpuControllerTest {
     }
 
     @Test
+    void aSweepRemovesTheEmptyGroupsOfDomainsNotRunningOnlyOfThisXend() throws IOException {
+        Files.createDirectories(root.resolve("cpu"));
+        Files.writeString(root.resolve("cpu/cpu.shares"), "1024\n");
+        CpuController c = CpuController.detect(root, "x1").orElseThrow();
+        Files.createDirectories(root.resolve("cpu/vmhost/x1/gone"));
+        Files.createDirectories(root.resolve("cpu/vmhost/x1/running"));
+        Files.createDirectories(root.resolve("cpu/vmhost/x2/other"));
+        c.sweep(java.util.Set.of("running"));
+        assertThat(root.resolve("cpu/vmhost/x1/gone")).doesNotExist();
+        assertThat(root.resolve("cpu/vmhost/x1/running")).exists();
+        assertThat(root.resolve("cpu/vmhost/x2/other")).exists();
+    }
+
+    @Test
     void noControllerIsNone() {
-        assertThat(CpuController.detect(root)).isEmpty();
+        assertThat(CpuController.detect(root, "x1")).isEmpty();
     }
 
     @Test
