@@ -742,6 +742,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public void close() {
         monitoring.close();
+        scheduling.close();
         for (Domain d : registry.all()) {
             DomainRuntime rt = d.runtime;
             if (rt == null) continue;

@@ -41,6 +41,11 @@ final class Scheduling {
         }
     }
 
+    /** xend stopping: its own group goes if no guest is left in it. */
+    void close() {
+        controller.ifPresent(CpuController::removeXendGroupIfEmpty);
+    }
+
     /** After recovery: the groups of domains that ended while xend was away go. */
     void sweep() {
         java.util.Set<String> running = new java.util.HashSet<>();

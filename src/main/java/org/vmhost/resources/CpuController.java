@@ -33,6 +33,15 @@ public sealed interface CpuController {
     /** The group of this xend's domains. */
     Path xendGroup();
 
+    /** Removes this xend's own group if no domain's group is left in it (xend stopping with no guest running). */
+    default void removeXendGroupIfEmpty() {
+        try {
+            Files.deleteIfExists(xendGroup());
+        } catch (IOException e) {
+            // a guest still runs in it: it stays
+        }
+    }
+
     /**
      * Removes the groups of this xend's domains that are empty and not in {@code keep} (domains whose QEMU ended
      * while xend was away); a group with a process in it stays.

@@ -42,11 +42,14 @@ class XendMonitorIT {
     }
 
     @AfterAll
-    static void stop() throws IOException {
+    static void stop() throws Exception {
         if (console != null) console.close();
         String uuid = api().get("mon1").uuid();
         xend.close();
         assertThat(cgroup(uuid)).as("mon1's cgroup after it stopped").isEmpty();
+        String xendGroup = "x" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(xend.home().toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 6);
+        assertThat(java.nio.file.Path.of("/sys/fs/cgroup/cpu/vmhost", xendGroup)).as("the xend's own group after it stopped").doesNotExist();
         assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
     }
 

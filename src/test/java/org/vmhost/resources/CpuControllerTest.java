@@ -63,6 +63,11 @@ class CpuControllerTest {
         assertThat(root.resolve("cpu/vmhost/x1/gone")).doesNotExist();
         assertThat(root.resolve("cpu/vmhost/x1/running")).exists();
         assertThat(root.resolve("cpu/vmhost/x2/other")).exists();
+        c.removeXendGroupIfEmpty();
+        assertThat(root.resolve("cpu/vmhost/x1")).as("a guest still runs").exists();
+        c.sweep(java.util.Set.of());
+        c.removeXendGroupIfEmpty();
+        assertThat(root.resolve("cpu/vmhost/x1")).doesNotExist();
     }
 
     @Test
