@@ -235,6 +235,50 @@ public final class ApiClient implements DomainService {
         call("DELETE", ApiPaths.image(name, "", pool), null, Void.class);
     }
 
+    @Override
+    public List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        String path = ref == null || ref.isEmpty() ? ApiPaths.VCPUS : ApiPaths.domain(ref) + "/vcpus";
+        return call("GET", path, null, ResponseBody.VcpuList.class).vcpus();
+    }
+
+    @Override
+    public void pinVcpu(String ref, String vcpu, String cpus) {
+        call("POST", ApiPaths.domain(ref) + "/vcpus/pin", new RequestBody.PinVcpu(vcpu, cpus), ResponseBody.VcpuList.class);
+    }
+
+    @Override
+    public org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        String path = ref == null || ref.isEmpty() ? ApiPaths.SCHED_CREDIT : ApiPaths.domain(ref) + "/sched-credit";
+        return call("GET", path, null, org.vmhost.resources.SchedulerInfo.class);
+    }
+
+    @Override
+    public org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        return call("POST", ApiPaths.domain(ref) + "/sched-credit", new RequestBody.SetSchedCredit(weight, cap),
+                org.vmhost.resources.SchedCredit.class);
+    }
+
+    @Override
+    public DomainInfo setMemory(String ref, int mib) {
+        return call("POST", ApiPaths.action(ref, "mem-set"), new RequestBody.SetMemory(mib), DomainInfo.class);
+    }
+
+    @Override
+    public org.vmhost.monitor.StatsReport stats() {
+        return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
+    }
+
+    @Override
+    public org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from, java.time.Instant to,
+                                                    String resolution) {
+        String base = ref.equals("Domain-0") ? ApiPaths.HOST_HISTORY : ApiPaths.domain(ref) + "/history";
+        StringBuilder q = new StringBuilder("?start=").append(ApiPaths.encode(from.toString()))
+                .append("&end=").append(ApiPaths.encode(to.toString()));
+        if (metric != null) q.append("&metric=").append(ApiPaths.encode(metric));
+        if (resolution != null && !resolution.isEmpty()) q.append("&resolution=").append(ApiPaths.encode(resolution));
+        return call("GET", base + q, null, org.vmhost.monitor.SeriesHistory.class);
+    }
+
     /** {@code xm token-create}: a new bearer token's value, which xend never shows again. */
     public String createToken(String name, Role role) {
         return call("POST", ApiPaths.TOKENS, new RequestBody.CreateToken(name, role), ResponseBody.NewToken.class).token();

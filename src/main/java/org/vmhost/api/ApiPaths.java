@@ -23,6 +23,15 @@ final class ApiPaths {
     /** Bearer tokens, and one of them by name. */
     static final String TOKENS = V1 + "/tokens";
     static final String TOKEN = TOKENS + "/{name}";
+    static final String STATS = V1 + "/stats";
+    /** Prometheus scrapes here, outside /api/v1, where its configurations look by default. */
+    static final String METRICS = "/metrics";
+    static final String VCPUS = V1 + "/vcpus";
+    static final String SCHED_CREDIT = V1 + "/sched-credit";
+    static final String DOMAIN_SCHED_CREDIT = DOMAIN + "/sched-credit";
+    static final String DOMAIN_VCPUS = DOMAIN + "/vcpus";
+    static final String DOMAIN_HISTORY = DOMAIN + "/history";
+    static final String HOST_HISTORY = HOST + "/history";
     static final String NETWORKS = V1 + "/networks";
     /** One network, by name. */
     static final String NETWORK = NETWORKS + "/{name}";

@@ -101,6 +101,25 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST .../vcpus/pin}: {@code xm vcpu-pin}; vcpu a number or "all", cpus Xen's syntax or "all". */
+    record PinVcpu(String vcpu, String cpus) implements RequestBody {
+        public PinVcpu {
+            if (vcpu == null || vcpu.isBlank()) throw missing("vcpu");
+            if (cpus == null || cpus.isBlank()) throw missing("cpus");
+        }
+    }
+
+    /** {@code POST .../sched-credit}: {@code xm sched-credit -d DOM -w WEIGHT -c CAP}; an absent one stays. */
+    record SetSchedCredit(Integer weight, Integer cap) implements RequestBody {
+    }
+
+    /** {@code POST .../mem-set}: {@code xm mem-set DOM MB}. */
+    record SetMemory(Integer memory) implements RequestBody {
+        public SetMemory {
+            if (memory == null) throw missing("memory");
+        }
+    }
+
     /** {@code POST /api/v1/networks}: {@code xm net-create}. */
     record CreateNetwork(String name, String type, String bridge, String subnet, String uplink) implements RequestBody {
         public CreateNetwork {

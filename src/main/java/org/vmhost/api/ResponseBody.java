@@ -22,6 +22,13 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code GET /api/v1/vcpus} and {@code GET /api/v1/domains/{ref}/vcpus}: {@code xm vcpu-list}. */
+    record VcpuList(List<org.vmhost.resources.VcpuInfo> vcpus) implements ResponseBody {
+        public VcpuList {
+            vcpus = List.copyOf(vcpus);
+        }
+    }
+
     /** {@code GET /api/v1/networks}. */
     record NetworkList(List<NetworkInfo> networks) implements ResponseBody {
         public NetworkList {

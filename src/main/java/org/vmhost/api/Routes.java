@@ -43,6 +43,8 @@ final class Routes {
     static final int DEFAULT_EVENT_LIMIT = 100;
     static final int MAX_EVENT_LIMIT = 10_000;
 
+    static final Set<String> HISTORY_QUERY = Set.of("metric", "start", "end", "resolution");
+
     private Routes() {
     }
 
@@ -86,7 +88,27 @@ final class Routes {
                                                                   (ctx, b) -> s.importImage(b.pool(), ctx.pathParam("image"), b.format())),
             post  (ApiPaths.IMAGE + "/resize", RequestBody.ResizeImage.class,
                                                                   (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
-            delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image")))
+            delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image"))),
+            get   (ApiPaths.STATS,                                ctx -> s.stats()),
+            new Route(HandlerType.GET, ApiPaths.METRICS, Set.of(), ctx -> {
+                ctx.status(200);
+                ctx.contentType(org.vmhost.monitor.PrometheusText.CONTENT_TYPE);
+                ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
+            }),
+            post  (DOMAIN + "/mem-set",    RequestBody.SetMemory.class, (ctx, b) -> s.setMemory(ref(ctx), b.memory())),
+            get   (ApiPaths.SCHED_CREDIT,                         ctx -> s.schedCredit("")),
+            get   (ApiPaths.DOMAIN_SCHED_CREDIT,                  ctx -> s.schedCredit(ref(ctx))),
+            post  (ApiPaths.DOMAIN_SCHED_CREDIT, RequestBody.SetSchedCredit.class,
+                                                                  (ctx, b) -> s.setSchedCredit(ref(ctx), b.weight(), b.cap())),
+            get   (ApiPaths.VCPUS,                                ctx -> new ResponseBody.VcpuList(s.listVcpus(""))),
+            get   (ApiPaths.DOMAIN_VCPUS,                         ctx -> new ResponseBody.VcpuList(s.listVcpus(ref(ctx)))),
+            post  (ApiPaths.DOMAIN_VCPUS + "/pin", RequestBody.PinVcpu.class,
+                                                                  (ctx, b) -> {
+                                                                      s.pinVcpu(ref(ctx), b.vcpu(), b.cpus());
+                                                                      return new ResponseBody.VcpuList(s.listVcpus(ref(ctx)));
+                                                                  }),
+            get   (ApiPaths.DOMAIN_HISTORY, HISTORY_QUERY,        ctx -> history(s, ref(ctx), ctx)),
+            get   (ApiPaths.HOST_HISTORY, HISTORY_QUERY,          ctx -> history(s, "Domain-0", ctx))
         );
     }
 
@@ -193,6 +215,24 @@ final class Routes {
     private static String pool(Context ctx) {
         String pool = ctx.queryParam("pool");
         return pool == null ? "" : pool;
+    }
+
+    /** {@code ?metric=&start=&end=&resolution=}: instants in ISO-8601; end defaults to now, start to 10 minutes before end. */
+    private static Object history(DomainService s, String ref, Context ctx) {
+        java.time.Instant end = instant(ctx, "end", java.time.Instant.now());
+        java.time.Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofMinutes(10)));
+        return s.history(ref, ctx.queryParam("metric"), start, end, ctx.queryParam("resolution"));
+    }
+
+    private static java.time.Instant instant(Context ctx, String name, java.time.Instant otherwise) {
+        String text = ctx.queryParam(name);
+        if (text == null) return otherwise;
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "query parameter '" + name
+                    + "' must be an ISO-8601 instant such as 2026-01-31T12:00:00Z, not '" + text + "'");
+        }
     }
 
     private static String ref(Context ctx) {

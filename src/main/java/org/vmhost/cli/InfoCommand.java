@@ -31,6 +31,7 @@ final class InfoCommand extends DaemonCommand {
         rows.put("device_model", h.qemuVersion());
         rows.put("networking", h.networking());
         rows.put("confinement", h.confinement());
+        rows.put("xen_scheduler", "credit, on " + xend.schedCredit("").controller());
         rows.put("host_uptime", String.format(Locale.ROOT, "%.0f", h.uptimeSeconds()));
         rows.put("xend_version", h.xendVersion());
         rows.forEach((k, v) -> context.out().printf("%-22s : %s%n", k, v));

@@ -130,7 +130,9 @@ final class Daemon {
                 HostFacts::busyCpuSeconds, qemuUser);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools,
                 consoleLimit, org.vmhost.qemu.QemuLauncher.HOST);
+        service.reserveHostMemory(settings.integer("dom0_min_mem", 512, 0, 1L << 30));
         service.recover();
+        service.startMonitoring();
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();

@@ -40,7 +40,8 @@ public final class XendSettings {
             "image_pools",           // storage pools besides $VMHOST_HOME/images: existing directories (ImageOperations)
             "console_limit",   // bytes a console log (and QEMU's log) may reach before it is rotated
             "event_log_max",   // events the store keeps
-            "event_log_days"   // days an event is kept
+            "event_log_days",  // days an event is kept
+            "dom0_min_mem"      // MiB of memory kept for the host: a start that would leave less is refused
     );
 
     private final String source;

@@ -154,4 +154,43 @@ public interface DomainService {
      * with {@code force} the NIC is cut off from the host even if the guest does not answer.
      */
     void detachVif(String ref, String device, boolean force);
+
+    // ---- statistics (the monitor package) ----
+
+    /** {@code xm top}: the host's and every running domain's figures now. */
+    org.vmhost.monitor.StatsReport stats();
+
+    /**
+     * The history of one series of a domain, or of the host for Domain-0, between two instants at a resolution
+     * (5s, 1m, 1h, 1d; empty: the finest that reaches back to {@code from}).
+     */
+    org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from, java.time.Instant to,
+                                             String resolution);
+
+    /** {@code xm vcpu-list}: the vCPUs of a running domain, or of every running domain when {@code ref} is empty. */
+    List<org.vmhost.resources.VcpuInfo> listVcpus(String ref);
+
+    /**
+     * {@code xm vcpu-pin}: vCPU {@code vcpu} (a number or "all") of a running domain may run only on the host CPUs
+     * {@code cpus} (Xen's syntax, "0-3,5,^1", or "all").
+     */
+    void pinVcpu(String ref, String vcpu, String cpus);
+
+    /**
+     * {@code xm sched-credit}: how the credit scheduler is applied here, and the weight and cap of one domain, or
+     * of every running one when {@code ref} is empty.
+     */
+    org.vmhost.resources.SchedulerInfo schedCredit(String ref);
+
+    /**
+     * {@code xm sched-credit -d DOM -w WEIGHT -c CAP}: a running domain's weight (1–65535) and cap (percent of one
+     * CPU, 0 for none, at most 100 per vCPU); a null leaves that one unchanged.
+     */
+    org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap);
+
+    /**
+     * {@code xm mem-set}: a running domain's memory target in MiB, through its balloon; the guest gives memory back
+     * (or takes it again) in its own time. At most the memory it booted with.
+     */
+    DomainInfo setMemory(String ref, int mib);
 }

@@ -65,6 +65,7 @@ final class Launch {
         DomainConfig config = d.config();
         // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
         claims.claim(d, config.disks(), registry.all(), () -> {
+            service.memoryReserve().check(d, registry.all(), host.info().totalMemory());
             d.moveTo(DomainState.STARTING);
             return null;
         });
@@ -110,6 +111,8 @@ final class Launch {
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());
+            Vcpus.applyAtStart(d.name(), config, handle.pid());
+            service.scheduling().applyAtStart(d, config, handle.pid());
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);
@@ -126,6 +129,7 @@ final class Launch {
             if (console != null) console.close();
             if (process != null) LocalDomainService.terminate(process);
             if (events != null) events.shutdownNow();
+            service.scheduling().release(d);
             service.unplugVifs(d);
             LocalDomainService.deleteTree(runDir);
             store.deleteStatus(d.uuid);

@@ -80,6 +80,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Queries queries;
     private final long consoleLimit;
     private final LentFiles lentFiles;
+    private final Monitoring monitoring;
+    private final Vcpus vcpus;
+    private final Scheduling scheduling;
+    private final MemoryReserve memoryReserve = new MemoryReserve();
+    private final MemorySetting memorySetting = new MemorySetting(this);
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -126,6 +131,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.queries = new Queries(home, host, registry);
         this.recovery = new Recovery(this, home, store, configs, registry, network, qemu);
         this.lentFiles = new LentFiles(host.qemuUser(), home.runDir().resolve("lent-files.json"));
+        this.monitoring = new Monitoring(home, registry);
+        this.vcpus = new Vcpus(this, registry);
+        this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -470,6 +478,15 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     void teardown(Domain d, String kind, String why) {
         teardowns.teardown(d, kind, why);
+
+    }
+
+    Scheduling scheduling() {
+        return scheduling;
+    }
+
+    MemoryReserve memoryReserve() {
+        return memoryReserve;
     }
 
     // ---- events from QEMU ----------------------------------------------------------------------
@@ -497,6 +514,59 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         recovery.recover();
     }
 
+    @Override
+    public DomainInfo setMemory(String ref, int mib) {
+        memorySetting.set(ref, mib);
+        return get(ref);
+    }
+
+    /** The MiB of memory no start may give to guests ({@code dom0_min_mem} in xend.conf). */
+    public void reserveHostMemory(long mib) {
+        memoryReserve.set(mib);
+    }
+
+    /**
+     * Starts the statistics sampler, and removes the scheduler groups of domains that ended while xend was away
+     * (xend calls it once the running domains are re-attached).
+     */
+    public void startMonitoring() {
+        scheduling.sweep();
+        monitoring.start();
+    }
+
+    @Override
+    public org.vmhost.monitor.StatsReport stats() {
+        return monitoring.stats();
+    }
+
+    @Override
+    public org.vmhost.monitor.SeriesHistory history(String ref, String metric, Instant from, Instant to, String resolution) {
+        if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID))
+            return monitoring.history(null, "the host", metric, from, to, resolution);
+        Domain d = registry.require(ref);
+        return monitoring.history(d.uuid, "domain '" + d.name() + "'", metric, from, to, resolution);
+    }
+
+    @Override
+    public List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        return vcpus.list(ref);
+    }
+
+    @Override
+    public void pinVcpu(String ref, String vcpu, String cpus) {
+        vcpus.pin(ref, vcpu, cpus);
+    }
+
+    @Override
+    public org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        return new org.vmhost.resources.SchedulerInfo(scheduling.describe(), scheduling.list(ref));
+    }
+
+    @Override
+    public org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        return scheduling.set(ref, weight, cap);
+    }
+
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
     public void autostart() {
         recovery.autostart();
@@ -505,6 +575,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     /** Leaves every guest running: xend's exit must never take a guest down. */
     @Override
     public void close() {
+        monitoring.close();
+        scheduling.close();
         for (Domain d : registry.all()) {
             DomainRuntime rt = d.runtime;
             if (rt == null) continue;

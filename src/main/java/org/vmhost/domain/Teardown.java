@@ -37,6 +37,7 @@ final class Teardown {
             LocalDomainService.deleteTree(d.orphan.qmpSocket().getParent());
             d.orphan = null;
         }
+        service.scheduling().release(d);
         service.unplugVifs(d);
         d.runtime = null;
         d.rebootRequested = false;

@@ -53,6 +53,9 @@ import org.vmhost.config.VifConfig;
  * lets other QEMUs write the same image ({@code share-rw=on}); plain {@code w} keeps QEMU's image lock.
  */
 public final class QemuCommandLine {
+    /** The virtio-balloon device's id, for xm mem-set. */
+    static final String BALLOON_ID = "balloon0";
+
 
     /** NIC models and the QEMU device each becomes on a PCI bus (hvm). */
     private static final Map<String, String> PCI_NIC_MODELS = Map.of(
@@ -129,6 +132,9 @@ public final class QemuCommandLine {
         }
         // A guest that panics tells QEMU through pvpanic, so a crash is told apart from a hang.
         a.add("-device", "pvpanic");
+        // xm mem-set: the guest gives memory back through its balloon (and the sampler reads what it has).
+        a.add("-device", QemuOpts.of(config.type() == DomainType.HVM ? "virtio-balloon-pci" : "virtio-balloon-device")
+                .add("id", BALLOON_ID).toString());
 
         if (config.type() == DomainType.HVM) {
             hvmDevices(config, ctx, a);

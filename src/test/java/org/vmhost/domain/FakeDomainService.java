@@ -347,6 +347,74 @@ public final class FakeDomainService implements DomainService {
         images.remove(imageInfo(pool, name).path());
     }
 
+    // --- statistics: running domains with zero figures; one series, cpu, with no points yet ---
+
+    @Override
+    public synchronized org.vmhost.monitor.StatsReport stats() {
+        enter("stats");
+        List<org.vmhost.monitor.DomainStats> running = new java.util.ArrayList<>();
+        for (DomainInfo d : list()) {
+            if (d.domid().isEmpty() || d.domid().getAsInt() == 0) continue;
+            running.add(new org.vmhost.monitor.DomainStats(d.name(), d.domid().getAsInt(), String.valueOf(d.state().letter()),
+                    d.cpuTime(), 0, d.memory() * 1024L, d.maxmem() * 1024L, d.vcpus(), 0, 0, 0, 0, 0, 0, 0, 0, List.of(), List.of()));
+        }
+        return new org.vmhost.monitor.StatsReport(java.time.Instant.now(),
+                new org.vmhost.monitor.HostStats(host.cpus(), 0, host.totalMemory() * 1024, host.freeMemory() * 1024), running);
+    }
+
+    @Override
+    public synchronized org.vmhost.monitor.SeriesHistory history(String ref, String metric, java.time.Instant from,
+                                                                 java.time.Instant to, String resolution) {
+        enter("history " + ref + " " + metric);
+        get(ref);
+        if (!"cpu".equals(metric)) throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, ref + " has no series '" + metric + "'");
+        return new org.vmhost.monitor.SeriesHistory(metric, "5s", 5, List.of());
+    }
+
+    @Override
+    public synchronized List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        enter("listVcpus " + ref);
+        List<org.vmhost.resources.VcpuInfo> out = new java.util.ArrayList<>();
+        for (DomainInfo d : ref.isEmpty() ? list() : List.of(get(ref))) {
+            if (d.domid().isEmpty() || d.domid().getAsInt() == 0) continue;
+            for (int i = 0; i < d.vcpus(); i++)
+                out.add(new org.vmhost.resources.VcpuInfo(d.name(), d.domid().getAsInt(), i, i, "-b-", 0, "any cpu"));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void pinVcpu(String ref, String vcpu, String cpus) {
+        enter("pinVcpu " + ref + " " + vcpu + " " + cpus);
+        get(ref);
+    }
+
+    @Override
+    public synchronized org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        enter("schedCredit " + ref);
+        List<org.vmhost.resources.SchedCredit> out = new java.util.ArrayList<>();
+        for (DomainInfo d : ref.isEmpty() ? list() : List.of(get(ref)))
+            if (d.domid().isPresent() && d.domid().getAsInt() != 0)
+                out.add(new org.vmhost.resources.SchedCredit(d.name(), d.domid().getAsInt(), 256, 0));
+        return new org.vmhost.resources.SchedulerInfo("cgroup v1 (fake)", out);
+    }
+
+    @Override
+    public synchronized org.vmhost.resources.SchedCredit setSchedCredit(String ref, Integer weight, Integer cap) {
+        enter("setSchedCredit " + ref + " " + weight + " " + cap);
+        DomainInfo d = get(ref);
+        org.vmhost.resources.CpuController.check(d.name(), weight == null ? 256 : weight, cap == null ? 0 : cap, d.vcpus());
+        return new org.vmhost.resources.SchedCredit(d.name(), d.domid().orElse(-1), weight == null ? 256 : weight, cap == null ? 0 : cap);
+    }
+
+    @Override
+    public synchronized DomainInfo setMemory(String ref, int mib) {
+        enter("setMemory " + ref + " " + mib);
+        DomainInfo d = get(ref);
+        if (mib > d.memory()) throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' can have at most " + d.memory() + " MiB");
+        return d;
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

@@ -145,7 +145,7 @@ class XendRecoveryIT {
         Files.writeString(auto.resolve("auto1.cfg"), XendLifecycleIT.pvConfig("auto1", ""));
         xend.start();
         await("auto1 to be started", Duration.ofSeconds(30),
-                () -> xend.xm("list").requireSuccess().out().lines().anyMatch(l -> l.matches("auto1 +\\d+ .*r-----.*")));
+                () -> xend.xm("list").requireSuccess().out().lines().anyMatch(l -> l.matches("auto1 +\\d+ .*(r-----|-b----).*")));
     }
 
     private String log(String uuid) {

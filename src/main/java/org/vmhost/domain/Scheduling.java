@@ -1,0 +1,120 @@
+package org.vmhost.domain;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import org.vmhost.config.DomainConfig;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+import org.vmhost.resources.CpuController;
+import org.vmhost.resources.SchedCredit;
+
+/**
+ * The credit scheduler: {@code cpu_weight}/{@code cpu_cap} applied as a domain starts, {@code xm sched-credit}
+ * while it runs, the group removed when it stops. The domain side of {@link CpuController}; package-private,
+ * {@link LocalDomainService} delegates to it in one line each.
+ */
+final class Scheduling {
+    private final LocalDomainService service;
+    private final DomainRegistry registry;
+    private final Optional<CpuController> controller;
+    /** Weight and cap of each running domain, as last set. */
+    private final Map<String, int[]> current = new ConcurrentHashMap<>();
+
+    Scheduling(LocalDomainService service, DomainRegistry registry, Path cgroupRoot, Path home) {
+        this.service = service;
+        this.registry = registry;
+        this.controller = CpuController.detect(cgroupRoot, xendName(home));
+    }
+
+    /** A short name for one xend's groups, from its home: "x" and the first 12 hex digits of its SHA-256. */
+    static String xendName(Path home) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "x" + java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    /** xend stopping: its own group goes if no guest is left in it. */
+    void close() {
+        controller.ifPresent(CpuController::removeXendGroupIfEmpty);
+    }
+
+    /** After recovery: the groups of domains that ended while xend was away go. */
+    void sweep() {
+        java.util.Set<String> running = new java.util.HashSet<>();
+        for (Domain d : registry.all()) if (d.runtime != null) running.add(d.uuid);
+        controller.ifPresent(c -> c.sweep(running));
+    }
+
+    /** For {@code xm info}: which controller, or why there is none. */
+    String describe() {
+        return controller.map(CpuController::describe).orElse("none (no cgroup CPU controller mounted)");
+    }
+
+    /** Before the guest runs: its QEMU in a group of its own with the configuration's weight and cap. */
+    void applyAtStart(Domain d, DomainConfig config, long pid) {
+        CpuController.check(d.name(), config.cpuWeight(), config.cpuCap(), config.vcpus());
+        if (controller.isEmpty()) {
+            if (config.cpuWeight() != CpuController.DEFAULT_WEIGHT || config.cpuCap() != 0) {
+                throw new VmhostException(ErrorCode.HOST_FAILED, "domain '" + d.name() + "' sets cpu_weight or cpu_cap, but "
+                        + describe());
+            }
+            return;
+        }
+        controller.get().place(d.uuid, pid, config.cpuWeight(), config.cpuCap());
+        current.put(d.uuid, new int[] {config.cpuWeight(), config.cpuCap()});
+    }
+
+    /** After the QEMU is gone. */
+    void release(Domain d) {
+        current.remove(d.uuid);
+        controller.ifPresent(c -> {
+            try {
+                c.remove(d.uuid);
+            } catch (VmhostException e) {
+                LocalDomainService.LOG.log(Level.WARNING, "domain '" + d.name() + "': " + e.getMessage());
+            }
+        });
+    }
+
+    List<SchedCredit> list(String ref) {
+        List<SchedCredit> out = new ArrayList<>();
+        if (ref == null || ref.isEmpty()) {
+            for (Domain d : registry.all()) if (d.runtime != null && d.domid().isPresent()) out.add(of(d));
+            return out;
+        }
+        return List.of(of(service.require(ref, "show the scheduler settings of")));
+    }
+
+    private SchedCredit of(Domain d) {
+        int[] wc = current.getOrDefault(d.uuid, new int[] {d.config().cpuWeight(), d.config().cpuCap()});
+        return new SchedCredit(d.name(), d.domid().orElse(-1), wc[0], wc[1]);
+    }
+
+    /** {@code xm sched-credit -d DOM [-w W] [-c C]}: a null leaves that one as it is. */
+    SchedCredit set(String ref, Integer weight, Integer cap) {
+        Domain d = service.require(ref, "change the scheduler settings of");
+        return d.runJob("change the scheduler settings of", () -> {
+            if (d.runtime == null || d.domid().isEmpty()) {
+                throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running");
+            }
+            SchedCredit before = of(d);
+            int w = weight == null ? before.weight() : weight;
+            int c = cap == null ? before.cap() : cap;
+            CpuController.check(d.name(), w, c, d.config().vcpus());
+            CpuController ctl = controller.orElseThrow(() -> new VmhostException(ErrorCode.HOST_FAILED,
+                    "cannot set the scheduler of domain '" + d.name() + "': " + describe()));
+            ctl.set(d.uuid, w, c);
+            current.put(d.uuid, new int[] {w, c});
+            service.event(d, "sched-credit", "weight " + w + ", cap " + c);
+            return of(d);
+        });
+    }
+}
