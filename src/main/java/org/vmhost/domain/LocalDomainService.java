@@ -481,6 +481,21 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     }
 
+    /** The bounded log of a domain's serial console. */
+    ConsoleLog consoleLog(String uuid) {
+        return new ConsoleLog(home.consoleLog(uuid), consoleLimit);
+    }
+
+    /** QEMU's own log of a domain, bounded like its console log. */
+    ConsoleLog qemuLog(String uuid) {
+        return new ConsoleLog(home.qemuLog(uuid), consoleLimit);
+    }
+
+    /** The relay of a domain's serial console, on its bounded log and with its socket in the run directory. */
+    ConsoleRelay newRelay(Domain d, Path qemuConsoleSocket, Path runDir) {
+        return new ConsoleRelay(d.name(), qemuConsoleSocket, consoleLog(d.uuid), runDir.resolve("xmconsole.sock"));
+    }
+
     Scheduling scheduling() {
         return scheduling;
     }
