@@ -59,6 +59,9 @@ final class Scheduling {
     }
 
     /** Before the guest runs: its QEMU in a group of its own with the configuration's weight and cap. */
+    /** Domains put in a group of their own: those that asked for a weight or cap, at start or since. */
+    private final java.util.Set<String> placed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     void applyAtStart(Domain d, DomainConfig config, long pid) {
         CpuController.check(d.name(), config.cpuWeight(), config.cpuCap(), config.vcpus());
         if (controller.isEmpty()) {
@@ -68,13 +71,17 @@ final class Scheduling {
             }
             return;
         }
-        controller.get().place(d.uuid, pid, config.cpuWeight(), config.cpuCap());
         current.put(d.uuid, new int[] {config.cpuWeight(), config.cpuCap()});
+        // A domain that asks for nothing but the defaults gets its group when xm sched-credit first changes it.
+        if (config.cpuWeight() == CpuController.DEFAULT_WEIGHT && config.cpuCap() == 0) return;
+        controller.get().place(d.uuid, pid, config.cpuWeight(), config.cpuCap());
+        placed.add(d.uuid);
     }
 
     /** After the QEMU is gone. */
     void release(Domain d) {
         current.remove(d.uuid);
+        if (!placed.remove(d.uuid)) return;
         controller.ifPresent(c -> {
             try {
                 c.remove(d.uuid);
@@ -111,7 +118,8 @@ final class Scheduling {
             CpuController.check(d.name(), w, c, d.config().vcpus());
             CpuController ctl = controller.orElseThrow(() -> new VmhostException(ErrorCode.HOST_FAILED,
                     "cannot set the scheduler of domain '" + d.name() + "': " + describe()));
-            ctl.set(d.uuid, w, c);
+            if (placed.add(d.uuid)) ctl.place(d.uuid, d.runtime.process().handle().pid(), w, c);
+            else ctl.set(d.uuid, w, c);
             current.put(d.uuid, new int[] {w, c});
             service.event(d, "sched-credit", "weight " + w + ", cap " + c);
             return of(d);

@@ -11,7 +11,7 @@ import java.util.Set;
  * may have written it: the log is read back, never rewritten.
  */
 public sealed interface DomainEvent
-        permits DomainEvent.Lifecycle, DomainEvent.Devices, DomainEvent.Images, DomainEvent.Networks, DomainEvent.Other {
+        permits DomainEvent.Lifecycle, DomainEvent.Devices, DomainEvent.Images, DomainEvent.Networks, DomainEvent.Resources, DomainEvent.Other {
 
     /** When. */
     Instant time();
@@ -32,6 +32,7 @@ public sealed interface DomainEvent
         if (Devices.KINDS.contains(kind)) return new Devices(time, domain, kind, message);
         if (Images.KINDS.contains(kind)) return new Images(time, domain, kind, message);
         if (Networks.KINDS.contains(kind)) return new Networks(time, domain, kind, message);
+        if (Resources.KINDS.contains(kind)) return new Resources(time, domain, kind, message);
         return new Other(time, domain, kind, message);
     }
 
@@ -58,7 +59,8 @@ public sealed interface DomainEvent
 
     /** An image in a storage pool was made, cloned, resized or deleted. */
     record Images(Instant time, String domain, String kind, String message) implements DomainEvent {
-        public static final Set<String> KINDS = Set.of("image-created", "image-cloned", "image-resized", "image-deleted");
+        public static final Set<String> KINDS = Set.of("image-created", "image-cloned", "image-imported", "image-resized",
+                "image-deleted");
 
         public Images {
             check(time, domain, kind, message, KINDS);
@@ -70,6 +72,15 @@ public sealed interface DomainEvent
         public static final Set<String> KINDS = Set.of("network-created", "network-deleted");
 
         public Networks {
+            check(time, domain, kind, message, KINDS);
+        }
+    }
+
+    /** A running domain's share of the host changed: memory, vCPU placement, scheduler weight or cap. */
+    record Resources(Instant time, String domain, String kind, String message) implements DomainEvent {
+        public static final Set<String> KINDS = Set.of("mem-set", "sched-credit", "vcpu-pin");
+
+        public Resources {
             check(time, domain, kind, message, KINDS);
         }
     }

@@ -38,8 +38,8 @@ final class ServiceFixture implements AutoCloseable {
     private void open() {
         store = Store.open(home.database());
         HostEnvironment host = new HostEnvironment(Path.of("/usr/bin/qemu-system-x86_64"), "tcg", "a test", OptionalLong.of(2_000_000),
-                () -> new HostInfo("test", "6.1", "x86_64", 2, 2000, 4096, 2048, "tcg", "a test", "7.2", "test", 1, "user"),
-                () -> 1.0);
+                () -> new HostInfo("test", "6.1", "x86_64", 2, 2000, 4096, 2048, "tcg", "a test", "7.2", "test", 1, "user", "none (a test)"),
+                () -> 1.0, java.util.Optional.empty());
         HostNetwork network = HostNetwork.open(home.root().resolve("networks.json"), home.root().resolve("network"),
                 Map.of("VMHOST_NETWORK", "user"));
         service = new LocalDomainService(home, store, host, new DomainConfigs(), network, qemu);

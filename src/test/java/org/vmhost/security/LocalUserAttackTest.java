@@ -41,7 +41,7 @@ class LocalUserAttackTest {
     static DomainInfo win1() {
         DomainInfo d = FakeDomainService.domain("win1", DomainState.SHUT_OFF);
         return new DomainInfo(d.name(), d.domid(), d.uuid(), d.type(), d.state(), d.memory(), d.maxmem(), d.vcpus(),
-                d.cpuTime(), d.managed(), d.autostart(), WIN1, d.uptime());
+                d.cpuTime(), d.managed(), d.autostart(), WIN1, d.uptime(), java.util.Optional.empty());
     }
 
     void start(Optional<String> group) throws IOException {
