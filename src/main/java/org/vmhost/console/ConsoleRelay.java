@@ -35,8 +35,10 @@ import java.util.logging.Logger;
  * (mode 0600), which is what {@code xm console} connects to: a plain byte stream both ways.
  *
  * <p>The guest is never held up by a client: the output pump only hands each chunk to every subscriber's
- * queue, without blocking, and a thread per subscriber delivers it. A subscriber that falls more than
- * {@link #CLIENT_BUFFER_BYTES} behind (a client that stopped reading) is dropped, its connection closed.
+ * queue, without blocking, and a thread per subscriber delivers it. A subscriber more than
+ * {@link #CLIENT_BUFFER_BYTES} behind that has taken nothing for {@link #STALL} (a client that stopped reading)
+ * is dropped, its connection closed; one that still reads but lags (a burst faster than its link) is kept up to
+ * {@link #MAX_BEHIND_BYTES}, so a busy host does not cut off an administrator's console.
  */
 public final class ConsoleRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConsoleRelay.class.getName());
@@ -44,6 +46,10 @@ public final class ConsoleRelay implements AutoCloseable {
     static final int HISTORY_BYTES = 64 * 1024;
     /** How far a subscriber may fall behind the guest before it is dropped. */
     static final int CLIENT_BUFFER_BYTES = 1024 * 1024;
+    /** How long a subscriber past {@link #CLIENT_BUFFER_BYTES} may take nothing before it counts as stopped. */
+    static final Duration STALL = Duration.ofSeconds(2);
+    /** How far even a subscriber that still reads may fall behind: the bound on its queue's memory. */
+    static final int MAX_BEHIND_BYTES = 32 * 1024 * 1024;
     /** Marks the end of a subscriber's queue: the console closed. */
     private static final byte[] END = new byte[0];
 
@@ -77,6 +83,8 @@ public final class ConsoleRelay implements AutoCloseable {
         final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
         final AtomicLong queued = new AtomicLong();
         volatile boolean dropped;
+        /** When the sink last took a chunk (or the subscriber came). */
+        volatile long lastProgress = System.nanoTime();
         Thread worker;
 
         Subscriber(Consumer<byte[]> sink, Runnable onEnd) {
@@ -84,11 +92,33 @@ public final class ConsoleRelay implements AutoCloseable {
             this.onEnd = onEnd;
         }
 
-        /** Queues a chunk; false if that would put the subscriber more than its buffer behind. */
+        /** Queues a chunk; false if the subscriber has stopped reading, or lags beyond any bound. */
         boolean offer(byte[] chunk) {
-            if (queued.addAndGet(chunk.length) > CLIENT_BUFFER_BYTES) return false;
+            long behind = queued.addAndGet(chunk.length);
+            if (behind > MAX_BEHIND_BYTES || stalled()) return false;
             queue.add(chunk);
             return true;
+        }
+
+        /** More than its buffer behind, and nothing taken for {@link #STALL}. */
+        boolean stalled() {
+            return queued.get() > CLIENT_BUFFER_BYTES && System.nanoTime() - lastProgress > STALL.toNanos();
+        }
+
+        /** Drops the subscriber once it stops reading, even when the guest says nothing more to notice it by. */
+        void watch() {
+            try {
+                while (!dropped && !closed) {
+                    Thread.sleep(STALL.toMillis() / 4);
+                    if (stalled() && subscribers.remove(this)) {
+                        drop();
+                        LOG.info("console client of " + domain + " dropped: it stopped reading "
+                                + CLIENT_BUFFER_BYTES + " bytes behind the guest");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         void end() {
@@ -108,8 +138,9 @@ public final class ConsoleRelay implements AutoCloseable {
                 while (!dropped) {
                     byte[] chunk = queue.take();
                     if (chunk == END) break;
-                    queued.addAndGet(-chunk.length);
                     sink.accept(chunk);
+                    queued.addAndGet(-chunk.length);
+                    lastProgress = System.nanoTime();
                 }
             } catch (InterruptedException | RuntimeException e) {
                 // dropped, or a sink that failed (a client gone): either way it gets no more output
@@ -173,6 +204,7 @@ public final class ConsoleRelay implements AutoCloseable {
                 subscribers.add(sub);
             }
             sub.worker = Thread.ofVirtual().name("console-client-out-" + domain).start(sub::deliver);
+            Thread.ofVirtual().name("console-client-watch-" + domain).start(sub::watch);
         } finally {
             lock.unlock();
         }
@@ -216,8 +248,8 @@ public final class ConsoleRelay implements AutoCloseable {
                         if (!s.offer(chunk)) {
                             subscribers.remove(s);
                             s.drop();
-                            LOG.info("console client of " + domain + " dropped: it fell more than "
-                                    + CLIENT_BUFFER_BYTES + " bytes behind the guest");
+                            LOG.info("console client of " + domain + " dropped: it stopped reading, or fell more than "
+                                    + MAX_BEHIND_BYTES + " bytes behind the guest");
                         }
                     }
                     // QEMU appends what we just read to the log: look at its size every sixteenth of the limit.

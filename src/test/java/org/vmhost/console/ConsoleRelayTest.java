@@ -119,7 +119,9 @@ class ConsoleRelayTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (received.get() < total && System.nanoTime() < deadline) Thread.sleep(20);
             assertThat(received.get()).as("what the reading subscriber got").isEqualTo(total);
-            // The stalled client was disconnected: what is left in its socket ends in end-of-file.
+            // The stalled client has now read nothing for longer than a pause the relay forgives: it was
+            // disconnected, and what is left in its socket ends in end-of-file.
+            Thread.sleep(ConsoleRelay.STALL.multipliedBy(2).toMillis());
             stalled.configureBlocking(true);
             ByteBuffer sink = ByteBuffer.allocate(1 << 16);
             long got = 0;
