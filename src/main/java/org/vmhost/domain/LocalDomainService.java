@@ -668,11 +668,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /** Lends a disk's file to QEMU's user before a QEMU that has dropped root opens it (hot-plug, new medium). */
     void lend(Domain d, org.vmhost.config.DiskConfig disk) {
+        if (disk.backend() == org.vmhost.config.DiskBackend.NBD) return; // a network export: no host file to lend
         disk.target().ifPresent(t -> lentFiles.lend(d.uuid, t, disk.access().writable() && !disk.cdrom()));
     }
 
     /** The domain's QEMU no longer uses a disk's file. */
     void release(Domain d, org.vmhost.config.DiskConfig disk) {
+        if (disk.backend() == org.vmhost.config.DiskBackend.NBD) return;
         disk.target().ifPresent(t -> lentFiles.release(d.uuid, t));
     }
 

@@ -59,9 +59,6 @@ final class Scheduling {
     }
 
     /** Before the guest runs: its QEMU in a group of its own with the configuration's weight and cap. */
-    /** Domains put in a group of their own: those that asked for a weight or cap, at start or since. */
-    private final java.util.Set<String> placed = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     void applyAtStart(Domain d, DomainConfig config, long pid) {
         CpuController.check(d.name(), config.cpuWeight(), config.cpuCap(), config.vcpus());
         if (controller.isEmpty()) {
@@ -71,17 +68,16 @@ final class Scheduling {
             }
             return;
         }
-        current.put(d.uuid, new int[] {config.cpuWeight(), config.cpuCap()});
-        // A domain that asks for nothing but the defaults gets its group when xm sched-credit first changes it.
-        if (config.cpuWeight() == CpuController.DEFAULT_WEIGHT && config.cpuCap() == 0) return;
+        // Every domain gets a group, so that weights compare among siblings. A process already gone (or a
+        // stand-in with no process, in the service's unit tests) has nothing to schedule.
+        if (ProcessHandle.of(pid).isEmpty()) return;
         controller.get().place(d.uuid, pid, config.cpuWeight(), config.cpuCap());
-        placed.add(d.uuid);
+        current.put(d.uuid, new int[] {config.cpuWeight(), config.cpuCap()});
     }
 
     /** After the QEMU is gone. */
     void release(Domain d) {
         current.remove(d.uuid);
-        if (!placed.remove(d.uuid)) return;
         controller.ifPresent(c -> {
             try {
                 c.remove(d.uuid);
@@ -118,8 +114,7 @@ final class Scheduling {
             CpuController.check(d.name(), w, c, d.config().vcpus());
             CpuController ctl = controller.orElseThrow(() -> new VmhostException(ErrorCode.HOST_FAILED,
                     "cannot set the scheduler of domain '" + d.name() + "': " + describe()));
-            if (placed.add(d.uuid)) ctl.place(d.uuid, d.runtime.process().handle().pid(), w, c);
-            else ctl.set(d.uuid, w, c);
+            ctl.set(d.uuid, w, c);
             current.put(d.uuid, new int[] {w, c});
             service.event(d, "sched-credit", "weight " + w + ", cap " + c);
             return of(d);

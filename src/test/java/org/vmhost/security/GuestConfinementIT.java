@@ -91,8 +91,9 @@ class GuestConfinementIT {
                 vncunused = 0
                 vncpasswd = 'not-for-guests'
                 """.formatted(display)).toString()).requireSuccess();
-        // From the host both answer: the API without a token for a GET, VNC with its banner.
-        assertThat(httpGet("127.0.0.1", apiPort, "/api/v1/domains")).startsWith("HTTP/1.1 200").contains("\"v\"");
+        // From the host both answer: the API to a client with xend's token, VNC with its banner.
+        String token = java.nio.file.Files.readString(xend.home().resolve("api.token")).strip();
+        assertThat(httpGet("127.0.0.1", apiPort, "/api/v1/domains", token)).startsWith("HTTP/1.1 200").contains("\"v\"");
         assertThat(banner("127.0.0.1", 5900 + display)).startsWith("RFB ");
 
         xend.xm("create", xend.config("g.cfg", pv("g", "'type=user,model=virtio'")).toString()).requireSuccess();
@@ -192,11 +193,12 @@ class GuestConfinementIT {
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    static String httpGet(String host, int port, String path) throws IOException {
+    static String httpGet(String host, int port, String path, String token) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 5000);
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(ISO_8859_1));
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                    + "\r\n\r\n").getBytes(ISO_8859_1));
             return new String(s.getInputStream().readAllBytes(), ISO_8859_1);
         }
     }
