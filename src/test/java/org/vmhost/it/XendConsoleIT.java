@@ -1,14 +1,10 @@
 package org.vmhost.it;
 
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vmhost.it.XendInstance.IMAGES;
 import static org.vmhost.it.XendInstance.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,57 +25,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 class XendConsoleIT {
     static XendInstance xend;
 
-    /** A running {@code xm console}, read and typed into through pipes. */
-    static final class Console implements AutoCloseable {
-        final Process process;
-        final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        final Thread reader;
 
-        Console(Process process) {
-            this.process = process;
-            InputStream in = process.getInputStream();
-            reader = Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            });
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(ISO_8859_1);
-            }
-        }
-
-        void awaitText(String text, Duration timeout) {
-            await("console output '" + text + "'", timeout, () -> text().contains(text));
-        }
-
-        void type(String keys) throws IOException {
-            OutputStream out = process.getOutputStream();
-            out.write(keys.getBytes(ISO_8859_1));
-            out.flush();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
-    static Console console(String domain) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        return new Console(pb.start());
+    static XmConsole console(String domain) throws IOException {
+        return XmConsole.open(xend, domain);
     }
 
     @BeforeAll
@@ -97,7 +45,7 @@ class XendConsoleIT {
     @Test
     @Order(1)
     void aLateAttachShowsTheBootThenCarriesKeystrokesAndCtrlBracketDetaches() throws Exception {
-        try (Console c = console("c1")) {
+        try (XmConsole c = console("c1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(60));
             assertThat(c.text()).contains("vmhost-guest: kernel");
             c.type("echo sum-$((40+2))\n");
@@ -112,7 +60,7 @@ class XendConsoleIT {
     @Test
     @Order(2)
     void twoClientsShareOneConsole() throws Exception {
-        try (Console a = console("c1"); Console b = console("c1")) {
+        try (XmConsole a = console("c1"); XmConsole b = console("c1")) {
             a.awaitText("vmhost-guest:", Duration.ofSeconds(30));
             b.awaitText("vmhost-guest:", Duration.ofSeconds(30));
             a.type("echo shared-$((6*7))\n");
@@ -124,13 +72,13 @@ class XendConsoleIT {
     @Test
     @Order(3)
     void theConsoleHistorySurvivesAnXendRestart() throws Exception {
-        try (Console c = console("c1")) {
+        try (XmConsole c = console("c1")) {
             c.awaitText("vmhost-guest:", Duration.ofSeconds(30));
             c.type("echo before-$((2*50))\n");
             c.awaitText("before-100", Duration.ofSeconds(20));
         }
         xend.xend("restart", "--no-tcp").requireSuccess();
-        try (Console c = console("c1")) {
+        try (XmConsole c = console("c1")) {
             c.awaitText("before-100", Duration.ofSeconds(30));
             c.type("echo after-$((2*60))\n");
             c.awaitText("after-120", Duration.ofSeconds(20));
@@ -142,7 +90,7 @@ class XendConsoleIT {
     void aPanicWithOnCrashPreserveLeavesTheDomainCrashedUntilDestroyed() throws Exception {
         xend.xm("create", xend.config("p1.cfg", XendLifecycleIT.pvConfig("p1", "on_crash = 'preserve'")).toString())
                 .requireSuccess();
-        try (Console c = console("p1")) {
+        try (XmConsole c = console("p1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(60));
             c.type("echo c > /proc/sysrq-trigger\n");
             await("p1 to show as crashed", Duration.ofSeconds(30),
@@ -166,7 +114,7 @@ class XendConsoleIT {
                 vnc = 0
                 boot = 'c'
                 """.formatted(disk)).toString()).requireSuccess();
-        try (Console c = console("hvm1")) {
+        try (XmConsole c = console("hvm1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(120));
             // SeaBIOS talks on the VGA screen; the disk's own boot loader talks on the serial port.
             assertThat(c.text()).contains("SYSLINUX", "Loading /vmlinuz");

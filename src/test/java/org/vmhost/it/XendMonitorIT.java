@@ -28,16 +28,13 @@ import org.vmhost.monitor.SeriesHistory;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XendMonitorIT {
     static XendInstance xend;
-    static XendConsoleIT.Console console;
+    static XmConsole console;
 
     @BeforeAll
     static void startGuest() throws IOException {
         xend = XendInstance.create().start();
         xend.xm("create", xend.config("mon1.cfg", XendLifecycleIT.pvConfig("mon1", "cpus = \"0-1,^0\"")).toString()).requireSuccess();
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", "mon1")
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        console = new XendConsoleIT.Console(pb.start());
+        console = XmConsole.open(xend, "mon1");
         console.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
     }
 
@@ -155,7 +152,7 @@ class XendMonitorIT {
         assertThat(xend.xm("info").requireSuccess().out()).contains("xen_scheduler          : credit, on cgroup v1");
         xend.xm("create", xend.config("mon2.cfg", XendLifecycleIT.pvConfig("mon2", "cpus = \"1\"\ncpu_weight = 256")).toString())
                 .requireSuccess();
-        try (XendConsoleIT.Console c1 = console("mon1"); XendConsoleIT.Console c2 = console("mon2")) {
+        try (XmConsole c1 = console("mon1"); XmConsole c2 = console("mon2")) {
             c2.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             xend.xm("vcpu-pin", "mon1", "all", "1").requireSuccess();
             xend.xm("sched-credit", "-d", "mon1", "-w", "512").requireSuccess();
@@ -193,7 +190,7 @@ class XendMonitorIT {
         double capped = cpuPercent(top.out().substring(top.out().lastIndexOf("NAME")), "mon1");
         System.out.println("cap 50: " + capped + "%");
         assertThat(capped).as(top.out()).isBetween(30.0, 62.0);
-        try (XendConsoleIT.Console c1 = console("mon1")) {
+        try (XmConsole c1 = console("mon1")) {
             c1.type("kill %1\n");
             Thread.sleep(500);
         }
@@ -228,7 +225,7 @@ class XendMonitorIT {
     @Test
     @Order(9)
     void memSetLowersTheGuestsMemTotalThroughItsBalloon() throws Exception {
-        try (XendConsoleIT.Console c1 = console("mon1")) {
+        try (XmConsole c1 = console("mon1")) {
             long before = memTotal(c1, 1);
             XendInstance.Result tooMuch = xend.xm("mem-set", "mon1", "300");
             assertThat(tooMuch.err()).contains("domain 'mon1' can have at most 256 MiB (the memory it booted with, within maxmem), not 300");
@@ -248,7 +245,7 @@ class XendMonitorIT {
     }
 
     /** The guest's MemTotal in kB, read through its shell; {@code n} tells one answer from the last. */
-    private static long memTotal(XendConsoleIT.Console c, int n) {
+    private static long memTotal(XmConsole c, int n) {
         try {
             c.type("echo MT" + n + "=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)=\n");
         } catch (IOException e) {
@@ -279,11 +276,8 @@ class XendMonitorIT {
         return Double.parseDouble(row.strip().split("\\s+")[3]);
     }
 
-    private static XendConsoleIT.Console console(String domain) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        return new XendConsoleIT.Console(pb.start());
+    private static XmConsole console(String domain) throws IOException {
+        return XmConsole.open(xend, domain);
     }
 
     /** A domain's group in the v1 cpu hierarchy, vmhost/<xend>/<uuid>, if there is one. */

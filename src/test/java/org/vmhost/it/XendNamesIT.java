@@ -1,17 +1,13 @@
 package org.vmhost.it;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vmhost.it.XendInstance.IMAGES;
 import static org.vmhost.it.XendInstance.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -107,7 +103,7 @@ class XendNamesIT {
                 .singleElement().satisfies(l -> assertThat(l).startsWith("web#1 "));
         assertThat(xend.xm("list", "-l", "web#1").requireSuccess().out())
                 .contains("(name 'web#1')", "(uname 'nbd://127.0.0.1:" + port + "/pv%20data')");
-        try (Console c = Console.open("web#1")) {
+        try (XmConsole c = XmConsole.open(xend, "web#1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type("grep -a -o -m 1 '" + DISK_PATTERN + "' /dev/vda\n");
             c.awaitText(DISK_LINE, Duration.ofSeconds(30));
@@ -130,7 +126,7 @@ class XendNamesIT {
         xend.xm("create", cfg.toString()).requireSuccess();
 
         assertThat(row("vm-café")).hasValueSatisfying(l -> assertThat(l).matches("vm-café +\\d+ +256 +1 +r----- +[0-9.]+"));
-        try (Console c = Console.open("vm-café")) {
+        try (XmConsole c = XmConsole.open(xend, "vm-café")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type("grep -a -o -m 1 '" + DISK_PATTERN + "' /dev/vda\n");
             c.awaitText(DISK_LINE, Duration.ofSeconds(30));
@@ -174,57 +170,4 @@ class XendNamesIT {
         assertThat(xend.xm("list").requireSuccess().out().lines().count()).isEqualTo(2);
     }
 
-    /** A running {@code xm console}, read and typed into through pipes, as a script uses it. */
-    static final class Console implements AutoCloseable {
-        final Process process;
-        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-        private Console(Process process) {
-            this.process = process;
-            InputStream in = process.getInputStream();
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            });
-        }
-
-        static Console open(String domain) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                    .redirectErrorStream(true);
-            pb.environment().put("VMHOST_HOME", xend.home().toString());
-            return new Console(pb.start());
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(UTF_8);
-            }
-        }
-
-        void awaitText(String text, Duration timeout) {
-            try {
-                await("console output '" + text + "'", timeout, () -> text().contains(text));
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; the console showed:\n" + text(), e);
-            }
-        }
-
-        void type(String keys) throws IOException {
-            process.getOutputStream().write(keys.getBytes(UTF_8));
-            process.getOutputStream().flush();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly(); // the xm console this test started
-        }
-    }
 }

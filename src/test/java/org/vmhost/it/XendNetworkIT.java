@@ -16,7 +16,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.vmhost.it.XendConsoleIT.Console;
 
 /**
  * Guests on real bridges and taps, made by a private xend running as root. Every bridge has a name of its
@@ -43,11 +42,8 @@ class XendNetworkIT {
         }
     }
 
-    static Console console(String domain) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        return new Console(pb.start());
+    static XmConsole console(String domain) throws IOException {
+        return XmConsole.open(xend, domain);
     }
 
     static String pv(String name, String vifs) {
@@ -55,7 +51,7 @@ class XendNetworkIT {
     }
 
     /** Types a command and waits for the marker it prints when it succeeds. */
-    static void expect(Console c, String command, String marker, Duration timeout) throws IOException {
+    static void expect(XmConsole c, String command, String marker, Duration timeout) throws IOException {
         c.type(command + " && echo " + marker.replace("-", "-''") + "\n");
         c.awaitText(marker, timeout);
     }
@@ -71,7 +67,7 @@ class XendNetworkIT {
         String domidB = xend.xm("domid", "b").requireSuccess().out().strip();
         // The taps are vif<domid>.<devid>, on the bridge xend made because the vif asked for it.
         assertThat(ports(SHARED)).containsExactlyInAnyOrder("vif" + domidA + ".0", "vif" + domidB + ".0");
-        try (Console a = console("a"); Console b = console("b")) {
+        try (XmConsole a = console("a"); XmConsole b = console("b")) {
             a.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             b.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             assertThat(a.text()).contains("eth0(00:16:3e:0a:00:01)");
@@ -140,7 +136,7 @@ class XendNetworkIT {
         try {
             xend.xm("create", xend.config("n.cfg", pv("n", "'bridge=nat" + SUFFIX + ",model=virtio'")).toString())
                     .requireSuccess();
-            try (Console n = console("n")) {
+            try (XmConsole n = console("n")) {
                 n.awaitText("vmhost-guest: eth0 ip 10.235." + third + ".", Duration.ofSeconds(120));
                 expect(n, "wget -q -O - http://" + host + ":" + http.getAddress().getPort() + "/ | grep vmhost-nat-service",
                         "wget-nat-ok", Duration.ofSeconds(60));
@@ -173,7 +169,7 @@ class XendNetworkIT {
         try (java.net.ServerSocket service = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("10.236.0.1"))) {
             xend.xm("create", xend.config("i1.cfg", pv("i1", "'bridge=iso" + SUFFIX + "'")).toString()).requireSuccess();
             xend.xm("create", xend.config("i2.cfg", pv("i2", "'bridge=iso" + SUFFIX + "'")).toString()).requireSuccess();
-            try (Console i1 = console("i1"); Console i2 = console("i2")) {
+            try (XmConsole i1 = console("i1"); XmConsole i2 = console("i2")) {
                 i1.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
                 i2.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
                 i1.type("killall udhcpc; ip addr add 10.236.0.11/24 dev eth0\n");
@@ -215,7 +211,7 @@ class XendNetworkIT {
                 .map(a -> String.join(" ", a).contains("vif" + domid + ".0")).orElse(false)).findFirst().orElseThrow();
         String argv = String.join(" ", ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow());
         assertThat(argv).contains("virtio-net-pci,netdev=net0", "rtl8139,netdev=net1", "ifname=vif" + domid + ".1");
-        try (Console h = console("h")) {
+        try (XmConsole h = console("h")) {
             h.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
             h.type("killall udhcpc\n");
             String out = xend.xm("network-attach", "h", "mac=00:16:3e:0b:00:02", "bridge=" + SHARED, "model=virtio")
@@ -259,7 +255,7 @@ class XendNetworkIT {
         try (java.net.ServerSocket sink = new java.net.ServerSocket(0, 5, java.net.InetAddress.getByName("10.231.0.1"))) {
             xend.xm("create", xend.config("r1.cfg", pv("r1", "'bridge=" + SHARED + ",rate=1Mb/s'")).toString()).requireSuccess();
             xend.xm("create", xend.config("r2.cfg", pv("r2", "'bridge=" + SHARED + "'")).toString()).requireSuccess();
-            try (Console r1 = console("r1"); Console r2 = console("r2")) {
+            try (XmConsole r1 = console("r1"); XmConsole r2 = console("r2")) {
                 r1.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
                 r2.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
                 r1.type("killall udhcpc; ip addr add 10.231.0.21/24 dev eth0\n");
@@ -326,7 +322,7 @@ class XendNetworkIT {
         assertThat(Path.of("/sys/class/net", tap)).doesNotExist();
         xend.xm("start", "m").requireSuccess();
         assertThat(xend.xm("network-list", "m").requireSuccess().out()).contains(mac);
-        try (Console m = console("m")) {
+        try (XmConsole m = console("m")) {
             m.awaitText("eth0(" + mac + ")", Duration.ofSeconds(90));
         }
         xend.xm("destroy", "m").requireSuccess();

@@ -20,7 +20,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.vmhost.it.XendConsoleIT.Console;
 
 /**
  * Xen's everyday pv hot-plug, on a running pv guest: {@code xm block-attach} of an xvd disk and
@@ -83,21 +82,18 @@ class XendPvHotplugIT {
         return p;
     }
 
-    static Console console(String domain) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        return new Console(pb.start());
+    static XmConsole console(String domain) throws IOException {
+        return XmConsole.open(xend, domain);
     }
 
     /** Types a check that prints, once the link exists (up to 10 s), {@code nic-NAME-MAC}, built in the guest. */
-    static void showNic(Console c, String name) throws IOException {
+    static void showNic(XmConsole c, String name) throws IOException {
         c.type("i=0; while [ ! -e /sys/class/net/" + name + " ] && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done; "
                 + "n=" + name + "; echo nic-$n-$(cat /sys/class/net/$n/address)\n");
     }
 
     /** Types a check that prints {@code gone-WHAT} or {@code still-WHAT} for a /sys path, built in the guest. */
-    static void showGone(Console c, String sysPath, String what) throws IOException {
+    static void showGone(XmConsole c, String sysPath, String what) throws IOException {
         c.type("sleep 1; [ -e " + sysPath + " ] && s=still || s=gone; echo $s-" + what + "\n");
         awaitMatch(c, "(still|gone)-" + what, Duration.ofSeconds(30));
     }
@@ -113,7 +109,7 @@ class XendPvHotplugIT {
                 + "hotplug_slots = 2", "")).toString()).requireSuccess();
         xend.xm("start", "ph1").requireSuccess();
         String disk;
-        try (Console c = console("ph1")) {
+        try (XmConsole c = console("ph1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
 
@@ -153,7 +149,7 @@ class XendPvHotplugIT {
         assertThat(xend.xm("block-list", "-l", "ph1").requireSuccess().out()).contains("(dev xvdb)");
         XendInstance.Result stillFull = xend.xm("block-attach", "ph1", "file:" + second, "xvdc", "w");
         assertThat(stillFull.err()).contains("all its 2 hot-plug slots are taken");
-        try (Console c = console("ph1")) {
+        try (XmConsole c = console("ph1")) {
             // A boot-time disk is on virtio-mmio, which cannot unplug: refused, unless forced.
             XendInstance.Result boot = xend.xm("block-detach", "ph1", "xvda");
             assertThat(boot.exit()).isNotZero();
@@ -192,7 +188,7 @@ class XendPvHotplugIT {
         // pcie_ports=compat: the kernel leaves PCIe hot-plug to firmware, which microvm has none of, as a kernel
         // built without CONFIG_HOTPLUG_PCI_PCIE would.
         xend.xm("create", xend.config("ph2.cfg", pv("ph2", "vif = [ ]", " pcie_ports=compat")).toString()).requireSuccess();
-        try (Console c = console("ph2")) {
+        try (XmConsole c = console("ph2")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
         }
         long start = System.nanoTime();

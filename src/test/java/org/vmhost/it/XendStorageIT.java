@@ -74,11 +74,8 @@ class XendStorageIT {
         return p;
     }
 
-    static XendConsoleIT.Console console(String domain) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                .redirectErrorStream(true);
-        pb.environment().put("VMHOST_HOME", xend.home().toString());
-        return new XendConsoleIT.Console(pb.start());
+    static XmConsole console(String domain) throws IOException {
+        return XmConsole.open(xend, domain);
     }
 
     /** The shell function the guest uses to find a disk by its size in MiB: {@code disk 48} prints vdX or sdX. */
@@ -98,13 +95,12 @@ class XendStorageIT {
     }
 
     /** Waits for the guest's answer about the disk of {@code mib} MiB (not the echo of the typed line). */
-    static void awaitAnswer(XendConsoleIT.Console c, int mib, Duration timeout) {
+    static void awaitAnswer(XmConsole c, int mib, Duration timeout) {
         awaitMatch(c, "res-" + mib + "-[a-z]+-[01]-[0-9]+", timeout);
     }
 
-    static void awaitMatch(XendConsoleIT.Console c, String regex, Duration timeout) {
-        Pattern p = Pattern.compile(regex);
-        XendInstance.await("console output /" + regex + "/", timeout, () -> p.matcher(c.text()).find());
+    static void awaitMatch(XmConsole c, String regex, Duration timeout) {
+        c.awaitMatch(regex, timeout);
     }
 
     static Seen seen(String text, int mib) {
@@ -160,7 +156,7 @@ class XendStorageIT {
                 "format=qcow2,vdev=xvdg,access=rw,target=" + xlQcow2,
                 "phy:" + part + ",xvdh,w",
                 "file:" + iso + ",sda:cdrom,r")).toString()).requireSuccess();
-        try (XendConsoleIT.Console c = console("d1")) {
+        try (XmConsole c = console("d1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             assertThat(c.text()).contains("vda(", "vdb(", "vdc(", "vdd(", "vde(", "vdf(", "vdg(", "sr0(");
             c.type(FIND_DISK);
@@ -206,7 +202,7 @@ class XendStorageIT {
         String vg = "vmhtest" + ProcessHandle.current().pid();
         Path lv = host.logicalVolume(work.resolve("vg.disk"), vg, "lv1", 12);
         xend.xm("create", xend.config("lv1.cfg", pv("lv1", "phy:" + lv + ",xvda,w")).toString()).requireSuccess();
-        try (XendConsoleIT.Console c = console("lv1")) {
+        try (XmConsole c = console("lv1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             c.type(probe(12, "vmhost-mark-lv"));
@@ -233,7 +229,7 @@ class XendStorageIT {
                 boot = 'c'
                 on_poweroff = 'destroy'
                 """.formatted(boot, ide, scsi, iso)).toString()).requireSuccess();
-        try (XendConsoleIT.Console c = console("h1")) {
+        try (XmConsole c = console("h1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
             assertThat(c.text()).as("booted from the virtio disk through SeaBIOS").contains("SYSLINUX");
             c.type(FIND_DISK);
@@ -277,7 +273,7 @@ class XendStorageIT {
                 ",sdc:cdrom,r")).toString()).requireSuccess();
         xend.xm("start", "hp1").requireSuccess();
         String hot;
-        try (XendConsoleIT.Console c = console("hp1")) {
+        try (XmConsole c = console("hp1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).isEqualTo("""
@@ -297,7 +293,7 @@ class XendStorageIT {
         // A new xend finds the hot-plugged disk in the domain's saved configuration, and can take it out.
         xend.xend("restart", "--no-tcp").requireSuccess();
         assertThat(xend.xm("block-list", "hp1").requireSuccess().out()).contains("2064");
-        try (XendConsoleIT.Console c = console("hp1")) {
+        try (XmConsole c = console("hp1")) {
             xend.xm("block-detach", "hp1", "2064").requireSuccess();
             // The answer is built in the guest, so that the echo of the typed line never looks like it.
             c.type("sleep 1; [ -e /sys/class/block/" + hot + " ] && s=still || s=gone; echo disk-$s-" + hot + "\n");
@@ -367,7 +363,7 @@ class XendStorageIT {
 
         xend.xm("create", xend.config("im1.cfg", pv("im1", "tap:qcow2:" + pool.resolve("linked.qcow2") + ",xvda,w",
                 "file:" + pool.resolve("full.raw") + ",xvdb,r")).toString()).requireSuccess();
-        try (XendConsoleIT.Console c = console("im1")) {
+        try (XmConsole c = console("im1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             // Both disks are 32 MiB and both read the base's bytes: the clone through its backing file.
@@ -432,7 +428,7 @@ class XendStorageIT {
                     vnc = 0
                     boot = '%s'
                     """.formatted(name, disk, iso, boot)).toString()).requireSuccess();
-            try (XendConsoleIT.Console c = console(name)) {
+            try (XmConsole c = console(name)) {
                 c.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
                 if (boot.equals("d")) {
                     assertThat(c.text()).as("boot=d: from the CD-ROM").contains("vmhost.from=cdrom").contains("ISOLINUX");

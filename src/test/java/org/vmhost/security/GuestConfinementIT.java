@@ -2,12 +2,8 @@ package org.vmhost.security;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.vmhost.it.XendInstance.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -29,6 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.vmhost.it.XendInstance;
+import org.vmhost.it.XmConsole;
 
 /**
  * Guests confined: a real xend as root, with its HTTP API on a TCP port of the host's loopback, real QEMUs
@@ -97,7 +94,7 @@ class GuestConfinementIT {
         assertThat(banner("127.0.0.1", 5900 + display)).startsWith("RFB ");
 
         xend.xm("create", xend.config("g.cfg", pv("g", "'type=user,model=virtio'")).toString()).requireSuccess();
-        try (Console g = Console.of("g")) {
+        try (XmConsole g = XmConsole.open(xend, "g")) {
             g.awaitText("vmhost-guest: ready", Duration.ofSeconds(120));
             // QEMU's user-mode network works: its DHCP server gave the guest its address.
             g.awaitText("vmhost-guest: eth0 ip 10.0.2.15/24", Duration.ofSeconds(60));
@@ -240,53 +237,4 @@ class GuestConfinementIT {
     }
 
     /** {@code xm console} read and typed into through pipes. */
-    static final class Console implements AutoCloseable {
-        private final Process process;
-        private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-        private Console(Process process) {
-            this.process = process;
-            InputStream in = process.getInputStream();
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the console ended
-                }
-            });
-        }
-
-        static Console of(String domain) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                    .redirectErrorStream(true);
-            pb.environment().put("VMHOST_HOME", xend.home().toString());
-            return new Console(pb.start());
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(ISO_8859_1);
-            }
-        }
-
-        void awaitText(String text, Duration timeout) {
-            await("console output '" + text + "'", timeout, () -> text().contains(text));
-        }
-
-        void type(String keys) throws IOException {
-            OutputStream out = process.getOutputStream();
-            out.write(keys.getBytes(ISO_8859_1));
-            out.flush();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
 }

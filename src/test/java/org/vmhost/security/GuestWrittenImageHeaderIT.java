@@ -4,10 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vmhost.it.XendInstance.IMAGES;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.vmhost.host.HostCommand;
 import org.vmhost.it.XendInstance;
+import org.vmhost.it.XmConsole;
 
 /**
  * A guest cannot make the host read a host file through its disk. The attack: a guest writes a qcow2 header
@@ -99,7 +97,7 @@ class GuestWrittenImageHeaderIT {
         // 1. The guest writes the header over its own disk.
         xend.xm("create", xend.config("attacker.cfg", pv("attacker", "file:" + victim + ",xvda,w",
                 "file:" + header + ",xvdb,r")).toString()).requireSuccess();
-        try (Console c = Console.of(xend, "attacker")) {
+        try (XmConsole c = XmConsole.open(xend, "attacker")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             c.type("dd if=/dev/$(disk 1) of=/dev/$(disk 64) bs=64k conv=notrunc 2>/dev/null; r=$?; sync; echo dd-rc-$r-end\n");
@@ -134,7 +132,7 @@ class GuestWrittenImageHeaderIT {
         // 5. Guests booted from the clone, the image and a linked clone over it see the header as data, never the secret.
         xend.xm("create", xend.config("reader.cfg", pv("reader", "file:" + copy + ",xvda,r", "file:" + victim + ",xvdb,r",
                 "tap:qcow2:" + pool.resolve("linked.qcow2") + ",xvdc,r", "file:" + header + ",xvdd,r")).toString()).requireSuccess();
-        try (Console c = Console.of(xend, "reader")) {
+        try (XmConsole c = XmConsole.open(xend, "reader")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type(FIND_DISK);
             // Three disks of 64 MiB: each must start with the header's bytes and hold no trace of the secret in its first
@@ -181,64 +179,4 @@ class GuestWrittenImageHeaderIT {
     }
 
     /** {@code xm console} of a domain, its output collected. */
-    static final class Console implements AutoCloseable {
-        final Process process;
-        final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-        private Console(Process process) {
-            this.process = process;
-            InputStream in = process.getInputStream();
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                        synchronized (seen) {
-                            seen.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the console ended
-                }
-            });
-        }
-
-        static Console of(XendInstance xend, String domain) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(XendInstance.PROJECT.resolve("bin/xm").toString(), "console", domain)
-                    .redirectErrorStream(true);
-            pb.environment().put("VMHOST_HOME", xend.home().toString());
-            return new Console(pb.start());
-        }
-
-        String text() {
-            synchronized (seen) {
-                return seen.toString(ISO_8859_1);
-            }
-        }
-
-        void awaitText(String text, Duration timeout) {
-            XendInstance.await("console output '" + text + "'", timeout, () -> text().contains(text));
-        }
-
-        void awaitMatch(String regex, Duration timeout) {
-            Pattern p = Pattern.compile(regex);
-            try {
-                XendInstance.await("console output /" + regex + "/", timeout, () -> p.matcher(text()).find());
-            } catch (AssertionError e) {
-                String t = text();
-                throw new AssertionError(e.getMessage() + "; the console said:\n" + t.substring(Math.max(0, t.length() - 3000)), e);
-            }
-        }
-
-        void type(String keys) throws IOException {
-            OutputStream out = process.getOutputStream();
-            out.write(keys.getBytes(ISO_8859_1));
-            out.flush();
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-        }
-    }
 }
