@@ -94,16 +94,21 @@ final class Recovery {
         killStrays(adopted);
     }
 
-    private Optional<Long> reattach(Domain d, DomainStatus st) {
-        Path runDir = home.domainRunDir(d.uuid);
-        DomainState saved = savedState(d, st);
-        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
-                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+    /** The QEMU a status row names, and the domain's taps as the row recorded them. */
+    private QemuHandle leftOver(Domain d, DomainStatus st) {
         try {
             d.vifs = VifsJson.read(st.runtimeJson());
         } catch (IllegalArgumentException e) {
             LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
         }
+        return new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
+                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
+    }
+
+    private Optional<Long> reattach(Domain d, DomainStatus st) {
+        Path runDir = home.domainRunDir(d.uuid);
+        DomainState saved = savedState(d, st);
+        QemuHandle handle = leftOver(d, st);
         if (saved == DomainState.STARTING) {
             service.killQuietly(handle);
             service.unplugVifs(d);
@@ -174,13 +179,7 @@ final class Recovery {
     private Optional<Long> keepUnreadable(Domain d, DomainStatus st) {
         Path runDir = home.domainRunDir(d.uuid);
         DomainState saved = savedState(d, st);
-        QemuHandle handle = new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
-                home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
-        try {
-            d.vifs = VifsJson.read(st.runtimeJson());
-        } catch (IllegalArgumentException e) {
-            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
-        }
+        QemuHandle handle = leftOver(d, st);
         d.moveTo(DomainState.STARTING);
         if (saved == DomainState.STARTING || !qemu.isRunning(handle)) {
             // A start cut short never ran the guest: nothing is lost by ending it, as for any other domain.
