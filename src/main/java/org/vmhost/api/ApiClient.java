@@ -264,6 +264,16 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public DomainInfo setMaxMemory(String ref, int mib) {
+        return call("POST", ApiPaths.action(ref, "mem-max"), new RequestBody.SetMaxMemory(mib), DomainInfo.class);
+    }
+
+    @Override
+    public DomainInfo setVcpus(String ref, int count) {
+        return call("POST", ApiPaths.action(ref, "vcpu-set"), new RequestBody.SetVcpus(count), DomainInfo.class);
+    }
+
+    @Override
     public org.vmhost.monitor.StatsReport stats() {
         return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
     }

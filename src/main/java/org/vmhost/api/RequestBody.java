@@ -120,6 +120,20 @@ sealed interface RequestBody {
         }
     }
 
+    /** {@code POST .../mem-max}: {@code xm mem-max DOM MB}. */
+    record SetMaxMemory(Integer maxmem) implements RequestBody {
+        public SetMaxMemory {
+            if (maxmem == null) throw missing("maxmem");
+        }
+    }
+
+    /** {@code POST .../vcpu-set}: {@code xm vcpu-set DOM N}. */
+    record SetVcpus(Integer vcpus) implements RequestBody {
+        public SetVcpus {
+            if (vcpus == null) throw missing("vcpus");
+        }
+    }
+
     /** {@code POST /api/v1/networks}: {@code xm net-create}. */
     record CreateNetwork(String name, String type, String bridge, String subnet, String uplink) implements RequestBody {
         public CreateNetwork {

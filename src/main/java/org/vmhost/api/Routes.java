@@ -96,6 +96,8 @@ final class Routes {
                 ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
             }),
             post  (DOMAIN + "/mem-set",    RequestBody.SetMemory.class, (ctx, b) -> s.setMemory(ref(ctx), b.memory())),
+            post  (DOMAIN + "/mem-max",    RequestBody.SetMaxMemory.class, (ctx, b) -> s.setMaxMemory(ref(ctx), b.maxmem())),
+            post  (DOMAIN + "/vcpu-set",   RequestBody.SetVcpus.class,  (ctx, b) -> s.setVcpus(ref(ctx), b.vcpus())),
             get   (ApiPaths.SCHED_CREDIT,                         ctx -> s.schedCredit("")),
             get   (ApiPaths.DOMAIN_SCHED_CREDIT,                  ctx -> s.schedCredit(ref(ctx))),
             post  (ApiPaths.DOMAIN_SCHED_CREDIT, RequestBody.SetSchedCredit.class,

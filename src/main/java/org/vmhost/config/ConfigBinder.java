@@ -82,8 +82,17 @@ final class ConfigBinder {
         if (maxmem < memory) {
             throw error(raw.get("maxmem").orElseThrow(), "maxmem (" + maxmem + " MiB) is below memory (" + memory + " MiB)");
         }
-        int vcpus = (int) integer("vcpus", "a number of virtual CPUs", 1, 255).orElse(1);
-        Optional<String> cpus = cpus();
+        int vcpus = (int) integer("vcpus", "a number of virtual CPUs", 1, DomainConfig.MAX_VCPUS).orElse(1);
+        int maxvcpus = (int) integer("maxvcpus", "a number of virtual CPUs", 1, DomainConfig.MAX_VCPUS).orElse(vcpus);
+        if (maxvcpus < vcpus) {
+            throw error(raw.get("maxvcpus").orElseThrow(), "maxvcpus (" + maxvcpus + ") is below vcpus (" + vcpus + ")");
+        }
+        if (type == DomainType.PV && maxvcpus > vcpus) {
+            warn(raw.get("maxvcpus").orElseThrow(), "maxvcpus: a pv domain (QEMU's microvm) cannot hot-plug CPUs; "
+                    + "it runs with its " + vcpus + " vCPU" + (vcpus == 1 ? "" : "s") + " until restarted");
+        }
+        List<String> vcpuCpus = vcpuCpus();
+        Optional<String> cpus = vcpuCpus.isEmpty() ? cpus() : Optional.empty();
         int cpuWeight = (int) integer("cpu_weight", "a scheduler weight", 1, 65535).orElse(DomainConfig.DEFAULT_CPU_WEIGHT);
         int cpuCap = (int) integer("cpu_cap", "a cap in percent of one CPU", 0, 100L * 255).orElse(0);
         Optional<String> kernel = kernel(type);
@@ -132,7 +141,7 @@ final class ConfigBinder {
             DomainConfig config = new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap,
                     kernel, ramdisk, extra, root, cmdline, bootloader, disks, vifs, vfbs, serial, boot, stdvga,
                     nographic, actions[0], actions[1], actions[2], localtime, acpi, apic, pae, usb, usbdevices,
-                    description, hotplugSlots);
+                    description, hotplugSlots, maxvcpus, vcpuCpus);
             warnings.sort(Comparator.comparingInt(w -> w.line() == 0 ? Integer.MAX_VALUE : w.line()));
             return new Bound(config, warnings);
         } catch (IllegalArgumentException e) { // the model's own checks, where no key above caught it first
@@ -206,13 +215,33 @@ final class ConfigBinder {
         return t;
     }
 
+    /** Xen's per-vCPU form, {@code cpus = ["2", "3"]}: vCPU i on the i-th set. Empty when cpus is not a list. */
+    private List<String> vcpuCpus() throws ConfigValueException {
+        Optional<RawSetting> s = raw.get("cpus");
+        if (s.isEmpty() || !(s.get().value() instanceof RawValue.ListValue l)) return List.of();
+        used.add("cpus");
+        List<String> sets = new ArrayList<>();
+        for (RawValue item : l.items()) {
+            int line = s.get().line() == 0 ? 0 : item.line();
+            String set = switch (item) {
+                case RawValue.Str str -> str.value();
+                case RawValue.Num num -> num.text();
+                case RawValue.ListValue inner -> throw new ConfigValueException(s.get().source(), line, "cpus",
+                        "cpus[" + sets.size() + "]: expected a string such as \"0-3\", got a list");
+            };
+            if (!DomainConfig.validCpus(set)) {
+                throw new ConfigValueException(s.get().source(), line, "cpus", "cpus[" + sets.size() + "]: '" + set
+                        + "' is not a list of CPUs such as \"0-3,^2\" or \"all\"");
+            }
+            sets.add(set.strip());
+        }
+        if (sets.isEmpty()) return List.of();
+        return sets;
+    }
+
     private Optional<String> cpus() throws ConfigValueException {
         Optional<RawSetting> s = take("cpus");
-        if (s.isEmpty()) return Optional.empty();
-        if (s.get().value() instanceof RawValue.ListValue) {
-            warn(s.get(), "cpus: a list (one CPU set per vcpu) is not supported; the vcpus may run on any host CPU");
-            return Optional.empty();
-        }
+        if (s.isEmpty() || s.get().value() instanceof RawValue.ListValue) return Optional.empty(); // [] : any CPU
         String cpus = atom(s.get());
         if (!cpus.isEmpty() && !DomainConfig.validCpus(cpus)) {
             throw error(s.get(), "'" + cpus + "' is not a list of CPUs such as \"0-3,^2\" or \"all\"");
@@ -439,7 +468,7 @@ final class ConfigBinder {
                 "max_grant_version", "claim_mode", "driver_domain", "nomigrate", "suppress_vmdesc", "vcpu_soft_affinity",
                 "cpus_soft", "cpu_migrate", "gic_version", "tee", "passthrough", "ept", "paging", "vcpu_hard_affinity",
                 "pvh", "superpages", "event_channels", "smbios", "pool", "cpupool", "sched");
-        put(m, "not supported by vmhost", "vnuma", "maxvcpus", "vcpu_avail", "rtc_timeoffset", "on_watchdog",
+        put(m, "not supported by vmhost", "vnuma", "vcpu_avail", "rtc_timeoffset", "on_watchdog",
                 "on_soft_reset", "on_xend_start", "on_xend_stop", "snapshot", "bootloader_args", "bootargs",
                 "vtpm", "vusb", "usbversion", "p9", "pvcalls", "vkb", "vdispl", "vsnd", "channel", "console",
                 "vif2", "vncconsole", "vncviewer", "xauthority", "display", "opengl", "soundhw", "parallel",

@@ -26,7 +26,9 @@ public final class ConfigWriter {
         t.number("memory", c.memory());
         if (c.maxmem() != c.memory()) t.number("maxmem", c.maxmem());
         t.number("vcpus", c.vcpus());
+        if (c.maxvcpus() != c.vcpus()) t.number("maxvcpus", c.maxvcpus());
         c.cpus().ifPresent(v -> t.string("cpus", v));
+        if (!c.vcpuCpus().isEmpty()) t.list("cpus", c.vcpuCpus(), v -> v);
         if (c.cpuWeight() != DomainConfig.DEFAULT_CPU_WEIGHT) t.number("cpu_weight", c.cpuWeight());
         if (c.cpuCap() != 0) t.number("cpu_cap", c.cpuCap());
         c.kernel().ifPresent(v -> t.string("kernel", v));

@@ -45,6 +45,9 @@ import java.util.regex.Pattern;
  * @param description free text
  * @param hotplugSlots pv: free PCIe root ports for hot-plugged disks and NICs; empty means
  *                     {@link #DEFAULT_HOTPLUG_SLOTS}, 0 means none (plain microvm, no PCIe at all)
+ * @param maxvcpus    the most vCPUs the domain may have while it runs ({@code xm vcpu-set}); at least {@code vcpus}
+ * @param vcpuCpus    the per-vCPU form of {@code cpus=} ({@code ["2", "3"]}): vCPU i may run on the i-th set, a
+ *                    vCPU beyond the list on any CPU; empty when {@code cpus} is a single set or absent
  */
 public record DomainConfig(
         String name,
@@ -79,7 +82,9 @@ public record DomainConfig(
         boolean usb,
         List<String> usbdevices,
         Optional<String> description,
-        OptionalInt hotplugSlots) {
+        OptionalInt hotplugSlots,
+        int maxvcpus,
+        List<String> vcpuCpus) {
 
     /** xm's defaults for keys the file leaves out. */
     public static final int DEFAULT_MEMORY = 128;
@@ -89,6 +94,8 @@ public record DomainConfig(
     public static final int DEFAULT_HOTPLUG_SLOTS = 4;
     /** At most this many: each is a PCIe root port on the one root bus, which has 32 slots and its host bridge. */
     public static final int MAX_HOTPLUG_SLOTS = 31;
+    /** The most vCPUs a domain may have (Xen's HVM limit of the time; QEMU's pc takes 255). */
+    public static final int MAX_VCPUS = 255;
 
     public DomainConfig {
         Objects.requireNonNull(name, "name");
@@ -99,7 +106,20 @@ public record DomainConfig(
         Objects.requireNonNull(type, "type");
         if (memory < 1) throw new IllegalArgumentException("memory must be at least 1 MiB, not " + memory);
         if (maxmem < memory) throw new IllegalArgumentException("maxmem (" + maxmem + ") is below memory (" + memory + ")");
-        if (vcpus < 1 || vcpus > 255) throw new IllegalArgumentException("vcpus must be 1 to 255, not " + vcpus);
+        if (vcpus < 1 || vcpus > MAX_VCPUS) throw new IllegalArgumentException("vcpus must be 1 to " + MAX_VCPUS + ", not " + vcpus);
+        if (maxvcpus < vcpus || maxvcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("maxvcpus must be from vcpus (" + vcpus + ") to " + MAX_VCPUS + ", not " + maxvcpus);
+        }
+        vcpuCpus = List.copyOf(vcpuCpus);
+        if (cpus.isPresent() && !cpus.get().isEmpty() && !vcpuCpus.isEmpty()) {
+            throw new IllegalArgumentException("cpus is either one set of CPUs or a list of them, not both");
+        }
+        for (int i = 0; i < vcpuCpus.size(); i++) {
+            if (!CPUS.matcher(vcpuCpus.get(i)).matches()) {
+                throw new IllegalArgumentException("cpus[" + i + "] '" + vcpuCpus.get(i)
+                        + "' is not a list of CPUs such as \"0-3,^2\" or \"all\"");
+            }
+        }
         if (cpuWeight < 1 || cpuWeight > 65535) throw new IllegalArgumentException("cpu_weight must be 1 to 65535, not " + cpuWeight);
         if (cpuCap < 0) throw new IllegalArgumentException("cpu_cap must not be negative");
         // An empty string is the same as leaving the key out, so that every value writes back to itself.
@@ -149,6 +169,25 @@ public record DomainConfig(
         this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
                 bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
                 acpi, apic, pae, usb, usbdevices, description, OptionalInt.empty());
+    }
+
+    /** A configuration without {@code maxvcpus} (as many as {@code vcpus}) and with {@code cpus} one set or none. */
+    public DomainConfig(String name, Optional<UUID> uuid, DomainType type, int memory, int maxmem, int vcpus,
+            Optional<String> cpus, int cpuWeight, int cpuCap, Optional<String> kernel, Optional<String> ramdisk,
+            Optional<String> extra, Optional<String> root, Optional<String> cmdline, Optional<String> bootloader,
+            List<DiskConfig> disks, List<VifConfig> vifs, List<VfbConfig> vfbs, Optional<String> serial, String boot,
+            boolean stdvga, boolean nographic, LifecycleAction onPoweroff, LifecycleAction onReboot,
+            LifecycleAction onCrash, boolean localtime, boolean acpi, boolean apic, boolean pae, boolean usb,
+            List<String> usbdevices, Optional<String> description, OptionalInt hotplugSlots) {
+        this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
+                bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
+                acpi, apic, pae, usb, usbdevices, description, hotplugSlots, vcpus, List.of());
+    }
+
+    /** The CPU set vCPU {@code vcpu} may run on, as written: its entry of the list form, else {@code cpus}, else none. */
+    public Optional<String> cpusOf(int vcpu) {
+        if (!vcpuCpus.isEmpty()) return vcpu < vcpuCpus.size() ? Optional.of(vcpuCpus.get(vcpu)) : Optional.empty();
+        return cpus;
     }
 
     /** The PCIe hot-plug slots a pv domain gets (0 for hvm, whose PC has ACPI PCI hot-plug of its own). */
@@ -217,7 +256,7 @@ public record DomainConfig(
     public DomainConfig withDisks(List<DiskConfig> newDisks) {
         return new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra,
                 root, cmdline, bootloader, newDisks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot,
-                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots);
+                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots, maxvcpus, vcpuCpus);
     }
 
     /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */

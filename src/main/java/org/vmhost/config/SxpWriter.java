@@ -46,7 +46,9 @@ public final class SxpWriter {
         d.add(pair("memory", c.memory()));
         d.add(pair("maxmem", c.maxmem()));
         d.add(pair("vcpus", c.vcpus()));
+        if (c.maxvcpus() != c.vcpus()) d.add(pair("maxvcpus", c.maxvcpus()));
         c.cpus().ifPresent(v -> d.add(pair("cpus", v)));
+        if (!c.vcpuCpus().isEmpty()) d.add(pair("cpus", "[" + String.join(", ", c.vcpuCpus()) + "]"));
         d.add(pair("cpu_weight", c.cpuWeight()));
         d.add(pair("cpu_cap", c.cpuCap()));
         d.add(pair("on_poweroff", c.onPoweroff().configName()));

@@ -193,4 +193,16 @@ public interface DomainService {
      * (or takes it again) in its own time. At most the memory it booted with.
      */
     DomainInfo setMemory(String ref, int mib);
+
+    /**
+     * {@code xm mem-max}: a domain's maxmem in MiB, kept in its configuration: not below the memory it has now; while
+     * it runs, at most the RAM it was started with.
+     */
+    DomainInfo setMaxMemory(String ref, int mib);
+
+    /**
+     * {@code xm vcpu-set}: a running hvm domain's vCPUs, hot-plugged or ejected, from 1 to its maxvcpus; a stopped
+     * domain's {@code vcpus} in its configuration.
+     */
+    DomainInfo setVcpus(String ref, int count);
 }

@@ -112,6 +112,7 @@ final class Launch {
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());
             Vcpus.applyAtStart(d.name(), config, handle.pid());
+            MemorySetting.applyAtStart(config, qmp);
             service.scheduling().applyAtStart(d, config, handle.pid());
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();

@@ -535,6 +535,18 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return get(ref);
     }
 
+    @Override
+    public DomainInfo setMaxMemory(String ref, int mib) {
+        memorySetting.setMax(ref, mib);
+        return get(ref);
+    }
+
+    @Override
+    public DomainInfo setVcpus(String ref, int count) {
+        vcpus.set(ref, count);
+        return get(ref);
+    }
+
     /** The MiB of memory no start may give to guests ({@code dom0_min_mem} in xend.conf). */
     public void reserveHostMemory(long mib) {
         memoryReserve.set(mib);
@@ -656,6 +668,14 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
                 configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
+        d.redefine(changed, configs.write(changed), d.sourceName());
+        store.saveDefinition(definition(d));
+    }
+
+    /** Changes keys of a domain's stored configuration ({@code "vcpus=2"}), checked as xm new checks a file. */
+    void redefine(Domain d, List<String> settings) {
+        DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "config" : d.sourceName(),
+                configs.write(d.config()), settings));
         d.redefine(changed, configs.write(changed), d.sourceName());
         store.saveDefinition(definition(d));
     }

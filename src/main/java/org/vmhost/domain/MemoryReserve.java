@@ -23,13 +23,15 @@ final class MemoryReserve {
     /** Throws RESOURCE_BUSY, with the numbers, when {@code starting} does not fit beside the domains that run. */
     void check(Domain starting, Collection<Domain> all, long hostMib) {
         long given = 0;
-        for (Domain d : all) if (d != starting && d.state().active()) given += d.config().memory();
-        long needs = starting.config().memory();
+        // A domain's QEMU has its maxmem of RAM (its balloon holds back what is above memory), and xm mem-set may
+        // give the guest all of it at any time: so each counts with its maxmem.
+        for (Domain d : all) if (d != starting && d.state().active()) given += d.config().maxmem();
+        long needs = starting.config().maxmem();
         long left = hostMib - reserveMib - given;
         if (needs > left) {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "cannot start domain '" + starting.name() + "': it needs "
-                    + needs + " MiB, but of the host's " + hostMib + " MiB, " + reserveMib + " MiB are kept for the host "
-                    + "(dom0_min_mem) and " + given + " MiB are given to running domains: " + Math.max(0, left) + " MiB left");
+                    + needs + " MiB" + (needs > starting.config().memory() ? " (its maxmem)" : "") + ", but of the host's " + hostMib + " MiB, " + reserveMib + " MiB are kept for the host "
+                    + "(dom0_min_mem) and " + given + " MiB are given to running domains (their maxmem): " + Math.max(0, left) + " MiB left");
         }
     }
 }

@@ -53,7 +53,7 @@ final class Monitoring implements AutoCloseable {
             for (org.vmhost.network.Vif v : d.vifs) v.tap().ifPresent(tap -> taps.put(Integer.toString(v.devid()), tap));
             var c = d.config();
             out.add(new MonitorTarget(d.uuid, d.name(), d.domid().getAsInt(), d.state().letter(), rt.process().handle().pid(),
-                    c.memory() * 1024L, c.maxmem() * 1024L, c.vcpus(), taps,
+                    c.memory() * 1024L, c.maxmem() * 1024L, Vcpus.count(rt.process().handle().pid(), c.vcpus()), taps,
                     () -> {
                         try {
                             return QemuStats.blockStats(rt.qmp());

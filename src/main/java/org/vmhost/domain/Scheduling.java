@@ -96,8 +96,18 @@ final class Scheduling {
         return List.of(of(service.require(ref, "show the scheduler settings of")));
     }
 
+    /**
+     * A domain's settings in force: as last set by this xend, else (an xend that restarted and re-attached) read
+     * back from its group, else, for a domain with no group, its configuration's.
+     */
     private SchedCredit of(Domain d) {
-        int[] wc = current.getOrDefault(d.uuid, new int[] {d.config().cpuWeight(), d.config().cpuCap()});
+        int[] wc = current.get(d.uuid);
+        if (wc == null && d.runtime != null && controller.isPresent()) {
+            wc = controller.get().read(d.uuid, d.name(), d.domid().orElse(-1))
+                    .map(s -> new int[] {s.weight(), s.cap()}).orElse(null);
+            if (wc != null) current.put(d.uuid, wc);
+        }
+        if (wc == null) wc = new int[] {d.config().cpuWeight(), d.config().cpuCap()};
         return new SchedCredit(d.name(), d.domid().orElse(-1), wc[0], wc[1]);
     }
 

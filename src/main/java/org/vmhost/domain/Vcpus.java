@@ -2,7 +2,10 @@ package org.vmhost.domain;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.vmhost.config.DomainConfig;
+import org.vmhost.config.DomainType;
+import org.vmhost.qemu.CpuHotplug;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 import org.vmhost.resources.CpuSet;
@@ -59,17 +62,112 @@ final class Vcpus {
         });
     }
 
-    /** Before the guest runs: its vCPU threads on the CPUs {@code cpus=} names, if it names any. */
-    static void applyAtStart(String name, DomainConfig config, long pid) {
-        config.cpus().ifPresent(cpus -> {
-            CpuSet set;
-            try {
-                set = CpuSet.parse(cpus, CpuSet.online());
-            } catch (IllegalArgumentException e) {
-                throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + name + "': cpus: " + e.getMessage());
+    /**
+     * {@code xm vcpu-set}: a running hvm domain gets CPUs hot-plugged into its free slots or taken out (the guest
+     * ejects them), up to its {@code maxvcpus}; a stopped one gets {@code vcpus} in its stored configuration
+     * (and {@code maxvcpus} raised to it, as xend did).
+     */
+    void set(String ref, int count) {
+        Domain d = service.require(ref, "set the vCPUs of");
+        d.runJob("set the vCPUs of", () -> {
+            if (count < 1) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' needs at least 1 vCPU, not " + count);
             }
-            if (!set.all()) VcpuPinning.pin(name, pid, -1, cpus);
+            DomainConfig config = d.config();
+            if (!running(d)) {
+                if (count > DomainConfig.MAX_VCPUS) {
+                    throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' can have at most "
+                            + DomainConfig.MAX_VCPUS + " vCPUs, not " + count);
+                }
+                service.redefine(d, count > config.maxvcpus() ? List.of("vcpus=" + count, "maxvcpus=" + count)
+                        : List.of("vcpus=" + count));
+                service.event(d, "vcpu-set", "vcpus " + count + " in its configuration, for its next start");
+                return;
+            }
+            if (config.type() == DomainType.PV) {
+                throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is pv: QEMU's microvm machine "
+                        + "cannot hot-plug CPUs, so it keeps the vCPUs it started with until it is restarted");
+            }
+            List<CpuHotplug.Slot> slots = slots(d);
+            if (count > slots.size()) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' can have at most " + slots.size()
+                        + " vCPUs (its maxvcpus at start), not " + count);
+            }
+            long pid = d.runtime.process().handle().pid();
+            int present = (int) slots.stream().filter(CpuHotplug.Slot::present).count();
+            for (CpuHotplug.Slot slot : slots) {
+                if (present >= count) break;
+                if (slot.present()) continue;
+                service.qmp(d, "add a vCPU to", q -> CpuHotplug.add(q, slot));
+                present++;
+                pinHotplugged(d.name(), config, pid, slot.vcpu());
+            }
+            for (int i = slots.size() - 1; i > 0 && present > count; i--) {
+                CpuHotplug.Slot slot = slots.get(i);
+                if (!slot.present()) continue;
+                service.qmp(d, "remove a vCPU from", q -> CpuHotplug.remove(q, slot));
+                awaitRemoved(d, slot);
+                present--;
+            }
+            service.event(d, "vcpu-set", count + " vCPU" + (count == 1 ? "" : "s"));
         });
+    }
+
+    private List<CpuHotplug.Slot> slots(Domain d) {
+        List<List<CpuHotplug.Slot>> out = new ArrayList<>();
+        service.qmp(d, "set the vCPUs of", q -> out.add(CpuHotplug.slots(q).orElseThrow(() -> new VmhostException(
+                ErrorCode.INVALID_STATE, "domain '" + d.name() + "': its machine cannot hot-plug CPUs"))));
+        return out.get(0);
+    }
+
+    /** How long a guest has to eject a CPU it was asked to give back. */
+    static final java.time.Duration EJECT_WAIT = java.time.Duration.ofSeconds(20);
+
+    private void awaitRemoved(Domain d, CpuHotplug.Slot slot) {
+        long until = System.nanoTime() + EJECT_WAIT.toNanos();
+        while (System.nanoTime() < until) {
+            if (!slots(d).get(slot.vcpu()).present()) return;
+            LocalDomainService.sleep(java.time.Duration.ofMillis(200));
+        }
+        throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + d.name() + "' did not give vCPU " + slot.vcpu() + " back within "
+                + EJECT_WAIT.toSeconds() + " s (the guest must eject it: ACPI CPU hot-unplug); it still has it");
+    }
+
+    /** A hot-plugged vCPU gets its {@code cpus=} set as a started one does. */
+    private static void pinHotplugged(String name, DomainConfig config, long pid, int vcpu) {
+        CpuSet set = cpuSet(name, config, vcpu);
+        if (set != null && !set.all()) VcpuPinning.pin(name, pid, vcpu, set.list());
+    }
+
+    /** The parsed set vCPU {@code vcpu} is bound to, null for none; a CPU the host lacks names the field. */
+    private static CpuSet cpuSet(String name, DomainConfig config, int vcpu) {
+        Optional<String> text = config.cpusOf(vcpu);
+        if (text.isEmpty()) return null;
+        try {
+            return CpuSet.parse(text.get(), CpuSet.online());
+        } catch (IllegalArgumentException e) {
+            String field = config.vcpuCpus().isEmpty() ? "cpus" : "cpus[" + vcpu + "]";
+            throw new VmhostException(ErrorCode.INVALID_CONFIG, "domain '" + name + "': " + field + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Before the guest runs: its vCPU threads on the CPUs {@code cpus=} names, one set for all or, in the list
+     * form, vCPU i on the i-th. Every set is checked (also those of vCPUs that may be hot-plugged later) before
+     * any thread is pinned.
+     */
+    static void applyAtStart(String name, DomainConfig config, long pid) {
+        int sets = config.vcpuCpus().isEmpty() ? 1 : config.vcpuCpus().size();
+        for (int i = 0; i < sets; i++) cpuSet(name, config, i);
+        if (config.vcpuCpus().isEmpty()) {
+            CpuSet set = cpuSet(name, config, 0);
+            if (set != null && !set.all()) VcpuPinning.pin(name, pid, -1, set.list());
+            return;
+        }
+        for (int i = 0; i < Math.min(config.vcpus(), config.vcpuCpus().size()); i++) {
+            CpuSet set = cpuSet(name, config, i);
+            if (!set.all()) VcpuPinning.pin(name, pid, i, set.list());
+        }
     }
 
     /**
@@ -83,6 +181,13 @@ final class Vcpus {
         if (threads.isEmpty()) return state;
         for (org.vmhost.monitor.VcpuThread t : threads) if (t.running()) return state;
         return DomainState.BLOCKED;
+    }
+
+    /** How many vCPUs a running QEMU has now (after xm vcpu-set), from its threads; {@code configured} otherwise. */
+    static int count(long pid, int configured) {
+        if (pid <= 0) return configured;
+        int n = org.vmhost.monitor.VcpuThread.read(java.nio.file.Path.of("/proc"), pid).size();
+        return n > 0 ? n : configured;
     }
 
     static DomainState shown(Domain d) {

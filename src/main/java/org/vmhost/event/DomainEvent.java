@@ -78,7 +78,7 @@ public sealed interface DomainEvent
 
     /** A running domain's share of the host changed: memory, vCPU placement, scheduler weight or cap. */
     record Resources(Instant time, String domain, String kind, String message) implements DomainEvent {
-        public static final Set<String> KINDS = Set.of("mem-set", "sched-credit", "vcpu-pin");
+        public static final Set<String> KINDS = Set.of("mem-set", "mem-max", "sched-credit", "vcpu-pin", "vcpu-set");
 
         public Resources {
             check(time, domain, kind, message, KINDS);

@@ -116,8 +116,14 @@ public final class QemuCommandLine {
         }
         a.add("-accel", ctx.accelerator());
         if (ctx.accelerator().equals("kvm")) a.add("-cpu", "host");
-        a.add("-m", config.memory() + "M");
-        a.add("-smp", Integer.toString(config.vcpus()));
+        // maxmem above memory: QEMU gets maxmem of RAM and the balloon is inflated down to memory before the
+        // guest runs (libvirt's currentMemory), so xm mem-set can grow it later; see docs/monitoring.md.
+        a.add("-m", config.maxmem() + "M");
+        // maxvcpus above vcpus: the pc machine gets the free slots xm vcpu-set hot-plugs CPUs into. microvm
+        // cannot hot-plug CPUs, so a pv domain gets only the vCPUs it starts with.
+        a.add("-smp", config.type() == DomainType.HVM && config.maxvcpus() > config.vcpus()
+                ? QemuOpts.of(Integer.toString(config.vcpus())).add("maxcpus", config.maxvcpus()).toString()
+                : Integer.toString(config.vcpus()));
         a.add("-rtc", QemuOpts.empty().add("base", config.localtime() ? "localtime" : "utc").toString());
         confine(ctx, a);
 

@@ -62,4 +62,9 @@ public final class QemuStats {
     public static void setBalloon(QmpClient qmp, long bytes) throws QmpException, InterruptedException {
         qmp.execute("balloon", java.util.Map.of("value", bytes));
     }
+
+    /** The RAM QEMU was started with ({@code -m}), in bytes, from {@code query-memory-size-summary}. */
+    public static long baseMemoryBytes(QmpClient qmp) throws QmpException, InterruptedException {
+        return qmp.execute("query-memory-size-summary").path("base-memory").asLong();
+    }
 }

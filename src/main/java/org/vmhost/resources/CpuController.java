@@ -70,6 +70,25 @@ public sealed interface CpuController {
     /** Removes the domain's group once its QEMU is gone; a group that is already gone is fine. */
     void remove(String uuid);
 
+    /**
+     * The weight and cap in force in a domain's group, read back from the kernel's files (what an xend that
+     * restarted shows); empty when the domain has no group or its files do not read.
+     */
+    Optional<SchedCredit> read(String uuid, String name, int domid);
+
+    private static Optional<String> readFile(Path file) {
+        try {
+            return Optional.of(Files.readString(file).strip());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A cap in percent of one CPU from a quota and period in microseconds; a quota of none is 0. */
+    static int cap(long quotaUs, long periodUs) {
+        return quotaUs < 0 || periodUs <= 0 ? 0 : (int) Math.round(quotaUs * 100.0 / periodUs);
+    }
+
     /** The CPU controller of the cgroup file system mounted at {@code root} (normally /sys/fs/cgroup), if any. */
     static Optional<CpuController> detect(Path root, String xend) {
         try {
@@ -173,6 +192,24 @@ public sealed interface CpuController {
         public void remove(String uuid) {
             rmdir(group(uuid));
         }
+
+        /** Xen's weight from cpu.shares: exact for what {@link #shares} wrote (weight × 4). */
+        static int weight(long shares) {
+            return (int) Math.max(1, Math.min(MAX_WEIGHT, Math.round(shares * (double) DEFAULT_WEIGHT / 1024)));
+        }
+
+        @Override
+        public Optional<SchedCredit> read(String uuid, String name, int domid) {
+            Path g = group(uuid);
+            try {
+                long shares = Long.parseLong(readFile(g.resolve("cpu.shares")).orElseThrow());
+                long quota = Long.parseLong(readFile(g.resolve("cpu.cfs_quota_us")).orElseThrow());
+                long period = Long.parseLong(readFile(g.resolve("cpu.cfs_period_us")).orElseThrow());
+                return Optional.of(new SchedCredit(name, domid, weight(shares), cap(quota, period)));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
     }
 
     /** cgroup v2: one unified hierarchy; the cpu controller must be enabled for the children of each level. */
@@ -211,6 +248,28 @@ public sealed interface CpuController {
         @Override
         public void remove(String uuid) {
             rmdir(group(uuid));
+        }
+
+        /**
+         * Xen's weight from cpu.weight: v2's scale is coarser (100 for 256), so this is the nearest weight, exact for
+         * the multiples of 64 ({@code 512 -> 200 -> 512}).
+         */
+        static int xenWeight(long v2Weight) {
+            return (int) Math.max(1, Math.min(MAX_WEIGHT, Math.round(v2Weight * (double) DEFAULT_WEIGHT / 100)));
+        }
+
+        @Override
+        public Optional<SchedCredit> read(String uuid, String name, int domid) {
+            Path g = group(uuid);
+            try {
+                long weight = Long.parseLong(readFile(g.resolve("cpu.weight")).orElseThrow());
+                String[] max = readFile(g.resolve("cpu.max")).orElseThrow().split("\\s+");
+                long period = max.length > 1 ? Long.parseLong(max[1]) : PERIOD_US;
+                long quota = max[0].equals("max") ? -1 : Long.parseLong(max[0]);
+                return Optional.of(new SchedCredit(name, domid, xenWeight(weight), cap(quota, period)));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
         }
     }
 }

@@ -415,6 +415,22 @@ public final class FakeDomainService implements DomainService {
         return d;
     }
 
+    @Override
+    public synchronized DomainInfo setMaxMemory(String ref, int mib) {
+        enter("setMaxMemory " + ref + " " + mib);
+        DomainInfo d = get(ref);
+        if (mib < d.memory()) throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' has " + d.memory() + " MiB");
+        return d;
+    }
+
+    @Override
+    public synchronized DomainInfo setVcpus(String ref, int count) {
+        enter("setVcpus " + ref + " " + count);
+        DomainInfo d = get(ref);
+        if (count < 1) throw new VmhostException(ErrorCode.BAD_REQUEST, "domain '" + d.name() + "' needs at least 1 vCPU, not " + count);
+        return d;
+    }
+
     // --- networks and vifs: kept in memory, no host devices ---
 
     @Override

@@ -27,7 +27,23 @@ class MemoryReserveTest {
         assertThatThrownBy(() -> reserve.check(big, List.of(running, defined, big), 4096))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
                 .hasMessage("cannot start domain 'big': it needs 3000 MiB, but of the host's 4096 MiB, 512 MiB are kept for "
-                        + "the host (dom0_min_mem) and 1024 MiB are given to running domains: 2560 MiB left");
+                        + "the host (dom0_min_mem) and 1024 MiB are given to running domains (their maxmem): 2560 MiB left");
         reserve.check(domain("fits", 2560), List.of(running, defined), 4096);
+    }
+
+    @Test
+    void eachDomainCountsWithItsMaxmemWhichMemSetMayGiveItAtAnyTime() throws Exception {
+        MemoryReserve reserve = new MemoryReserve();
+        reserve.set(512);
+        var config = ConfigLoader.parse("a", "name = \"a\"\nmemory = 256\nmaxmem = 1024\nkernel = \"/k\"\n", List.of()).config();
+        Domain running = new Domain(java.util.UUID.randomUUID().toString(), "a", config, "", "", false, false);
+        running.moveTo(DomainState.STARTING);
+        running.moveTo(DomainState.RUNNING);
+        var growing = ConfigLoader.parse("g", "name = \"g\"\nmemory = 256\nmaxmem = 3000\nkernel = \"/k\"\n", List.of()).config();
+        Domain g = new Domain(java.util.UUID.randomUUID().toString(), "g", growing, "", "", false, false);
+        assertThatThrownBy(() -> reserve.check(g, List.of(running, g), 4096))
+                .hasMessage("cannot start domain 'g': it needs 3000 MiB (its maxmem), but of the host's 4096 MiB, 512 MiB are "
+                        + "kept for the host (dom0_min_mem) and 1024 MiB are given to running domains (their maxmem): 2560 MiB left");
+        reserve.check(domain("fits", 2560), List.of(running), 4096);
     }
 }
