@@ -1,0 +1,223 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.vmhost.api.ApiClient;
+import org.vmhost.domain.DomainService;
+import org.vmhost.domain.XendHome;
+import org.vmhost.monitor.HistoryPoint;
+import org.vmhost.monitor.SeriesHistory;
+import org.vmhost.monitor.VcpuThread;
+
+/**
+ * One real hvm guest's resources changed while it runs: vCPUs hot-plugged and ejected (the guest sees them), the
+ * per-vCPU {@code cpus=} list on its vCPU threads, memory grown up to {@code maxmem}, its network traffic in the
+ * history, and its scheduler settings shown as they are after an xend restart. The guest's vif is on a bridge this
+ * test makes ({@code vmhtr<random>}, removed by name at the end); the host pings the guest over it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XendResourcesIT {
+    static final String SUFFIX = Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xefff));
+    static final String BRIDGE = "vmhtr" + SUFFIX;
+    /** A /24 of its own on the bridge: 10.239.X.0, X from the suffix. */
+    static final String NET = "10.239." + (Integer.parseInt(SUFFIX, 16) % 250 + 1) + ".";
+    static XendInstance xend;
+    static XmConsole console;
+    static int asked;
+
+    @BeforeAll
+    static void startGuest() throws IOException {
+        run("ip", "link", "add", "name", BRIDGE, "type", "bridge");
+        run("ip", "addr", "add", NET + "1/24", "dev", BRIDGE);
+        run("ip", "link", "set", BRIDGE, "up");
+        xend = XendInstance.withBridges().start();
+        Path disk = xend.home().resolve("r1.raw");
+        Files.copy(XendInstance.IMAGES.resolve("hvm-disk.raw"), disk);
+        // Managed, so that xm mem-max is kept in its stored configuration.
+        xend.xm("new", xend.config("r1.cfg", """
+                builder = 'hvm'
+                name = 'r1'
+                memory = 192
+                maxmem = 320
+                vcpus = 1
+                maxvcpus = 2
+                cpus = [ "1", "0" ]
+                disk = [ 'file:%s,hda,w' ]
+                vif = [ 'model=virtio,bridge=%s' ]
+                vnc = 0
+                boot = 'c'
+                """.formatted(disk, BRIDGE)).toString()).requireSuccess();
+        xend.xm("start", "r1").requireSuccess();
+        console = XmConsole.open(xend, "r1");
+        console.awaitText("vmhost-guest: ready", Duration.ofSeconds(150));
+        console.type("killall udhcpc\n");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (console != null) console.close();
+        if (xend != null) {
+            xend.close();
+            assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+        }
+        run("ip", "link", "del", "dev", BRIDGE);
+        assertThat(Path.of("/sys/class/net", BRIDGE)).doesNotExist();
+    }
+
+    static DomainService api() {
+        return new ApiClient(new XendHome(xend.home()).apiSocket());
+    }
+
+    @Test
+    @Order(1)
+    void theListFormOfCpusPinsEachVcpuThreadToItsOwnSet() {
+        List<VcpuThread> threads = threads();
+        assertThat(threads).hasSize(1);
+        assertThat(taskset(threads.get(0).tid())).as("vCPU 0: cpus[0]").isEqualTo("1");
+        assertThat(xend.xm("vcpu-list", "r1").requireSuccess().out().lines().skip(1).toList())
+                .singleElement().asString().startsWith("r1 ").endsWith(" 1");
+    }
+
+    @Test
+    @Order(2)
+    void vcpuSetHotPlugsACpuThatTheGuestBringsOnline() throws Exception {
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0");
+        XendInstance.Result tooMany = xend.xm("vcpu-set", "r1", "3");
+        assertThat(tooMany.exit()).isNotZero();
+        assertThat(tooMany.err()).contains("domain 'r1' can have at most 2 vCPUs (its maxvcpus at start), not 3");
+        assertThat(xend.xm("vcpu-set", "r1", "0").err()).contains("domain 'r1' needs at least 1 vCPU, not 0");
+        assertThat(threads()).as("nothing changed").hasSize(1);
+
+        xend.xm("vcpu-set", "r1", "2").requireSuccess();
+        List<VcpuThread> threads = threads();
+        assertThat(threads).extracting(VcpuThread::vcpu).containsExactly(0, 1);
+        assertThat(taskset(threads.get(1).tid())).as("the hot-plugged vCPU 1: cpus[1]").isEqualTo("0");
+        assertThat(XendLifecycleIT.row(xend, "r1")).hasValueSatisfying(r -> assertThat(r.strip().split("\\s+")[3]).isEqualTo("2"));
+
+        // The guest's kernel registers the new CPU; a guest without udev (this busybox one) brings it online itself.
+        assertThat(ask("for i in $(seq 30); do [ -e /sys/devices/system/cpu/cpu1/online ] && break; sleep 1; done;"
+                + " cat /sys/devices/system/cpu/present")).isEqualTo("0-1");
+        String online = ask("cat /sys/devices/system/cpu/online");
+        System.out.println("guest's online CPUs right after the hot-plug: " + online);
+        assertThat(online).as("the kernel leaves a hot-plugged CPU offline for user space to online").isEqualTo("0");
+        console.type("echo 1 > /sys/devices/system/cpu/cpu1/online\n");
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-1");
+        assertThat(ask("grep -c ^processor /proc/cpuinfo")).isEqualTo("2");
+    }
+
+    @Test
+    @Order(3)
+    void vcpuSetDownEjectsTheCpuFromTheGuest() throws Exception {
+        xend.xm("vcpu-set", "r1", "1").requireSuccess();
+        assertThat(threads()).extracting(VcpuThread::vcpu).containsExactly(0);
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0");
+        assertThat(ask("grep -c ^processor /proc/cpuinfo")).isEqualTo("1");
+        assertThat(xend.xm("vcpu-list", "r1").requireSuccess().out().lines().skip(1).toList()).hasSize(1);
+    }
+
+    @Test
+    @Order(4)
+    void memMaxAndMemSetGrowTheGuestUpToItsMaxmem() throws Exception {
+        long booted = Long.parseLong(ask("grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2"));
+        System.out.println("MemTotal of a guest with memory 192, maxmem 320: " + booted + " kB");
+        assertThat(booted).as("the balloon holds back what is above memory").isBetween(140L * 1024, 192L * 1024);
+
+        assertThat(xend.xm("mem-set", "r1", "400").err()).contains("domain 'r1' can have at most 320 MiB (its maxmem), not 400");
+        assertThat(xend.xm("mem-max", "r1", "400").err())
+                .contains("domain 'r1' was started with 320 MiB of RAM, so while it runs its maxmem can be at most that, not 400");
+        assertThat(xend.xm("mem-max", "r1", "100").err()).contains("domain 'r1' has 192 MiB now; its maxmem cannot be below that, not 100");
+        xend.xm("mem-max", "r1", "288").requireSuccess();
+        assertThat(api().get("r1").maxmem()).isEqualTo(288);
+        assertThat(xend.xm("list", "-l", "r1").requireSuccess().out()).contains("(maxmem 288)");
+        assertThat(xend.xm("mem-set", "r1", "300").err()).contains("can have at most 288 MiB (its maxmem), not 300");
+
+        xend.xm("mem-set", "r1", "288").requireSuccess();
+        long grown = booted;
+        for (int i = 0; i < 30 && grown < booted + 80 * 1024; i++) {
+            Thread.sleep(1000);
+            grown = Long.parseLong(ask("grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2"));
+        }
+        System.out.println("MemTotal after mem-set 288: " + grown + " kB");
+        assertThat(grown - booted).as("kB the guest was given").isBetween(80L * 1024, 100L * 1024);
+    }
+
+    @Test
+    @Order(5)
+    void pingsOverTheBridgeShowInTheDomainsNetworkHistory() throws Exception {
+        assertThat(ask("ip addr add " + NET + "2/24 dev eth0 && ip link set eth0 up && echo up")).isEqualTo("up");
+        Instant start = Instant.now();
+        XendInstance.Result ping = xend.run(Path.of("/usr/bin/ping"), List.of("-c", "60", "-i", "0.2", "-s", "1200", "-W", "2",
+                NET + "2"), Duration.ofSeconds(60));
+        System.out.println(ping.out());
+        assertThat(ping.out()).as("the guest answers over the bridge").containsPattern("60 packets transmitted, [1-9]\\d* received");
+        Thread.sleep(11_000); // two samples after the last ping
+        Instant end = Instant.now();
+        SeriesHistory rx = api().history("r1", "vif/0/rx_bytes", start.minusSeconds(10), end, "5s");
+        SeriesHistory tx = api().history("r1", "vif/0/tx_bytes", start.minusSeconds(10), end, "5s");
+        SeriesHistory rxPackets = api().history("r1", "vif/0/rx_packets", start.minusSeconds(10), end, "5s");
+        System.out.println("vif/0/rx_bytes: " + rx.points() + "\nvif/0/tx_bytes: " + tx.points());
+        // 5 pings a second of 1228 bytes each way: about 6 kB/s in each direction.
+        assertThat(rx.points()).extracting(HistoryPoint::value).anyMatch(v -> v > 4000);
+        assertThat(tx.points()).extracting(HistoryPoint::value).anyMatch(v -> v > 4000);
+        assertThat(rxPackets.points()).extracting(HistoryPoint::value).anyMatch(v -> v >= 3);
+    }
+
+    @Test
+    @Order(6)
+    void schedCreditShowsTheValuesInForceAfterAnXendRestart() throws Exception {
+        xend.xm("sched-credit", "-d", "r1", "-w", "512", "-c", "50").requireSuccess();
+        xend.xend("stop").requireSuccess();
+        xend.start();
+        assertThat(xend.xm("sched-credit", "-d", "r1").requireSuccess().out()).containsPattern("r1\\s+\\d+\\s+512\\s+50");
+        assertThat(xend.xm("sched-credit").requireSuccess().out()).containsPattern("r1\\s+\\d+\\s+512\\s+50");
+    }
+
+    /** Runs a shell command in the guest and gives its output's one line. */
+    private static String ask(String command) throws IOException {
+        int n = ++asked;
+        console.type("echo Q" + n + "=$(" + command + ")=\n");
+        Pattern answer = Pattern.compile("Q" + n + "=([^=$\\r\\n]*)="); // not the echoed command, which has "$("
+        XendInstance.await("answer " + n + " to " + command, Duration.ofSeconds(60), () -> answer.matcher(console.text()).find());
+        Matcher m = answer.matcher(console.text());
+        assertThat(m.find()).isTrue();
+        return m.group(1).strip();
+    }
+
+    private static List<VcpuThread> threads() {
+        return VcpuThread.read(Path.of("/proc"), xend.qemuPids().get(0));
+    }
+
+    private static String taskset(long tid) {
+        return xend.run(Path.of("/usr/bin/taskset"), List.of("-p", "-c", Long.toString(tid)), Duration.ofSeconds(10))
+                .requireSuccess().out().strip().replaceAll(".*: ", "");
+    }
+
+    static String run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
