@@ -55,9 +55,9 @@ class XendResourcesIT {
                 name = 'r1'
                 memory = 192
                 maxmem = 320
-                vcpus = 1
-                maxvcpus = 2
-                cpus = [ "1", "0" ]
+                vcpus = 2
+                maxvcpus = 3
+                cpus = [ "1", "0", "1" ]
                 disk = [ 'file:%s,hda,w' ]
                 vif = [ 'model=virtio,bridge=%s' ]
                 vnc = 0
@@ -88,42 +88,45 @@ class XendResourcesIT {
     @Order(1)
     void theListFormOfCpusPinsEachVcpuThreadToItsOwnSet() {
         List<VcpuThread> threads = threads();
-        assertThat(threads).hasSize(1);
+        assertThat(threads).extracting(VcpuThread::vcpu).containsExactly(0, 1);
         assertThat(taskset(threads.get(0).tid())).as("vCPU 0: cpus[0]").isEqualTo("1");
-        assertThat(xend.xm("vcpu-list", "r1").requireSuccess().out().lines().skip(1).toList())
-                .singleElement().asString().startsWith("r1 ").endsWith(" 1");
+        assertThat(taskset(threads.get(1).tid())).as("vCPU 1: cpus[1]").isEqualTo("0");
+        List<String> rows = xend.xm("vcpu-list", "r1").requireSuccess().out().lines().skip(1).toList();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0)).startsWith("r1 ").endsWith(" 1");
+        assertThat(rows.get(1)).startsWith("r1 ").endsWith(" 0");
     }
 
     @Test
     @Order(2)
     void vcpuSetHotPlugsACpuThatTheGuestBringsOnline() throws Exception {
-        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0");
-        XendInstance.Result tooMany = xend.xm("vcpu-set", "r1", "3");
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-1");
+        XendInstance.Result tooMany = xend.xm("vcpu-set", "r1", "4");
         assertThat(tooMany.exit()).isNotZero();
-        assertThat(tooMany.err()).contains("domain 'r1' can have at most 2 vCPUs (its maxvcpus at start), not 3");
+        assertThat(tooMany.err()).contains("domain 'r1' can have at most 3 vCPUs (its maxvcpus at start), not 4");
         assertThat(xend.xm("vcpu-set", "r1", "0").err()).contains("domain 'r1' needs at least 1 vCPU, not 0");
-        assertThat(threads()).as("nothing changed").hasSize(1);
+        assertThat(threads()).as("nothing changed").hasSize(2);
 
-        xend.xm("vcpu-set", "r1", "2").requireSuccess();
+        xend.xm("vcpu-set", "r1", "3").requireSuccess();
         List<VcpuThread> threads = threads();
-        assertThat(threads).extracting(VcpuThread::vcpu).containsExactly(0, 1);
-        assertThat(taskset(threads.get(1).tid())).as("the hot-plugged vCPU 1: cpus[1]").isEqualTo("0");
-        assertThat(XendLifecycleIT.row(xend, "r1")).hasValueSatisfying(r -> assertThat(r.strip().split("\\s+")[3]).isEqualTo("2"));
+        assertThat(threads).extracting(VcpuThread::vcpu).containsExactly(0, 1, 2);
+        assertThat(taskset(threads.get(2).tid())).as("the hot-plugged vCPU 2: cpus[2]").isEqualTo("1");
+        assertThat(XendLifecycleIT.row(xend, "r1")).hasValueSatisfying(r -> assertThat(r.strip().split("\\s+")[3]).isEqualTo("3"));
 
         // The guest's kernel registers the new CPU; a guest without udev (this busybox one) brings it online itself.
-        assertThat(ask("for i in $(seq 30); do [ -e /sys/devices/system/cpu/cpu1/online ] && break; sleep 1; done;"
-                + " cat /sys/devices/system/cpu/present")).isEqualTo("0-1");
+        assertThat(ask("for i in $(seq 30); do [ -e /sys/devices/system/cpu/cpu2/online ] && break; sleep 1; done;"
+                + " cat /sys/devices/system/cpu/present")).isEqualTo("0-2");
         String online = ask("cat /sys/devices/system/cpu/online");
         System.out.println("guest's online CPUs right after the hot-plug: " + online);
-        assertThat(online).as("the kernel leaves a hot-plugged CPU offline for user space to online").isEqualTo("0");
-        console.type("echo 1 > /sys/devices/system/cpu/cpu1/online\n");
-        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-1");
-        assertThat(ask("grep -c ^processor /proc/cpuinfo")).isEqualTo("2");
+        assertThat(online).as("the kernel leaves a hot-plugged CPU offline for user space to online").isEqualTo("0-1");
+        console.type("echo 1 > /sys/devices/system/cpu/cpu2/online\n");
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-2");
+        assertThat(ask("grep -c ^processor /proc/cpuinfo")).isEqualTo("3");
     }
 
     @Test
     @Order(3)
-    void vcpuSetDownEjectsTheCpuFromTheGuest() throws Exception {
+    void vcpuSetDownEjectsTheHotPluggedCpuAndOneTheGuestStartedWith() throws Exception {
         xend.xm("vcpu-set", "r1", "1").requireSuccess();
         assertThat(threads()).extracting(VcpuThread::vcpu).containsExactly(0);
         assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0");
