@@ -6,7 +6,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code xm mem-set DOMAIN MB}. */
 @Command(name = "mem-set", description = {"Set a running domain's memory, through its balloon.",
-        "The guest gives memory back (or takes it again) in its own time; at most the memory it booted with."})
+        "The guest gives memory back (or takes it again) in its own time; at most its maxmem (xm mem-max)."})
 final class MemSetCommand extends DaemonCommand {
 
     @Parameters(index = "0", paramLabel = "DOMAIN", description = "A domain by name, id or UUID.")

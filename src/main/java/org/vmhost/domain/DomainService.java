@@ -190,7 +190,7 @@ public interface DomainService {
 
     /**
      * {@code xm mem-set}: a running domain's memory target in MiB, through its balloon; the guest gives memory back
-     * (or takes it again) in its own time. At most the memory it booted with.
+     * (or takes it again) in its own time. At most its maxmem (which its QEMU was started with).
      */
     DomainInfo setMemory(String ref, int mib);
 
