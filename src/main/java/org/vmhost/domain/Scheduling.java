@@ -121,7 +121,8 @@ final class Scheduling {
             SchedCredit before = of(d);
             int w = weight == null ? before.weight() : weight;
             int c = cap == null ? before.cap() : cap;
-            CpuController.check(d.name(), w, c, d.config().vcpus());
+            // The cap's bound counts the vCPUs the domain has now, hot-plugged ones too.
+            CpuController.check(d.name(), w, c, Vcpus.count(d.runtime.process().handle().pid(), d.config().vcpus()));
             CpuController ctl = controller.orElseThrow(() -> new VmhostException(ErrorCode.HOST_FAILED,
                     "cannot set the scheduler of domain '" + d.name() + "': " + describe()));
             ctl.set(d.uuid, w, c);
