@@ -36,7 +36,9 @@ final class AccessRule {
     /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
     private static final List<Pattern> ADMIN_READS = List.of(
             Pattern.compile(Pattern.quote(ApiPaths.DMESG)),
-            Pattern.compile(Pattern.quote(ApiPaths.DOMAINS) + "/[^/]+/console"),
+            // consoles, serial and graphical, and their WebSockets: a console types into the guest and shows
+            // whatever it prints (passwords typed at a prompt included), so a viewer may not even watch
+            Pattern.compile(Pattern.quote(ApiPaths.DOMAINS) + "/[^/]+/(console|vnc)(/ws)?"),
             Pattern.compile(Pattern.quote(ApiPaths.TOKENS) + "(/.*)?"));
 
     private final TokenFile adminToken;

@@ -185,6 +185,8 @@ public final class ApiServer implements AutoCloseable {
         for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
         config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);
+        config.routes.ws(ApiPaths.CONSOLE_WS, new ConsoleSockets(service::console, "serial console")::configure);
+        config.routes.ws(ApiPaths.VNC_WS, new ConsoleSockets(service::vnc, "graphical console")::configure);
         config.routes.exception(HttpResponseException.class, Failures::respond);
         config.routes.exception(Exception.class, Failures::respond);
         config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));
