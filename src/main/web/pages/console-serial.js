@@ -1,0 +1,89 @@
+// A domain's serial console in xterm.js (#/domain/NAME/serial): the history xm console shows, then live
+// output; what is typed goes to the guest. The WebSocket carries the console's bytes unchanged and reconnects
+// by itself after the guest reboots or xend restarts.
+import { Terminal } from '/vendor/xterm/xterm.mjs';
+import { FitAddon } from '/vendor/xterm-addon-fit/addon-fit.mjs';
+import { consoleUrl, keepOpen, statusLine, viewerNotice } from './console-reconnect.js';
+
+export function render(root, params, app) {
+  const name = params.name;
+  const head = document.createElement('div');
+  head.className = 'toolbar';
+  const title = document.createElement('h1');
+  title.textContent = `${name}: serial console`;
+  const back = document.createElement('a');
+  back.href = `#/domain/${encodeURIComponent(name)}`;
+  back.textContent = 'details';
+  const vnc = document.createElement('a');
+  vnc.href = `#/domain/${encodeURIComponent(name)}/vnc`;
+  vnc.textContent = 'graphical console';
+  head.append(title, back, vnc);
+  root.append(head);
+  if (!app.isAdmin) {
+    viewerNotice(root, name);
+    return () => {};
+  }
+
+  const status = statusLine();
+  head.append(status.element);
+  if (!document.querySelector('link[data-xterm]')) {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = '/vendor/xterm/xterm.css';
+    css.dataset.xterm = '';
+    document.head.append(css);
+  }
+  const box = document.createElement('div');
+  box.className = 'serial-console';
+  box.dataset.test = 'serial-terminal';
+  root.append(box);
+
+  const term = new Terminal({ cursorBlink: true, scrollback: 5000, convertEol: false,
+    fontFamily: 'monospace', fontSize: 14 });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open(box);
+  fit.fit();
+  box.vmhostTerminal = term; // for tests: the text the terminal holds
+  const onResize = () => fit.fit();
+  window.addEventListener('resize', onResize);
+
+  const encoder = new TextEncoder();
+  let socket = null;
+  const keeper = keepOpen(app, () => {
+    const ws = new WebSocket(consoleUrl(name, 'console'));
+    ws.binaryType = 'arraybuffer';
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      socket = ws;
+      term.reset(); // the history comes again, first
+      box.dataset.connects = String(Number(box.dataset.connects || 0) + 1);
+      keeper.opened();
+    };
+    ws.onmessage = (m) => term.write(new Uint8Array(m.data));
+    ws.onclose = (e) => {
+      if (socket === ws) socket = null;
+      keeper.dropped(e.reason || (opened ? 'the console closed' : 'xend cannot be reached'));
+    };
+    return { close: () => ws.close() };
+  }, (state, why) => {
+    status.show(state, why);
+    if (state === 'reconnecting') term.write(`\r\n\x1b[33m[${why || 'disconnected'}; reconnecting]\x1b[0m\r\n`);
+  });
+  const typing = term.onData((data) => {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(data));
+  });
+  const binary = term.onBinary((data) => {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(Uint8Array.from(data, (c) => c.charCodeAt(0)));
+  });
+  term.focus();
+
+  return () => {
+    keeper.stop();
+    typing.dispose();
+    binary.dispose();
+    window.removeEventListener('resize', onResize);
+    term.dispose();
+  };
+}
