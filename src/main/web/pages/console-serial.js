@@ -50,6 +50,16 @@ export function render(root, params, app) {
 
   const encoder = new TextEncoder();
   let socket = null;
+  // The history replays what the guest once wrote, terminal queries included (a shell asks for the cursor
+  // position when it starts); xterm.js would answer them again, typing the answers into today's shell. So its
+  // answers to queries are held back until the history has been written and the stream has been quiet for a
+  // moment; what the user types goes through at once.
+  let replaying = false;
+  let quiet = null;
+  const settle = () => {
+    clearTimeout(quiet);
+    quiet = setTimeout(() => { replaying = false; }, 300);
+  };
   const keeper = keepOpen(app, () => {
     const ws = new WebSocket(consoleUrl(name, 'console'));
     ws.binaryType = 'arraybuffer';
@@ -58,10 +68,12 @@ export function render(root, params, app) {
       opened = true;
       socket = ws;
       term.reset(); // the history comes again, first
+      replaying = true;
+      settle();
       box.dataset.connects = String(Number(box.dataset.connects || 0) + 1);
       keeper.opened();
     };
-    ws.onmessage = (m) => term.write(new Uint8Array(m.data));
+    ws.onmessage = (m) => term.write(new Uint8Array(m.data), () => { if (replaying) settle(); });
     ws.onclose = (e) => {
       if (socket === ws) socket = null;
       keeper.dropped(e.reason || (opened ? 'the console closed' : 'xend cannot be reached'));
@@ -71,6 +83,10 @@ export function render(root, params, app) {
     status.show(state, why);
     if (state === 'reconnecting') term.write(`\r\n\x1b[33m[${why || 'disconnected'}; reconnecting]\x1b[0m\r\n`);
   });
+  // Device status and attribute queries (CSI n, CSI ? n, CSI c, CSI > c): handled here, unanswered, while
+  // replaying; otherwise left to xterm.js, which answers them.
+  const queries = [{ final: 'n' }, { prefix: '?', final: 'n' }, { final: 'c' }, { prefix: '>', final: 'c' }]
+    .map((id) => term.parser.registerCsiHandler(id, () => replaying));
   const typing = term.onData((data) => {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(data));
   });
@@ -81,6 +97,8 @@ export function render(root, params, app) {
 
   return () => {
     keeper.stop();
+    clearTimeout(quiet);
+    queries.forEach((q) => q.dispose());
     typing.dispose();
     binary.dispose();
     window.removeEventListener('resize', onResize);

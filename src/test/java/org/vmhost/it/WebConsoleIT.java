@@ -36,7 +36,8 @@ class WebConsoleIT {
     static void start() throws IOException {
         host = WebHost.start("");
         XendInstance xend = host.xend();
-        xend.xm("create", xend.config("wcpv.cfg", XendLifecycleIT.pvConfig("wcpv", "")).toString()).requireSuccess();
+        xend.xm("new", xend.config("wcpv.cfg", XendLifecycleIT.pvConfig("wcpv", "")).toString()).requireSuccess();
+        xend.xm("start", "wcpv").requireSuccess();
         Path disk = xend.home().resolve("wchvm.raw");
         Files.copy(IMAGES.resolve("hvm-disk.raw"), disk);
         xend.xm("create", xend.config("wchvm.cfg", """
@@ -81,7 +82,10 @@ class WebConsoleIT {
 
     static void awaitConnected() {
         browser.await("the console to connect", Duration.ofSeconds(30),
-                d -> "connected".equals(browser.find("console-status").getAttribute("data-state")));
+                d -> {
+                    WebElement status = browser.find("console-status");
+                    return status != null && "connected".equals(status.getAttribute("data-state"));
+                });
     }
 
     static void typeIntoTerminal(String text) {
@@ -242,8 +246,82 @@ class WebConsoleIT {
                 + browser.find("vnc-screen").getAttribute("data-connects"));
     }
 
+    static String status() {
+        WebElement status = browser.find("console-status");
+        return status == null ? "" : status.getAttribute("data-state") + ": " + status.getText();
+    }
+
     @Test
     @Order(8)
+    void theSerialConsoleReconnectsByItselfWhenTheDomainStartsAgain() {
+        browser.open("#/domain/wcpv/serial");
+        awaitConnected();
+        awaitTerminal("after-49", Duration.ofSeconds(20));
+        String connects = browser.find("serial-terminal").getAttribute("data-connects");
+        int boots = count(terminalText(), "vmhost-guest: ready");
+
+        host.xend().xm("destroy", "wcpv").requireSuccess();
+        browser.await("the page to say it reconnects, and why", Duration.ofSeconds(20),
+                d -> status().startsWith("reconnecting: ") && status().contains("not running"));
+        browser.screenshot("serial-pv-reconnecting");
+        host.xend().xm("start", "wcpv").requireSuccess();
+        browser.await("a new connection", Duration.ofSeconds(60),
+                d -> !connects.equals(browser.find("serial-terminal").getAttribute("data-connects")));
+        awaitConnected();
+        browser.await("the new boot's readiness line", Duration.ofSeconds(90),
+                d -> count(terminalText(), "vmhost-guest: ready") > boots);
+        typeIntoTerminal("echo restarted-$((5*5))\n");
+        awaitTerminal("restarted-25", Duration.ofSeconds(30));
+        // the history's terminal queries were not answered again into the new shell
+        assertThat(terminalText()).doesNotContain("not found");
+        browser.screenshot("serial-pv-reconnected");
+    }
+
+    /**
+     * xend restarts under an open console page. Login sessions are kept in xend's memory, so the restart ends
+     * the browser's session: the page retries, then (its session gone) the app asks for the login, and brings the
+     * user back to the console page, which connects with the history the new xend serves.
+     */
+    @Test
+    @Order(9)
+    void theConsolesComeBackAfterAnXendRestart() throws Exception {
+        browser.open("#/domain/wcpv/serial");
+        awaitConnected();
+        typeIntoTerminal("echo pre-restart-$((3*3))\n");
+        awaitTerminal("pre-restart-9", Duration.ofSeconds(30));
+
+        String port = host.url().substring(host.url().lastIndexOf(':') + 1);
+        host.xend().xend("restart", "--port", port).requireSuccess();
+        browser.await("the page to notice xend went away", Duration.ofSeconds(30),
+                d -> status().startsWith("reconnecting") || browser.find("login-form") != null);
+        browser.screenshot("serial-pv-xend-restarting");
+        browser.await("a console again, or the login", Duration.ofSeconds(60),
+                d -> status().startsWith("connected") || browser.find("login-form") != null);
+        if (browser.find("login-form") != null) {
+            System.out.println("after the xend restart the session had ended: logging in again");
+            browser.loginAsAdmin();
+        }
+        browser.await("the console page again", Duration.ofSeconds(30), d -> browser.find("serial-terminal") != null);
+        awaitConnected();
+        awaitTerminal("pre-restart-9", Duration.ofSeconds(30)); // the history, from the new xend
+        typeIntoTerminal("echo post-restart-$((4*4))\n");
+        awaitTerminal("post-restart-16", Duration.ofSeconds(30));
+        assertThat(terminalText()).doesNotContain("not found");
+        browser.screenshot("serial-pv-after-xend-restart");
+
+        browser.open("#/domain/wchvm/vnc");
+        awaitConnected();
+        browser.await("the hvm guest's screen", Duration.ofSeconds(30), d -> !screenPixels().isEmpty());
+        try (XmConsole serial = XmConsole.open(host.xend(), "wchvm")) {
+            typeOnScreen("\n");
+            typeOnScreen("echo vnc-after-restart >/dev/ttyS0\n");
+            serial.awaitText("vnc-after-restart", Duration.ofSeconds(30));
+        }
+        browser.screenshot("vnc-hvm-after-xend-restart");
+    }
+
+    @Test
+    @Order(10)
     void theVncPasswordReachesTheBrowserInNoAnswer() {
         String answers = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
@@ -253,7 +331,7 @@ class WebConsoleIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void aViewerGetsNoConsoleAndXendRefusesTheViewersWebSocket() throws Exception {
         try (Browser viewer = Browser.start(host)) {
             viewer.loginAsViewer();
