@@ -55,7 +55,7 @@ class VncRelayTest {
 
     @Test
     void aClientGetsNoneAndTheRelayAnswersQemusPassword() throws Exception {
-        startQemu(true, "s3cret");
+        startQemu(true);
         startRelay(Optional.of("s3cret"));
 
         try (SocketChannel c = connect()) {
@@ -78,7 +78,7 @@ class VncRelayTest {
 
     @Test
     void aWrongPasswordReachesTheClientAsRfbsFailureWithAReason() throws Exception {
-        startQemu(true, "s3cret");
+        startQemu(true);
         startRelay(Optional.of("wrong"));
 
         try (SocketChannel c = connect()) {
@@ -94,7 +94,7 @@ class VncRelayTest {
 
     @Test
     void aDisplayWithoutPasswordIsOpenedWithNone() throws Exception {
-        startQemu(false, null);
+        startQemu(false);
         startRelay(Optional.empty());
 
         try (SocketChannel c = connect()) {
@@ -129,7 +129,7 @@ class VncRelayTest {
     }
 
     /** One connection of QEMU's RFB 3.8 server side: VNC authentication or None, then an echo. */
-    private void startQemu(boolean vncAuth, String password) throws IOException {
+    private void startQemu(boolean vncAuth) throws IOException {
         qemu = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         qemu.bind(UnixDomainSocketAddress.of(dir.resolve("qemu.sock")));
         Thread.ofVirtual().start(() -> {
