@@ -31,6 +31,8 @@ class OpenApiDocumentTest {
         served.add("GET " + ApiPaths.EVENTS_WS); // the WebSocket routes
         served.add("GET " + ApiPaths.CONSOLE_WS);
         served.add("GET " + ApiPaths.VNC_WS);
+        // the web GUI's files, all served by one route (WebPages, "/*"), documented by the shapes of their paths
+        served.addAll(List.of("GET /", "GET /{file}", "GET /pages/{file}", "GET /vendor/{library}/{file}", "GET /vendor/novnc/core/{file}"));
 
         assertThat(document.operations()).isEqualTo(served);
     }
