@@ -133,13 +133,14 @@ class WebConsoleIT {
 
     /** A digest of the noVNC canvas's pixels. */
     static String screenPixels() {
-        return String.valueOf(browser.script("""
+        Object digest = browser.script("""
                 const c = document.querySelector('[data-test=vnc-screen] canvas');
                 if (!c || c.width === 0) return '';
                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                 let h = 0;
                 for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
-                return c.width + 'x' + c.height + ':' + h;"""));
+                return c.width + 'x' + c.height + ':' + h;""");
+        return String.valueOf(digest);
     }
 
     static void awaitPixelsChange(String what, Duration timeout) {
