@@ -126,6 +126,35 @@ class WebGuiIT {
     }
 
     @Test
+    void aStartThatFailsSaysWhyInTheRowWhereItWasClickedAndTheFilterFindsTheRow() throws IOException {
+        XendInstance xend = host.xend();
+        String config = XendLifecycleIT.pvConfig("broken1", "")
+                .replace(XendInstance.IMAGES.resolve("pv-disk.qcow2").toString(), "/nonexistent/disk.qcow2");
+        xend.xm("new", xend.config("broken1.cfg", config).toString()).requireSuccess();
+        define("other1");
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the row of broken1", d -> b.find("row-broken1"));
+            b.find("filter").sendKeys("brok");
+            b.await("the filter to leave only broken1", d -> b.find("row-other1") == null && b.find("row-broken1") != null);
+            assertThat(b.find("count").getText()).isEqualTo("1 of 2 domains");
+
+            b.find("action-broken1-start").click();
+            WebElement error = b.await("the failure in broken1's row", d -> {
+                WebElement e = b.find("error-broken1");
+                return e != null && !e.getText().isEmpty() ? e : null;
+            });
+            b.screenshot("action-failed");
+            assertThat(error.getText()).startsWith("Run failed: ").contains("/nonexistent/disk.qcow2");
+            assertThat(state(b, "broken1")).isEqualTo("SHUT_OFF");
+            assertThat(xend.qemuPids()).isEmpty();
+        } finally {
+            xend.xm("delete", "broken1");
+            xend.xm("delete", "other1");
+        }
+    }
+
+    @Test
     void aViewerSeesNoControlThatChangesAnythingAndTheServerRefusesTheChangeAnyway() throws IOException {
         define("look1");
         try (Browser b = Browser.start(host)) {
