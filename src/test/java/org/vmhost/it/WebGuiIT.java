@@ -44,7 +44,7 @@ class WebGuiIT {
     }
 
     @Test
-    void aWrongPasswordIsShownOnTheLoginFormAndTheRightOneOpensTheDomainList() throws IOException {
+    void aWrongPasswordIsShownOnTheLoginFormTheRightOneOpensTheDomainListAndLogoutEndsTheSession() throws IOException {
         try (Browser b = Browser.start(host)) {
             b.login(host.admin(), "not-the-password");
             WebElement error = b.await("the login's error", d -> {
@@ -60,6 +60,12 @@ class WebGuiIT {
             b.await("the domain list", d -> b.find("domain-list"));
             assertThat(b.driver().getCurrentUrl()).endsWith("#/domains");
             assertThat(b.find("user").getText()).isEqualTo(host.admin() + " (admin)");
+
+            b.find("logout").click();
+            b.await("the login form after the logout", d -> b.<Boolean>script("return document.querySelector('#page[data-page=login] form') !== null"));
+            b.reload("#/domains");
+            b.await("the login form, the session being over", d -> b.<Boolean>script("return document.querySelector('#page[data-page=login] form') !== null"));
+            assertThat(b.find("domain-list")).isNull();
         }
     }
 
