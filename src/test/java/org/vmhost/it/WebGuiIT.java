@@ -161,6 +161,34 @@ class WebGuiIT {
     }
 
     @Test
+    void deletingADomainWithItsImagesRemovesTheImageItWritesButNotTheOneItOnlyReads() throws IOException {
+        XendInstance xend = host.xend();
+        xend.xm("image-create", "gone1.img", "16M").requireSuccess();
+        java.nio.file.Path image = xend.home().resolve("images/gone1.img");
+        assertThat(image).exists();
+        String config = XendLifecycleIT.pvConfig("gone1", "")
+                .replace("disk = [ 'tap:qcow2:" + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r' ]",
+                        "disk = [ 'tap:qcow2:" + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r', 'file:" + image + ",xvdb,w' ]");
+        assertThat(config).contains("xvdb");
+        xend.xm("new", xend.config("gone1.cfg", config).toString()).requireSuccess();
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the row of gone1", d -> b.find("action-gone1-delete")).click();
+            WebElement option = b.await("the question", d -> b.find("ask-option"));
+            assertThat(b.find("ask-dialog").getText()).contains("Also delete its disk image: " + image)
+                    .doesNotContain("pv-disk.qcow2");
+            option.click();
+            b.find("ask-ok").click();
+            b.await("the row of gone1 to go", d -> b.find("row-gone1") == null);
+            XendInstance.await("the image to be deleted", Duration.ofSeconds(5), () -> !java.nio.file.Files.exists(image));
+            assertThat(XendInstance.IMAGES.resolve("pv-disk.qcow2")).exists();
+            assertThat(xend.xm("list", "gone1").exit()).isNotZero();
+        } finally {
+            xend.xm("delete", "gone1");
+        }
+    }
+
+    @Test
     void aViewerSeesNoControlThatChangesAnythingAndTheServerRefusesTheChangeAnyway() throws IOException {
         define("look1");
         try (Browser b = Browser.start(host)) {
