@@ -56,6 +56,7 @@ export function render(root, params, app) {
   // moment; what the user types goes through at once.
   let replaying = false;
   let quiet = null;
+  let said = null;
   const settle = () => {
     clearTimeout(quiet);
     quiet = setTimeout(() => { replaying = false; }, 300);
@@ -64,24 +65,42 @@ export function render(root, params, app) {
     const ws = new WebSocket(consoleUrl(name, 'console'));
     ws.binaryType = 'arraybuffer';
     let opened = false;
-    ws.onopen = () => {
-      opened = true;
-      socket = ws;
+    let working = false;
+    let confirm = null;
+    // A WebSocket that opens may still be closed at once (4404: the domain is not running): the console
+    // counts as connected, and the terminal is cleared for the history, only once output comes or the
+    // connection has lasted a second; until then the last screen stays, and the pause between retries grows.
+    const works = () => {
+      if (working || socket !== ws) return;
+      working = true;
+      clearTimeout(confirm);
       term.reset(); // the history comes again, first
       replaying = true;
       settle();
       box.dataset.connects = String(Number(box.dataset.connects || 0) + 1);
       keeper.opened();
     };
-    ws.onmessage = (m) => term.write(new Uint8Array(m.data), () => { if (replaying) settle(); });
+    ws.onopen = () => {
+      opened = true;
+      socket = ws;
+      confirm = setTimeout(works, 1000);
+    };
+    ws.onmessage = (m) => {
+      works();
+      term.write(new Uint8Array(m.data), () => { if (replaying) settle(); });
+    };
     ws.onclose = (e) => {
+      clearTimeout(confirm);
       if (socket === ws) socket = null;
       keeper.dropped(e.reason || (opened ? 'the console closed' : 'xend cannot be reached'));
     };
     return { close: () => ws.close() };
   }, (state, why) => {
     status.show(state, why);
-    if (state === 'reconnecting') term.write(`\r\n\x1b[33m[${why || 'disconnected'}; reconnecting]\x1b[0m\r\n`);
+    // said once per reason, not at every retry
+    if (state === 'reconnecting' && why !== said) term.write(`\r\n\x1b[33m[${why || 'disconnected'}; reconnecting]\x1b[0m\r\n`);
+    if (state === 'reconnecting') said = why;
+    if (state === 'connected') said = null;
   });
   // Device status and attribute queries (CSI n, CSI ? n, CSI c, CSI > c): handled here, unanswered, while
   // replaying; otherwise left to xterm.js, which answers them.
