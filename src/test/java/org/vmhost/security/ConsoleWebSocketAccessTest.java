@@ -137,6 +137,18 @@ class ConsoleWebSocketAccessTest {
         assertThat(fake.calls()).noneMatch(c -> c.startsWith(kind + " "));
     }
 
+    /** Spellings of the same route that a router might match while a pattern on the path would not. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/v1/domains/web1/console;x/ws", "/api/v1/domains/web1/console/ws;x", "/api/v1/domains/web1/vnc;/ws",
+            "//api/v1/domains/web1/console/ws", "/api/v1//domains/web1/vnc/ws", "/api/v1/domains/web1/./console/ws",
+            "/api/v1/domains/web1/x/../vnc/ws", "/api/v1/domains/web1/%63onsole/ws", "/api/v1/domains/web1/console%2Fws"})
+    void noSpellingOfAConsoleRouteOpensItToAViewer(String path) throws Exception {
+        String viewer = new ApiClient(server.socket()).createToken("look2", Role.VIEWER);
+
+        assertThat(upgrade(path, "Authorization", "Bearer " + viewer, "Origin", origin())).as(path).isNotEqualTo(101);
+        assertThat(fake.calls()).noneMatch(c -> c.startsWith("console ") || c.startsWith("vnc "));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"console", "vnc"})
     void anotherSitesPageCannotOpenAConsoleEvenWithTheAdministratorsCredentials(String kind) throws Exception {
