@@ -77,7 +77,14 @@ export function render(root, params, app) {
     });
     r.addEventListener('disconnect', () => {
       if (rfb === r) rfb = null;
-      keeper.dropped(why || (connected ? 'the display closed' : 'the display cannot be reached'));
+      if (why) {
+        keeper.dropped(why);
+        return;
+      }
+      // noVNC does not pass on the WebSocket's close reason: ask xend where the display is, and say its answer
+      const plain = connected ? 'the display closed' : 'the display cannot be reached';
+      app.api('GET', app.path('domains', name, 'vnc'))
+        .then(() => keeper.dropped(plain), (e) => keeper.dropped(e.message || plain));
     });
     return { close: () => r.disconnect() };
   }, (state, why) => status.show(state, why));

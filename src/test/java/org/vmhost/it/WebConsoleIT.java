@@ -40,7 +40,7 @@ class WebConsoleIT {
         xend.xm("start", "wcpv").requireSuccess();
         Path disk = xend.home().resolve("wchvm.raw");
         Files.copy(IMAGES.resolve("hvm-disk.raw"), disk);
-        xend.xm("create", xend.config("wchvm.cfg", """
+        xend.xm("new", xend.config("wchvm.cfg", """
                 builder = 'hvm'
                 name = 'wchvm'
                 memory = 256
@@ -49,6 +49,7 @@ class WebConsoleIT {
                 boot = 'c'
                 vncpasswd = '%s'
                 """.formatted(disk, VNC_PASSWORD)).toString()).requireSuccess();
+        xend.xm("start", "wchvm").requireSuccess();
         browser = Browser.start(host);
         browser.loginAsAdmin();
     }
@@ -327,6 +328,25 @@ class WebConsoleIT {
 
     @Test
     @Order(10)
+    void theGraphicalConsoleReconnectsByItselfWhenTheDomainStartsAgain() {
+        browser.open("#/domain/wchvm/vnc");
+        awaitConnected();
+        String connects = browser.find("vnc-screen").getAttribute("data-connects");
+
+        host.xend().xm("destroy", "wchvm").requireSuccess();
+        browser.await("the page to say it reconnects, and why", Duration.ofSeconds(20),
+                d -> status().startsWith("reconnecting: ") && status().contains("not running"));
+        browser.screenshot("vnc-hvm-reconnecting");
+        host.xend().xm("start", "wchvm").requireSuccess();
+        browser.await("a new connection to the new QEMU's display", Duration.ofSeconds(60),
+                d -> !connects.equals(browser.find("vnc-screen").getAttribute("data-connects")));
+        awaitConnected();
+        awaitPixelsChange("the new boot on the screen", Duration.ofSeconds(60));
+        browser.screenshot("vnc-hvm-reconnected");
+    }
+
+    @Test
+    @Order(11)
     void theVncPasswordReachesTheBrowserInNoAnswer() {
         String answers = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
@@ -336,7 +356,7 @@ class WebConsoleIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void aViewerGetsNoConsoleAndXendRefusesTheViewersWebSocket() throws Exception {
         try (Browser viewer = Browser.start(host)) {
             viewer.loginAsViewer();
