@@ -122,6 +122,11 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public ConsoleEndpoint vnc(String ref) {
+        return call("GET", ApiPaths.action(ref, "vnc"), null, ConsoleEndpoint.class);
+    }
+
+    @Override
     public HostInfo hostInfo() {
         return call("GET", ApiPaths.HOST, null, HostInfo.class);
     }

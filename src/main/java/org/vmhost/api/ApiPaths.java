@@ -18,6 +18,9 @@ final class ApiPaths {
     static final String DMESG = V1 + "/dmesg";
     /** The event log as a WebSocket stream of JSON events. */
     static final String EVENTS_WS = EVENTS + "/ws";
+    /** A domain's serial console, and its graphical console (RFB), as WebSockets of binary messages. */
+    static final String CONSOLE_WS = DOMAIN + "/console/ws";
+    static final String VNC_WS = DOMAIN + "/vnc/ws";
     /** A login session: POST logs in, GET says who the caller is, DELETE logs out. */
     static final String SESSION = V1 + "/session";
     /** Bearer tokens, and one of them by name. */

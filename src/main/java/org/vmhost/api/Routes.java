@@ -65,6 +65,7 @@ final class Routes {
             post  (DOMAIN + "/unpause",    NoBody.class,          (ctx, b) -> s.unpause(ref(ctx))),
             post  (DOMAIN + "/rename",     RenameDomain.class,    (ctx, b) -> s.rename(ref(ctx), b.name())),
             get   (DOMAIN + "/console",                           ctx -> s.console(ref(ctx))),
+            get   (DOMAIN + "/vnc",                               ctx -> s.vnc(ref(ctx))),
             get   (HOST,                                          ctx -> s.hostInfo()),
             get   (EVENTS, Set.of("limit"),                       ctx -> new EventList(s.events(limit(ctx)))),
             get   (DMESG, Set.of("limit"),                        ctx -> new LogLines(s.dmesg(limit(ctx)))),

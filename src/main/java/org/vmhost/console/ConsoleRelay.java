@@ -28,8 +28,11 @@ import java.util.logging.Logger;
  * One domain's serial console, shared. QEMU serves the console on a socket that takes a single client;
  * the relay is that client, copies what the guest writes to every subscriber and what any subscriber
  * types to the guest. QEMU itself keeps the output in a log file, which the relay keeps below its limit
- * ({@link ConsoleLog}), so a subscriber that attaches late (or after an xend restart) first gets the tail
- * of that log.
+ * ({@link ConsoleLog}), so a subscriber that attaches late (or after an xend restart) first gets the recent
+ * history: the log's tail as it was when the relay started, then what the relay has passed on since, kept in
+ * memory. (Not the log's tail at the moment of attaching: QEMU writes the log and the socket separately, so the
+ * log can be ahead of what the relay has read, and those bytes would come twice, once in the history and once
+ * live; or behind it, and they would not come at all.)
  *
  * <p>Clients reach the relay in-process ({@link #subscribe}) or through a UNIX socket of its own
  * (mode 0600), which is what {@code xm console} connects to: a plain byte stream both ways.
@@ -66,6 +69,10 @@ public final class ConsoleRelay implements AutoCloseable {
     private volatile ServerSocketChannel server;
     private volatile boolean closed;
     private long sinceRotationCheck;
+    /** The last {@link #HISTORY_BYTES} of the console, a ring written at {@code recentEnd}; under {@code lock}. */
+    private final byte[] recent = new byte[HISTORY_BYTES];
+    private int recentEnd;
+    private boolean recentFull;
 
     /** A live subscription: output arrives through the consumer given to {@link #subscribe}. */
     public interface Subscription extends AutoCloseable {
@@ -170,6 +177,9 @@ public final class ConsoleRelay implements AutoCloseable {
     public void start(Duration timeout) throws IOException {
         qemu = connectWithin(qemuSocket, timeout);
         rotateLog();
+        // What the guest wrote before the relay was there (a start holds the vCPUs until the relay runs, so
+        // this is the history of earlier runs and of the time xend was away); from now on the relay remembers.
+        remember(log.tail(HISTORY_BYTES));
         Files.deleteIfExists(clientSocket);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(clientSocket));
@@ -229,9 +239,29 @@ public final class ConsoleRelay implements AutoCloseable {
         };
     }
 
-    /** The last {@value #HISTORY_BYTES} bytes of the console log, across its last rotation. */
+    /** The last {@value #HISTORY_BYTES} bytes of the console, exactly up to what subscribers got live. */
     byte[] history() {
-        return log.tail(HISTORY_BYTES);
+        lock.lock();
+        try {
+            if (!recentFull) return Arrays.copyOf(recent, recentEnd);
+            byte[] all = new byte[HISTORY_BYTES];
+            System.arraycopy(recent, recentEnd, all, 0, HISTORY_BYTES - recentEnd);
+            System.arraycopy(recent, 0, all, HISTORY_BYTES - recentEnd, recentEnd);
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds output to the history ring. Under {@code lock}. */
+    private void remember(byte[] chunk) {
+        int from = Math.max(0, chunk.length - HISTORY_BYTES);
+        int n = chunk.length - from;
+        int first = Math.min(n, HISTORY_BYTES - recentEnd);
+        System.arraycopy(chunk, from, recent, recentEnd, first);
+        System.arraycopy(chunk, from + first, recent, 0, n - first);
+        if (recentEnd + n >= HISTORY_BYTES) recentFull = true;
+        recentEnd = (recentEnd + n) % HISTORY_BYTES;
     }
 
     private void pumpOutput() {
@@ -244,6 +274,7 @@ public final class ConsoleRelay implements AutoCloseable {
                 byte[] chunk = Arrays.copyOf(buf.array(), n);
                 lock.lock();
                 try {
+                    remember(chunk);
                     for (Subscriber s : subscribers) {
                         if (!s.offer(chunk)) {
                             subscribers.remove(s);

@@ -64,6 +64,12 @@ public interface DomainService {
      */
     ConsoleEndpoint console(String ref);
 
+    /**
+     * The graphical console: a UNIX socket on this host, open to its owner only, where a VNC client finds the
+     * running domain's display with no password asked (xend answers QEMU's, so the vncpasswd never leaves it).
+     */
+    ConsoleEndpoint vnc(String ref);
+
     /** {@code xm block-list}: a domain's virtual disks, with Xen's device numbers, in config order. */
     List<BlockDeviceInfo> listBlockDevices(String ref);
 

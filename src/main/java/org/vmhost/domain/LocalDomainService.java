@@ -84,6 +84,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Vcpus vcpus;
     private final Scheduling scheduling;
     private final MemoryReserve memoryReserve = new MemoryReserve();
+    private final Displays displays = new Displays();
     private final MemorySetting memorySetting = new MemorySetting(this);
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
@@ -178,6 +179,22 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public ConsoleEndpoint console(String ref) {
         return new ConsoleEndpoint(consoleRelay(ref).clientSocket().toString());
+    }
+
+    @Override
+    public ConsoleEndpoint vnc(String ref) {
+        Domain d = require(ref, "open the graphical console of");
+        DomainRuntime rt = d.runtime;
+        if (rt == null && d.orphan != null) d.requireReadable();
+        if (rt == null || !Operation.CONSOLE.allowedIn(d.state())) {
+            throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is not running; it has no graphical console");
+        }
+        return new ConsoleEndpoint(displays.relay(d, rt).clientSocket().toString());
+    }
+
+    /** Ends the graphical console relay of a run that ends. */
+    void closeDisplay(DomainRuntime rt) {
+        displays.close(rt);
     }
 
     /** The relay of a running domain's console, for in-process clients such as the web console. */
@@ -604,6 +621,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     public void close() {
         monitoring.close();
         scheduling.close();
+        displays.closeAll();
         for (Domain d : registry.all()) {
             DomainRuntime rt = d.runtime;
             if (rt == null) continue;

@@ -28,6 +28,7 @@ final class Teardown {
         if (d.state() != DomainState.DYING) d.moveTo(DomainState.DYING);
         if (rt != null) {
             rt.console().close();
+            service.closeDisplay(rt);
             LocalDomainService.terminate(rt.process());
             rt.events().shutdown();
             LocalDomainService.deleteTree(rt.runDir());

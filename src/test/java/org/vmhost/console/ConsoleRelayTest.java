@@ -71,6 +71,40 @@ class ConsoleRelayTest {
         }
     }
 
+    /**
+     * QEMU writes its log and its socket separately: a subscriber that comes when the log is ahead of what the
+     * relay has read gets those bytes once, live, not also in its history (the browser showed "vmhostt-guest").
+     */
+    @Test
+    void aSubscriberComingWhileTheLogIsAheadOfTheSocketGetsEveryByteOnce() throws Exception {
+        Files.writeString(log, "vmhost", java.nio.file.StandardOpenOption.APPEND);
+        qemuSide.write(ByteBuffer.wrap("vmhost".getBytes(UTF_8)));
+        awaitHistoryEndsWith("vmhost");
+        Files.writeString(log, "-guest: ready\n", java.nio.file.StandardOpenOption.APPEND); // logged, not yet read
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        CountDownLatch live = new CountDownLatch(1);
+        try (var sub = relay.subscribe(b -> {
+            synchronized (seen) {
+                seen.writeBytes(b);
+                if (seen.toString(UTF_8).endsWith("ready\n")) live.countDown();
+            }
+        }, () -> {})) {
+            qemuSide.write(ByteBuffer.wrap("-guest: ready\n".getBytes(UTF_8)));
+            assertThat(live.await(5, TimeUnit.SECONDS)).isTrue();
+            synchronized (seen) {
+                assertThat(seen.toString(UTF_8)).isEqualTo("boot line 1\nboot line 2\nvmhost-guest: ready\n");
+            }
+        }
+    }
+
+    private void awaitHistoryEndsWith(String end) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!new String(relay.history(), UTF_8).endsWith(end)) {
+            assertThat(System.nanoTime()).as("the relay reading %s", end).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aClientOnTheSocketSeesOutputAndItsKeystrokesReachTheGuest() throws Exception {
         assertThat(Files.getPosixFilePermissions(dir.resolve("console.sock")))

@@ -58,6 +58,8 @@ public final class FakeDomainService implements DomainService {
             "no usable /dev/kvm", "QEMU emulator version 9.2.0", "vmhost 0.1.0", 3600.5, "bridge xenbr0",
             "QEMU runs as vmhost-qemu (uid 995) under its seccomp filter");
     private int nextDomid = 1;
+    /** Where console endpoints point: {@code DIR/<uuid>/xmconsole.sock} and {@code xmvnc.sock}. */
+    private java.nio.file.Path consoleDir = java.nio.file.Path.of("/run/vmhost");
 
     public FakeDomainService() {
         domains.put(DOMAIN0, new DomainInfo(DOMAIN0, OptionalInt.of(0), uuid(DOMAIN0), DomainType.PV,
@@ -68,6 +70,12 @@ public final class FakeDomainService implements DomainService {
     public synchronized FakeDomainService with(DomainInfo domain) {
         DomainInfo d = domain.state().active() && domain.domid().isEmpty() ? withDomid(domain, nextDomid++) : domain;
         domains.put(d.name(), d);
+        return this;
+    }
+
+    /** Points console endpoints into {@code dir}, where a test may serve them. */
+    public synchronized FakeDomainService withConsoleDir(java.nio.file.Path dir) {
+        consoleDir = dir;
         return this;
     }
 
@@ -200,7 +208,14 @@ public final class FakeDomainService implements DomainService {
     public synchronized ConsoleEndpoint console(String ref) {
         enter("console " + ref);
         DomainInfo d = require(ref, Operation.CONSOLE);
-        return new ConsoleEndpoint("/run/vmhost/" + d.uuid() + "/xmconsole.sock");
+        return new ConsoleEndpoint(consoleDir.resolve(d.uuid() + "/xmconsole.sock").toString());
+    }
+
+    @Override
+    public synchronized ConsoleEndpoint vnc(String ref) {
+        enter("vnc " + ref);
+        DomainInfo d = require(ref, Operation.CONSOLE);
+        return new ConsoleEndpoint(consoleDir.resolve(d.uuid() + "/xmvnc.sock").toString());
     }
 
     @Override
