@@ -17,6 +17,9 @@ packages=(
   chromium chromium-driver curl       # security tests: attacker pages in headless Chromium, requests as other users
   python3-prometheus-client           # monitoring tests: /metrics read with Prometheus' text-format parser
 )
+# The web GUI's libraries come from npm at build time (setup/web-vendor.sh). A node that brings its own npm
+# (NodeSource's) is used as it is; otherwise Debian's nodejs and npm.
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

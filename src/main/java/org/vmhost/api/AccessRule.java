@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.web.WebAssets;
 
 /**
  * Who may do what (docs/security.md). Every request, on every route, is checked here before it is served:
@@ -22,7 +23,7 @@ import org.vmhost.error.VmhostException;
  *       {@code unix_sock_group} are administrators; anyone else is refused.</li>
  *   <li>Over TCP the {@code Host} must be one of this host's names and an {@code Origin}, if sent, xend's own:
  *       DNS rebinding and other sites' pages are refused before anything else.</li>
- *   <li>Then credentials, on every route but the login: {@code Authorization: Bearer <token>} (the admin token
+ *   <li>Then credentials, on every route but the login and the files of the login page (which hold no data): {@code Authorization: Bearer <token>} (the admin token
  *       in {@code api.token}, or one made with {@code xm token-create}), or the session cookie of a login,
  *       whose changes must also carry the session's {@code X-CSRF-Token}. None: 401.</li>
  *   <li>Then the role: a viewer may read, but not change anything, read xend's own log or open a console.</li>
@@ -67,7 +68,7 @@ final class AccessRule {
         if (ctx.header(Header.X_HTTP_METHOD_OVERRIDE) != null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "the header " + Header.X_HTTP_METHOD_OVERRIDE + " is not supported");
         boolean read = isRead(ctx);
-        if (isLogin(ctx)) {
+        if (isLogin(ctx) || read && WebAssets.isPublic(ctx.path())) { // the login, and the page that asks for it
             if (!onLocalSocket(ctx)) checkNames(ctx);
             return;
         }

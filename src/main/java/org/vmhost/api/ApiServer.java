@@ -182,6 +182,7 @@ public final class ApiServer implements AutoCloseable {
         config.routes.wsBeforeUpgrade(access::checkUpgrade);
         List<Routes.Route> routes = new java.util.ArrayList<>(Routes.table(service));
         routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup()), sessions, tokens, tls != null).table());
+        routes.add(new WebPages(org.vmhost.web.WebAssets.fromClasspath()).route()); // last: "/*" matches what no API route did
         for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
         config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);

@@ -7,14 +7,15 @@ import org.vmhost.host.HostCommand;
 
 /**
  * Real host users and groups for the attack tests, with names unique to this test run, removed by name when
- * the test ends (test users have no home directory and cannot log in on a terminal).
+ * the test ends (test users have no home directory and cannot log in on a terminal). The browser tests
+ * (org.vmhost.it.WebHost) use them too.
  */
-final class HostAccounts implements AutoCloseable {
+public final class HostAccounts implements AutoCloseable {
     private static final String RUN = Long.toString(ProcessHandle.current().pid() % 100_000, 36);
     private final List<String> users = new ArrayList<>();
     private final List<String> groups = new ArrayList<>();
 
-    String group(String tag) {
+    public String group(String tag) {
         String name = "vmh" + tag + RUN;
         HostCommand.of("groupdel", name).tryRun(); // left by a killed run
         HostCommand.of("groupadd", name).run();
@@ -23,7 +24,7 @@ final class HostAccounts implements AutoCloseable {
     }
 
     /** A user with a password (null for none), in the given extra groups. */
-    String user(String tag, String password, String... extraGroups) {
+    public String user(String tag, String password, String... extraGroups) {
         String name = "vmh" + tag + RUN;
         HostCommand.of("userdel", name).tryRun();
         List<String> argv = new ArrayList<>(List.of("useradd", "-M", "-N", "-s", "/usr/sbin/nologin"));

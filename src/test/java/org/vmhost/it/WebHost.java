@@ -1,0 +1,83 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.vmhost.security.HostAccounts;
+
+/**
+ * A real xend serving the web GUI on a free TCP port of 127.0.0.1, with two host accounts made for the test
+ * (PAM logins, as an administrator would make them): {@link #admin()} is in xend's {@code unix_sock_group}, so an
+ * administrator; {@link #viewer()} is not, so a viewer. {@link #close()} stops xend, destroys its guests and
+ * removes the accounts.
+ */
+public final class WebHost implements AutoCloseable {
+    public static final String PASSWORD = "gui-Test-pw-7";
+
+    private final XendInstance xend;
+    private final HostAccounts accounts;
+    private final String admin;
+    private final String viewer;
+    private final int port;
+
+    private WebHost(XendInstance xend, HostAccounts accounts, String admin, String viewer, int port) {
+        this.xend = xend;
+        this.accounts = accounts;
+        this.admin = admin;
+        this.viewer = viewer;
+        this.port = port;
+    }
+
+    /** Makes the accounts and starts xend; {@code conf} is added to its xend.conf (may be empty). */
+    public static WebHost start(String conf) throws IOException {
+        XendInstance xend = XendInstance.create();
+        HostAccounts accounts = new HostAccounts();
+        try {
+            String group = accounts.group("g");
+            String admin = accounts.user("ga", PASSWORD, group);
+            String viewer = accounts.user("gv", PASSWORD);
+            Files.writeString(xend.home().resolve("xend.conf"), "unix_sock_group = \"" + group + "\"\n" + conf);
+            Files.setPosixFilePermissions(xend.home(), PosixFilePermissions.fromString("rwx--x--x"));
+            xend.xend("start", "--port", "0").requireSuccess();
+            Matcher m = Pattern.compile("TCP port (\\d+)").matcher(Files.readString(xend.home().resolve("log/xend.log")));
+            assertThat(m.find()).as("xend.log names its TCP port").isTrue();
+            return new WebHost(xend, accounts, admin, viewer, Integer.parseInt(m.group(1)));
+        } catch (IOException | RuntimeException | AssertionError e) {
+            xend.close();
+            accounts.close();
+            throw e;
+        }
+    }
+
+    public XendInstance xend() {
+        return xend;
+    }
+
+    /** {@code http://127.0.0.1:PORT} */
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** An administrator's user name (password {@link #PASSWORD}). */
+    public String admin() {
+        return admin;
+    }
+
+    /** A viewer's user name (password {@link #PASSWORD}). */
+    public String viewer() {
+        return viewer;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            xend.close();
+        } finally {
+            accounts.close();
+        }
+    }
+}
