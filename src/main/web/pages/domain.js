@@ -18,6 +18,7 @@ export function render(root, params, app) {
   let alive = true;
   let info = null;
   let config = null;
+  let deleteImages = false; // kept across redraws: an event redraws the head while the user decides
   const view = {
     head: el('section', { class: 'panel', dataset: { test: 'domain-details' } }),
     hardware: el('section', { class: 'panel', dataset: { test: 'hardware' } }),
@@ -85,7 +86,8 @@ export function render(root, params, app) {
     }) : [];
     let deleteControls = [];
     if (app.isAdmin && info.state === 'SHUT_OFF' && info.managed) {
-      const withImages = admin(el('input', { type: 'checkbox', dataset: { test: 'delete-images' } }));
+      const withImages = admin(el('input', { type: 'checkbox', checked: deleteImages, dataset: { test: 'delete-images' },
+        onchange: (e) => (deleteImages = e.target.checked) }));
       const del = admin(el('button', { type: 'button', class: 'danger', dataset: { test: 'action-delete' } }, 'Delete'));
       del.addEventListener('click', () => act(del, err, async () => {
         const what = withImages.checked ? `Delete '${name}' and its disk images?` : `Delete '${name}'? Its disk images stay.`;

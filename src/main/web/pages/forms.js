@@ -1,5 +1,12 @@
 // Small helpers shared by the editing pages (wizard, domain, storage, networks): building elements, form
-// fields, sizes, xm config text quoting, and finding the line an xm config error names.
+// fields, sizes, xm config text quoting, and finding the line an xm config error names. Importing it loads
+// their stylesheet, pages/edit.css.
+
+if (!document.querySelector('link[data-sheet=edit]')) {
+  const sheet = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: 'pages/edit.css' });
+  sheet.dataset.sheet = 'edit';
+  document.head.append(sheet);
+}
 
 /** el('button', {class: 'primary', dataset: {test: 'x'}, onclick: fn}, 'Text', child...) */
 export function el(tag, attrs = {}, ...children) {
