@@ -22,6 +22,8 @@ let closeEvents = null;
 let cleanup = null;
 let shown = 0; // which navigation is current, so that a slow page load never paints over a newer one
 let afterLogin = DEFAULT_ROUTE;
+let current = null; // the hash the page shows
+let ready = false; // whether the session is known: no page is shown before
 
 const app = {
   user: null,
@@ -47,8 +49,9 @@ const app = {
       return () => subscribers.delete(fn);
     },
   },
+  /** Shows `hash`; shown already, it is rendered afresh. */
   navigate(hash) {
-    if (location.hash === hash) route();
+    if (location.hash === hash) route(true);
     else location.hash = hash;
   },
   toast,
@@ -124,8 +127,9 @@ function loggedOut(message) {
   app.navigate('#/login');
 }
 
-async function route() {
+async function route(again = false) {
   const hash = location.hash || DEFAULT_ROUTE;
+  if (!ready || (hash === current && !again)) return;
   if (app.role === null && hash !== '#/login') {
     afterLogin = hash;
     app.navigate('#/login');
@@ -143,6 +147,7 @@ async function route() {
   const params = {};
   match.r.params.forEach((name, i) => (params[name] = decodeURIComponent(match.m[i + 1])));
   const mine = ++shown;
+  current = hash;
   if (cleanup) cleanup();
   cleanup = null;
   document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('current', a.dataset.route === match.r.page));
@@ -155,7 +160,7 @@ async function route() {
     module = await import(`./pages/${match.r.page}.js`);
   } catch (e) {
     if (mine !== shown) return;
-    root.textContent = `This page cannot be loaded: ${e.message}`;
+    pageError(root, `This page cannot be loaded: ${e.message}`);
     return;
   }
   if (mine !== shown) return;
@@ -163,8 +168,16 @@ async function route() {
     cleanup = module.render(root, params, app) || null;
   } catch (e) {
     console.error(e);
-    root.textContent = `This page failed: ${e.message}`;
+    pageError(root, `This page failed: ${e.message}`);
   }
+}
+
+function pageError(root, text) {
+  const p = document.createElement('p');
+  p.className = 'error';
+  p.dataset.test = 'page-error';
+  p.textContent = text;
+  root.replaceChildren(p);
 }
 
 document.getElementById('logout').addEventListener('click', async () => {
@@ -177,7 +190,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   loggedOut(null);
 });
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => route());
 
 (async () => {
   try {
@@ -185,5 +198,6 @@ window.addEventListener('hashchange', route);
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) toast(e.message, 'error');
   }
+  ready = true;
   route();
 })();

@@ -90,7 +90,7 @@ public final class Browser implements AutoCloseable {
     /** Fills the login form and submits it; does not wait for the outcome. */
     public void login(String user, String password) {
         open("#/login");
-        WebElement form = await("the login form", d -> find("login-form"));
+        WebElement form = await("the login form", d -> script("return document.querySelector('#page[data-page=login] form')"));
         WebElement u = form.findElement(By.cssSelector("[data-test=login-user]"));
         WebElement p = form.findElement(By.cssSelector("[data-test=login-password]"));
         u.clear();
@@ -122,8 +122,17 @@ public final class Browser implements AutoCloseable {
         return driver.findElements(By.cssSelector(css));
     }
 
-    public Object script(String js, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(js, args);
+    @SuppressWarnings("unchecked")
+    public <T> T script(String js, Object... args) {
+        return (T) ((JavascriptExecutor) driver).executeScript(js, args);
+    }
+
+    /** Runs an async function body ({@code return await ...}) in the page and gives its result. */
+    @SuppressWarnings("unchecked")
+    public <T> T scriptAsync(String body, Object... args) {
+        return (T) ((JavascriptExecutor) driver).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "(async (...args) => {" + body + "})(...Array.from(arguments).slice(0, -1))"
+                + ".then(done, e => done({error: String(e)}));", args);
     }
 
     /**

@@ -1,0 +1,52 @@
+// A sparkline: the last values of a series as a line on a small canvas, drawn by hand (a chart library would be
+// more code than this for 90×22 pixels). The newest value is the right edge; null is a gap.
+
+/** Draws `values` on `canvas`; the scale runs from 0 to `max` (default: the largest value, at least 1). */
+export function drawSparkline(canvas, values, { max, color = '#2b5797' } = {}) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 90;
+  const height = canvas.clientHeight || 22;
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
+  const g = canvas.getContext('2d');
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const present = values.filter((v) => v !== null && Number.isFinite(v));
+  if (present.length === 0) return;
+  const top = max ?? Math.max(1, ...present);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  g.strokeStyle = color;
+  g.fillStyle = color + '22';
+  g.lineWidth = 1.25;
+  g.beginPath();
+  let drawing = false;
+  values.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) {
+      drawing = false;
+      return;
+    }
+    const x = values.length > 1 ? i * step : width;
+    const y = height - 1 - (Math.min(v, top) / top) * (height - 2);
+    if (drawing) g.lineTo(x, y);
+    else g.moveTo(x, y);
+    drawing = true;
+  });
+  g.stroke();
+}
+
+/** A fixed-length series that forgets its oldest value. */
+export class Series {
+  constructor(length = 60) {
+    this.values = new Array(length).fill(null);
+  }
+
+  push(v) {
+    this.values.push(v);
+    this.values.shift();
+  }
+
+  /** The newest value, or null. */
+  get last() {
+    return this.values[this.values.length - 1];
+  }
+}

@@ -1,0 +1,182 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The web Virtual Machine Manager in Debian's Chromium, against a real xend with real pv guests: the login, the
+ * live domain list and its bulk actions, and what a viewer gets. Screenshots land in target/screenshots.
+ * Boots guests: run under the guest lock.
+ */
+class WebGuiIT {
+    static WebHost host;
+
+    @BeforeAll
+    static void start() throws IOException {
+        host = WebHost.start("");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (host == null) return;
+        XendInstance xend = host.xend();
+        host.close();
+        assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+    }
+
+    /** Defines a pv domain with xm new (as a user would from a shell beside the open page). */
+    static void define(String name) throws IOException {
+        XendInstance xend = host.xend();
+        xend.xm("new", xend.config(name + ".cfg", XendLifecycleIT.pvConfig(name, "")).toString()).requireSuccess();
+    }
+
+    static String state(Browser b, String name) {
+        WebElement e = b.find("state-" + name);
+        return e == null ? null : e.getDomAttribute("data-state");
+    }
+
+    @Test
+    void aWrongPasswordIsShownOnTheLoginFormAndTheRightOneOpensTheDomainList() throws IOException {
+        try (Browser b = Browser.start(host)) {
+            b.login(host.admin(), "not-the-password");
+            WebElement error = b.await("the login's error", d -> {
+                WebElement e = b.find("login-error");
+                return e != null && e.isDisplayed() && !e.getText().isEmpty() ? e : null;
+            });
+            b.screenshot("login-refused");
+            assertThat(error.getText()).isEqualTo("login failed: wrong user name or password");
+            assertThat(b.find("shell")).isNull();
+            assertThat((Object) b.script("return document.getElementById('shell').hidden")).isEqualTo(true);
+
+            b.loginAsAdmin();
+            b.await("the domain list", d -> b.find("domain-list"));
+            assertThat(b.driver().getCurrentUrl()).endsWith("#/domains");
+            assertThat(b.find("user").getText()).isEqualTo(host.admin() + " (admin)");
+        }
+    }
+
+    @Test
+    void aDomainDefinedWithXmAppearsInTheOpenPageWithinASecondWithoutAReload() throws IOException {
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the first paint of the domain list", d -> "true".equals(b.find("domain-list") == null ? null
+                    : b.script("return document.getElementById('page').dataset.painted")));
+            b.script("window.vmhostTestMarker = 'same page'");
+            assertThat(b.find("row-xm1")).isNull();
+
+            define("xm1");
+            long defined = System.nanoTime();
+            b.await("the row of xm1", Duration.ofSeconds(5), d -> b.find("row-xm1"));
+            long ms = (System.nanoTime() - defined) / 1_000_000;
+            b.screenshot("domain-appeared");
+            System.out.println("xm new -> row shown: " + ms + " ms");
+            assertThat(ms).as("milliseconds from xm new's return to the row").isLessThan(1000);
+            assertThat((Object) b.script("return window.vmhostTestMarker")).as("the page was not reloaded").isEqualTo("same page");
+            assertThat(state(b, "xm1")).isEqualTo("SHUT_OFF");
+
+            host.xend().xm("delete", "xm1").requireSuccess();
+            b.await("the row of xm1 to go", Duration.ofSeconds(2), d -> b.find("row-xm1") == null);
+        }
+    }
+
+    @Test
+    void threeDomainsAreStartedAndShutDownTogetherFromTheList() throws IOException {
+        List<String> names = List.of("bulk1", "bulk2", "bulk3");
+        for (String n : names) define(n);
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            for (String n : names) b.await("the row of " + n, d -> b.find("select-" + n)).click();
+            b.find("bulk-start").click();
+            for (String n : names)
+                b.await(n + " running", Duration.ofSeconds(60), d -> List.of("RUNNING", "BLOCKED").contains(state(b, n)));
+            for (String n : names) awaitReady(n);
+            // the live figures: a CPU percentage from the monitor, within two of its 5 s samples
+            for (String n : names)
+                b.await("the CPU figure of " + n, Duration.ofSeconds(15), d -> b.find("cpu-" + n).getText().matches("\\d+%"));
+            b.screenshot("domain-list-running");
+
+            b.find("bulk-shutdown").click();
+            WebElement confirm = b.await("the confirmation", d -> b.find("confirm-ok").isDisplayed() ? b.find("confirm-ok") : null);
+            assertThat(b.find("confirm-text").getText()).contains("3 domains").contains("bulk1, bulk2, bulk3");
+            b.screenshot("bulk-shutdown-confirm");
+            confirm.click();
+            b.await("the bulk status", Duration.ofSeconds(60), d -> b.find("bulk-status").getText().contains("3 domains done"));
+            for (String n : names)
+                b.await(n + " shut off", Duration.ofSeconds(90), d -> "SHUT_OFF".equals(state(b, n)));
+            b.screenshot("domain-list-shut-down");
+            assertThat(host.xend().qemuPids()).as("every guest powered itself off").isEmpty();
+            for (String n : names) assertThat(b.find("error-" + n).getText()).isEmpty();
+        } finally {
+            for (String n : names) {
+                host.xend().xm("destroy", n);
+                host.xend().xm("delete", n);
+            }
+        }
+    }
+
+    @Test
+    void aViewerSeesNoControlThatChangesAnythingAndTheServerRefusesTheChangeAnyway() throws IOException {
+        define("look1");
+        try (Browser b = Browser.start(host)) {
+            b.loginAsViewer();
+            b.await("the row of look1", d -> b.find("row-look1"));
+            b.screenshot("viewer-domains");
+            for (String page : List.of("#/domains", "#/host", "#/domain/look1", "#/domain/look1/serial",
+                    "#/domain/look1/vnc", "#/new", "#/storage", "#/networks")) {
+                b.open(page);
+                b.await("the page " + page, d -> page.equals("#/domains") ? b.find("row-look1") != null
+                        : b.<Boolean>script("return document.getElementById('page').childElementCount > 0"));
+                sleep(1500); // what a page loads after its first paint (figures, lists) has come
+                List<WebElement> controls = b.all("[data-admin]");
+                assertThat(controls).as("controls that change something, on %s for a viewer", page).isEmpty();
+            }
+            b.open("#/host");
+            b.await("the host's facts", d -> b.find("info-host") != null && !b.find("info-host").getText().isEmpty());
+            b.screenshot("viewer-host");
+
+            // The viewer's own session, with its CSRF token, as a page's script would send it.
+            Map<String, Object> refused = b.scriptAsync("""
+                    const session = await (await fetch('/api/v1/session')).json();
+                    const r = await fetch('/api/v1/domains/look1/start', {method: 'POST',
+                        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrfToken}, body: '{}'});
+                    return {status: r.status, body: await r.text(), role: session.role};""");
+            assertThat(refused.get("role")).isEqualTo("VIEWER");
+            assertThat(refused.get("status")).isEqualTo(403L);
+            assertThat((String) refused.get("body")).contains("is a viewer and may only look");
+            assertThat(host.xend().qemuPids()).as("nothing was started").isEmpty();
+            assertThat(XendLifecycleIT.row(host.xend(), "look1")).hasValueSatisfying(l -> assertThat(l).doesNotContain("r-----"));
+        } finally {
+            host.xend().xm("delete", "look1");
+        }
+    }
+
+    /** Waits for the guest's readiness line on its console: its acpid then powers it off when asked. */
+    static void awaitReady(String name) {
+        XendInstance xend = host.xend();
+        String uuid = xend.xm("list", "-l", name).requireSuccess().out().replaceAll("(?s).*\\(uuid ([0-9a-f-]+)\\).*", "$1");
+        XendInstance.await(name + "'s readiness line", Duration.ofSeconds(90), () -> {
+            try {
+                return xend.consoleLog(uuid).contains("vmhost-guest: ready");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
