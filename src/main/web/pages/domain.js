@@ -3,6 +3,8 @@
 // line). A running domain takes disk and NIC changes at once (hot-plug); every other change is written to its
 // definition and marked as applying at its next boot. A viewer sees it all, with no control that changes anything.
 import { act, admin, el, errorLine, field, listOverride, listSetting, setting } from './forms.js';
+import { ask } from './widgets/ask.js';
+import { showState } from './widgets/state.js';
 
 const ACTIONS = [
   { op: 'start', label: 'Start', when: (s) => s === 'SHUT_OFF' },
@@ -18,7 +20,6 @@ export function render(root, params, app) {
   let alive = true;
   let info = null;
   let config = null;
-  let deleteImages = false; // kept across redraws: an event redraws the head while the user decides
   const view = {
     head: el('section', { class: 'panel', dataset: { test: 'domain-details' } }),
     hardware: el('section', { class: 'panel', dataset: { test: 'hardware' } }),
@@ -86,24 +87,24 @@ export function render(root, params, app) {
     }) : [];
     let deleteControls = [];
     if (app.isAdmin && info.state === 'SHUT_OFF' && info.managed) {
-      const withImages = admin(el('input', { type: 'checkbox', checked: deleteImages, dataset: { test: 'delete-images' },
-        onchange: (e) => (deleteImages = e.target.checked) }));
       const del = admin(el('button', { type: 'button', class: 'danger', dataset: { test: 'action-delete' } }, 'Delete'));
       del.addEventListener('click', () => act(del, err, async () => {
-        const what = withImages.checked ? `Delete '${name}' and its disk images?` : `Delete '${name}'? Its disk images stay.`;
-        if (!(await app.confirm(what, 'Delete'))) return;
-        await app.api('DELETE', app.path('domains', name) + (withImages.checked ? '?images=true' : ''));
-        app.toast(`Domain '${name}' deleted.`);
+        const answer = await ask(`Delete domain '${name}'?`, { ok: 'Delete', option: 'Also delete its disk images (only images of xend\'s storage pools; CD-ROM media stay)' });
+        if (!answer) return;
+        await app.api('DELETE', app.path('domains', name) + (answer.option ? '?images=true' : ''));
+        app.toast(`Domain '${name}' deleted${answer.option ? ' with its disk images' : ''}.`);
         app.navigate('#/domains');
       }, app));
-      deleteControls = [del, admin(el('label', { class: 'choice' }, withImages, ' with its disk images'))];
+      deleteControls = [del];
     }
     const consoles = running() && app.isAdmin ? [
       el('a', { href: `#/domain/${encodeURIComponent(name)}/serial`, dataset: { test: 'open-serial' } }, 'Serial console'),
       el('a', { href: `#/domain/${encodeURIComponent(name)}/vnc`, dataset: { test: 'open-vnc' } }, 'Display'),
     ] : [];
+    const state = el('span', { dataset: { test: 'detail-state' } });
+    showState(state, info.state);
     view.head.replaceChildren(
-      el('h2', {}, `${info.name} `, el('span', { class: `state ${info.state.toLowerCase().replace('_', '')}`, dataset: { test: 'detail-state' } }, info.state.replace('_', ' ').toLowerCase())),
+      el('h2', {}, `${info.name} `, state),
       el('dl', { class: 'facts' },
         el('dt', {}, 'Type'), el('dd', {}, info.type || '?'),
         el('dt', {}, 'Id'), el('dd', {}, info.domid === null ? '—' : String(info.domid)),
