@@ -2,7 +2,7 @@
 // display, serial, disks, NICs) and its configuration as xm text (view, download, edit with errors at their
 // line). A running domain takes disk and NIC changes at once (hot-plug); every other change is written to its
 // definition and marked as applying at its next boot. A viewer sees it all, with no control that changes anything.
-import { act, admin, el, errorLine, field, listOverride, listSetting, setting } from './forms.js';
+import { act, admin, fill, refill, el, errorLine, field, gutterLines, listOverride, listSetting, setting } from './forms.js';
 import { ask } from './widgets/ask.js';
 import { showState } from './widgets/state.js';
 
@@ -56,7 +56,7 @@ export function render(root, params, app) {
       if (textChanged) drawText();
     } catch (e) {
       if (!alive) return;
-      view.head.replaceChildren(el('h2', {}, name), el('p', { class: 'error', dataset: { test: 'domain-error' } }, e.message));
+      fill(view.head, el('h2', {}, name), el('p', { class: 'error', dataset: { test: 'domain-error' } }, e.message));
     }
   }
 
@@ -103,7 +103,7 @@ export function render(root, params, app) {
     ] : [];
     const state = el('span', { dataset: { test: 'detail-state' } });
     showState(state, info.state);
-    view.head.replaceChildren(
+    fill(view.head, 
       el('h2', {}, `${info.name} `, state),
       el('dl', { class: 'facts' },
         el('dt', {}, 'Type'), el('dd', {}, info.type || '?'),
@@ -147,7 +147,7 @@ export function render(root, params, app) {
         return redefine(config.configText, overrides);
       }, app));
     }
-    view.hardware.replaceChildren(el('h2', {}, 'Hardware'),
+    refill(view.hardware, el('h2', {}, 'Hardware'),
       running() && app.isAdmin ? el('p', { class: 'muted' }, 'The domain runs: these settings apply at its next boot.') : null,
       nextBootNote(), el('div', { class: 'form' }, rows), save, err);
   }
@@ -161,7 +161,7 @@ export function render(root, params, app) {
     try {
       disks = (await app.api('GET', app.path('domains', name, 'disks'))).disks;
     } catch (e) {
-      view.disks.replaceChildren(el('h2', {}, 'Disks'), el('p', { class: 'error' }, e.message));
+      refill(view.disks, el('h2', {}, 'Disks'), el('p', { class: 'error' }, e.message));
       return;
     }
     if (!alive) return;
@@ -209,7 +209,7 @@ export function render(root, params, app) {
       }, app));
       attach = el('div', { class: 'toolbar' }, backend, vdev, mode, el('label', { class: 'choice' }, cdrom, ' CD-ROM'), go);
     }
-    view.disks.replaceChildren(el('h2', {}, 'Disks'), imageList,
+    refill(view.disks, el('h2', {}, 'Disks'), imageList,
       el('table', { class: 'list' }, el('tr', {}, ['Device', 'Type', 'Backend', 'Mode', ''].map((h) => el('th', {}, h))), rows),
       attach, err);
   }
@@ -279,7 +279,7 @@ export function render(root, params, app) {
       }
       add = el('div', { class: 'toolbar' }, bridge, model, toConfig, now);
     }
-    view.nics.replaceChildren(el('h2', {}, 'Network interfaces'),
+    refill(view.nics, el('h2', {}, 'Network interfaces'),
       el('h3', {}, running() ? 'In its configuration (next boot)' : 'In its configuration'),
       el('table', { class: 'list', dataset: { test: 'vifs-config' } }, el('tr', {}, ['#', 'vif', ''].map((h) => el('th', {}, h))), rows),
       live ? [el('h3', {}, 'Plugged in now'), live] : null, add, err);
@@ -293,9 +293,7 @@ export function render(root, params, app) {
     area.value = text;
     const gutter = el('pre', { class: 'gutter', dataset: { test: 'config-gutter' } });
     const err = el('p', { class: 'inline-error', dataset: { test: 'config-error' } });
-    const number = (bad) => {
-      gutter.replaceChildren(...area.value.split('\n').map((_, i) => el('span', { class: i + 1 === bad ? 'err' : '', dataset: i + 1 === bad ? { test: 'config-error-line' } : {} }, `${i + 1}\n`)));
-    };
+    const number = (bad) => gutterLines(gutter, area.value, bad);
     number(0);
     area.addEventListener('input', () => number(0));
     area.addEventListener('scroll', () => (gutter.scrollTop = area.scrollTop));
@@ -321,7 +319,7 @@ export function render(root, params, app) {
         }
       }, app));
     }
-    view.text.replaceChildren(el('h2', {}, 'Configuration (xm text)'),
+    fill(view.text, el('h2', {}, 'Configuration (xm text)'),
       el('p', { class: 'muted' }, 'As xm list -l and the config-text export show it; passwords appear as XXXXXXXX and keep their stored value unless you type a new one.'),
       nextBootNote(),
       config.nextBoot ? el('details', {}, el('summary', {}, 'What it runs with now'), el('pre', { class: 'config', dataset: { test: 'config-running' } }, config.runningText)) : null,

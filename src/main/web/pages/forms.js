@@ -16,11 +16,50 @@ export function el(tag, attrs = {}, ...children) {
     if (k === 'dataset') Object.assign(e.dataset, v);
     else if (k === 'class') e.className = v;
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'checked') e.checked = e.defaultChecked = true; // drawn so: not an edit of the user's (refill)
+    else if (k === 'selected') e.selected = e.defaultSelected = true;
+    else if (k === 'value' && e.tagName !== 'TEXTAREA') e.setAttribute('value', String(v));
     else if (k in e && typeof v !== 'string') e[k] = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c);
   return e;
+}
+
+/** Replaces an element's children, skipping null, undefined and false, and flattening arrays. */
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+/**
+ * As fill, for a part that redraws on xend's events: what the user has typed or ticked there and not yet sent
+ * (a field whose value differs from the one it was drawn with) is carried over to the new field of the same
+ * data-test, so an event never wipes a half-filled form.
+ */
+export function refill(node, ...children) {
+  const edited = new Map();
+  for (const f of node.querySelectorAll('input[data-test], select[data-test], textarea[data-test]')) {
+    const changed = f.type === 'checkbox' || f.type === 'radio' ? f.checked !== f.defaultChecked
+      : f.tagName === 'SELECT' ? [...f.options].some((o) => o.selected !== o.defaultSelected) : f.value !== f.defaultValue;
+    if (changed) edited.set(f.dataset.test, f.type === 'checkbox' || f.type === 'radio' ? f.checked : f.value);
+  }
+  const focused = document.activeElement?.dataset?.test;
+  fill(node, ...children);
+  for (const [test, value] of edited) {
+    const f = node.querySelector(`[data-test="${CSS.escape(test)}"]`);
+    if (!f) continue;
+    if (typeof value === 'boolean') f.checked = value;
+    else f.value = value;
+  }
+  if (focused) node.querySelector(`[data-test="${CSS.escape(focused)}"]`)?.focus();
+  return node;
+}
+
+/** The line numbers beside a config text, the line an error names marked (data-test="...-error-line"). */
+export function gutterLines(gutter, text, bad = 0) {
+  const test = `${gutter.dataset.test || 'config-gutter'}-error-line`.replace('-gutter-', '-');
+  return fill(gutter, text.split('\n').map((_, i) => el('span', { class: i + 1 === bad ? 'err' : '', dataset: i + 1 === bad ? { test } : {} }, String(i + 1))));
 }
 
 /** A control that changes something: only an administrator's page has it (GUI.md: data-admin). */

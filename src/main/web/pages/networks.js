@@ -1,6 +1,6 @@
 // Networks (#/networks): the networks xend keeps (xm net-list), and for an administrator creating a bridged,
 // nat or isolated one and deleting one no vif is on (xm net-create, xm net-delete).
-import { act, admin, el, field } from './forms.js';
+import { act, admin, fill, refill, el, field } from './forms.js';
 
 export function render(root, params, app) {
   let alive = true;
@@ -28,7 +28,7 @@ export function render(root, params, app) {
     }
     if (!alive) return;
     const head = el('tr', {}, ['Name', 'Type', 'Bridge', 'Subnet', 'Uplink', 'Active', 'Taps', ''].map((h) => el('th', {}, h)));
-    table.replaceChildren(el('table', { class: 'list' }, head, networks.map((n) => {
+    refill(table, el('table', { class: 'list' }, head, networks.map((n) => {
       let del = null;
       if (app.isAdmin) {
         del = admin(el('button', { type: 'button', class: 'danger', dataset: { test: `net-delete-${n.name}` } }, 'Delete'));

@@ -1,6 +1,6 @@
 // Storage (#/storage): the images of each storage pool (xend's own and xend.conf's image_pools), and, for an
 // administrator, creating, cloning (full or linked), resizing and deleting them: xm image-* over the API.
-import { act, admin, bytes, el, field } from './forms.js';
+import { act, admin, fill, refill, bytes, el, field } from './forms.js';
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -26,7 +26,7 @@ export function render(root, params, app) {
     try {
       const pools = (await app.api('GET', app.path('pools'))).pools;
       pool = pools[0]?.path || '';
-      select.replaceChildren(...pools.map((p) => el('option', { value: p.path }, p.own ? `${p.path} (xend's own)` : p.path)));
+      fill(select, ...pools.map((p) => el('option', { value: p.path }, p.own ? `${p.path} (xend's own)` : p.path)));
       await draw();
     } catch (e) {
       err.textContent = e.message;
@@ -47,7 +47,7 @@ export function render(root, params, app) {
     }
     if (!alive) return;
     const head = el('tr', {}, ['Name', 'Format', 'Size', 'On disk', 'Backing image', ''].map((h) => el('th', {}, h)));
-    table.replaceChildren(el('table', { class: 'list' }, head, images.map(row)),
+    refill(table, el('table', { class: 'list' }, head, images.map(row)),
       images.length ? null : el('p', { class: 'muted', dataset: { test: 'no-images' } }, 'No images in this pool.'));
   }
 

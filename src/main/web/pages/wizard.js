@@ -2,7 +2,7 @@
 // It writes an ordinary xm configuration and hands it to xend as `xm new` would (POST /domains, start false), so
 // xend checks it with the same service and the same errors; a new disk is made in a pool only once the
 // definition is accepted, and the definition is taken back if the disk cannot be made.
-import { act, admin, bytes, el, errorLine, field, quote } from './forms.js';
+import { act, admin, fill, bytes, el, errorLine, field, gutterLines, quote } from './forms.js';
 
 const KINDS = {
   'hvm-iso': 'HVM: install from an ISO image',
@@ -74,7 +74,7 @@ export function render(root, params, app) {
     back.disabled = step === 0;
     next.textContent = step === steps.length - 1 ? 'Create' : 'Next';
     next.dataset.test = step === steps.length - 1 ? 'wizard-create' : 'wizard-next';
-    body.replaceChildren(...[page0, page1, page2, page3, page4][step]());
+    fill(body, ...[page0, page1, page2, page3, page4][step]());
   }
 
   function page0() {
@@ -147,7 +147,7 @@ export function render(root, params, app) {
 
   function page4() {
     const text = configText();
-    const gutter = el('pre', { class: 'gutter', dataset: { test: 'wizard-gutter' } }, text.split('\n').map((_, i) => `${i + 1}\n`).join(''));
+    const gutter = gutterLines(el('pre', { class: 'gutter', dataset: { test: 'wizard-gutter' } }), text);
     return [
       el('p', {}, 'xend receives this configuration, as from xm new:'),
       el('div', { class: 'config-editor' }, gutter, el('pre', { class: 'config', dataset: { test: 'wizard-config' } }, text)),
@@ -220,9 +220,7 @@ export function render(root, params, app) {
       await app.api('POST', app.path('domains'), { sourceName: source, configText: text, start: false });
     } catch (e) {
       const at = errorLine(e.message, source);
-      if (at) body.querySelectorAll('[data-test=wizard-gutter]').forEach((g) => {
-        g.replaceChildren(...text.split('\n').map((_, i) => el('span', { class: i + 1 === at.line ? 'err' : '' }, `${i + 1}\n`)));
-      });
+      if (at) body.querySelectorAll('[data-test=wizard-gutter]').forEach((g) => gutterLines(g, text, at.line));
       throw e;
     }
     if (state.kind !== 'hvm-import' && state.disk === 'new') {
