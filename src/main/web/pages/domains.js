@@ -17,11 +17,11 @@ const ACTIONS = {
   unpause: { label: 'Resume', when: (d) => d.state === 'PAUSED', doing: 'resuming' },
   shutdown: {
     label: 'Shut down', when: (d) => UP(d.state), doing: 'shutting down',
-    confirm: (names) => `Shut down ${names}? The guest is asked to power off.`,
+    confirm: (names) => `Shut down ${names}? Each guest is asked to power itself off.`,
   },
   reboot: {
     label: 'Reboot', when: (d) => UP(d.state), doing: 'rebooting',
-    confirm: (names) => `Reboot ${names}? The guest is asked to restart.`,
+    confirm: (names) => `Reboot ${names}? Each guest is asked to restart.`,
   },
   reset: {
     label: 'Reset', when: (d) => UP(d.state) || d.state === 'PAUSED', doing: 'resetting',
@@ -312,6 +312,7 @@ export function render(root, params, app) {
       canvas.hidden = !view.sparklines;
       if (view.sparklines) drawSparkline(canvas, s[key].values, key === 'cpu' ? { max: 100 } : {});
       td.querySelector('span').textContent = figures[key];
+      td.dataset.points = s[key].values.filter((v) => v !== null).length;
     }
     if (admin) {
       const box = q('select');

@@ -29,6 +29,8 @@ class OpenApiDocumentTest {
                         new AccessRoutes(null, null, null, false).table().stream())
                 .map(r -> r.method().name() + " " + r.path()).collect(Collectors.toCollection(TreeSet::new));
         served.add("GET " + ApiPaths.EVENTS_WS); // the WebSocket route
+        // the web GUI's files, all served by one route (WebPages, "/*"), documented by the shapes of their paths
+        served.addAll(List.of("GET /", "GET /{file}", "GET /pages/{file}", "GET /vendor/{library}/{file}", "GET /vendor/novnc/core/{file}"));
 
         assertThat(document.operations()).isEqualTo(served);
     }

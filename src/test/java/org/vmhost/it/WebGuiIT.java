@@ -101,6 +101,9 @@ class WebGuiIT {
             // the live figures: a CPU percentage from the monitor, within two of its 5 s samples
             for (String n : names)
                 b.await("the CPU figure of " + n, Duration.ofSeconds(15), d -> b.find("cpu-" + n).getText().matches("\\d+%"));
+            for (String n : names) // three samples: a line, for the picture
+                b.await("three CPU samples of " + n, Duration.ofSeconds(20),
+                        d -> Integer.parseInt(b.find("cpu-" + n).getDomAttribute("data-points")) >= 3);
             b.screenshot("domain-list-running");
 
             b.find("bulk-shutdown").click();
