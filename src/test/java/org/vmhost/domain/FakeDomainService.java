@@ -154,6 +154,7 @@ public final class FakeDomainService implements DomainService {
 
     @Override
     public synchronized List<org.vmhost.storage.PoolInfo> listPools() {
+        enter("listPools");
         return List.of();
     }
 
