@@ -70,7 +70,7 @@ export function render(root, params, app) {
 
   function nextBootNote() {
     return config.nextBoot
-      ? el('p', { class: 'next-boot', dataset: { test: 'next-boot' } }, 'Changed while running: the saved configuration applies at the next boot.')
+      ? el('p', { class: 'next-boot', dataset: { test: 'next-boot' } }, 'Changed while running: the saved configuration applies at the next boot (after it stops; a reboot keeps the running one).')
       : null;
   }
 
@@ -148,7 +148,7 @@ export function render(root, params, app) {
       }, app));
     }
     refill(view.hardware, el('h2', {}, 'Hardware'),
-      running() && app.isAdmin ? el('p', { class: 'muted' }, 'The domain runs: these settings apply at its next boot.') : null,
+      running() && app.isAdmin ? el('p', { class: 'muted' }, 'The domain runs: these settings apply at its next boot (after it stops).') : null,
       nextBootNote(), el('div', { class: 'form' }, rows), save, err);
   }
 

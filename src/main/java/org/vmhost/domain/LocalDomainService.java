@@ -502,7 +502,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     // ---- start and stop ------------------------------------------------------------------------
 
     void launch(Domain d, boolean paused) {
-        d.applyNextBoot(); // an edit made while it ran (xm reboot launches again without stopping)
+        d.applyNextBoot(); // an edit made while it ran: a restart after a crash launches again without stopping
         launches.launch(d, paused);
     }
 
