@@ -252,4 +252,30 @@ class WebWizardIT {
         assertThat(images.resolve("st1.qcow2")).doesNotExist();
         assertThat(images.resolve("st2.qcow2")).doesNotExist();
     }
+
+    @Test
+    @Order(6)
+    void aConfigurationXendRefusesLeavesNeitherADomainNorAnImage() {
+        browser.open("#/domains");
+        browser.open("#/new");
+        type("wizard-name", "bad1");
+        click("wizard-kind-pv");
+        next();
+        type("wizard-kernel", IMAGES.resolve("vmlinuz").toString());
+        type("wizard-extra", "console=ttyS0 \"quoted\" \\");
+        next();
+        type("wizard-vcpus", "0");
+        next();
+        click("wizard-disk-new");
+        next();
+        click("wizard-create");
+
+        browser.await("xend's refusal", d -> browser.find("wizard-error").getText().startsWith("bad1.cfg:"));
+        String message = browser.find("wizard-error").getText();
+        assertThat(message).contains("vcpus");
+        assertThat(browser.find("wizard-error-line")).as("the refused line marked").isNotNull();
+        browser.screenshot("wizard-refused");
+        assertThat(host.xend().xm("list", "bad1").exit()).isNotZero();
+        assertThat(host.xend().home().resolve("images/bad1-disk.qcow2")).doesNotExist();
+    }
 }
