@@ -22,14 +22,55 @@ final class Definitions {
     private static final Pattern NAME_LINE = Pattern.compile("(?m)^\\s*name\\s*=");
     private static final Pattern UUID_LINE = Pattern.compile("(?m)^\\s*uuid\\s*=");
 
+    /** In a running domain's run directory: the text its QEMU was started from, while an edit waits (see {@link #recover}). */
+    static final String RUNNING_TEXT = "running.cfg";
+
     private final LocalDomainService service;
     private final DomainConfigs configs;
     private final Store store;
+    private final XendHome home;
 
-    Definitions(LocalDomainService service, DomainConfigs configs, Store store) {
+    Definitions(LocalDomainService service, DomainConfigs configs, Store store, XendHome home) {
         this.service = service;
         this.configs = configs;
         this.store = store;
+        this.home = home;
+    }
+
+    /**
+     * After xend restarts: a domain re-attached to its QEMU while an edit waited runs with the text kept in its run
+     * directory, and the stored (edited) definition waits for its next boot again.
+     */
+    void recover(Domain d) {
+        java.nio.file.Path file = home.domainRunDir(d.uuid).resolve(RUNNING_TEXT);
+        if (d.runtime == null || !java.nio.file.Files.isRegularFile(file)) return;
+        try {
+            String running = java.nio.file.Files.readString(file);
+            DomainConfig live = configs.parse(new DomainRequest(d.sourceName(), running, java.util.List.of()));
+            d.redefineNextBoot(d.config(), d.configText(), d.sourceName());
+            d.redefine(live, running, d.sourceName());
+        } catch (java.io.IOException | VmhostException e) {
+            LocalDomainService.LOG.warning("domain '" + d.name() + "': the text it runs with (" + file + ") does not read ("
+                    + e.getMessage() + "); taken to run with its stored definition");
+        }
+    }
+
+    /** Keeps (or, with none waiting, removes) the text the running QEMU was started from. */
+    private void keepRunningText(Domain d) {
+        java.nio.file.Path file = home.domainRunDir(d.uuid).resolve(RUNNING_TEXT);
+        try {
+            if (d.nextBoot().isEmpty()) {
+                java.nio.file.Files.deleteIfExists(file);
+                return;
+            }
+            java.nio.file.Path tmp = file.resolveSibling(RUNNING_TEXT + ".tmp");
+            java.nio.file.Files.writeString(tmp, d.configText());
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot keep the running definition of domain '" + d.name()
+                    + "' in " + file + ": " + e.getMessage(), e);
+        }
     }
 
     ConfigTextInfo configText(String ref) {
@@ -72,6 +113,7 @@ final class Definitions {
                 d.redefineNextBoot(config, text, source);
             }
             try {
+                if (running) keepRunningText(d);
                 String message = "configuration of domain '" + d.name() + "' replaced from " + source
                         + (d.nextBoot().isPresent() ? "; it applies at the next boot" : "");
                 store.transaction(tx -> {

@@ -126,7 +126,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry, imagePools);
-        this.definitions = new Definitions(this, configs, store);
+        this.definitions = new Definitions(this, configs, store, home);
         this.launches = new Launch(this, home, store, host, network, registry, claims, qemu);
         this.teardowns = new Teardown(this, store, registry);
         this.policy = new EventPolicy(this);
@@ -233,6 +233,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             registry.remove(d);
             for (Runnable deletion : imageDeletions) deletion.run();
         });
+    }
+
+    /** Recovery: a re-attached domain whose edit waited for its next boot runs with the text it was started from. */
+    void recoverNextBoot(Domain d) {
+        definitions.recover(d);
     }
 
     @Override

@@ -109,6 +109,23 @@ class DefinitionsTest {
     }
 
     @Test
+    void anEditWaitingForTheNextBootStillWaitsAfterXendRestarts() {
+        xend.service.define(xend.request("m"));
+        xend.service.start("m", false);
+        xend.service.redefine("m", edit("m", xend.config("m").replace("memory = 64", "memory = 128")));
+
+        xend.restartXend();
+
+        assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
+        assertThat(xend.service.get("m").memory()).isEqualTo(64);
+        ConfigTextInfo text = xend.service.configText("m");
+        assertThat(text.nextBoot()).isTrue();
+        assertThat(text.configText()).contains("memory = 128");
+        xend.service.destroy("m");
+        assertThat(xend.service.get("m").memory()).isEqualTo(128);
+    }
+
+    @Test
     void aTransientDomainHasNoDefinitionToEdit() {
         xend.service.create(xend.request("t"), false);
 
