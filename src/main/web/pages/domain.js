@@ -38,6 +38,11 @@ export function render(root, params, app) {
     unsubscribe();
   };
 
+  /** Whether its definition may be edited here: by an administrator, for a managed domain (xm new). */
+  function editable() {
+    return app.isAdmin && info && info.managed && !info.error;
+  }
+
   function running() {
     return info && info.state !== 'SHUT_OFF';
   }
@@ -120,19 +125,19 @@ export function render(root, params, app) {
     const text = config.configText;
     const hvm = info.type === 'HVM';
     const form = {
-      memory: el('input', { type: 'number', min: 16, value: setting(text, 'memory') ?? String(info.memory), dataset: { test: 'hw-memory' }, disabled: !app.isAdmin }),
-      vcpus: el('input', { type: 'number', min: 1, value: setting(text, 'vcpus') ?? String(info.vcpus), dataset: { test: 'hw-vcpus' }, disabled: !app.isAdmin }),
-      boot: el('input', { type: 'text', size: 4, pattern: '[acdn]{1,4}', value: setting(text, 'boot') ?? 'c', dataset: { test: 'hw-boot' }, disabled: !app.isAdmin }),
-      serial: el('select', { dataset: { test: 'hw-serial' }, disabled: !app.isAdmin },
+      memory: el('input', { type: 'number', min: 16, value: setting(text, 'memory') ?? String(info.memory), dataset: { test: 'hw-memory' }, disabled: !editable() }),
+      vcpus: el('input', { type: 'number', min: 1, value: setting(text, 'vcpus') ?? String(info.vcpus), dataset: { test: 'hw-vcpus' }, disabled: !editable() }),
+      boot: el('input', { type: 'text', size: 4, pattern: '[acdn]{1,4}', value: setting(text, 'boot') ?? 'c', dataset: { test: 'hw-boot' }, disabled: !editable() }),
+      serial: el('select', { dataset: { test: 'hw-serial' }, disabled: !editable() },
         ['pty', 'none'].map((v) => el('option', { value: v, selected: (setting(text, 'serial') ?? 'pty') === v }, v))),
-      vnc: el('input', { type: 'checkbox', checked: displayOn(text), dataset: { test: 'hw-vnc' }, disabled: !app.isAdmin }),
+      vnc: el('input', { type: 'checkbox', checked: displayOn(text), dataset: { test: 'hw-vnc' }, disabled: !editable() }),
     };
     const err = el('span', { class: 'inline-error', dataset: { test: 'hw-error' } });
     const rows = [field('Memory (MiB)', form.memory), field('Virtual CPUs', form.vcpus)];
     if (hvm) rows.push(field('Boot order', form.boot, 'c disk, d CD-ROM, n network'), field('Serial port', form.serial));
     rows.push(field('Graphical display (VNC)', form.vnc));
     let save = null;
-    if (app.isAdmin) {
+    if (editable()) {
       save = admin(el('button', { type: 'button', class: 'primary', dataset: { test: 'hw-save' } }, running() ? 'Save for next boot' : 'Save'));
       save.addEventListener('click', () => act(save, err, () => {
         const overrides = [`memory=${Number(form.memory.value)}`, `vcpus=${Number(form.vcpus.value)}`];
@@ -148,7 +153,7 @@ export function render(root, params, app) {
       }, app));
     }
     refill(view.hardware, el('h2', {}, 'Hardware'),
-      running() && app.isAdmin ? el('p', { class: 'muted' }, 'The domain runs: these settings apply at its next boot (after it stops).') : null,
+      running() && editable() ? el('p', { class: 'muted' }, 'The domain runs: these settings apply at its next boot (after it stops).') : null,
       nextBootNote(), el('div', { class: 'form' }, rows), save, err);
   }
 
@@ -256,19 +261,22 @@ export function render(root, params, app) {
     if (!alive) return;
     const rows = configured.map((spec, i) => {
       let remove = null;
-      if (app.isAdmin) {
+      if (editable()) {
         remove = admin(el('button', { type: 'button', dataset: { test: `nic-remove-${i}` } }, 'Remove'));
         remove.addEventListener('click', () => act(remove, err, () => redefine(config.configText, [listOverride('vif', configured.filter((_, j) => j !== i))]), app));
       }
       return el('tr', { dataset: { test: `nic-${i}` } }, el('td', {}, String(i)), el('td', {}, spec || '(defaults)'), el('td', { class: 'actions' }, remove));
     });
     let add = null;
-    if (app.isAdmin) {
+    if (editable() || (app.isAdmin && running())) {
       const bridge = admin(el('select', { dataset: { test: 'nic-network' } }, networks.map((n) => el('option', { value: n.bridge }, `${n.name} (${n.bridge})`))));
       const model = admin(el('select', { dataset: { test: 'nic-model' } }, ['', 'virtio', 'e1000', 'rtl8139'].map((m) => el('option', { value: m }, m || 'default model'))));
       const spec = () => [`bridge=${bridge.value}`, model.value ? `model=${model.value}` : null].filter(Boolean).join(',');
-      const toConfig = admin(el('button', { type: 'button', dataset: { test: 'nic-add' } }, running() ? 'Add for next boot' : 'Add'));
-      toConfig.addEventListener('click', () => act(toConfig, err, () => redefine(config.configText, [listOverride('vif', [...configured, spec()])]), app));
+      let toConfig = null;
+      if (editable()) {
+        toConfig = admin(el('button', { type: 'button', dataset: { test: 'nic-add' } }, running() ? 'Add for next boot' : 'Add'));
+        toConfig.addEventListener('click', () => act(toConfig, err, () => redefine(config.configText, [listOverride('vif', [...configured, spec()])]), app));
+      }
       let now = null;
       if (running()) {
         now = admin(el('button', { type: 'button', dataset: { test: 'nic-attach-now' } }, 'Plug in now'));
@@ -289,7 +297,7 @@ export function render(root, params, app) {
     const text = config.configText;
     const source = `${name}.cfg`;
     const area = el('textarea', { class: 'config', rows: Math.max(12, text.split('\n').length + 2), cols: 90, spellcheck: false,
-      dataset: { test: 'config-text' }, readOnly: !app.isAdmin });
+      dataset: { test: 'config-text' }, readOnly: !editable() });
     area.value = text;
     const gutter = el('pre', { class: 'gutter', dataset: { test: 'config-gutter' } });
     const err = el('p', { class: 'inline-error', dataset: { test: 'config-error' } });
@@ -300,7 +308,7 @@ export function render(root, params, app) {
     const download = el('a', { download: source, dataset: { test: 'config-download' },
       href: URL.createObjectURL(new Blob([text], { type: 'text/plain' })) }, `Download ${source}`);
     let save = null;
-    if (app.isAdmin) {
+    if (editable()) {
       save = admin(el('button', { type: 'button', class: 'primary', dataset: { test: 'config-save' } }, running() ? 'Save for next boot' : 'Save'));
       save.addEventListener('click', () => act(save, null, async () => {
         err.textContent = '';
