@@ -7,7 +7,8 @@ import org.vmhost.error.VmhostException;
 import org.vmhost.web.WebAssets;
 
 /**
- * The web GUI's files at {@code /} (everything outside {@code /api/} and {@code /metrics}). {@link AccessRule}
+ * The web GUI's files at {@code /} (everything outside {@code /api/} and {@code /metrics}), on the TCP listener
+ * only. {@link AccessRule}
  * lets the login page's files through without credentials and asks a login for the rest, as for any read.
  */
 final class WebPages {
@@ -25,7 +26,9 @@ final class WebPages {
 
     private void serve(Context ctx) {
         String path = ctx.path();
-        if (!WebAssets.isWebPath(path)) throw new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such API route: GET " + path);
+        // The GUI is for browsers, on the TCP listener; the UNIX socket is xm's and answers API routes only.
+        if (!WebAssets.isWebPath(path) || AccessRule.onLocalSocket(ctx))
+            throw new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such API route: GET " + path);
         WebAssets.Asset asset = assets.find(path)
                 .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such page or file: GET " + path));
         ctx.status(200);

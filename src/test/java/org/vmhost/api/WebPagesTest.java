@@ -80,6 +80,13 @@ class WebPagesTest {
     }
 
     @Test
+    void theUnixSocketIsXmsAndServesNoPage() {
+        ApiFixture.Reply reply = api.unix("GET", "/app.js", null);
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.json().path("error").path("message").asText()).isEqualTo("no such API route: GET /app.js");
+    }
+
+    @Test
     void aPostToAPageIsAChangeAndNeedsCredentials() {
         assertThat(api.tcp("POST", "/", "{}").status()).isEqualTo(401);
         assertThat(api.tcp("POST", "/app.js", "{}").status()).isEqualTo(401);

@@ -44,7 +44,7 @@ class WebGuiIT {
     }
 
     @Test
-    void aWrongPasswordIsShownOnTheLoginFormAndTheRightOneOpensTheDomainList() throws IOException {
+    void aWrongPasswordIsShownOnTheLoginFormTheRightOneOpensTheDomainListAndLogoutEndsTheSession() throws IOException {
         try (Browser b = Browser.start(host)) {
             b.login(host.admin(), "not-the-password");
             WebElement error = b.await("the login's error", d -> {
@@ -60,6 +60,12 @@ class WebGuiIT {
             b.await("the domain list", d -> b.find("domain-list"));
             assertThat(b.driver().getCurrentUrl()).endsWith("#/domains");
             assertThat(b.find("user").getText()).isEqualTo(host.admin() + " (admin)");
+
+            b.find("logout").click();
+            b.await("the login form after the logout", d -> b.<Boolean>script("return document.querySelector('#page[data-page=login] form') !== null"));
+            b.reload("#/domains");
+            b.await("the login form, the session being over", d -> b.<Boolean>script("return document.querySelector('#page[data-page=login] form') !== null"));
+            assertThat(b.find("domain-list")).isNull();
         }
     }
 
@@ -122,6 +128,63 @@ class WebGuiIT {
                 host.xend().xm("destroy", n);
                 host.xend().xm("delete", n);
             }
+        }
+    }
+
+    @Test
+    void aStartThatFailsSaysWhyInTheRowWhereItWasClickedAndTheFilterFindsTheRow() throws IOException {
+        XendInstance xend = host.xend();
+        String config = XendLifecycleIT.pvConfig("broken1", "")
+                .replace(XendInstance.IMAGES.resolve("pv-disk.qcow2").toString(), "/nonexistent/disk.qcow2");
+        xend.xm("new", xend.config("broken1.cfg", config).toString()).requireSuccess();
+        define("other1");
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the row of broken1", d -> b.find("row-broken1"));
+            b.find("filter").sendKeys("brok");
+            b.await("the filter to leave only broken1", d -> b.find("row-other1") == null && b.find("row-broken1") != null);
+            assertThat(b.find("count").getText()).isEqualTo("1 of 2 domains");
+
+            b.find("action-broken1-start").click();
+            WebElement error = b.await("the failure in broken1's row", d -> {
+                WebElement e = b.find("error-broken1");
+                return e != null && !e.getText().isEmpty() ? e : null;
+            });
+            b.screenshot("action-failed");
+            assertThat(error.getText()).startsWith("Run failed: ").contains("/nonexistent/disk.qcow2");
+            assertThat(state(b, "broken1")).isEqualTo("SHUT_OFF");
+            assertThat(xend.qemuPids()).isEmpty();
+        } finally {
+            xend.xm("delete", "broken1");
+            xend.xm("delete", "other1");
+        }
+    }
+
+    @Test
+    void deletingADomainWithItsImagesRemovesTheImageItWritesButNotTheOneItOnlyReads() throws IOException {
+        XendInstance xend = host.xend();
+        xend.xm("image-create", "gone1.img", "16M").requireSuccess();
+        java.nio.file.Path image = xend.home().resolve("images/gone1.img");
+        assertThat(image).exists();
+        String config = XendLifecycleIT.pvConfig("gone1", "")
+                .replace("disk = [ 'tap:qcow2:" + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r' ]",
+                        "disk = [ 'tap:qcow2:" + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r', 'file:" + image + ",xvdb,w' ]");
+        assertThat(config).contains("xvdb");
+        xend.xm("new", xend.config("gone1.cfg", config).toString()).requireSuccess();
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the row of gone1", d -> b.find("action-gone1-delete")).click();
+            WebElement option = b.await("the question", d -> b.find("ask-option"));
+            assertThat(b.find("ask-dialog").getText()).contains("Also delete its disk image: " + image)
+                    .doesNotContain("pv-disk.qcow2");
+            option.click();
+            b.find("ask-ok").click();
+            b.await("the row of gone1 to go", d -> b.find("row-gone1") == null);
+            XendInstance.await("the image to be deleted", Duration.ofSeconds(5), () -> !java.nio.file.Files.exists(image));
+            assertThat(XendInstance.IMAGES.resolve("pv-disk.qcow2")).exists();
+            assertThat(xend.xm("list", "gone1").exit()).isNotZero();
+        } finally {
+            xend.xm("delete", "gone1");
         }
     }
 
