@@ -94,7 +94,7 @@ export function render(root, params, app) {
     if (app.isAdmin && info.state === 'SHUT_OFF' && info.managed) {
       const del = admin(el('button', { type: 'button', class: 'danger', dataset: { test: 'action-delete' } }, 'Delete'));
       del.addEventListener('click', () => act(del, err, async () => {
-        const answer = await ask(`Delete domain '${name}'?`, { ok: 'Delete', option: 'Also delete its disk images (only images of xend\'s storage pools; CD-ROM media stay)' });
+        const answer = await ask(`Delete domain '${name}'?`, { ok: 'Delete', option: 'Also delete the disk images it writes (images of xend\'s storage pools; CD-ROMs and disks it only reads stay)' });
         if (!answer) return;
         await app.api('DELETE', app.path('domains', name) + (answer.option ? '?images=true' : ''));
         app.toast(`Domain '${name}' deleted${answer.option ? ' with its disk images' : ''}.`);

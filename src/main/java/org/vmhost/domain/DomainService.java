@@ -35,7 +35,8 @@ public interface DomainService {
     void delete(String ref);
 
     /**
-     * {@code xm delete}, and with {@code withImages} the image files of its disks too (CD-ROM media aside): only
+     * {@code xm delete}, and with {@code withImages} the image files of the disks it writes too (not CD-ROMs, not disks it only
+     * reads): only
      * images of xend's storage pools, none another domain has as a disk, none a linked clone reads from; any such
      * disk refuses the whole delete before anything changes.
      */

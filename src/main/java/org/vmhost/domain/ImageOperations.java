@@ -120,7 +120,7 @@ final class ImageOperations {
     }
 
     /**
-     * For {@code delete --images}: the images of a domain's disks (CD-ROM media aside: install media are shared),
+     * For {@code delete --images}: the images a domain writes (CD-ROM media and disks it only reads, often shared, stay),
      * each checked to be deletable now, as deletions to run once its definition is gone. Refused, before anything
      * changes, for a disk outside xend's storage pools, an image another domain also has as a disk, or the backing
      * image of a linked clone.
@@ -129,7 +129,7 @@ final class ImageOperations {
         List<Runnable> plan = new java.util.ArrayList<>();
         java.util.Set<Path> seen = new java.util.HashSet<>();
         for (DiskConfig disk : d.config().disks()) {
-            if (disk.cdrom() || disk.target().isEmpty()) continue;
+            if (disk.cdrom() || disk.target().isEmpty() || !disk.access().writable()) continue; // media and bases it only reads stay
             String where = "domain '" + d.name() + "': disk " + disk.vdev() + ": ";
             if (disk.backend() != org.vmhost.config.DiskBackend.FILE) {
                 throw new VmhostException(ErrorCode.BAD_REQUEST, where + disk.target().get() + " is not an image file of a storage "

@@ -144,11 +144,13 @@ class DefinitionsTest {
         assertThat(xend.listed("m")).isTrue();
         assertThat(image).exists();
 
-        xend.service.redefine("m", edit("m", xend.config("m", "disk = [ 'file:" + image + ",xvda,w' ]")));
+        Path base = Path.of(xend.service.createImage("", "base.raw", "raw", 1 << 20).path());
+        xend.service.redefine("m", edit("m", xend.config("m", "disk = [ 'file:" + image + ",xvda,w', 'file:" + base + ",xvdb,r' ]")));
         xend.service.delete("m", true);
 
         assertThat(xend.listed("m")).isFalse();
         assertThat(image).doesNotExist();
+        assertThat(base).as("a disk it only read").exists();
         assertThat(outside).exists();
     }
 
