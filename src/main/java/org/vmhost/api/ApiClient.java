@@ -82,6 +82,27 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public void delete(String ref, boolean withImages) {
+        call("DELETE", ApiPaths.domain(ref) + (withImages ? "?images=true" : ""), null, Void.class);
+    }
+
+    @Override
+    public org.vmhost.domain.ConfigTextInfo configText(String ref) {
+        return call("GET", ApiPaths.domain(ref) + "/config", null, org.vmhost.domain.ConfigTextInfo.class);
+    }
+
+    @Override
+    public org.vmhost.domain.ConfigTextInfo redefine(String ref, DomainRequest request) {
+        return call("PUT", ApiPaths.domain(ref) + "/config", RequestBody.EditConfig.of(request),
+                org.vmhost.domain.ConfigTextInfo.class);
+    }
+
+    @Override
+    public List<org.vmhost.storage.PoolInfo> listPools() {
+        return call("GET", ApiPaths.POOLS, null, ResponseBody.PoolList.class).pools();
+    }
+
+    @Override
     public DomainInfo shutdown(String ref, Duration wait) {
         return call("POST", ApiPaths.action(ref, "shutdown"), WaitFor.of(wait), DomainInfo.class);
     }

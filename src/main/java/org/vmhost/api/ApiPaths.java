@@ -49,6 +49,10 @@ final class ApiPaths {
     /** The images of a storage pool, and one of them by name. */
     static final String IMAGES = V1 + "/images";
     static final String IMAGE = IMAGES + "/{image}";
+    /** The storage pools images live in. */
+    static final String POOLS = V1 + "/pools";
+    /** A managed domain's definition as xm text. */
+    static final String DOMAIN_CONFIG = DOMAIN + "/config";
 
     private ApiPaths() {
     }

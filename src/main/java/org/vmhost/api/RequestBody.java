@@ -63,6 +63,29 @@ sealed interface RequestBody {
         }
     }
 
+    /**
+     * {@code PUT .../config}: a managed domain's definition replaced by edited xm text, with {@code key=value}
+     * overrides applied on top (the hardware editor's form sends those).
+     */
+    record EditConfig(String sourceName, String configText, List<String> overrides) implements RequestBody {
+        public EditConfig {
+            if (sourceName == null || sourceName.isBlank()) throw missing("sourceName");
+            if (configText == null) throw missing("configText");
+            if (overrides == null) overrides = List.of();
+            if (overrides.stream().anyMatch(Objects::isNull))
+                throw new IllegalArgumentException("field 'overrides' must hold strings, not null");
+            overrides = List.copyOf(overrides);
+        }
+
+        static EditConfig of(DomainRequest request) {
+            return new EditConfig(request.sourceName(), request.configText(), request.overrides());
+        }
+
+        DomainRequest toRequest() {
+            return new DomainRequest(sourceName, configText, overrides);
+        }
+    }
+
     /** {@code POST .../start}. */
     record StartDomain(boolean paused) implements RequestBody {
         @JsonCreator

@@ -57,6 +57,13 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code GET /api/v1/pools}: the storage pools, xend's own first. */
+    record PoolList(List<org.vmhost.storage.PoolInfo> pools) implements ResponseBody {
+        public PoolList {
+            pools = List.copyOf(pools);
+        }
+    }
+
     /** {@code GET /api/v1/dmesg}. */
     record LogLines(List<String> lines) implements ResponseBody {
         public LogLines {

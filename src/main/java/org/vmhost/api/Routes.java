@@ -55,7 +55,10 @@ final class Routes {
             create(DOMAINS,                CreateDomain.class,    (ctx, b) -> b.start()
                                                                           ? s.create(b.toRequest(), b.paused())
                                                                           : s.define(b.toRequest())),
-            delete(DOMAIN,                                        ctx -> s.delete(ref(ctx))),
+            delete(DOMAIN, Set.of("images"),                      ctx -> s.delete(ref(ctx), flag(ctx, "images"))),
+            get   (ApiPaths.DOMAIN_CONFIG,                        ctx -> s.configText(ref(ctx))),
+            put   (ApiPaths.DOMAIN_CONFIG, RequestBody.EditConfig.class, (ctx, b) -> s.redefine(ref(ctx), b.toRequest())),
+            get   (ApiPaths.POOLS,                                ctx -> new ResponseBody.PoolList(s.listPools())),
             post  (DOMAIN + "/start",      StartDomain.class,     (ctx, b) -> s.start(ref(ctx), b.paused())),
             post  (DOMAIN + "/shutdown",   WaitFor.class,         (ctx, b) -> s.shutdown(ref(ctx), b.duration())),
             post  (DOMAIN + "/destroy",    NoBody.class,          (ctx, b) -> s.destroy(ref(ctx))),
@@ -153,6 +156,10 @@ final class Routes {
         return new Route(HandlerType.POST, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
     }
 
+    private static <B extends RequestBody> Route put(String path, Class<B> body, BiFunction<Context, B, Object> call) {
+        return new Route(HandlerType.PUT, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+    }
+
     /** 201 Created, with the new domain's path in {@code Location}. */
     private static <B extends RequestBody> Route create(String path, Class<B> body,
                                                         BiFunction<Context, B, DomainInfo> call) {
@@ -185,10 +192,14 @@ final class Routes {
     }
 
     private static boolean force(Context ctx) {
-        String text = ctx.queryParam("force");
+        return flag(ctx, "force");
+    }
+
+    private static boolean flag(Context ctx, String name) {
+        String text = ctx.queryParam(name);
         if (text == null || text.equals("false")) return false;
         if (text.equals("true")) return true;
-        throw new VmhostException(ErrorCode.BAD_REQUEST, "query parameter 'force' must be true or false, not '" + text + "'");
+        throw new VmhostException(ErrorCode.BAD_REQUEST, "query parameter '" + name + "' must be true or false, not '" + text + "'");
     }
 
     /** 204 No Content. */

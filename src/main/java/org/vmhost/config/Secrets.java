@@ -31,4 +31,46 @@ public final class Secrets {
         m.appendTail(out);
         return out.toString();
     }
+
+    /**
+     * Text a user edited from the masked view, made whole again: each password still shown as {@value #MASK} gets
+     * back the stored value of the same key (the first masked {@code vncpasswd} the first stored one, and so on);
+     * a password the user typed stays as typed. Saving the mask itself as a password would lock the user out, so a
+     * mask with no stored value to stand for is refused, naming its line.
+     *
+     * @param source the name errors give the edited text
+     * @throws ConfigValueException for a mask that stands for no stored password
+     */
+    public static String keep(String source, String edited, String stored) throws ConfigValueException {
+        java.util.Map<String, java.util.List<String>> values = new java.util.HashMap<>();
+        Matcher s = SECRET.matcher(stored);
+        while (s.find()) values.computeIfAbsent(key(s), k -> new java.util.ArrayList<>()).add(s.group(2));
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        Matcher m = SECRET.matcher(edited);
+        StringBuilder out = new StringBuilder(edited.length());
+        while (m.find()) {
+            String key = key(m);
+            int n = seen.merge(key, 1, Integer::sum) - 1;
+            String value = m.group(2);
+            if (!unquote(value).equals(MASK)) continue;
+            java.util.List<String> old = values.getOrDefault(key, java.util.List.of());
+            if (n >= old.size()) {
+                int line = 1 + (int) edited.substring(0, m.start()).chars().filter(c -> c == '\n').count();
+                throw new ConfigValueException(source, line, key, MASK + " stands for a stored password, and there is none "
+                        + "here to keep; type the password itself");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + old.get(n)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String key(Matcher m) {
+        return m.group(1).replaceAll("[\\s=]", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String unquote(String value) {
+        if (value.length() >= 2 && (value.startsWith("\"") || value.startsWith("'"))) return value.substring(1, value.length() - 1);
+        return value;
+    }
 }

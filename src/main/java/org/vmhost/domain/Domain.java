@@ -58,6 +58,16 @@ final class Domain {
     /** When the current QEMU started, to refuse restart loops of a guest that crashes at once. */
     volatile Instant lastStart = Instant.EPOCH;
     private final ReentrantLock job = new ReentrantLock();
+    /**
+     * A definition edited while the domain runs, for its next boot: the running QEMU keeps the one it started with
+     * ({@link #config()}), the store already holds this one, and it takes over when the domain stops or is
+     * launched again. Null when there is none.
+     */
+    private volatile NextBoot nextBoot;
+
+    /** A definition waiting for the next boot. */
+    record NextBoot(DomainConfig config, String configText, String sourceName) {
+    }
 
     Domain(String uuid, String name, DomainConfig config, String configText, String sourceName,
            boolean managed, boolean autostart) {
@@ -133,6 +143,7 @@ final class Domain {
             throw new VmhostException(ErrorCode.INTERNAL, "domain '" + name + "': illegal transition " + state + " -> " + next);
         }
         if (next == DomainState.SHUT_OFF && state != DomainState.SHUT_OFF) {
+            applyNextBoot();
             stopped.complete(null);
             stopped = new CompletableFuture<>();
             domid = OptionalInt.empty();
@@ -189,6 +200,34 @@ final class Domain {
         configText = newText;
         sourceName = newSource;
         publish();
+    }
+
+    /** Keeps an edited definition for the next boot of a running domain. */
+    void redefineNextBoot(DomainConfig newConfig, String newText, String newSource) {
+        nextBoot = new NextBoot(Objects.requireNonNull(newConfig), Objects.requireNonNull(newText), Objects.requireNonNull(newSource));
+    }
+
+    void clearNextBoot() {
+        nextBoot = null;
+    }
+
+    /** The definition waiting for the next boot, if the domain has one. */
+    java.util.Optional<NextBoot> nextBoot() {
+        return java.util.Optional.ofNullable(nextBoot);
+    }
+
+    /** The text the domain boots with next: the waiting edit, else its definition. */
+    String nextBootText() {
+        NextBoot n = nextBoot;
+        return n != null ? n.configText() : configText;
+    }
+
+    /** Makes a waiting definition the domain's own: called as the domain stops, and before it is launched. */
+    void applyNextBoot() {
+        NextBoot n = nextBoot;
+        if (n == null) return;
+        nextBoot = null;
+        redefine(n.config(), n.configText(), n.sourceName());
     }
 
     boolean autostart() {

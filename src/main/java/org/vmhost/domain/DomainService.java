@@ -35,6 +35,27 @@ public interface DomainService {
     void delete(String ref);
 
     /**
+     * {@code xm delete}, and with {@code withImages} the image files of the disks it writes too (not CD-ROMs, not disks it only
+     * reads): only
+     * images of xend's storage pools, none another domain has as a disk, none a linked clone reads from; any such
+     * disk refuses the whole delete before anything changes.
+     */
+    void delete(String ref, boolean withImages);
+
+    /** A managed domain's configuration as xm text, passwords masked; for a running one, what its next boot takes. */
+    ConfigTextInfo configText(String ref);
+
+    /**
+     * Replaces a managed domain's definition with edited xm text (errors name its line; the old definition then
+     * stays). A password still shown as XXXXXXXX keeps its stored value. A running domain keeps running as it was
+     * started, and boots with the new definition next.
+     */
+    ConfigTextInfo redefine(String ref, DomainRequest request);
+
+    /** The storage pools: xend's own, then those xend.conf's {@code image_pools} names. */
+    List<org.vmhost.storage.PoolInfo> listPools();
+
+    /**
      * {@code xm shutdown}: presses the ACPI power button. With a wait, returns once the domain has stopped,
      * or fails with TIMEOUT after {@code wait}.
      */

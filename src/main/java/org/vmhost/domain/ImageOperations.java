@@ -111,6 +111,72 @@ final class ImageOperations {
         store.appendEvent(Instant.now(), "Domain-0", "image-deleted", "image " + path + " deleted");
     }
 
+    /** xend's own pool first, then those of xend.conf's {@code image_pools}. */
+    List<org.vmhost.storage.PoolInfo> listPools() {
+        List<org.vmhost.storage.PoolInfo> pools = new java.util.ArrayList<>();
+        pools.add(new org.vmhost.storage.PoolInfo(home.imagesDir().toString(), true));
+        for (Path p : extraPools) pools.add(new org.vmhost.storage.PoolInfo(p.toString(), false));
+        return pools;
+    }
+
+    /**
+     * For {@code delete --images}: the images a domain writes (CD-ROM media and disks it only reads, often shared, stay),
+     * each checked to be deletable now, as deletions to run once its definition is gone. Refused, before anything
+     * changes, for a disk outside xend's storage pools, an image another domain also has as a disk, or the backing
+     * image of a linked clone.
+     */
+    List<Runnable> planDeletion(Domain d) {
+        List<Runnable> plan = new java.util.ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (DiskConfig disk : d.config().disks()) {
+            if (disk.cdrom() || disk.target().isEmpty() || !disk.access().writable()) continue; // media and bases it only reads stay
+            String where = "domain '" + d.name() + "': disk " + disk.vdev() + ": ";
+            if (disk.backend() != org.vmhost.config.DiskBackend.FILE) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, where + disk.target().get() + " is not an image file of a storage "
+                        + "pool; delete the domain without its images");
+            }
+            Path path = Path.of(disk.target().get()).toAbsolutePath().normalize();
+            if (!seen.add(path)) continue;
+            org.vmhost.storage.ImagePool pool = poolHolding(path).orElseThrow(() -> new VmhostException(ErrorCode.BAD_REQUEST,
+                    where + path + " is not in one of xend's storage pools (" + String.join(", ",
+                            listPools().stream().map(org.vmhost.storage.PoolInfo::path).toList())
+                            + "); xend deletes only images of its pools: delete the domain without its images"));
+            String name = path.getFileName().toString();
+            for (Domain other : registry.all()) {
+                if (other == d || other.error().isPresent()) continue;
+                for (DiskConfig o : other.config().disks()) {
+                    if (o.target().map(t -> sameFile(Path.of(t), path)).orElse(false)) {
+                        throw new VmhostException(ErrorCode.RESOURCE_BUSY, where + "image " + path + " is also disk " + o.vdev()
+                                + " of domain '" + other.name() + "'; delete the domain without its images");
+                    }
+                }
+            }
+            storage(() -> {
+                pool.requireDeletable(name);
+                return null;
+            });
+            plan.add(() -> {
+                storage(() -> {
+                    pool.delete(name);
+                    return null;
+                });
+                store.appendEvent(Instant.now(), "Domain-0", "image-deleted", "image " + path + " deleted with domain '" + d.name() + "'");
+            });
+        }
+        return plan;
+    }
+
+    private Optional<org.vmhost.storage.ImagePool> poolHolding(Path image) {
+        Path dir = image.getParent();
+        if (dir == null) return Optional.empty();
+        List<Path> candidates = new java.util.ArrayList<>(extraPools);
+        candidates.add(0, home.imagesDir());
+        for (Path pool : candidates) {
+            if (java.nio.file.Files.isDirectory(pool) && samePlace(dir, pool)) return Optional.of(storage(() -> org.vmhost.storage.ImagePool.open(pool)));
+        }
+        return Optional.empty();
+    }
+
     /** The running domain that has this file as one of its disks, if any. */
     private Optional<Domain> userOf(Path image) {
         for (Domain d : registry.all()) {

@@ -73,6 +73,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final VifHotplug vifHotplug;
     private final DiskHotplug diskHotplug;
     private final ImageOperations images;
+    private final Definitions definitions;
     private final Recovery recovery;
     private final Launch launches;
     private final Teardown teardowns;
@@ -126,6 +127,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.vifHotplug = new VifHotplug(this, network);
         this.diskHotplug = new DiskHotplug(this, configs, store, registry, claims);
         this.images = new ImageOperations(this, home, store, registry, imagePools);
+        this.definitions = new Definitions(this, configs, store, home);
         this.launches = new Launch(this, home, store, host, network, registry, claims, qemu);
         this.teardowns = new Teardown(this, store, registry);
         this.policy = new EventPolicy(this);
@@ -231,15 +233,43 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public void delete(String ref) {
+        delete(ref, false);
+    }
+
+    @Override
+    public void delete(String ref, boolean withImages) {
         Domain d = require(ref, "delete");
         d.runJob("delete", () -> {
             Transitions.requireAllowed(d.name(), Operation.DELETE, d.state());
+            List<Runnable> imageDeletions = withImages ? images.planDeletion(d) : List.of(); // all checked before anything goes
             store.transaction(tx -> {
                 tx.deleteDefinition(d.uuid);
-                tx.appendEvent(Instant.now(), d.name(), "deleted", "domain '" + d.name() + "' deleted");
+                tx.appendEvent(Instant.now(), d.name(), "deleted", "domain '" + d.name() + "' deleted"
+                        + (withImages ? " with its images" : ""));
             });
             registry.remove(d);
+            for (Runnable deletion : imageDeletions) deletion.run();
         });
+    }
+
+    /** Recovery: a re-attached domain whose edit waited for its next boot runs with the text it was started from. */
+    void recoverNextBoot(Domain d) {
+        definitions.recover(d);
+    }
+
+    @Override
+    public ConfigTextInfo configText(String ref) {
+        return definitions.configText(ref);
+    }
+
+    @Override
+    public ConfigTextInfo redefine(String ref, DomainRequest request) {
+        return definitions.redefine(ref, request);
+    }
+
+    @Override
+    public List<org.vmhost.storage.PoolInfo> listPools() {
+        return images.listPools();
     }
 
     @Override
@@ -255,6 +285,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
             try {
                 DomainConfig renamed = configs.withName(d.config(), newName);
                 d.redefine(renamed, configs.write(renamed), d.sourceName());
+                d.nextBoot().ifPresent(n -> {
+                    DomainConfig next = configs.withName(n.config(), newName);
+                    d.redefineNextBoot(next, configs.write(next), n.sourceName());
+                });
                 store.transaction(tx -> {
                     tx.saveDefinition(definition(d));
                     tx.appendEvent(Instant.now(), newName, "renamed", "domain '" + old + "' renamed to '" + newName + "'");
@@ -490,6 +524,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     // ---- start and stop ------------------------------------------------------------------------
 
     void launch(Domain d, boolean paused) {
+        d.applyNextBoot(); // an edit made while it ran: a restart after a crash launches again without stopping
         launches.launch(d, paused);
     }
 
@@ -757,7 +792,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     DomainDefinition definition(Domain d) {
-        return new DomainDefinition(d.uuid, d.name(), d.configText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
+        return new DomainDefinition(d.uuid, d.name(), d.nextBootText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
     }
 
     static void deleteTree(Path dir) {

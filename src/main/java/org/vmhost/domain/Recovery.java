@@ -91,6 +91,7 @@ final class Recovery {
                 registry.remove(d);
             }
         }
+        for (Domain d : registry.all()) if (d.runtime != null) d.runJob("recover", () -> service.recoverNextBoot(d));
         killStrays(adopted);
     }
 

@@ -222,6 +222,19 @@ public final class ImagePool {
         return info(name);
     }
 
+    /** Fails as {@link #delete} would, changing nothing: the image is missing or a linked clone reads from it. */
+    public void requireDeletable(String name) {
+        existing(name);
+        synchronized (lock()) {
+            List<String> clones = clonesOf(PoolRecords.read(dir), name);
+            if (!clones.isEmpty()) {
+                throw new StorageException(StorageException.Kind.EXISTS, "image " + name + " is the backing image of linked clone"
+                        + (clones.size() > 1 ? "s " : " ") + String.join(", ", clones) + " in " + dir + "; delete "
+                        + (clones.size() > 1 ? "them" : "it") + " first");
+            }
+        }
+    }
+
     /** Removes an image file and its record; refused while a linked clone in the pool reads from it. */
     public void delete(String name) {
         Path p = existing(name);

@@ -36,4 +36,29 @@ class SecretsTest {
 
         assertThat(Secrets.mask(text)).isEqualTo(text);
     }
+
+    @Test
+    void anEditedTextKeepsTheStoredPasswordsWhereTheMaskStayed() throws ConfigException {
+        String stored = "name = 'win1'\nvncpasswd = \"s3cret\"\nvfb = [ 'vnc=1,vncpasswd=an0ther' ]\nmemory = 512\n";
+        String edited = Secrets.mask(stored).replace("memory = 512", "memory = 1024");
+
+        assertThat(Secrets.keep("win1.cfg", edited, stored))
+                .isEqualTo("name = 'win1'\nvncpasswd = \"s3cret\"\nvfb = [ 'vnc=1,vncpasswd=an0ther' ]\nmemory = 1024\n");
+    }
+
+    @Test
+    void aPasswordTheUserTypedReplacesTheStoredOne() throws ConfigException {
+        String stored = "name = 'win1'\nvncpasswd = \"s3cret\"\n";
+
+        assertThat(Secrets.keep("win1.cfg", "name = 'win1'\nvncpasswd = \"n3w\"\n", stored))
+                .isEqualTo("name = 'win1'\nvncpasswd = \"n3w\"\n");
+    }
+
+    @Test
+    void aMaskThatStandsForNoStoredPasswordIsRefusedAtItsLine() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        Secrets.keep("win1.cfg", "name = 'win1'\nmemory = 256\nvncpasswd = 'XXXXXXXX'\n", "name = 'win1'\n"))
+                .isInstanceOf(ConfigValueException.class)
+                .hasMessageStartingWith("win1.cfg:3: vncpasswd: XXXXXXXX stands for a stored password");
+    }
 }

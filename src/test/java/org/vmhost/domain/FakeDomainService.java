@@ -143,6 +143,30 @@ public final class FakeDomainService implements DomainService {
     }
 
     @Override
+    public synchronized void delete(String ref, boolean withImages) {
+        if (withImages) throw new VmhostException(ErrorCode.INTERNAL, "the fake keeps no images");
+        delete(ref);
+    }
+
+    @Override
+    public synchronized ConfigTextInfo configText(String ref) {
+        enter("configText " + ref);
+        DomainInfo d = get(ref);
+        return new ConfigTextInfo(d.name(), d.configText(), false, "");
+    }
+
+    @Override
+    public synchronized ConfigTextInfo redefine(String ref, DomainRequest request) {
+        throw new VmhostException(ErrorCode.INTERNAL, "the fake does not edit definitions");
+    }
+
+    @Override
+    public synchronized List<org.vmhost.storage.PoolInfo> listPools() {
+        enter("listPools");
+        return List.of();
+    }
+
+    @Override
     public synchronized void delete(String ref) {
         enter("delete " + ref);
         DomainInfo d = require(ref, Operation.DELETE);
