@@ -73,6 +73,7 @@ final class SaveRestore {
                 deleteQuietly(tmp);
                 if (wasRunning && d.runtime != null) {
                     try {
+                        lendDisks(d);
                         rt.qmp().cont(); // the save stopped the guest's vCPUs: give them back
                     } catch (Exception again) {
                         e.addSuppressed(again);
@@ -87,6 +88,7 @@ final class SaveRestore {
             }
             String what = "saved to " + file + " (" + bytes + " bytes of state)";
             if (checkpoint) {
+                lendDisks(d);
                 if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
                 service.event(d, "saved", what + "; it runs on");
             } else {
@@ -104,11 +106,6 @@ final class SaveRestore {
         String source = file.getFileName().toString();
         DomainConfig config = configs.parse(new DomainRequest(source, h.config(), List.of()));
         configs.requireFilesExist(config);
-        Launch.Incoming incoming = qmp -> {
-            try (InputStream stream = SaveFile.openStream(checked)) {
-                MigrationStream.load(qmp, home.runDir(), host.qemuUser(), stream, STREAM_TIMEOUT);
-            }
-        };
         Optional<Domain> same = registry.findByUuid(h.uuid());
         if (same.isPresent()) {
             // A managed domain stays defined when it is saved: the restore brings back that same domain.
@@ -125,7 +122,7 @@ final class SaveRestore {
                 d.requireReadable();
                 d.redefine(config, h.config(), d.sourceName());
                 store.saveDefinition(service.definition(d));
-                service.launch(d, paused, incoming);
+                service.launch(d, paused, incoming(d, checked));
                 service.event(d, "restored", "restored from " + file + " (saved " + h.savedAt() + ")");
                 return service.info(d);
             });
@@ -139,7 +136,7 @@ final class SaveRestore {
         return d.runJob("restore", () -> {
             try {
                 store.saveDefinition(service.definition(d));
-                service.launch(d, paused, incoming);
+                service.launch(d, paused, incoming(d, checked));
             } catch (RuntimeException e) {
                 registry.remove(d);
                 store.deleteDefinition(d.uuid);
@@ -148,6 +145,27 @@ final class SaveRestore {
             service.event(d, "restored", "restored from " + file + " (saved " + h.savedAt() + ")");
             return service.info(d);
         });
+    }
+
+    /**
+     * Feeds the saved stream to the new QEMU. The guest's images were opened inactive for the incoming migration and
+     * are opened again when the guest continues, by a QEMU that has dropped root: they are lent to its user first.
+     */
+    private Launch.Incoming incoming(Domain d, SaveFile.Checked checked) {
+        return qmp -> {
+            try (InputStream stream = SaveFile.openStream(checked)) {
+                MigrationStream.load(qmp, home.runDir(), host.qemuUser(), stream, STREAM_TIMEOUT);
+            }
+            lendDisks(d);
+        };
+    }
+
+    /** After a migration QEMU opens the images again to continue: a QEMU that has dropped root needs them lent. */
+    private void lendDisks(Domain d) {
+        if (host.qemuUser().isEmpty()) return;
+        for (org.vmhost.config.DiskConfig disk : d.config().disks()) {
+            if (disk.target().isPresent()) service.lend(d, disk);
+        }
     }
 
     /** The configuration that comes back on restore: the domain's own, with its UUID and the MACs its NICs have now. */
@@ -177,6 +195,8 @@ final class SaveRestore {
             } catch (org.vmhost.qemu.qmp.QmpException e) {
                 throw new VmhostException(ErrorCode.QEMU_FAILED, e.getMessage(), e);
             }
+            out.flush();
+            Faults.pause(Faults.DURING_SAVE);
             SaveFile.writeTrailer(out, stream.count(), stream.digest());
             out.flush();
             ch.force(true);
