@@ -12,7 +12,8 @@ import org.vmhost.host.HostCommand;
 
 /**
  * Internal snapshots of a qcow2 image that no QEMU has open, with {@code qemu-img snapshot} (always {@code -f qcow2}:
- * the format is known, never probed). A running domain's snapshots go through its QEMU instead.
+ * the format is known, never probed; {@code snapshot}, which takes no {@code -f}, gets it through
+ * {@code --image-opts}). A running domain's snapshots go through its QEMU instead.
  */
 public final class ImageSnapshots {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,6 +56,8 @@ public final class ImageSnapshots {
     }
 
     private static void run(String op, Path image, String name) {
-        HostCommand.of("qemu-img", "snapshot", "-f", "qcow2", op, name, "--", image.toString()).timeout(TIMEOUT).run();
+        // qemu-img snapshot takes no -f: the format goes in --image-opts, the path escaped (QEMU splits on commas).
+        HostCommand.of("qemu-img", "snapshot", "--image-opts", op, name, "--",
+                "driver=qcow2,file.driver=file,file.filename=" + image.toString().replace(",", ",,")).timeout(TIMEOUT).run();
     }
 }
