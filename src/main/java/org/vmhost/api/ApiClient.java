@@ -264,6 +264,11 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public void autostart() {
+        call("POST", ApiPaths.AUTOSTART, new RequestBody.NoBody(), ResponseBody.DomainList.class);
+    }
+
+    @Override
     public void save(String ref, String file, boolean checkpoint) {
         call("POST", ApiPaths.action(ref, "save"), new RequestBody.SaveDomain(file, checkpoint), ResponseBody.Saved.class);
     }

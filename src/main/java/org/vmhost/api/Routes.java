@@ -100,6 +100,10 @@ final class Routes {
                                                                       s.save(ref(ctx), b.file(), b.checkpoint());
                                                                       return new ResponseBody.Saved(b.file());
                                                                   }),
+            post  (ApiPaths.AUTOSTART,     NoBody.class,          (ctx, b) -> {
+                                                                      s.autostart();
+                                                                      return new DomainList(s.list());
+                                                                  }),
             create(ApiPaths.RESTORE,       RequestBody.RestoreDomain.class, (ctx, b) -> s.restore(b.file(), b.paused())),
             get   (ApiPaths.SNAPSHOTS,                            ctx -> new ResponseBody.SnapshotList(s.listSnapshots(ref(ctx)))),
             created(ApiPaths.SNAPSHOTS,    RequestBody.CreateSnapshot.class,

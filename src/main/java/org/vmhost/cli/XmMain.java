@@ -49,6 +49,7 @@ public final class XmMain {
             SaveRestoreCommands.ListSnapshots::new,
             SaveRestoreCommands.Apply::new,
             SaveRestoreCommands.Delete::new,
+            XendomainsCommand::new,
             LogCommand::new,
             DmesgCommand::new,
             BlockAttachCommand::new,

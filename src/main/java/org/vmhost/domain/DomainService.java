@@ -227,4 +227,10 @@ public interface DomainService {
 
     /** {@code xm snapshot-delete}. */
     void deleteSnapshot(String ref, String name);
+
+    /**
+     * Starts what should run with xend: configs in its {@code auto/} directory, and managed domains marked so
+     * ({@code xm xendomains start} asks for it after restoring the saved domains).
+     */
+    void autostart();
 }

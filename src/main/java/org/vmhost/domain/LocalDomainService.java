@@ -623,6 +623,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    @Override
     public void autostart() {
         recovery.autostart();
     }

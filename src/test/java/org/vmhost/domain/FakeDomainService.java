@@ -410,6 +410,11 @@ public final class FakeDomainService implements DomainService {
     private final Map<String, List<SnapshotInfo>> snapshots = new HashMap<>();
 
     @Override
+    public synchronized void autostart() {
+        enter("autostart");
+    }
+
+    @Override
     public synchronized void save(String ref, String file, boolean checkpoint) {
         enter("save " + ref + " " + file + " checkpoint=" + checkpoint);
         require(ref, Operation.SAVE);

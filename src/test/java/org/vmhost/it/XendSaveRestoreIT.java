@@ -229,6 +229,29 @@ class XendSaveRestoreIT {
         }
     }
 
+    @Test
+    void xendomainsStopSavesEveryRunningDomainAndStartRestoresThemAndDeletesTheirFiles() throws Exception {
+        bootWithValue("sr5", "sr5-55");
+        Path dir = Files.createDirectories(work.resolve("xendomains"));
+        XendInstance.Result missing = xend.xm("xendomains", "stop", "--save-dir", work.resolve("nosuch").toString());
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("nosuch", "does not exist");
+        assertThat(names()).contains("sr5");
+
+        XendInstance.Result stop = xend.xm("xendomains", "stop", "--save-dir", dir.toString());
+        assertThat(stop.exit()).as(stop.err()).isZero();
+        assertThat(stop.out()).contains("Saving domain sr5 to " + dir.resolve("sr5.save"));
+        assertThat(names()).doesNotContain("sr5");
+        assertThat(dir.resolve("sr5.save")).exists();
+
+        XendInstance.Result start = xend.xm("xendomains", "start", "--save-dir", dir.toString());
+        assertThat(start.exit()).as(start.err()).isZero();
+        assertThat(start.out()).contains("Restored domain sr5");
+        assertThat(dir.resolve("sr5.save")).doesNotExist();
+        readBack("sr5", "sr5-55");
+        xend.xm("destroy", "sr5").requireSuccess();
+    }
+
     static List<Path> partials() {
         try (var s = Files.list(work)) {
             return s.filter(p -> p.getFileName().toString().startsWith(".sr4.save.partial-")).toList();
