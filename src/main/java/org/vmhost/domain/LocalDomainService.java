@@ -491,6 +491,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         saveRestore.save(ref, file, checkpoint);
     }
 
+    /** Continues a guest that a save stopped and that xend did not see through (it died meanwhile). */
+    void resumeAfterUnfinishedSave(Domain d) {
+        saveRestore.resumeAfterUnfinishedSave(d);
+    }
+
     @Override
     public DomainInfo restore(String file, boolean paused) {
         return saveRestore.restore(file, paused);

@@ -148,6 +148,8 @@ final class Recovery {
             switch (status.status()) {
                 case "shutdown" -> service.apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
                 case "guest-panicked" -> service.apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
+                // A save that the last xend did not finish stopped the guest; it runs on, as after a failed save.
+                case "postmigrate", "finish-migrate" -> service.resumeAfterUnfinishedSave(d);
                 default -> {
                     if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
                 }

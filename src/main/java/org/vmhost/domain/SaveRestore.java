@@ -160,6 +160,13 @@ final class SaveRestore {
         };
     }
 
+    /** At xend's start: a guest that an unfinished save stopped runs on (its images lent first). */
+    void resumeAfterUnfinishedSave(Domain d) {
+        lendDisks(d);
+        service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
+        service.event(d, "save-failed", "a save was cut short by xend's end; the guest runs on");
+    }
+
     /** After a migration QEMU opens the images again to continue: a QEMU that has dropped root needs them lent. */
     private void lendDisks(Domain d) {
         if (host.qemuUser().isEmpty()) return;

@@ -221,6 +221,7 @@ class XendSaveRestoreIT {
             xend.start();
             refused(partial, "truncated");
             assertThat(file).doesNotExist();
+            readBack("sr4", "sr4-9"); // the guest the save stopped runs on under the new xend
         } finally {
             xend.xm("destroy", "sr4");
             try (var s = Files.list(work)) {
