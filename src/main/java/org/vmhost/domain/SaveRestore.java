@@ -105,7 +105,11 @@ final class SaveRestore {
         SaveFile.Header h = checked.header();
         String source = file.getFileName().toString();
         DomainConfig config = configs.parse(new DomainRequest(source, h.config(), List.of()));
-        configs.requireFilesExist(config);
+        try {
+            configs.requireFilesExist(config);
+        } catch (VmhostException e) {
+            throw new VmhostException(e.code(), "cannot restore from " + file + ": " + e.getMessage());
+        }
         Optional<Domain> same = registry.findByUuid(h.uuid());
         if (same.isPresent()) {
             // A managed domain stays defined when it is saved: the restore brings back that same domain.
