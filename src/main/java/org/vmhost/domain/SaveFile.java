@@ -184,6 +184,16 @@ final class SaveFile {
         }
     }
 
+    /** Whether a file is a regular file that starts as a save file does (one that may be replaced by a new save). */
+    static boolean looksLikeOne(Path file) {
+        if (!java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The stream of a checked file, from its first byte to its last. */
     static InputStream openStream(Checked c) throws IOException {
         FileChannel ch = FileChannel.open(c.file(), StandardOpenOption.READ);

@@ -223,6 +223,11 @@ final class SaveRestore {
             throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot save to " + file + ": no such directory " + file.getParent());
         }
         if (Files.isDirectory(file)) throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot save to " + file + ": it is a directory");
+        // xend writes as root: an older save file may be replaced, never anything else that happens to have the name.
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !SaveFile.looksLikeOne(file)) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot save to " + file
+                    + ": it exists and is not a vmhost save file (remove it, or choose another name)");
+        }
         return file;
     }
 

@@ -100,4 +100,12 @@ class SaveFileTest {
         Path f = Files.write(dir.resolve("header.save"), whole);
         assertThatThrownBy(() -> SaveFile.check(f, QEMU)).hasMessageContaining("header");
     }
+
+    @Test
+    void onlyASaveFileMayBeReplacedByANewSave() throws IOException {
+        assertThat(SaveFile.looksLikeOne(write("good.save", QEMU))).isTrue();
+        assertThat(SaveFile.looksLikeOne(Files.writeString(dir.resolve("notes.txt"), "keep me"))).isFalse();
+        assertThat(SaveFile.looksLikeOne(Files.createSymbolicLink(dir.resolve("link.save"), dir.resolve("good.save")))).isFalse();
+        assertThat(SaveFile.looksLikeOne(dir)).isFalse();
+    }
 }

@@ -142,6 +142,11 @@ class XendSaveRestoreIT {
     void aCheckpointLeavesTheGuestRunningAndARestoreIsRefusedWhileItsNameIsTakenThenPausedWithP() throws Exception {
         bootWithValue("sr2", "sr2-4242");
         Path file = work.resolve("sr2.save");
+        Path notes = Files.writeString(work.resolve("notes.txt"), "not a save file");
+        XendInstance.Result clobber = xend.xm("save", "-c", "sr2", notes.toString());
+        assertThat(clobber.exit()).isNotZero();
+        assertThat(clobber.err()).contains("notes.txt", "is not a vmhost save file");
+        assertThat(Files.readString(notes)).isEqualTo("not a save file");
         xend.xm("save", "-c", "sr2", file.toString()).requireSuccess();
         assertThat(file).exists();
         readBack("sr2", "sr2-4242"); // still running, memory intact
