@@ -258,6 +258,16 @@ class XendSaveRestoreIT {
         xend.xm("destroy", "sr5").requireSuccess();
     }
 
+    @Test
+    void xendomainsStopWithoutASaveDirectoryShutsTheGuestsDownWithinTheWait() throws Exception {
+        bootWithValue("sr6", "sr6-6");
+        XendInstance.Result stop = xend.xm("xendomains", "stop", "--max-wait", "60");
+        assertThat(stop.exit()).as(stop.err()).isZero();
+        assertThat(stop.out()).contains("Shutting down domain sr6");
+        assertThat(names()).doesNotContain("sr6");
+        assertThat(xend.qemuPids()).isEmpty();
+    }
+
     static List<Path> partials() {
         try (var s = Files.list(work)) {
             return s.filter(p -> p.getFileName().toString().startsWith(".sr4.save.partial-")).toList();
