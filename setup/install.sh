@@ -16,6 +16,7 @@ packages=(
   libpam0g libpam-modules passwd      # logins to the TCP API with host accounts (PAM); test users (useradd, chpasswd)
   chromium chromium-driver curl       # security tests: attacker pages in headless Chromium, requests as other users
   python3-prometheus-client           # monitoring tests: /metrics read with Prometheus' text-format parser
+  systemd                             # systemd-analyze: the unit files in setup/systemd are verified by a test
 )
 # The web GUI's libraries come from npm at build time (setup/web-vendor.sh). A node that brings its own npm
 # (NodeSource's) is used as it is; otherwise Debian's nodejs and npm.

@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
  * @param maxvcpus    the most vCPUs the domain may have while it runs ({@code xm vcpu-set}); at least {@code vcpus}
  * @param vcpuCpus    the per-vCPU form of {@code cpus=} ({@code ["2", "3"]}): vCPU i may run on the i-th set, a
  *                    vCPU beyond the list on any CPU; empty when {@code cpus} is a single set or absent
+ * @param autoStartOrder where the domain comes among those started with xend (lower first; default 0, then by name)
+ * @param autoStartDelay seconds xend waits after starting it before it starts the next autostart domain (default 0)
  */
 public record DomainConfig(
         String name,
@@ -84,7 +86,9 @@ public record DomainConfig(
         Optional<String> description,
         OptionalInt hotplugSlots,
         int maxvcpus,
-        List<String> vcpuCpus) {
+        List<String> vcpuCpus,
+        int autoStartOrder,
+        int autoStartDelay) {
 
     /** xm's defaults for keys the file leaves out. */
     public static final int DEFAULT_MEMORY = 128;
@@ -96,6 +100,9 @@ public record DomainConfig(
     public static final int MAX_HOTPLUG_SLOTS = 31;
     /** The most vCPUs a domain may have (Xen's HVM limit of the time; QEMU's pc takes 255). */
     public static final int MAX_VCPUS = 255;
+
+    /** The longest wait after an autostart domain, in seconds: an hour. */
+    public static final int MAX_AUTO_START_DELAY = 3600;
 
     public DomainConfig {
         Objects.requireNonNull(name, "name");
@@ -154,6 +161,12 @@ public record DomainConfig(
         if (hotplugSlots.isPresent() && (hotplugSlots.getAsInt() < 0 || hotplugSlots.getAsInt() > MAX_HOTPLUG_SLOTS)) {
             throw new IllegalArgumentException("hotplug_slots must be 0 to " + MAX_HOTPLUG_SLOTS + ", not " + hotplugSlots.getAsInt());
         }
+        if (autoStartOrder < 0 || autoStartOrder > 9999) {
+            throw new IllegalArgumentException("auto_start_order must be 0 to 9999, not " + autoStartOrder);
+        }
+        if (autoStartDelay < 0 || autoStartDelay > MAX_AUTO_START_DELAY) {
+            throw new IllegalArgumentException("auto_start_delay must be 0 to " + MAX_AUTO_START_DELAY + " seconds, not " + autoStartDelay);
+        }
         long distinct = disks.stream().map(DiskConfig::vdev).distinct().count();
         if (distinct != disks.size()) throw new IllegalArgumentException("two disks share one virtual device name");
     }
@@ -171,7 +184,10 @@ public record DomainConfig(
                 acpi, apic, pae, usb, usbdevices, description, OptionalInt.empty());
     }
 
-    /** A configuration without {@code maxvcpus} (as many as {@code vcpus}) and with {@code cpus} one set or none. */
+    /**
+     * A configuration without {@code maxvcpus} (as many as {@code vcpus}), with {@code cpus} one set or none, and
+     * without the autostart keys (order 0, no delay).
+     */
     public DomainConfig(String name, Optional<UUID> uuid, DomainType type, int memory, int maxmem, int vcpus,
             Optional<String> cpus, int cpuWeight, int cpuCap, Optional<String> kernel, Optional<String> ramdisk,
             Optional<String> extra, Optional<String> root, Optional<String> cmdline, Optional<String> bootloader,
@@ -181,7 +197,7 @@ public record DomainConfig(
             List<String> usbdevices, Optional<String> description, OptionalInt hotplugSlots) {
         this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
                 bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
-                acpi, apic, pae, usb, usbdevices, description, hotplugSlots, vcpus, List.of());
+                acpi, apic, pae, usb, usbdevices, description, hotplugSlots, vcpus, List.of(), 0, 0);
     }
 
     /** The CPU set vCPU {@code vcpu} may run on, as written: its entry of the list form, else {@code cpus}, else none. */
@@ -256,7 +272,8 @@ public record DomainConfig(
     public DomainConfig withDisks(List<DiskConfig> newDisks) {
         return new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra,
                 root, cmdline, bootloader, newDisks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot,
-                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots, maxvcpus, vcpuCpus);
+                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots, maxvcpus, vcpuCpus,
+                autoStartOrder, autoStartDelay);
     }
 
     /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */

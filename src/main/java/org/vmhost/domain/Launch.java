@@ -62,6 +62,24 @@ final class Launch {
      * sockets, its run directory and its status row are removed before the error is reported.
      */
     void launch(Domain d, boolean paused) {
+        launch(d, paused, null);
+    }
+
+    /**
+     * What a restore feeds a QEMU started to wait for a migration stream ({@code -incoming defer}), once its
+     * console and QMP are connected and before the guest runs.
+     */
+    interface Incoming {
+        void load(QmpClient qmp) throws Exception;
+
+        /** Whether QEMU waits for a migration stream; otherwise {@link #load} sets the state another way (a snapshot). */
+        default boolean stream() {
+            return true;
+        }
+    }
+
+    /** As {@link #launch(Domain, boolean)}; with {@code incoming}, the guest's state comes from a saved stream. */
+    void launch(Domain d, boolean paused, Incoming incoming) {
         DomainConfig config = d.config();
         // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
         claims.claim(d, config.disks(), registry.all(), () -> {
@@ -94,6 +112,7 @@ final class Launch {
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
+            if (incoming != null && incoming.stream()) argv.addAll(QemuCommandLine.incomingDeferred());
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
@@ -114,6 +133,7 @@ final class Launch {
             Vcpus.applyAtStart(d.name(), config, handle.pid());
             MemorySetting.applyAtStart(config, qmp);
             service.scheduling().applyAtStart(d, config, handle.pid());
+            if (incoming != null) incoming.load(qmp);
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);

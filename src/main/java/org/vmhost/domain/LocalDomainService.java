@@ -87,6 +87,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final MemoryReserve memoryReserve = new MemoryReserve();
     private final Displays displays = new Displays();
     private final MemorySetting memorySetting = new MemorySetting(this);
+    private final SaveRestore saveRestore;
+    private final Snapshots snapshots;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -137,6 +139,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.monitoring = new Monitoring(home, registry);
         this.vcpus = new Vcpus(this, registry);
         this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
+        this.saveRestore = new SaveRestore(this, home, store, host, configs, registry);
+        this.snapshots = new Snapshots(this);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -528,6 +532,47 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         launches.launch(d, paused);
     }
 
+    void launch(Domain d, boolean paused, Launch.Incoming incoming) {
+        launches.launch(d, paused, incoming);
+    }
+
+    // ---- save, restore and snapshots -----------------------------------------------------------
+
+    @Override
+    public void save(String ref, String file, boolean checkpoint) {
+        saveRestore.save(ref, file, checkpoint);
+    }
+
+    /** Continues a guest that a save stopped and that xend did not see through (it died meanwhile). */
+    void resumeAfterUnfinishedSave(Domain d) {
+        saveRestore.resumeAfterUnfinishedSave(d);
+    }
+
+    @Override
+    public DomainInfo restore(String file, boolean paused) {
+        return saveRestore.restore(file, paused);
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots(String ref) {
+        return snapshots.list(ref);
+    }
+
+    @Override
+    public SnapshotInfo createSnapshot(String ref, String name, boolean diskOnly) {
+        return snapshots.create(ref, name, diskOnly);
+    }
+
+    @Override
+    public DomainInfo applySnapshot(String ref, String name) {
+        return snapshots.apply(ref, name);
+    }
+
+    @Override
+    public void deleteSnapshot(String ref, String name) {
+        snapshots.delete(ref, name);
+    }
+
     void teardown(Domain d, String kind, String why) {
         teardowns.teardown(d, kind, why);
 
@@ -647,6 +692,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    @Override
     public void autostart() {
         recovery.autostart();
     }

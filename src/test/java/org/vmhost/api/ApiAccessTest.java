@@ -78,7 +78,7 @@ class ApiAccessTest {
     /** The service's methods that only read: a GET may call these and nothing else. */
     static final java.util.Set<String> READS = java.util.Set.of("list", "get", "console", "vnc", "hostInfo", "events", "dmesg",
             "listNetworks", "listVifs", "listBlockDevices", "listImages", "imageInfo", "stats", "history", "listVcpus",
-            "schedCredit", "configText", "listPools");
+            "listSnapshots", "schedCredit", "configText", "listPools");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyRoute")

@@ -1,6 +1,9 @@
 package org.vmhost.api;
 
+import org.vmhost.error.VmhostException;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,5 +196,26 @@ class ApiRoundTripTest {
         assertThat(events).extracting(DomainEvent::kind).containsExactly("unpaused", "destroyed");
         assertThat(events).isEqualTo(api.fake.events(2));
         assertThat(api.fake.calls()).contains("events 2");
+    }
+
+    @Test
+    void saveRestoreSnapshotsAndAutostartTravelAsTheDocumentSays() {
+        client.save("web1", "/var/lib/vmhost/save/web1.save", true);
+        assertThat(api.fake.calls()).contains("save web1 /var/lib/vmhost/save/web1.save checkpoint=true");
+        assertThatThrownBy(() -> client.restore("/tmp/nothing", false)).isInstanceOf(VmhostException.class)
+                .hasMessageContaining("not a vmhost save file");
+
+        org.vmhost.domain.SnapshotInfo full = client.createSnapshot("web1", "before", false);
+        assertThat(full.diskOnly()).isFalse();
+        assertThat(client.createSnapshot("web1", "disks", true).diskOnly()).isTrue();
+        assertThat(client.listSnapshots("web1")).extracting(org.vmhost.domain.SnapshotInfo::name).containsExactly("before", "disks");
+        assertThatThrownBy(() -> client.createSnapshot("web1", "before", false)).hasMessageContaining("already");
+        assertThat(client.applySnapshot("web1", "before").name()).isEqualTo("web1");
+        client.deleteSnapshot("web1", "disks");
+        assertThat(client.listSnapshots("web1")).extracting(org.vmhost.domain.SnapshotInfo::name).containsExactly("before");
+        assertThatThrownBy(() -> client.deleteSnapshot("web1", "disks")).hasMessageContaining("no snapshot named 'disks'");
+
+        client.autostart();
+        assertThat(api.fake.calls()).contains("autostart");
     }
 }
