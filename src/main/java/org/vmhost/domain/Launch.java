@@ -62,6 +62,16 @@ final class Launch {
      * sockets, its run directory and its status row are removed before the error is reported.
      */
     void launch(Domain d, boolean paused) {
+        launch(d, paused, null);
+    }
+
+    /**
+     * As above; with {@code incoming}, QEMU waits on that UNIX socket for a migrating domain's state (bound
+     * before QEMU drops root, in the private run directory) and the domain stays paused until the migration
+     * resumes it.
+     */
+    void launch(Domain d, boolean paused, Path incoming) {
+        if (incoming != null) paused = true;
         DomainConfig config = d.config();
         // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
         claims.claim(d, config.disks(), registry.all(), () -> {
@@ -94,6 +104,7 @@ final class Launch {
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
+            if (incoming != null) argv.addAll(org.vmhost.qemu.QemuMigration.incomingArgs(incoming));
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
@@ -121,7 +132,7 @@ final class Launch {
             d.lastStart = now;
             d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
             service.saveStatus(d);
-            service.event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid()
+            service.event(d, "started", "started as domain " + domid + (incoming != null ? ", waiting for a migration" : paused ? ", paused" : "") + " (pid " + handle.pid()
                     + host.qemuUser().map(u -> ", user " + u.name()).orElse("") + ")" + service.describeVifs(d.vifs));
         } catch (Exception e) {
             String why = e instanceof VmhostException ve ? ve.getMessage() : LocalDomainService.describe(e);

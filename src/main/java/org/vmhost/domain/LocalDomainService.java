@@ -85,6 +85,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Scheduling scheduling;
     private final MemoryReserve memoryReserve = new MemoryReserve();
     private final MemorySetting memorySetting = new MemorySetting(this);
+    private final Migration migration;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -134,6 +135,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.monitoring = new Monitoring(home, registry);
         this.vcpus = new Vcpus(this, registry);
         this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
+        this.migration = new Migration(this, home, store, host, registry, configs);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -468,6 +470,28 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public void deleteImage(String pool, String name) {
         images.deleteImage(pool, name);
+    }
+
+    // ---- migration -----------------------------------------------------------------------------
+
+    @Override
+    public void migrate(String ref, MigrationRequest request) {
+        migration.migrate(ref, request);
+    }
+
+    /** The destination's side of a migration, for the relocation server. */
+    public org.vmhost.relocation.RelocationServer.Handler relocationHandler() {
+        return migration;
+    }
+
+    /** The longest pause a live migration may cause ({@code migration_max_downtime_ms}). */
+    public void setMigrationMaxDowntime(long ms) {
+        migration.setMaxDowntime(ms);
+    }
+
+    /** Starts a migrating domain's QEMU, waiting for its state on {@code incoming}; inside its job. */
+    void launchIncoming(Domain d, Path incoming) {
+        launches.launch(d, true, incoming);
     }
 
     // ---- start and stop ------------------------------------------------------------------------
