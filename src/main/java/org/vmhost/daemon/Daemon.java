@@ -140,8 +140,9 @@ final class Daemon {
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
         apiSettings = apiSettings.withAccess(access(settings));
         ApiServer api = new ApiServer(service, apiSettings);
-        api.start();
+        // Before the API opens: once xend answers, its relocation server (if on) does too.
         org.vmhost.relocation.RelocationServer relocationServer = relocation.start(home, service);
+        api.start();
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -278,6 +278,7 @@ final class Migration implements RelocationServer.Handler {
                             .timeout(Duration.ofSeconds(60)).run();
                     in.made.add(Path.of(disk.path()));
                 }
+                configs.requireFilesExist(config); // the kernel and ramdisk too, named if missing
                 if (!copy.isEmpty()) in.nbdDir = qemuDir(home, host.qemuUser());
                 service.launchIncoming(d, home.domainRunDir(d.uuid).resolve("incoming.sock"));
                 if (!copy.isEmpty()) {
