@@ -272,7 +272,7 @@ final class Migration implements RelocationServer.Handler {
         Inbound in = new Inbound(d, o.source(), copy);
         try {
             d.runJob("migrate in", () -> {
-                if (d.managed) store.saveDefinition(service.definition(d));
+                store.saveDefinition(service.definition(d)); // a transient domain has its row too, while it runs
                 for (Offer.Disk disk : toMake) {
                     HostCommand.of("qemu-img", "create", "-q", "-f", disk.format(), "--", disk.path(), Long.toString(disk.bytes()))
                             .timeout(Duration.ofSeconds(60)).run();
@@ -381,7 +381,7 @@ final class Migration implements RelocationServer.Handler {
             sessions.remove(session);
             d.runJob("abort migration", () -> {
                 if (d.state() != DomainState.SHUT_OFF) service.teardown(d, "migrate-aborted", "the migration from " + source + " did not complete");
-                if (d.managed) store.deleteDefinition(d.uuid);
+                store.deleteDefinition(d.uuid);
                 registry.remove(d);
             });
             for (Path p : made) deleteQuietly(p);
