@@ -208,7 +208,10 @@ final class Migration implements RelocationServer.Handler {
             while (Instant.now().isBefore(by) && !QemuMigration.status(qmp).done() && !QemuMigration.status(qmp).status().equals("none"))
                 Thread.sleep(100);
             if (!copy.isEmpty()) QemuMigration.endMirrors(qmp, copy, Duration.ofSeconds(30));
-            if (wasRunning && !qmp.queryStatus().running()) qmp.cont();
+            if (wasRunning && !qmp.queryStatus().running()) {
+                lendDisks(d);
+                qmp.cont();
+            }
         } catch (QmpException | InterruptedException | RuntimeException e) {
             LocalDomainService.LOG.log(Level.SEVERE, "domain '" + d.name() + "': cannot resume after a failed migration", e);
         }
@@ -283,6 +286,7 @@ final class Migration implements RelocationServer.Handler {
                 service.launchIncoming(d, home.domainRunDir(d.uuid).resolve("incoming.sock"));
                 if (!copy.isEmpty()) {
                     try {
+                        lendDisks(d);
                         QemuMigration.exportDisks(d.runtime.qmp(), in.nbdDir.resolve("n.sock"), copy);
                     } catch (QmpException | InterruptedException e) {
                         throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot export the disks to copy: " + e.getMessage(), e);
@@ -360,6 +364,7 @@ final class Migration implements RelocationServer.Handler {
                     }
                     if (!copy.isEmpty()) QemuMigration.stopExports(qmp);
                     if (resume) {
+                        lendDisks(d);
                         qmp.cont();
                         d.moveTo(DomainState.RUNNING);
                     }
@@ -485,6 +490,23 @@ final class Migration implements RelocationServer.Handler {
     }
 
     // ---- small things --------------------------------------------------------------------------
+
+    /**
+     * After a migration QEMU takes its images up again (and an NBD export makes a waiting one do so early): a QEMU
+     * that has dropped root then needs them lent, as a hot-plugged disk is. A disk it cannot be lent is logged; if
+     * QEMU then cannot open it, that error is the one reported.
+     */
+    private void lendDisks(Domain d) {
+        if (host.qemuUser().isEmpty()) return;
+        for (DiskConfig disk : d.config().disks()) {
+            if (disk.target().isEmpty()) continue;
+            try {
+                service.lend(d, disk);
+            } catch (VmhostException e) {
+                LocalDomainService.LOG.warning("domain '" + d.name() + "': " + e.getMessage());
+            }
+        }
+    }
 
     private static long virtualSize(Path path, DiskConfig disk) {
         String out = HostCommand.of("qemu-img", "info", "-U", "--output=json", "-f", disk.format().configName(), "--", path.toString())

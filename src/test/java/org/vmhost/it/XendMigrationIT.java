@@ -42,6 +42,10 @@ class XendMigrationIT {
         localA = Files.createDirectories(base.resolve("localA"));
         localB = Files.createDirectories(base.resolve("localB"));
         Files.copy(XendInstance.IMAGES.resolve("pv-disk.qcow2"), shared.resolve("pv.qcow2"));
+        // QEMU's user may pass through (not list) the directories, as through an image pool: a migrated QEMU takes
+        // its images up again after it has dropped root.
+        for (Path p : List.of(base, shared, local, localA, localB))
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         sh("ip", "netns", "add", NS_A);
         sh("ip", "netns", "add", NS_B);
         sh("ip", "link", "add", NS_A, "type", "veth", "peer", "name", NS_B);
