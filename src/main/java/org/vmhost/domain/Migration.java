@@ -284,9 +284,10 @@ final class Migration implements RelocationServer.Handler {
                 configs.requireFilesExist(config); // the kernel and ramdisk too, named if missing
                 if (!copy.isEmpty()) in.nbdDir = qemuDir(home, host.qemuUser());
                 service.launchIncoming(d, home.domainRunDir(d.uuid).resolve("incoming.sock"));
+                // QEMU takes its images up again when the state has arrived (or an export asks): by then it is not root.
+                lendDisks(d);
                 if (!copy.isEmpty()) {
                     try {
-                        lendDisks(d);
                         QemuMigration.exportDisks(d.runtime.qmp(), in.nbdDir.resolve("n.sock"), copy);
                     } catch (QmpException | InterruptedException e) {
                         throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot export the disks to copy: " + e.getMessage(), e);
@@ -364,7 +365,6 @@ final class Migration implements RelocationServer.Handler {
                     }
                     if (!copy.isEmpty()) QemuMigration.stopExports(qmp);
                     if (resume) {
-                        lendDisks(d);
                         qmp.cont();
                         d.moveTo(DomainState.RUNNING);
                     }
