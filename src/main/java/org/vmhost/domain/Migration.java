@@ -127,6 +127,7 @@ final class Migration implements RelocationServer.Handler {
         boolean wasRunning = d.state() == DomainState.RUNNING;
         List<String> copy = m.copies();
         Tunnel tunnel = null;
+        long downtime = -1;
         try {
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);
@@ -145,6 +146,7 @@ final class Migration implements RelocationServer.Handler {
                     QemuMigration.endMirrors(qmp, copy, Duration.ofSeconds(60));
                     QemuMigration.proceed(qmp);
                 } else if (s.status().equals("completed")) {
+                    downtime = s.downtimeMs();
                     break;
                 } else if (s.done()) {
                     throw new VmhostException(ErrorCode.QEMU_FAILED, "QEMU's migration " + s.status()
@@ -188,7 +190,8 @@ final class Migration implements RelocationServer.Handler {
             stayHere(d, qmp, List.of(), wasRunning);
             throw new VmhostException(ErrorCode.HOST_FAILED, prefix + "the destination did not take it; it still runs here");
         }
-        service.event(d, "migrated", "migrated to " + client.host() + (r.live() ? " (live)" : ""));
+        service.event(d, "migrated", "migrated to " + client.host() + (r.live() ? " (live" : " (paused")
+                + (downtime >= 0 ? ", downtime " + downtime + " ms, limit " + maxDowntimeMs + " ms)" : ")"));
         service.teardown(d, "migrated", "migrated to " + client.host());
         if (d.managed) {
             store.deleteDefinition(d.uuid);

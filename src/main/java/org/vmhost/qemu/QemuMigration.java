@@ -49,8 +49,8 @@ public final class QemuMigration {
         qmp.execute("migrate", Map.of("uri", "unix:" + socket));
     }
 
-    /** The outgoing migration's status: active, pre-switchover, completed, failed, cancelled ... and its error. */
-    public record Status(String status, String error) {
+    /** The outgoing migration's status: active, pre-switchover, completed, failed, cancelled ...; its error; the guest's measured pause (completed). */
+    public record Status(String status, String error, long downtimeMs) {
         public boolean done() {
             return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
         }
@@ -58,7 +58,7 @@ public final class QemuMigration {
 
     public static Status status(QmpClient qmp) throws QmpException, InterruptedException {
         JsonNode r = qmp.execute("query-migrate");
-        return new Status(r.path("status").asText("none"), r.path("error-desc").asText(""));
+        return new Status(r.path("status").asText("none"), r.path("error-desc").asText(""), r.path("downtime").asLong(-1));
     }
 
     /** Goes on from {@code pre-switchover}, once the disk mirrors have ended. */
