@@ -130,6 +130,7 @@ final class Migration implements RelocationServer.Handler {
         long downtime = -1;
         try {
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
+            if (!copy.isEmpty()) lendDisks(d); // a mirror's end (or failure) makes QEMU open the disk again, no longer root
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);
             Instant readyBy = Instant.now().plus(MIRROR_READY);
             while (!copy.isEmpty() && !QemuMigration.mirrorsReady(qmp, copy)) {

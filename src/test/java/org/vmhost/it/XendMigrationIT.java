@@ -106,6 +106,12 @@ class XendMigrationIT {
                 Path log = x.getValue() == null ? null : x.getValue().home().resolve("log/xend.log");
                 if (log != null && Files.exists(log))
                     Files.copy(log, Path.of("target", "migration-it-" + x.getKey() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Path qemuLogs = x.getValue() == null ? null : x.getValue().home().resolve("log/qemu");
+                if (qemuLogs != null && Files.isDirectory(qemuLogs)) try (var logs = Files.list(qemuLogs)) {
+                    for (Path q : logs.toList())
+                        Files.copy(q, Path.of("target", "migration-it-" + x.getKey() + "-qemu-" + q.getFileName()),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             if (a != null) a.close();
             if (b != null) b.close();
