@@ -16,6 +16,7 @@ packages=(
   libpam0g libpam-modules passwd      # logins to the TCP API with host accounts (PAM); test users (useradd, chpasswd)
   chromium chromium-driver curl       # security tests: attacker pages in headless Chromium, requests as other users
   python3-prometheus-client           # monitoring tests: /metrics read with Prometheus' text-format parser
+  systemd                             # systemd-analyze: the unit files in setup/systemd are verified by a test
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -270,6 +270,43 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public void autostart() {
+        call("POST", ApiPaths.AUTOSTART, new RequestBody.NoBody(), ResponseBody.DomainList.class);
+    }
+
+    @Override
+    public void save(String ref, String file, boolean checkpoint) {
+        call("POST", ApiPaths.action(ref, "save"), new RequestBody.SaveDomain(file, checkpoint), ResponseBody.Saved.class);
+    }
+
+    @Override
+    public DomainInfo restore(String file, boolean paused) {
+        return call("POST", ApiPaths.RESTORE, new RequestBody.RestoreDomain(file, paused), DomainInfo.class);
+    }
+
+    @Override
+    public List<org.vmhost.domain.SnapshotInfo> listSnapshots(String ref) {
+        return call("GET", ApiPaths.action(ref, "snapshots"), null, ResponseBody.SnapshotList.class).snapshots();
+    }
+
+    @Override
+    public org.vmhost.domain.SnapshotInfo createSnapshot(String ref, String name, boolean diskOnly) {
+        return call("POST", ApiPaths.action(ref, "snapshots"), new RequestBody.CreateSnapshot(name, diskOnly),
+                org.vmhost.domain.SnapshotInfo.class);
+    }
+
+    @Override
+    public DomainInfo applySnapshot(String ref, String name) {
+        return call("POST", ApiPaths.action(ref, "snapshots") + "/" + ApiPaths.encode(name) + "/apply",
+                new RequestBody.NoBody(), DomainInfo.class);
+    }
+
+    @Override
+    public void deleteSnapshot(String ref, String name) {
+        call("DELETE", ApiPaths.action(ref, "snapshots") + "/" + ApiPaths.encode(name), null, Void.class);
+    }
+
+    @Override
     public org.vmhost.monitor.StatsReport stats() {
         return call("GET", ApiPaths.STATS, null, org.vmhost.monitor.StatsReport.class);
     }

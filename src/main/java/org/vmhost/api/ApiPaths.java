@@ -44,6 +44,10 @@ final class ApiPaths {
     static final String DISK = DISKS + "/{disk}";
 
     /** The images of a storage pool, and one of them by name. */
+    static final String RESTORE = V1 + "/restore";
+    static final String AUTOSTART = HOST + "/autostart";
+    static final String SNAPSHOTS = DOMAIN + "/snapshots";
+    static final String SNAPSHOT = SNAPSHOTS + "/{snapshot}";
     static final String IMAGES = V1 + "/images";
     static final String IMAGE = IMAGES + "/{image}";
 

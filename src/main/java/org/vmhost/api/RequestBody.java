@@ -143,6 +143,33 @@ sealed interface RequestBody {
     record SetSchedCredit(Integer weight, Integer cap) implements RequestBody {
     }
 
+    /** {@code POST .../save}: {@code xm save [-c] DOM FILE}; FILE is absolute, on xend's host. */
+    record SaveDomain(String file, boolean checkpoint) implements RequestBody {
+        @JsonCreator
+        static SaveDomain fromJson(@JsonProperty("file") String file, @JsonProperty("checkpoint") Boolean checkpoint) {
+            if (file == null || file.isEmpty()) throw missing("file");
+            return new SaveDomain(file, checkpoint != null && checkpoint);
+        }
+    }
+
+    /** {@code POST /api/v1/restore}: {@code xm restore [-p] FILE}. */
+    record RestoreDomain(String file, boolean paused) implements RequestBody {
+        @JsonCreator
+        static RestoreDomain fromJson(@JsonProperty("file") String file, @JsonProperty("paused") Boolean paused) {
+            if (file == null || file.isEmpty()) throw missing("file");
+            return new RestoreDomain(file, paused != null && paused);
+        }
+    }
+
+    /** {@code POST .../snapshots}: {@code xm snapshot-create [-d] DOM NAME}. */
+    record CreateSnapshot(String name, boolean diskOnly) implements RequestBody {
+        @JsonCreator
+        static CreateSnapshot fromJson(@JsonProperty("name") String name, @JsonProperty("diskOnly") Boolean diskOnly) {
+            if (name == null || name.isEmpty()) throw missing("name");
+            return new CreateSnapshot(name, diskOnly != null && diskOnly);
+        }
+    }
+
     /** {@code POST .../mem-set}: {@code xm mem-set DOM MB}. */
     record SetMemory(Integer memory) implements RequestBody {
         public SetMemory {

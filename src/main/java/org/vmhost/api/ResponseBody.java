@@ -48,6 +48,15 @@ sealed interface ResponseBody {
     }
 
     /** {@code GET /api/v1/domains/{ref}/disks}: {@code xm block-list}. */
+    record SnapshotList(List<org.vmhost.domain.SnapshotInfo> snapshots) implements ResponseBody {
+        public SnapshotList {
+            snapshots = List.copyOf(snapshots);
+        }
+    }
+
+    /** {@code POST .../save}: where the domain's state was written. */
+    record Saved(String file) implements ResponseBody {}
+
     record DiskList(List<org.vmhost.domain.BlockDeviceInfo> disks) implements ResponseBody {
         public DiskList {
             disks = List.copyOf(disks);

@@ -100,6 +100,20 @@ final class Routes {
                 ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
             }),
             post  (DOMAIN + "/mem-set",    RequestBody.SetMemory.class, (ctx, b) -> s.setMemory(ref(ctx), b.memory())),
+            post  (DOMAIN + "/save",       RequestBody.SaveDomain.class, (ctx, b) -> {
+                                                                      s.save(ref(ctx), b.file(), b.checkpoint());
+                                                                      return new ResponseBody.Saved(b.file());
+                                                                  }),
+            post  (ApiPaths.AUTOSTART,     NoBody.class,          (ctx, b) -> {
+                                                                      s.autostart();
+                                                                      return new DomainList(s.list());
+                                                                  }),
+            create(ApiPaths.RESTORE,       RequestBody.RestoreDomain.class, (ctx, b) -> s.restore(b.file(), b.paused())),
+            get   (ApiPaths.SNAPSHOTS,                            ctx -> new ResponseBody.SnapshotList(s.listSnapshots(ref(ctx)))),
+            created(ApiPaths.SNAPSHOTS,    RequestBody.CreateSnapshot.class,
+                                                                  (ctx, b) -> s.createSnapshot(ref(ctx), b.name(), b.diskOnly())),
+            post  (ApiPaths.SNAPSHOT + "/apply", NoBody.class,    (ctx, b) -> s.applySnapshot(ref(ctx), ctx.pathParam("snapshot"))),
+            delete(ApiPaths.SNAPSHOT,                             ctx -> s.deleteSnapshot(ref(ctx), ctx.pathParam("snapshot"))),
             get   (ApiPaths.SCHED_CREDIT,                         ctx -> s.schedCredit("")),
             get   (ApiPaths.DOMAIN_SCHED_CREDIT,                  ctx -> s.schedCredit(ref(ctx))),
             post  (ApiPaths.DOMAIN_SCHED_CREDIT, RequestBody.SetSchedCredit.class,

@@ -127,12 +127,14 @@ final class ConfigBinder {
         List<String> usbdevices = usbdevices();
         Optional<String> description = string("description");
         OptionalInt hotplugSlots = hotplugSlots(type);
+        int autoStartOrder = (int) integer("auto_start_order", "a place among the autostart domains", 0, 9999).orElse(0);
+        int autoStartDelay = (int) integer("auto_start_delay", "a number of seconds", 0, DomainConfig.MAX_AUTO_START_DELAY).orElse(0);
         warnUnused();
         try {
             DomainConfig config = new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap,
                     kernel, ramdisk, extra, root, cmdline, bootloader, disks, vifs, vfbs, serial, boot, stdvga,
                     nographic, actions[0], actions[1], actions[2], localtime, acpi, apic, pae, usb, usbdevices,
-                    description, hotplugSlots);
+                    description, hotplugSlots, autoStartOrder, autoStartDelay);
             warnings.sort(Comparator.comparingInt(w -> w.line() == 0 ? Integer.MAX_VALUE : w.line()));
             return new Bound(config, warnings);
         } catch (IllegalArgumentException e) { // the model's own checks, where no key above caught it first

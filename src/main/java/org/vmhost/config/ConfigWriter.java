@@ -56,6 +56,8 @@ public final class ConfigWriter {
         if (hvm || !c.apic()) t.number("apic", c.apic() ? 1 : 0);
         if (hvm || !c.pae()) t.number("pae", c.pae() ? 1 : 0);
         c.hotplugSlots().ifPresent(n -> t.number("hotplug_slots", n));
+        if (c.autoStartOrder() != 0) t.number("auto_start_order", c.autoStartOrder());
+        if (c.autoStartDelay() != 0) t.number("auto_start_delay", c.autoStartDelay());
         if (c.localtime()) t.number("localtime", 1);
         if (c.usb()) t.number("usb", 1);
         if (c.usbdevices().size() == 1 && !c.usbdevices().get(0).isEmpty()) {

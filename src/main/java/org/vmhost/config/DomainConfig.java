@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  * @param description free text
  * @param hotplugSlots pv: free PCIe root ports for hot-plugged disks and NICs; empty means
  *                     {@link #DEFAULT_HOTPLUG_SLOTS}, 0 means none (plain microvm, no PCIe at all)
+ * @param autoStartOrder where the domain comes among those started with xend (lower first; default 0, then by name)
+ * @param autoStartDelay seconds xend waits after starting it before it starts the next autostart domain (default 0)
  */
 public record DomainConfig(
         String name,
@@ -79,7 +81,9 @@ public record DomainConfig(
         boolean usb,
         List<String> usbdevices,
         Optional<String> description,
-        OptionalInt hotplugSlots) {
+        OptionalInt hotplugSlots,
+        int autoStartOrder,
+        int autoStartDelay) {
 
     /** xm's defaults for keys the file leaves out. */
     public static final int DEFAULT_MEMORY = 128;
@@ -89,6 +93,8 @@ public record DomainConfig(
     public static final int DEFAULT_HOTPLUG_SLOTS = 4;
     /** At most this many: each is a PCIe root port on the one root bus, which has 32 slots and its host bridge. */
     public static final int MAX_HOTPLUG_SLOTS = 31;
+    /** The longest wait after an autostart domain, in seconds: an hour. */
+    public static final int MAX_AUTO_START_DELAY = 3600;
 
     public DomainConfig {
         Objects.requireNonNull(name, "name");
@@ -134,6 +140,12 @@ public record DomainConfig(
         if (hotplugSlots.isPresent() && (hotplugSlots.getAsInt() < 0 || hotplugSlots.getAsInt() > MAX_HOTPLUG_SLOTS)) {
             throw new IllegalArgumentException("hotplug_slots must be 0 to " + MAX_HOTPLUG_SLOTS + ", not " + hotplugSlots.getAsInt());
         }
+        if (autoStartOrder < 0 || autoStartOrder > 9999) {
+            throw new IllegalArgumentException("auto_start_order must be 0 to 9999, not " + autoStartOrder);
+        }
+        if (autoStartDelay < 0 || autoStartDelay > MAX_AUTO_START_DELAY) {
+            throw new IllegalArgumentException("auto_start_delay must be 0 to " + MAX_AUTO_START_DELAY + " seconds, not " + autoStartDelay);
+        }
         long distinct = disks.stream().map(DiskConfig::vdev).distinct().count();
         if (distinct != disks.size()) throw new IllegalArgumentException("two disks share one virtual device name");
     }
@@ -148,7 +160,20 @@ public record DomainConfig(
             List<String> usbdevices, Optional<String> description) {
         this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
                 bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
-                acpi, apic, pae, usb, usbdevices, description, OptionalInt.empty());
+                acpi, apic, pae, usb, usbdevices, description, OptionalInt.empty(), 0, 0);
+    }
+
+    /** A configuration without the autostart keys: order 0, no delay. */
+    public DomainConfig(String name, Optional<UUID> uuid, DomainType type, int memory, int maxmem, int vcpus,
+            Optional<String> cpus, int cpuWeight, int cpuCap, Optional<String> kernel, Optional<String> ramdisk,
+            Optional<String> extra, Optional<String> root, Optional<String> cmdline, Optional<String> bootloader,
+            List<DiskConfig> disks, List<VifConfig> vifs, List<VfbConfig> vfbs, Optional<String> serial, String boot,
+            boolean stdvga, boolean nographic, LifecycleAction onPoweroff, LifecycleAction onReboot,
+            LifecycleAction onCrash, boolean localtime, boolean acpi, boolean apic, boolean pae, boolean usb,
+            List<String> usbdevices, Optional<String> description, OptionalInt hotplugSlots) {
+        this(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra, root, cmdline,
+                bootloader, disks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot, onCrash, localtime,
+                acpi, apic, pae, usb, usbdevices, description, hotplugSlots, 0, 0);
     }
 
     /** The PCIe hot-plug slots a pv domain gets (0 for hvm, whose PC has ACPI PCI hot-plug of its own). */
@@ -217,7 +242,7 @@ public record DomainConfig(
     public DomainConfig withDisks(List<DiskConfig> newDisks) {
         return new DomainConfig(name, uuid, type, memory, maxmem, vcpus, cpus, cpuWeight, cpuCap, kernel, ramdisk, extra,
                 root, cmdline, bootloader, newDisks, vifs, vfbs, serial, boot, stdvga, nographic, onPoweroff, onReboot,
-                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots);
+                onCrash, localtime, acpi, apic, pae, usb, usbdevices, description, hotplugSlots, autoStartOrder, autoStartDelay);
     }
 
     /** The kernel command line the guest gets: {@code cmdline}, or {@code root=ROOT EXTRA} as xm built it. */

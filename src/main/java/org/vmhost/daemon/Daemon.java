@@ -162,7 +162,8 @@ final class Daemon {
             stopped.countDown();
         }, "xend-shutdown"));
 
-        Thread.ofVirtual().name("autostart").start(service::autostart);
+        // Under systemd, xendomains.service restores the saved domains first and then asks for the autostart.
+        if (!"0".equals(System.getenv("VMHOST_AUTOSTART"))) Thread.ofVirtual().name("autostart").start(service::autostart);
         stopped.await();
         return 0;
     }

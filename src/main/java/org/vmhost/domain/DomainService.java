@@ -199,4 +199,44 @@ public interface DomainService {
      * (or takes it again) in its own time. At most the memory it booted with.
      */
     DomainInfo setMemory(String ref, int mib);
+
+    // ---- save, restore and snapshots ----
+
+    /**
+     * {@code xm save}: writes a running or paused domain's memory and device state, with its configuration, to
+     * {@code file} (an absolute path on xend's host, written whole or not at all); the domain then ends, or with
+     * {@code checkpoint} ({@code -c}) runs on.
+     */
+    void save(String ref, String file, boolean checkpoint);
+
+    /**
+     * {@code xm restore}: brings back the domain saved in {@code file}, with its name, UUID, MACs and disks; paused
+     * with {@code paused}. Refused when the file is not a whole save file of this host's QEMU, a disk is missing, or
+     * the name or UUID belongs to another domain.
+     */
+    DomainInfo restore(String file, boolean paused);
+
+    /** {@code xm snapshot-list}: a domain's snapshots, oldest first. */
+    List<SnapshotInfo> listSnapshots(String ref);
+
+    /**
+     * {@code xm snapshot-create}: a snapshot named {@code name} of every writable disk (all qcow2), and unless
+     * {@code diskOnly} of the running guest's memory and device state.
+     */
+    SnapshotInfo createSnapshot(String ref, String name, boolean diskOnly);
+
+    /**
+     * {@code xm snapshot-apply}: returns the disks, and for a full snapshot the running guest, to the snapshot. A
+     * disk-only snapshot is applied to a shut-off domain only.
+     */
+    DomainInfo applySnapshot(String ref, String name);
+
+    /** {@code xm snapshot-delete}. */
+    void deleteSnapshot(String ref, String name);
+
+    /**
+     * Starts what should run with xend: configs in its {@code auto/} directory, and managed domains marked so
+     * ({@code xm xendomains start} asks for it after restoring the saved domains).
+     */
+    void autostart();
 }

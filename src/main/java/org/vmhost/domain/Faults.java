@@ -10,6 +10,8 @@ final class Faults {
     static final String AFTER_LAUNCH = "afterLaunch";
     /** Status saved as starting; the guest has not been resumed. */
     static final String BEFORE_RUN = "beforeRun";
+    /** A save has written its stream to the temporary file, and not yet its end record nor renamed it. */
+    static final String DURING_SAVE = "duringSave";
 
     private Faults() {}
 

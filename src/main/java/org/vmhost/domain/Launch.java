@@ -66,12 +66,25 @@ final class Launch {
     }
 
     /**
-     * As above; with {@code incoming}, QEMU waits on that UNIX socket for a migrating domain's state (bound
-     * before QEMU drops root, in the private run directory) and the domain stays paused until the migration
-     * resumes it.
+     * What a restore feeds a QEMU started to wait for a migration stream ({@code -incoming defer}), once its
+     * console and QMP are connected and before the guest runs.
      */
-    void launch(Domain d, boolean paused, Path incoming) {
-        if (incoming != null) paused = true;
+    interface Incoming {
+        void load(QmpClient qmp) throws Exception;
+
+        /** Whether QEMU waits for a migration stream; otherwise {@link #load} sets the state another way (a snapshot). */
+        default boolean stream() {
+            return true;
+        }
+
+        /** QEMU's options for it: {@code -incoming defer} for a stream, none otherwise; a migration names its socket. */
+        default List<String> args() {
+            return stream() ? QemuCommandLine.incomingDeferred() : List.of();
+        }
+    }
+
+    /** As {@link #launch(Domain, boolean)}; with {@code incoming}, the guest's state comes from a saved stream. */
+    void launch(Domain d, boolean paused, Incoming incoming) {
         DomainConfig config = d.config();
         // Checked and claimed together: no second domain gets a writable disk of this one meanwhile.
         claims.claim(d, config.disks(), registry.all(), () -> {
@@ -104,7 +117,7 @@ final class Launch {
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
-            if (incoming != null) argv.addAll(org.vmhost.qemu.QemuMigration.incomingArgs(incoming));
+            if (incoming != null) argv.addAll(incoming.args());
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
@@ -124,6 +137,7 @@ final class Launch {
             if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());
             Vcpus.applyAtStart(d.name(), config, handle.pid());
             service.scheduling().applyAtStart(d, config, handle.pid());
+            if (incoming != null) incoming.load(qmp);
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);
@@ -132,7 +146,7 @@ final class Launch {
             d.lastStart = now;
             d.moveTo(paused ? DomainState.PAUSED : DomainState.RUNNING);
             service.saveStatus(d);
-            service.event(d, "started", "started as domain " + domid + (incoming != null ? ", waiting for a migration" : paused ? ", paused" : "") + " (pid " + handle.pid()
+            service.event(d, "started", "started as domain " + domid + (paused ? ", paused" : "") + " (pid " + handle.pid()
                     + host.qemuUser().map(u -> ", user " + u.name()).orElse("") + ")" + service.describeVifs(d.vifs));
         } catch (Exception e) {
             String why = e instanceof VmhostException ve ? ve.getMessage() : LocalDomainService.describe(e);

@@ -86,6 +86,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final MemoryReserve memoryReserve = new MemoryReserve();
     private final MemorySetting memorySetting = new MemorySetting(this);
     private final Migration migration;
+    private final SaveRestore saveRestore;
+    private final Snapshots snapshots;
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -136,6 +138,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.vcpus = new Vcpus(this, registry);
         this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
         this.migration = new Migration(this, home, store, host, registry, configs);
+        this.saveRestore = new SaveRestore(this, home, store, host, configs, registry);
+        this.snapshots = new Snapshots(this);
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -491,13 +495,64 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /** Starts a migrating domain's QEMU, waiting for its state on {@code incoming}; inside its job. */
     void launchIncoming(Domain d, Path incoming) {
-        launches.launch(d, true, incoming);
+        launches.launch(d, true, new Launch.Incoming() {
+            @Override
+            public void load(QmpClient qmp) {
+                // the source sends the state through the relocation server, after this returns
+            }
+
+            @Override
+            public List<String> args() {
+                return org.vmhost.qemu.QemuMigration.incomingArgs(incoming);
+            }
+        });
     }
 
     // ---- start and stop ------------------------------------------------------------------------
 
     void launch(Domain d, boolean paused) {
         launches.launch(d, paused);
+    }
+
+    void launch(Domain d, boolean paused, Launch.Incoming incoming) {
+        launches.launch(d, paused, incoming);
+    }
+
+    // ---- save, restore and snapshots -----------------------------------------------------------
+
+    @Override
+    public void save(String ref, String file, boolean checkpoint) {
+        saveRestore.save(ref, file, checkpoint);
+    }
+
+    /** Continues a guest that a save stopped and that xend did not see through (it died meanwhile). */
+    void resumeAfterUnfinishedSave(Domain d) {
+        saveRestore.resumeAfterUnfinishedSave(d);
+    }
+
+    @Override
+    public DomainInfo restore(String file, boolean paused) {
+        return saveRestore.restore(file, paused);
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots(String ref) {
+        return snapshots.list(ref);
+    }
+
+    @Override
+    public SnapshotInfo createSnapshot(String ref, String name, boolean diskOnly) {
+        return snapshots.create(ref, name, diskOnly);
+    }
+
+    @Override
+    public DomainInfo applySnapshot(String ref, String name) {
+        return snapshots.apply(ref, name);
+    }
+
+    @Override
+    public void deleteSnapshot(String ref, String name) {
+        snapshots.delete(ref, name);
     }
 
     void teardown(Domain d, String kind, String why) {
@@ -607,6 +662,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    @Override
     public void autostart() {
         recovery.autostart();
     }

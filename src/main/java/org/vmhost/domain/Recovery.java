@@ -148,6 +148,8 @@ final class Recovery {
             switch (status.status()) {
                 case "shutdown" -> service.apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
                 case "guest-panicked" -> service.apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
+                // A save that the last xend did not finish stopped the guest; it runs on, as after a failed save.
+                case "postmigrate", "finish-migrate" -> service.resumeAfterUnfinishedSave(d);
                 default -> {
                     if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
                 }
@@ -270,8 +272,14 @@ final class Recovery {
         }
     }
 
-    /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
+    /**
+     * Starts what should run with xend: configs in the auto directory, and managed domains marked so, in the order
+     * their {@code auto_start_order} gives (then by name), each {@code auto_start_delay} seconds after the one before
+     * it. A domain that fails to start is logged and skipped, with no wait after it.
+     */
     void autostart() {
+        record Candidate(int order, String name, int delay, Runnable start) {}
+        List<Candidate> candidates = new java.util.ArrayList<>();
         Path dir = home.autoDir();
         if (Files.isDirectory(dir)) {
             try (var files = Files.list(dir)) {
@@ -280,12 +288,14 @@ final class Recovery {
                     try {
                         DomainRequest req = new DomainRequest(f.toString(), Files.readString(f), List.of());
                         DomainConfig config = configs.parse(req);
-                        if (registry.findByName(config.name()).map(d -> d.state().active()).orElse(false)) continue;
-                        if (registry.findByName(config.name()).isPresent()) {
-                            service.start(config.name(), false);
-                        } else {
-                            service.create(req, false);
-                        }
+                        candidates.add(new Candidate(config.autoStartOrder(), f.getFileName().toString(), config.autoStartDelay(), () -> {
+                            if (registry.findByName(config.name()).map(d -> d.state().active()).orElse(false)) return;
+                            if (registry.findByName(config.name()).isPresent()) {
+                                service.start(config.name(), false);
+                            } else {
+                                service.create(req, false);
+                            }
+                        }));
                     } catch (IOException | VmhostException e) {
                         LOG.warning("autostart of " + f + " failed: " + e.getMessage());
                     }
@@ -295,12 +305,24 @@ final class Recovery {
             }
         }
         for (Domain d : registry.all()) {
-            if (d.managed && d.autostart() && d.state() == DomainState.SHUT_OFF) {
-                try {
-                    service.start(d.uuid, false);
-                } catch (VmhostException e) {
-                    LOG.warning("autostart of '" + d.name() + "' failed: " + e.getMessage());
-                }
+            if (d.managed && d.autostart() && d.state() == DomainState.SHUT_OFF && d.error().isEmpty()) {
+                candidates.add(new Candidate(d.config().autoStartOrder(), d.name(), d.config().autoStartDelay(), () -> {
+                    if (d.state() == DomainState.SHUT_OFF) service.start(d.uuid, false);
+                }));
+            }
+        }
+        candidates.sort(java.util.Comparator.comparingInt(Candidate::order).thenComparing(Candidate::name));
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            try {
+                c.start().run();
+            } catch (VmhostException e) {
+                LOG.warning("autostart of " + c.name() + " failed: " + e.getMessage());
+                continue;
+            }
+            if (c.delay() > 0 && i < candidates.size() - 1) {
+                LOG.info("autostart: waiting " + c.delay() + " s after " + c.name() + " before the next domain");
+                LocalDomainService.sleep(java.time.Duration.ofSeconds(c.delay()));
             }
         }
     }

@@ -49,7 +49,11 @@ public final class Transitions {
         DELETE(SHUT_OFF),
         CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
         /** Adding or removing a device of a running domain (a NIC, a disk). */
-        HOTPLUG(RUNNING, BLOCKED, PAUSED);
+        HOTPLUG(RUNNING, BLOCKED, PAUSED),
+        /** xm save: the guest's memory and device state to a file. */
+        SAVE(RUNNING, BLOCKED, PAUSED),
+        /** xm snapshot-create, -apply, -delete. */
+        SNAPSHOT(SHUT_OFF, RUNNING, BLOCKED, PAUSED);
 
         private final Set<DomainState> allowed;
 

@@ -486,4 +486,9 @@ public final class QemuCommandLine {
             args.addAll(List.of(values));
         }
     }
+
+    /** Makes QEMU wait for a migration stream that QMP {@code migrate-incoming} then names (a restore). */
+    public static List<String> incomingDeferred() {
+        return List.of("-incoming", "defer");
+    }
 }

@@ -38,15 +38,13 @@ public final class QemuMigration {
 
     /** The downtime limit, and (for copied disks) a pause before the switch-over, so the mirrors end first. */
     public static void configure(QmpClient qmp, long maxDowntimeMs, boolean pauseBeforeSwitchover) throws QmpException, InterruptedException {
-        ObjectNode caps = JSON.objectNode();
-        caps.putArray("capabilities").addObject().put("capability", "pause-before-switchover").put("state", pauseBeforeSwitchover);
-        qmp.execute("migrate-set-capabilities", caps);
-        qmp.execute("migrate-set-parameters", JSON.objectNode().put("downtime-limit", maxDowntimeMs));
+        qmp.migrateSetCapabilities(Map.of("pause-before-switchover", pauseBeforeSwitchover));
+        qmp.migrateSetParameters(Map.of("downtime-limit", maxDowntimeMs));
     }
 
     /** Starts sending the machine's state to a UNIX socket. */
     public static void start(QmpClient qmp, Path socket) throws QmpException, InterruptedException {
-        qmp.execute("migrate", Map.of("uri", "unix:" + socket));
+        qmp.migrate("unix:" + socket);
     }
 
     /** The outgoing migration's status: active, pre-switchover, completed, failed, cancelled ...; its error; the guest's measured pause (completed). */
@@ -56,6 +54,7 @@ public final class QemuMigration {
         }
     }
 
+    /** As {@link QmpClient#queryMigrate}, with the downtime QEMU measured, which that leaves out. */
     public static Status status(QmpClient qmp) throws QmpException, InterruptedException {
         JsonNode r = qmp.execute("query-migrate");
         return new Status(r.path("status").asText("none"), r.path("error-desc").asText(""), r.path("downtime").asLong(-1));
@@ -67,7 +66,7 @@ public final class QemuMigration {
     }
 
     public static void cancel(QmpClient qmp) throws QmpException, InterruptedException {
-        qmp.execute("migrate_cancel");
+        qmp.migrateCancel();
     }
 
     /** Whether the destination QEMU is still waiting for (or receiving) the incoming state. */

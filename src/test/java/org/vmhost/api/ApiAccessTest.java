@@ -77,7 +77,7 @@ class ApiAccessTest {
 
     /** The service's methods that only read: a GET may call these and nothing else. */
     static final java.util.Set<String> READS = java.util.Set.of("list", "get", "console", "hostInfo", "events", "dmesg",
-            "listNetworks", "listVifs", "listBlockDevices", "listImages", "imageInfo", "stats", "history", "listVcpus",
+            "listNetworks", "listVifs", "listBlockDevices", "listImages", "imageInfo", "stats", "history", "listVcpus", "listSnapshots",
             "schedCredit");
 
     @ParameterizedTest(name = "{0}")

@@ -415,6 +415,64 @@ public final class FakeDomainService implements DomainService {
         return new org.vmhost.resources.SchedCredit(d.name(), d.domid().orElse(-1), weight == null ? 256 : weight, cap == null ? 0 : cap);
     }
 
+    private final Map<String, List<SnapshotInfo>> snapshots = new HashMap<>();
+
+    @Override
+    public synchronized void autostart() {
+        enter("autostart");
+    }
+
+    @Override
+    public synchronized void save(String ref, String file, boolean checkpoint) {
+        enter("save " + ref + " " + file + " checkpoint=" + checkpoint);
+        require(ref, Operation.SAVE);
+    }
+
+    @Override
+    public synchronized DomainInfo restore(String file, boolean paused) {
+        enter("restore " + file + " paused=" + paused);
+        throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot restore from " + file + ": it is not a vmhost save file");
+    }
+
+    @Override
+    public synchronized List<SnapshotInfo> listSnapshots(String ref) {
+        enter("listSnapshots " + ref);
+        return List.copyOf(snapshots.getOrDefault(require(ref).name(), List.of()));
+    }
+
+    @Override
+    public synchronized SnapshotInfo createSnapshot(String ref, String name, boolean diskOnly) {
+        enter("createSnapshot " + ref + " " + name + " diskOnly=" + diskOnly);
+        DomainInfo d = require(ref, Operation.SNAPSHOT);
+        List<SnapshotInfo> list = snapshots.computeIfAbsent(d.name(), k -> new java.util.ArrayList<>());
+        if (list.stream().anyMatch(s -> s.name().equals(name))) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "domain '" + d.name() + "' has a snapshot named '" + name + "' already");
+        }
+        SnapshotInfo s = new SnapshotInfo(name, diskOnly, java.time.Instant.now(), diskOnly ? 0 : 1 << 20);
+        list.add(s);
+        return s;
+    }
+
+    @Override
+    public synchronized DomainInfo applySnapshot(String ref, String name) {
+        enter("applySnapshot " + ref + " " + name);
+        DomainInfo d = require(ref, Operation.SNAPSHOT);
+        snapshot(d, name);
+        return d;
+    }
+
+    @Override
+    public synchronized void deleteSnapshot(String ref, String name) {
+        enter("deleteSnapshot " + ref + " " + name);
+        DomainInfo d = require(ref, Operation.SNAPSHOT);
+        snapshots.get(d.name()).remove(snapshot(d, name));
+    }
+
+    private SnapshotInfo snapshot(DomainInfo d, String name) {
+        return snapshots.getOrDefault(d.name(), List.of()).stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE, "domain '" + d.name() + "' has no snapshot named '" + name + "'"));
+    }
+
     @Override
     public synchronized DomainInfo setMemory(String ref, int mib) {
         enter("setMemory " + ref + " " + mib);

@@ -237,4 +237,30 @@ class RecoveryTest {
         assertThat(List.of(idle.memory(), idle.vcpus())).containsOnly(0);
         await("nothing to start", () -> xend.qemu.running().isEmpty());
     }
+
+    @Test
+    void autostartDomainsStartInTheirOrderEachItsDelayAfterTheOneBefore() throws java.io.IOException {
+        java.nio.file.Path auto = java.nio.file.Files.createDirectories(xend.home.autoDir());
+        java.nio.file.Files.writeString(auto.resolve("a-web.cfg"), xend.config("web", "auto_start_order = 2"));
+        java.nio.file.Files.writeString(auto.resolve("b-db.cfg"), xend.config("db", "auto_start_order = 1", "auto_start_delay = 1"));
+        java.nio.file.Files.writeString(auto.resolve("c-cache.cfg"), xend.config("cache", "auto_start_order = 1"));
+        xend.service.autostart();
+
+        List<org.vmhost.event.DomainEvent> started = xend.store.events(1000).stream()
+                .filter(e -> e.kind().equals("started")).toList();
+        assertThat(started).extracting(org.vmhost.event.DomainEvent::domain).containsExactly("db", "cache", "web");
+        assertThat(java.time.Duration.between(started.get(0).time(), started.get(1).time()))
+                .as("db's delay before the next").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(900));
+        assertThat(java.time.Duration.between(started.get(1).time(), started.get(2).time()))
+                .as("no delay after cache").isLessThan(java.time.Duration.ofMillis(900));
+    }
+
+    @Test
+    void anAutostartOrderOrDelayOutOfRangeIsAConfigError() {
+        assertThatThrownBy(() -> xend.service.create(xend.request("bad", "auto_start_delay = 7200"), false))
+                .hasMessageContaining("auto_start_delay");
+        assertThatThrownBy(() -> xend.service.create(xend.request("bad", "auto_start_order = 10000"), false))
+                .hasMessageContaining("auto_start_order");
+        assertThat(xend.listed("bad")).isFalse();
+    }
 }

@@ -152,6 +152,54 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts an outgoing migration to {@code uri} ({@code unix:PATH}, {@code tcp:HOST:PORT}, {@code fd:NAME});
+     * QEMU answers at once and the migration runs on: follow it with {@link #queryMigrate()} or the
+     * {@code MIGRATION} event.
+     */
+    public void migrate(String uri) throws QmpException, InterruptedException {
+        execute("migrate", Map.of("uri", Objects.requireNonNull(uri, "uri")));
+    }
+
+    /** Where the current (or last) migration stands, outgoing or incoming. */
+    public QmpMigration queryMigrate() throws QmpException, InterruptedException {
+        return QmpMigration.fromJson(execute("query-migrate"));
+    }
+
+    /** Cancels an outgoing migration; the source guest stays as it was. */
+    public void migrateCancel() throws QmpException, InterruptedException {
+        execute("migrate_cancel");
+    }
+
+    /**
+     * Makes a QEMU started with {@code -incoming defer} wait for the stream at {@code uri}
+     * ({@code unix:PATH} listens there); the guest stays paused (with {@code -S}) until {@link #cont()}.
+     */
+    public void migrateIncoming(String uri) throws QmpException, InterruptedException {
+        execute("migrate-incoming", Map.of("uri", Objects.requireNonNull(uri, "uri")));
+    }
+
+    /** Turns migration capabilities on or off ({@code events}, {@code xbzrle}, {@code auto-converge}, ...). */
+    public void migrateSetCapabilities(Map<String, Boolean> capabilities) throws QmpException, InterruptedException {
+        java.util.List<Map<String, Object>> list = new java.util.ArrayList<>();
+        capabilities.forEach((name, on) -> list.add(Map.of("capability", name, "state", on)));
+        execute("migrate-set-capabilities", Map.of("capabilities", list));
+    }
+
+    /** Sets migration parameters ({@code max-bandwidth} in bytes/s, {@code downtime-limit} in ms, ...). */
+    public void migrateSetParameters(Map<String, ?> parameters) throws QmpException, InterruptedException {
+        execute("migrate-set-parameters", parameters);
+    }
+
+    /** QEMU's version as {@code MAJOR.MINOR.MICRO} plus its package string, e.g. {@code 7.2.22 (Debian ...)}. */
+    public String queryVersion() throws QmpException, InterruptedException {
+        JsonNode v = execute("query-version");
+        JsonNode q = v.path("qemu");
+        String pkg = v.path("package").asText("").strip();
+        return q.path("major").asInt() + "." + q.path("minor").asInt() + "." + q.path("micro").asInt()
+                + (pkg.isEmpty() ? "" : " " + pkg);
+    }
+
     /** Runs a command without arguments; returns its {@code return} value. */
     public JsonNode execute(String command) throws QmpException, InterruptedException {
         return connection.execute(command, null, timeout);

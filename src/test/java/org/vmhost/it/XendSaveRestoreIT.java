@@ -1,0 +1,304 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.vmhost.it.XendInstance.IMAGES;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code xm save} and {@code xm restore} against real pv guests: a value the guest's shell holds in memory before
+ * the save is read back after the restore, its uptime runs on, and the domain comes back with its name, UUID and
+ * MAC; {@code -c} leaves it running; {@code -p} keeps it paused. Every bad save file (not one, truncated, damaged,
+ * from another QEMU, its disk gone, its name taken, left by a save cut short) is refused with the reason before any
+ * QEMU starts, and leaves nothing behind.
+ */
+class XendSaveRestoreIT {
+    static XendInstance xend;
+    static Path work;
+
+    @BeforeAll
+    static void startXend() throws IOException {
+        xend = XendInstance.create().start();
+        work = Files.createDirectories(xend.home().resolve("saves"));
+    }
+
+    @AfterAll
+    static void stopXend() throws IOException {
+        if (xend != null) xend.close();
+        assertThat(xend.qemuPids()).as("QEMU processes left behind").isEmpty();
+    }
+
+    static String pv(String name, Path disk) {
+        return """
+                name = "%s"
+                type = "pv"
+                memory = 256
+                kernel = "%s"
+                ramdisk = "%s"
+                extra = "console=ttyS0 quiet vmhost.dhcp=0"
+                disk = [ 'tap:qcow2:%s,xvda,w' ]
+                vif = [ 'type=user' ]
+                on_poweroff = 'destroy'
+                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"), disk);
+    }
+
+    static Path qcow2(String name) {
+        Path p = work.resolve(name);
+        HostDisks.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", p.toString(), "16M"));
+        return p;
+    }
+
+    /** Boots a transient pv guest and puts {@code value} into its shell's memory. */
+    static void bootWithValue(String name, String value) throws IOException {
+        xend.xm("create", xend.config(name + ".cfg", pv(name, qcow2(name + ".qcow2"))).toString()).requireSuccess();
+        try (XmConsole c = XmConsole.open(xend, name)) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(120));
+            c.type("KEPT=" + value + "; echo set-$KEPT\n");
+            c.awaitText("set-" + value, Duration.ofSeconds(30));
+        }
+    }
+
+    /** The guest's shell variable and uptime, read through a new console: {@code got-VALUE up-SECONDS}. */
+    static double readBack(String name, String value) throws IOException {
+        try (XmConsole c = XmConsole.open(xend, name)) {
+            c.type("\necho got-$KEPT up-$(cut -d' ' -f1 /proc/uptime)-end\n");
+            c.awaitMatch("got-" + value + " up-[0-9.]+-end", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("got-" + value + " up-([0-9.]+)-end").matcher(c.text());
+            assertThat(m.find()).isTrue();
+            return Double.parseDouble(m.group(1));
+        }
+    }
+
+    static double uptime(String name) throws IOException {
+        try (XmConsole c = XmConsole.open(xend, name)) {
+            c.type("\necho up2-$(cut -d' ' -f1 /proc/uptime)-end\n");
+            c.awaitMatch("up2-[0-9.]+-end", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("up2-([0-9.]+)-end").matcher(c.text());
+            assertThat(m.find()).isTrue();
+            return Double.parseDouble(m.group(1));
+        }
+    }
+
+    static String longList(String name) {
+        return xend.xm("list", "-l", name).requireSuccess().out();
+    }
+
+    static String field(String sxp, String key) {
+        Matcher m = Pattern.compile("\\(" + key + " ([^)]+)\\)").matcher(sxp);
+        assertThat(m.find()).as(key + " in " + sxp).isTrue();
+        return m.group(1);
+    }
+
+    static List<String> streamDirs() throws IOException {
+        try (var s = Files.list(xend.home().resolve("run"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("stream-")).toList();
+        }
+    }
+
+    @Test
+    void aSavedGuestComesBackWithItsMemoryNameUuidAndMacAndItsUptimeRunsOn() throws Exception {
+        bootWithValue("sr1", "sr1-7731");
+        double before = uptime("sr1");
+        String sxp = longList("sr1");
+        String uuid = field(sxp, "uuid");
+        String mac = xend.xm("network-list", "sr1").requireSuccess().out();
+        Matcher macMatch = Pattern.compile("00:16:3e(:[0-9a-f]{2}){3}").matcher(mac);
+        assertThat(macMatch.find()).as(mac).isTrue();
+        Path file = work.resolve("sr1.save");
+
+        xend.xm("save", "sr1", file.toString()).requireSuccess();
+        assertThat(file).exists();
+        assertThat(Files.getPosixFilePermissions(file).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("sr1");
+        assertThat(xend.qemuPids()).isEmpty();
+        assertThat(streamDirs()).isEmpty();
+        try (var s = Files.list(work)) {
+            assertThat(s.map(Path::toString).filter(n -> n.contains(".partial-")).toList()).isEmpty();
+        }
+
+        XendInstance.Result restored = xend.xm("restore", file.toString()).requireSuccess();
+        assertThat(restored.out()).contains("sr1");
+        double after = readBack("sr1", "sr1-7731");
+        assertThat(after).as("uptime runs on from where it was").isGreaterThanOrEqualTo(before);
+        assertThat(field(longList("sr1"), "uuid")).isEqualTo(uuid);
+        assertThat(xend.xm("network-list", "sr1").requireSuccess().out()).contains(macMatch.group());
+        assertThat(xend.xm("list", "sr1").requireSuccess().out()).containsPattern("sr1 .* r-----|sr1 .* -b----");
+        assertThat(xend.xm("log").requireSuccess().out()).contains("saved to " + file, "restored from " + file);
+        xend.xm("destroy", "sr1").requireSuccess();
+    }
+
+    @Test
+    void aCheckpointLeavesTheGuestRunningAndARestoreIsRefusedWhileItsNameIsTakenThenPausedWithP() throws Exception {
+        bootWithValue("sr2", "sr2-4242");
+        Path file = work.resolve("sr2.save");
+        Path notes = Files.writeString(work.resolve("notes.txt"), "not a save file");
+        XendInstance.Result clobber = xend.xm("save", "-c", "sr2", notes.toString());
+        assertThat(clobber.exit()).isNotZero();
+        assertThat(clobber.err()).contains("notes.txt", "is not a vmhost save file");
+        assertThat(Files.readString(notes)).isEqualTo("not a save file");
+        xend.xm("save", "-c", "sr2", file.toString()).requireSuccess();
+        assertThat(file).exists();
+        readBack("sr2", "sr2-4242"); // still running, memory intact
+        assertThat(xend.xm("list", "sr2").requireSuccess().out()).doesNotContain("--p---");
+
+        int qemus = xend.qemuPids().size();
+        XendInstance.Result taken = xend.xm("restore", file.toString());
+        assertThat(taken.exit()).isNotZero();
+        assertThat(taken.err()).contains("sr2").containsAnyOf("taken", "has its UUID");
+        assertThat(xend.qemuPids()).hasSize(qemus);
+
+        xend.xm("destroy", "sr2").requireSuccess();
+        xend.xm("restore", "-p", file.toString()).requireSuccess();
+        assertThat(xend.xm("list", "sr2").requireSuccess().out()).contains("--p---");
+        xend.xm("unpause", "sr2").requireSuccess();
+        readBack("sr2", "sr2-4242");
+        xend.xm("destroy", "sr2").requireSuccess();
+    }
+
+    @Test
+    void badSaveFilesAreRefusedWithTheReasonBeforeAnyQemuStarts() throws Exception {
+        bootWithValue("sr3", "sr3-1");
+        Path good = work.resolve("sr3.save");
+        xend.xm("save", "sr3", good.toString()).requireSuccess();
+        byte[] bytes = Files.readAllBytes(good);
+
+        Path notOne = Files.writeString(work.resolve("not-a-save"), "name = \"sr3\"\nmemory = 256\n");
+        refused(notOne, "not a vmhost save file");
+
+        Path truncated = work.resolve("truncated.save");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        refused(truncated, "truncated");
+
+        Path damaged = work.resolve("damaged.save");
+        byte[] flipped = bytes.clone();
+        flipped[flipped.length - 4096] ^= 0x5a; // inside QEMU's stream, before the end record
+        Files.write(damaged, flipped);
+        refused(damaged, "damaged");
+
+        Path foreign = work.resolve("foreign.save");
+        Files.write(foreign, withHeader(bytes, h -> h.replaceFirst("\"qemu\":\"[^\"]*\"", "\"qemu\":\"QEMU emulator version 6.2.0\"")));
+        refused(foreign, "another QEMU", "6.2.0");
+
+        Path empty = Files.write(work.resolve("empty.save"), new byte[0]);
+        refused(empty, "truncated");
+
+        refused(work.resolve("no-such.save"), "no such file");
+
+        // Its disk gone: refused naming it, before anything starts.
+        Path disk = work.resolve("sr3.qcow2");
+        Path moved = work.resolve("sr3.qcow2.away");
+        Files.move(disk, moved);
+        refused(good, "sr3.qcow2", "does not exist");
+        Files.move(moved, disk);
+
+        // And the good file still restores.
+        xend.xm("restore", good.toString()).requireSuccess();
+        readBack("sr3", "sr3-1");
+        xend.xm("destroy", "sr3").requireSuccess();
+    }
+
+    @Test
+    void aSaveCutShortLeavesNoFileThatARestoreWouldTake() throws Exception {
+        xend.xend("stop").requireSuccess();
+        xend.startWith("-Dvmhost.fault.duringSave=60000");
+        try {
+            bootWithValue("sr4", "sr4-9");
+            Path file = work.resolve("sr4.save");
+            Process save = xend.xmAsync("save", "sr4", file.toString());
+            XendInstance.await("the save's temporary file", Duration.ofSeconds(60), () -> partials().size() == 1
+                    && partials().get(0).toFile().length() > 1 << 20);
+            Thread.sleep(2000); // the stream is whole when the pause begins; the end record is not written
+            ProcessHandle.of(xend.xendPid()).ifPresent(ProcessHandle::destroyForcibly);
+            save.waitFor();
+            assertThat(file).doesNotExist();
+            Path partial = partials().get(0);
+            xend.start();
+            refused(partial, "truncated");
+            assertThat(file).doesNotExist();
+            readBack("sr4", "sr4-9"); // the guest the save stopped runs on under the new xend
+        } finally {
+            xend.xm("destroy", "sr4");
+            try (var s = Files.list(work)) {
+                for (Path p : s.filter(p -> p.toString().contains(".partial-")).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void xendomainsStopSavesEveryRunningDomainAndStartRestoresThemAndDeletesTheirFiles() throws Exception {
+        bootWithValue("sr5", "sr5-55");
+        Path dir = Files.createDirectories(work.resolve("xendomains"));
+        XendInstance.Result missing = xend.xm("xendomains", "stop", "--save-dir", work.resolve("nosuch").toString());
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("nosuch", "does not exist");
+        assertThat(names()).contains("sr5");
+
+        XendInstance.Result stop = xend.xm("xendomains", "stop", "--save-dir", dir.toString());
+        assertThat(stop.exit()).as(stop.err()).isZero();
+        assertThat(stop.out()).contains("Saving domain sr5 to " + dir.resolve("sr5.save"));
+        assertThat(names()).doesNotContain("sr5");
+        assertThat(dir.resolve("sr5.save")).exists();
+
+        XendInstance.Result start = xend.xm("xendomains", "start", "--save-dir", dir.toString());
+        assertThat(start.exit()).as(start.err()).isZero();
+        assertThat(start.out()).contains("Restored domain sr5");
+        assertThat(dir.resolve("sr5.save")).doesNotExist();
+        readBack("sr5", "sr5-55");
+        xend.xm("destroy", "sr5").requireSuccess();
+    }
+
+    @Test
+    void xendomainsStopWithoutASaveDirectoryShutsTheGuestsDownWithinTheWait() throws Exception {
+        bootWithValue("sr6", "sr6-6");
+        XendInstance.Result stop = xend.xm("xendomains", "stop", "--max-wait", "60");
+        assertThat(stop.exit()).as(stop.err()).isZero();
+        assertThat(stop.out()).contains("Shutting down domain sr6");
+        assertThat(names()).doesNotContain("sr6");
+        assertThat(xend.qemuPids()).isEmpty();
+    }
+
+    static List<Path> partials() {
+        try (var s = Files.list(work)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".sr4.save.partial-")).toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static void refused(Path file, String... why) {
+        List<String> before = names();
+        List<Long> qemus = xend.qemuPids();
+        XendInstance.Result r = xend.xm("restore", file.toString());
+        assertThat(r.exit()).as(r.err()).isNotZero();
+        assertThat(r.err()).contains(file.getFileName().toString()).contains(why);
+        assertThat(names()).isEqualTo(before);
+        assertThat(xend.qemuPids()).isEqualTo(qemus);
+    }
+
+    static List<String> names() {
+        return xend.xm("list").requireSuccess().out().lines().skip(1).map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    /** The same file with its JSON header rewritten (and its length field with it). */
+    static byte[] withHeader(byte[] file, java.util.function.UnaryOperator<String> change) {
+        ByteBuffer b = ByteBuffer.wrap(file);
+        b.position(8);
+        int len = b.getInt();
+        String header = new String(file, 12, len, StandardCharsets.UTF_8);
+        byte[] json = change.apply(header).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(file.length - len + json.length);
+        out.put(file, 0, 8).putInt(json.length).put(json).put(file, 12 + len, file.length - 12 - len);
+        return out.array();
+    }
+}
