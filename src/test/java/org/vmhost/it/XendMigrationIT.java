@@ -264,6 +264,24 @@ class XendMigrationIT {
         assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "CPU model qemu64");
     }
 
+    @Test
+    @Order(7)
+    void withoutLiveTheDomainIsPausedMovedAndResumed() throws Exception {
+        a.xend("stop").requireSuccess();
+        a.start();
+        b.xend("stop").requireSuccess();
+        b.start();
+        migrate(a, "mig2", ADDR_B).requireSuccess();
+        assertThat(row(a, "mig2")).isEmpty();
+        assertThat(a.qemuPids()).isEmpty();
+        assertThat(row(b, "mig2")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        try (XmConsole c = XmConsole.open(b, "mig2")) {
+            c.type("echo moved-$((5*5))\n");
+            c.awaitText("moved-25", Duration.ofSeconds(30));
+        }
+        assertThat(a.xm("log").out()).contains("migrated to " + ADDR_B + " (paused");
+    }
+
     static void sh(String... argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
