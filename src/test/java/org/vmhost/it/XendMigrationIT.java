@@ -258,7 +258,10 @@ class XendMigrationIT {
 
     @Test
     @Order(6)
-    void anIncompatibleCpuModelIsRefused() {
+    void anotherAcceleratorKindOrAnIncompatibleCpuModelIsRefused() {
+        b.xend("stop").requireSuccess();
+        b.startWith("-Dvmhost.fault.accelerator=kvm");
+        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "runs under tcg and this host uses kvm");
         b.xend("stop").requireSuccess();
         b.startWith("-Dvmhost.fault.cpuModel=Haswell");
         assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "CPU model qemu64");
