@@ -606,6 +606,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      */
     public void recover() {
         recovery.recover();
+        migration.sweepLeftovers();
     }
 
     @Override

@@ -402,6 +402,17 @@ final class Migration implements RelocationServer.Handler {
 
     // ---- the sockets QEMU reaches after it has dropped root ----------------------------------------
 
+    /** At xend's start no migration runs: the socket directories a killed xend left (mig-*) go. */
+    void sweepLeftovers() {
+        try (var dirs = Files.newDirectoryStream(home.root(), "mig-*")) {
+            for (Path dir : dirs) {
+                if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) LocalDomainService.deleteTree(dir);
+            }
+        } catch (IOException e) {
+            LocalDomainService.LOG.log(Level.WARNING, "cannot sweep migration leftovers in " + home.root(), e);
+        }
+    }
+
     /**
      * A directory under xend's home (which QEMU's user may search, not list) with an unguessable name, owned by
      * QEMU's user: QEMU, no longer root, can make and reach sockets there; no other local user can.
