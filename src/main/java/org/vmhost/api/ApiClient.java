@@ -138,6 +138,12 @@ public final class ApiClient implements DomainService {
     }
 
     @Override
+    public void migrate(String ref, org.vmhost.domain.MigrationRequest r) {
+        call("POST", ApiPaths.action(ref, "migrate"), new RequestBody.MigrateDomain(r.host(), r.port(), r.live(),
+                r.copyStorage(), r.token(), r.fingerprint()), ResponseBody.Migrated.class);
+    }
+
+    @Override
     public ConsoleEndpoint console(String ref) {
         return call("GET", ApiPaths.action(ref, "console"), null, ConsoleEndpoint.class);
     }

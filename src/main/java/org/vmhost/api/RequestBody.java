@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Optional;
 import org.vmhost.config.ConfigValueException;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 import org.vmhost.config.VifConfig;
 import org.vmhost.config.VifSpec;
 import org.vmhost.domain.DomainRequest;
@@ -121,6 +123,34 @@ sealed interface RequestBody {
     record RenameDomain(String name) implements RequestBody {
         public RenameDomain {
             if (name == null || name.isEmpty()) throw missing("name");
+        }
+    }
+
+    /**
+     * {@code POST .../migrate}: {@code xm migrate}. {@code port} defaults to 8002; {@code token} is an administrator's
+     * token of the destination, {@code fingerprint} the SHA-256 of its certificate.
+     */
+    record MigrateDomain(String host, Integer port, Boolean live, Boolean copyStorage, String token, String fingerprint)
+            implements RequestBody {
+        public MigrateDomain {
+            if (host == null || host.isBlank()) throw missing("host");
+            if (token == null || token.isBlank()) throw missing("token");
+            if (fingerprint == null || fingerprint.isBlank()) throw missing("fingerprint");
+        }
+
+        org.vmhost.domain.MigrationRequest toRequest() {
+            try {
+                return new org.vmhost.domain.MigrationRequest(host, port == null ? org.vmhost.domain.MigrationRequest.RELOCATION_PORT : port,
+                        Boolean.TRUE.equals(live), Boolean.TRUE.equals(copyStorage), token, fingerprint);
+            } catch (IllegalArgumentException e) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, e.getMessage());
+            }
+        }
+
+        /** Never shows the token. */
+        @Override
+        public String toString() {
+            return "MigrateDomain[host=" + host + ", port=" + port + ", token=XXXXXXXX]";
         }
     }
 

@@ -22,6 +22,10 @@ sealed interface ResponseBody {
         }
     }
 
+    /** {@code POST .../migrate}: the domain now runs on that host. */
+    record Migrated(String domain, String host) implements ResponseBody {
+    }
+
     /** {@code GET /api/v1/vcpus} and {@code GET /api/v1/domains/{ref}/vcpus}: {@code xm vcpu-list}. */
     record VcpuList(List<org.vmhost.resources.VcpuInfo> vcpus) implements ResponseBody {
         public VcpuList {

@@ -67,6 +67,10 @@ final class Routes {
             post  (DOMAIN + "/pause",      NoBody.class,          (ctx, b) -> s.pause(ref(ctx))),
             post  (DOMAIN + "/unpause",    NoBody.class,          (ctx, b) -> s.unpause(ref(ctx))),
             post  (DOMAIN + "/rename",     RenameDomain.class,    (ctx, b) -> s.rename(ref(ctx), b.name())),
+            post  (DOMAIN + "/migrate",    RequestBody.MigrateDomain.class, (ctx, b) -> {
+                                                                      s.migrate(ref(ctx), b.toRequest());
+                                                                      return new ResponseBody.Migrated(ref(ctx), b.host());
+                                                                  }),
             get   (DOMAIN + "/console",                           ctx -> s.console(ref(ctx))),
             get   (DOMAIN + "/vnc",                               ctx -> s.vnc(ref(ctx))),
             get   (HOST,                                          ctx -> s.hostInfo()),

@@ -34,6 +34,7 @@ public final class XmMain {
             PauseCommand::new,
             UnpauseCommand::new,
             RenameCommand::new,
+            MigrateCommand::new,
             DomidCommand::new,
             DomnameCommand::new,
             UptimeCommand::new,

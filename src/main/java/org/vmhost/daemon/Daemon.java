@@ -94,6 +94,7 @@ final class Daemon {
         EventRetention retention = new EventRetention(
                 (int) settings.integer("event_log_max", EventRetention.DEFAULT.maxEvents(), 100, 10_000_000),
                 Duration.ofDays(settings.integer("event_log_days", EventRetention.DEFAULT.maxAge().toDays(), 1, 36_500)));
+        Relocation relocation = Relocation.of(settings); // checked before anything changes, like every setting
         home.createPrivately(); // owner-only, whatever the umask and whatever an older xend left
         setUpLogging();
         // One xend per home: the lock lives as long as this process, whatever way it ends.
@@ -131,6 +132,7 @@ final class Daemon {
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools,
                 consoleLimit, org.vmhost.qemu.QemuLauncher.HOST);
         service.reserveHostMemory(settings.integer("dom0_min_mem", 512, 0, 1L << 30));
+        service.setMigrationMaxDowntime(relocation.maxDowntimeMs());
         service.recover();
         service.startMonitoring();
 
@@ -138,6 +140,8 @@ final class Daemon {
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
         apiSettings = apiSettings.withAccess(access(settings));
         ApiServer api = new ApiServer(service, apiSettings);
+        // Before the API opens: once xend answers, its relocation server (if on) does too.
+        org.vmhost.relocation.RelocationServer relocationServer = relocation.start(home, service);
         api.start();
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
 
@@ -145,6 +149,7 @@ final class Daemon {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("xend stopping; running guests are left running");
             api.close();
+            if (relocationServer != null) relocationServer.close();
             service.close();
             store.close();
             try {

@@ -41,7 +41,12 @@ public final class XendSettings {
             "console_limit",   // bytes a console log (and QEMU's log) may reach before it is rotated
             "event_log_max",   // events the store keeps
             "event_log_days",  // days an event is kept
-            "dom0_min_mem"      // MiB of memory kept for the host: a start that would leave less is refused
+            "dom0_min_mem",     // MiB of memory kept for the host: a start that would leave less is refused
+            "relocation_server",        // 1: take migrations in (xend-relocation-server); off by default
+            "relocation_address",       // the address the relocation server listens on (default: all)
+            "relocation_port",          // its port (default 8002, xend-relocation-port)
+            "relocation_hosts_allow",   // regular expressions a peer's address or name must match (xend-relocation-hosts-allow)
+            "migration_max_downtime_ms" // the longest pause a live migration may cause (default 300)
     );
 
     private final String source;

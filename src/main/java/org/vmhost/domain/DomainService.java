@@ -80,6 +80,12 @@ public interface DomainService {
     DomainInfo rename(String ref, String newName);
 
     /**
+     * {@code xm migrate}: moves a running domain to another xend's relocation server. On success it runs there
+     * (with its definition, if managed) and is gone from here; on any failure it still runs here.
+     */
+    void migrate(String ref, MigrationRequest request);
+
+    /**
      * {@code xm console}: where to reach a running domain's serial console, a UNIX socket on this host that
      * carries the console's bytes both ways, history first.
      */

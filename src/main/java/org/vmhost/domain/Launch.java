@@ -76,6 +76,11 @@ final class Launch {
         default boolean stream() {
             return true;
         }
+
+        /** QEMU's options for it: {@code -incoming defer} for a stream, none otherwise; a migration names its socket. */
+        default List<String> args() {
+            return stream() ? QemuCommandLine.incomingDeferred() : List.of();
+        }
     }
 
     /** As {@link #launch(Domain, boolean)}; with {@code incoming}, the guest's state comes from a saved stream. */
@@ -112,7 +117,7 @@ final class Launch {
             // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
             // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
-            if (incoming != null && incoming.stream()) argv.addAll(QemuCommandLine.incomingDeferred());
+            if (incoming != null) argv.addAll(incoming.args());
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();

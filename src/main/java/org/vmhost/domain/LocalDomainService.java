@@ -87,6 +87,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final MemoryReserve memoryReserve = new MemoryReserve();
     private final Displays displays = new Displays();
     private final MemorySetting memorySetting = new MemorySetting(this);
+    private final Migration migration;
     private final SaveRestore saveRestore;
     private final Snapshots snapshots;
 
@@ -139,6 +140,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         this.monitoring = new Monitoring(home, registry);
         this.vcpus = new Vcpus(this, registry);
         this.scheduling = new Scheduling(this, registry, Path.of("/sys/fs/cgroup"), home.root());
+        this.migration = new Migration(this, home, store, host, registry, configs);
         this.saveRestore = new SaveRestore(this, home, store, host, configs, registry);
         this.snapshots = new Snapshots(this);
     }
@@ -525,6 +527,38 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         images.deleteImage(pool, name);
     }
 
+    // ---- migration -----------------------------------------------------------------------------
+
+    @Override
+    public void migrate(String ref, MigrationRequest request) {
+        migration.migrate(ref, request);
+    }
+
+    /** The destination's side of a migration, for the relocation server. */
+    public org.vmhost.relocation.RelocationServer.Handler relocationHandler() {
+        return migration;
+    }
+
+    /** The longest pause a live migration may cause ({@code migration_max_downtime_ms}). */
+    public void setMigrationMaxDowntime(long ms) {
+        migration.setMaxDowntime(ms);
+    }
+
+    /** Starts a migrating domain's QEMU, waiting for its state on {@code incoming}; inside its job. */
+    void launchIncoming(Domain d, Path incoming) {
+        launches.launch(d, true, new Launch.Incoming() {
+            @Override
+            public void load(QmpClient qmp) {
+                // the source sends the state through the relocation server, after this returns
+            }
+
+            @Override
+            public List<String> args() {
+                return org.vmhost.qemu.QemuMigration.incomingArgs(incoming);
+            }
+        });
+    }
+
     // ---- start and stop ------------------------------------------------------------------------
 
     void launch(Domain d, boolean paused) {
@@ -624,6 +658,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      */
     public void recover() {
         recovery.recover();
+        migration.sweepLeftovers();
     }
 
     @Override

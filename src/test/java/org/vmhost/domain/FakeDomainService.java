@@ -228,6 +228,14 @@ public final class FakeDomainService implements DomainService {
         return renamed;
     }
 
+    /** Migration needs a second host: the fake has none, and says so (after the usual checks). */
+    @Override
+    public synchronized void migrate(String ref, MigrationRequest request) {
+        enter("migrate " + ref + " " + request.host());
+        require(ref, Operation.PAUSE);
+        throw new VmhostException(ErrorCode.HOST_FAILED, "cannot reach the relocation server on " + request.host() + ":" + request.port());
+    }
+
     @Override
     public synchronized ConsoleEndpoint console(String ref) {
         enter("console " + ref);

@@ -28,6 +28,7 @@ public final class XendInstance implements AutoCloseable {
     private final Path configDir;
     private String javaOptions;
     private boolean bridges;
+    private List<String> xendPrefix = List.of();
 
     /** The result of one command: exit status and what it printed. */
     public record Result(int exit, String out, String err) {
@@ -55,6 +56,15 @@ public final class XendInstance implements AutoCloseable {
         XendInstance x = create();
         x.bridges = true;
         return x;
+    }
+
+    /**
+     * Runs bin/xend through a prefix, e.g. {@code ip netns exec NS ...}, so that this xend (and its QEMUs) live in
+     * their own network namespace: the migration tests' second host.
+     */
+    public XendInstance wrappedIn(List<String> prefix) {
+        xendPrefix = List.copyOf(prefix);
+        return this;
     }
 
     public Path home() {
@@ -111,6 +121,7 @@ public final class XendInstance implements AutoCloseable {
 
     public Result run(Path program, List<String> args, Duration timeout) {
         List<String> cmd = new ArrayList<>();
+        if (program.endsWith("xend")) cmd.addAll(xendPrefix);
         cmd.add(program.toString());
         cmd.addAll(args);
         try {

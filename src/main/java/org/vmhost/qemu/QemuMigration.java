@@ -1,0 +1,146 @@
+package org.vmhost.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.vmhost.qemu.qmp.QmpClient;
+import org.vmhost.qemu.qmp.QmpException;
+
+/**
+ * QEMU's side of a live migration, in QMP's words: the incoming socket on the destination's command line,
+ * the outgoing migration, and the NBD export and block mirror that copy local disks ({@code --copy-storage}).
+ * Every socket is a UNIX socket: xend carries the bytes between hosts over its authenticated TLS connection,
+ * so nothing of QEMU listens on TCP.
+ */
+public final class QemuMigration {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private QemuMigration() {}
+
+    /**
+     * The destination QEMU's {@code -incoming}: a UNIX socket bound at start-up, before QEMU drops root
+     * ({@code -runas}), in the domain's private run directory, so that only root (xend) can connect to it.
+     */
+    public static List<String> incomingArgs(Path socket) {
+        String p = socket.toString();
+        if (p.contains(",") || p.contains("\n")) throw new IllegalArgumentException("unusable socket path: " + p);
+        return List.of("-incoming", "unix:" + p);
+    }
+
+    /** The CPU model a domain runs with on this accelerator (QemuCommandLine's choice): host under KVM, qemu64 under TCG. */
+    public static String cpuModel(String accelerator) {
+        return accelerator.equals("kvm") ? "host" : "qemu64";
+    }
+
+    /** The downtime limit, and (for copied disks) a pause before the switch-over, so the mirrors end first. */
+    public static void configure(QmpClient qmp, long maxDowntimeMs, boolean pauseBeforeSwitchover) throws QmpException, InterruptedException {
+        qmp.migrateSetCapabilities(Map.of("pause-before-switchover", pauseBeforeSwitchover));
+        qmp.migrateSetParameters(Map.of("downtime-limit", maxDowntimeMs));
+    }
+
+    /** Starts sending the machine's state to a UNIX socket. */
+    public static void start(QmpClient qmp, Path socket) throws QmpException, InterruptedException {
+        qmp.migrate("unix:" + socket);
+    }
+
+    /** The outgoing migration's status: active, pre-switchover, completed, failed, cancelled ...; its error; the guest's measured pause (completed). */
+    public record Status(String status, String error, long downtimeMs) {
+        public boolean done() {
+            return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        }
+    }
+
+    /** As {@link QmpClient#queryMigrate}, with the downtime QEMU measured, which that leaves out. */
+    public static Status status(QmpClient qmp) throws QmpException, InterruptedException {
+        JsonNode r = qmp.execute("query-migrate");
+        return new Status(r.path("status").asText("none"), r.path("error-desc").asText(""), r.path("downtime").asLong(-1));
+    }
+
+    /** Goes on from {@code pre-switchover}, once the disk mirrors have ended. */
+    public static void proceed(QmpClient qmp) throws QmpException, InterruptedException {
+        qmp.execute("migrate-continue", Map.of("state", "pre-switchover"));
+    }
+
+    public static void cancel(QmpClient qmp) throws QmpException, InterruptedException {
+        qmp.migrateCancel();
+    }
+
+    /** Whether the destination QEMU is still waiting for (or receiving) the incoming state. */
+    public static boolean incomingPending(QmpClient qmp) throws QmpException, InterruptedException {
+        return qmp.execute("query-status").path("status").asText().equals("inmigrate");
+    }
+
+    // ---- copied disks: the destination exports them over NBD, the source mirrors into the exports ----
+
+    /** The block backend of a disk, as its {@code -drive} named it. */
+    public static String drive(String vdev) {
+        return QemuBlockDevices.driveId(vdev);
+    }
+
+    /** Destination: an NBD server on a UNIX socket (in a directory QEMU's user may write), exporting the disks. */
+    public static void exportDisks(QmpClient qmp, Path socket, List<String> vdevs) throws QmpException, InterruptedException {
+        ObjectNode start = JSON.objectNode();
+        start.putObject("addr").put("type", "unix").putObject("data").put("path", socket.toString());
+        qmp.execute("nbd-server-start", start);
+        for (String vdev : vdevs) qmp.execute("nbd-server-add", Map.of("device", drive(vdev), "writable", true));
+    }
+
+    public static void stopExports(QmpClient qmp) throws QmpException, InterruptedException {
+        qmp.execute("nbd-server-stop");
+    }
+
+    private static String mirrorNode(String vdev) {
+        return "mig-" + vdev;
+    }
+
+    /** Source: an NBD client node on xend's tunnel socket, and a full mirror of the disk into it. */
+    public static void mirror(QmpClient qmp, Path tunnel, String vdev) throws QmpException, InterruptedException {
+        ObjectNode node = JSON.objectNode().put("driver", "nbd").put("node-name", mirrorNode(vdev)).put("export", drive(vdev));
+        node.putObject("server").put("type", "unix").put("path", tunnel.toString());
+        qmp.execute("blockdev-add", node, Duration.ofSeconds(30));
+        qmp.execute("blockdev-mirror", JSON.objectNode().put("job-id", mirrorNode(vdev)).put("device", drive(vdev))
+                .put("target", mirrorNode(vdev)).put("sync", "full"));
+    }
+
+    /** Whether every mirror has caught up (is ready); fails naming a mirror that ended on its own. */
+    public static boolean mirrorsReady(QmpClient qmp, List<String> vdevs) throws QmpException, InterruptedException {
+        JsonNode jobs = qmp.execute("query-block-jobs");
+        for (String vdev : vdevs) {
+            JsonNode job = null;
+            for (JsonNode j : jobs) if (j.path("device").asText().equals(mirrorNode(vdev))) job = j;
+            if (job == null) throw new IllegalStateException("the copy of " + vdev + " stopped");
+            if (!job.path("ready").asBoolean(false)) return false;
+        }
+        return true;
+    }
+
+    /** Ends the mirrors: a ready mirror cancelled completes its copy and leaves the source disk in use. */
+    public static void endMirrors(QmpClient qmp, List<String> vdevs, Duration timeout) throws QmpException, InterruptedException {
+        for (String vdev : vdevs) {
+            try {
+                qmp.execute("block-job-cancel", Map.of("device", mirrorNode(vdev)));
+            } catch (QmpException e) {
+                // no such job: it has ended already
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean any = false;
+            for (JsonNode j : qmp.execute("query-block-jobs"))
+                for (String vdev : vdevs) if (j.path("device").asText().equals(mirrorNode(vdev))) any = true;
+            if (!any) break;
+            Thread.sleep(100);
+        }
+        for (String vdev : vdevs) {
+            try {
+                qmp.execute("blockdev-del", Map.of("node-name", mirrorNode(vdev)));
+            } catch (QmpException e) {
+                // never added, or gone
+            }
+        }
+    }
+}

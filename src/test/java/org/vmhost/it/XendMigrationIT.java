@@ -1,0 +1,300 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Live migration between two xends standing for two hosts: each in its own network namespace (joined by a veth
+ * pair on a private /30) and its own mount namespace, where {@code local/} is that host's own directory, with
+ * {@code shared/} seen by both as shared storage. Real pv guests, real QEMU, the real relocation server over TLS.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XendMigrationIT {
+    static final String TAG = Integer.toString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff), 16);
+    static final String NS_A = "vmhmA" + TAG, NS_B = "vmhmB" + TAG;
+    static final int NET = ThreadLocalRandom.current().nextInt(16, 250);
+    static final String ADDR_A = "10.250." + NET + ".1", ADDR_B = "10.250." + NET + ".2";
+    static Path base, shared, local, localA, localB, tokenFile, badTokenFile;
+    static String fingerprint;
+    static XendInstance a, b;
+    static long hostMib;
+
+    @BeforeAll
+    static void twoHosts() throws Exception {
+        base = Files.createTempDirectory(Path.of("/tmp"), "vmhmig-");
+        shared = Files.createDirectories(base.resolve("shared"));
+        local = Files.createDirectories(base.resolve("local"));
+        localA = Files.createDirectories(base.resolve("localA"));
+        localB = Files.createDirectories(base.resolve("localB"));
+        Files.copy(XendInstance.IMAGES.resolve("pv-disk.qcow2"), shared.resolve("pv.qcow2"));
+        // QEMU's user may pass through (not list) the directories, as through an image pool: a migrated QEMU takes
+        // its images up again after it has dropped root.
+        for (Path p : List.of(base, shared, local, localA, localB))
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        sh("ip", "netns", "add", NS_A);
+        sh("ip", "netns", "add", NS_B);
+        sh("ip", "link", "add", NS_A, "type", "veth", "peer", "name", NS_B);
+        sh("ip", "link", "set", NS_A, "netns", NS_A);
+        sh("ip", "link", "set", NS_B, "netns", NS_B);
+        sh("ip", "-n", NS_A, "addr", "add", ADDR_A + "/30", "dev", NS_A);
+        sh("ip", "-n", NS_B, "addr", "add", ADDR_B + "/30", "dev", NS_B);
+        for (String ns : List.of(NS_A, NS_B)) {
+            sh("ip", "-n", ns, "link", "set", "lo", "up");
+            sh("ip", "-n", ns, "link", "set", ns, "up");
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo")))
+            if (line.startsWith("MemTotal:")) hostMib = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        a = XendInstance.create().wrappedIn(host(NS_A, localA));
+        b = XendInstance.create().wrappedIn(host(NS_B, localB));
+        // B takes one 256 MiB guest more, not two: the memory check's refusal.
+        Files.writeString(b.home().resolve("xend.conf"), """
+                relocation_server = 1
+                relocation_address = "%s"
+                relocation_hosts_allow = [ "10[.]250[.]%d[.]1" ]
+                dom0_min_mem = %d
+                """.formatted(ADDR_B, NET, hostMib - 400));
+        a.start();
+        b.start();
+        tokenFile = base.resolve("b.token");
+        Files.writeString(tokenFile, Files.readString(b.home().resolve("api.token")));
+        badTokenFile = base.resolve("bad.token");
+        Files.writeString(badTokenFile, "not-a-token-of-b");
+        fingerprint = Files.readString(b.home().resolve("tls/xend.p12.sha256")).strip();
+        a.xm("new", a.config("mig1.cfg", guest("mig1", "")).toString()).requireSuccess();
+        a.xm("start", "mig1").requireSuccess();
+        a.xm("create", a.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
+    }
+
+    /** The prefix that puts an xend into a host's namespaces, with that host's own {@code local/}. */
+    static List<String> host(String ns, Path ownLocal) {
+        return List.of("ip", "netns", "exec", ns, "unshare", "-m", "--propagation", "private", "--", "sh", "-c",
+                "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", ownLocal.toString(), local.toString());
+    }
+
+    static String guest(String name, String extraDisk) {
+        return """
+                name = "%s"
+                type = "pv"
+                memory = 256
+                kernel = "%s"
+                ramdisk = "%s"
+                extra = "console=ttyS0 quiet"
+                disk = [ 'tap:qcow2:%s,xvda,r' %s ]
+                """.formatted(name, XendInstance.IMAGES.resolve("vmlinuz"), XendInstance.IMAGES.resolve("initrd.img"),
+                shared.resolve("pv.qcow2"), extraDisk);
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        try {
+            for (var x : List.of(java.util.Map.entry("a", a), java.util.Map.entry("b", b))) {
+                Path log = x.getValue() == null ? null : x.getValue().home().resolve("log/xend.log");
+                if (log != null && Files.exists(log))
+                    Files.copy(log, Path.of("target", "migration-it-" + x.getKey() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Path qemuLogs = x.getValue() == null ? null : x.getValue().home().resolve("log/qemu");
+                if (qemuLogs != null && Files.isDirectory(qemuLogs)) try (var logs = Files.list(qemuLogs)) {
+                    for (Path q : logs.toList())
+                        Files.copy(q, Path.of("target", "migration-it-" + x.getKey() + "-qemu-" + q.getFileName()),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (a != null) a.close();
+            if (b != null) b.close();
+        } finally {
+            sh("ip", "netns", "del", NS_A);
+            sh("ip", "netns", "del", NS_B);
+            if (base != null) try (var walk = Files.walk(base)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+        assertThat(a.qemuPids()).as("QEMU left behind on A").isEmpty();
+        assertThat(b.qemuPids()).as("QEMU left behind on B").isEmpty();
+    }
+
+    static XendInstance.Result migrate(XendInstance from, String... args) {
+        List<String> argv = new ArrayList<>(List.of("migrate", "--token-file", tokenFile.toString(), "--fingerprint", fingerprint));
+        argv.addAll(List.of(args));
+        return from.xm(argv.toArray(String[]::new));
+    }
+
+    static Optional<String> row(XendInstance x, String name) {
+        return x.xm("list").out().lines().filter(l -> l.startsWith(name + " ")).findFirst();
+    }
+
+    static void assertStaysOnA(XendInstance.Result r, String domain, String reason) {
+        assertThat(r.exit()).as("exit; stderr: %s", r.err()).isNotZero();
+        assertThat(r.err()).contains(reason).contains("still runs here");
+        assertThat(row(a, domain)).as(domain + " on A").hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        assertThat(row(b, domain).filter(l -> l.matches(".*(r-----|-b----|--p---).*"))).as(domain + " running on B").isEmpty();
+        assertThat(b.qemuPids()).as("QEMUs on B").hasSizeLessThanOrEqualTo(qemusOnB);
+    }
+
+    /** How many QEMUs B runs for domains it owns: a refused or failed migration leaves none more. */
+    static int qemusOnB = 0;
+
+    @Test
+    @Order(1)
+    void aLiveMigrationKeepsTheGuestRunningAndMovesItsDefinition() throws Exception {
+        double uptimeBefore;
+        try (XmConsole c = XmConsole.open(a, "mig1")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type("export MIGTOK=tok$((6*7)); (while :; do echo x >> /tmp/ticks; sleep 1; done) &\n");
+            c.type("echo set-$MIGTOK; cat /proc/uptime\n");
+            c.awaitMatch("set-tok42\\s+([0-9.]+) ", Duration.ofSeconds(20));
+            var m = java.util.regex.Pattern.compile("set-tok42\\s+([0-9.]+) ").matcher(c.text());
+            assertThat(m.find()).isTrue();
+            uptimeBefore = Double.parseDouble(m.group(1));
+        }
+        XendInstance.Result r = migrate(a, "-l", "mig1", ADDR_B);
+        r.requireSuccess();
+        qemusOnB = 1;
+        assertThat(row(a, "mig1")).as("mig1 on A after the move").isEmpty();
+        assertThat(a.xm("list", "-l", "mig1").exit()).as("A keeps no definition").isNotZero();
+        assertThat(row(b, "mig1")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        assertThat(b.xm("list", "-l", "mig1").requireSuccess().out()).contains("mig1");
+        try (XmConsole c = XmConsole.open(b, "mig1")) {
+            Thread.sleep(2000);
+            c.type("echo after-$MIGTOK-$(wc -l < /tmp/ticks) $(cat /proc/uptime)\n");
+            c.awaitMatch("after-tok42-[0-9]+ [0-9.]+ ", Duration.ofSeconds(30));
+            var m = java.util.regex.Pattern.compile("after-tok42-([0-9]+) ([0-9.]+) ").matcher(c.text());
+            assertThat(m.find()).isTrue();
+            assertThat(Integer.parseInt(m.group(1))).as("ticks the guest counted").isGreaterThan(1);
+            assertThat(Double.parseDouble(m.group(2))).as("the guest's uptime went on").isGreaterThan(uptimeBefore);
+        }
+        assertThat(b.xm("log").out()).contains("migrated in from");
+    }
+
+    @Test
+    @Order(2)
+    void aHostThatDoesNotAnswerOrRefusesUsIsRefusedBeforeAnythingStops() throws Exception {
+        assertStaysOnA(migrate(a, "mig2", ADDR_B, "-p", "8009"), "mig2", "cannot reach the relocation server");
+        XendInstance.Result badToken = a.xm("migrate", "--token-file", badTokenFile.toString(), "--fingerprint", fingerprint, "mig2", ADDR_B);
+        assertStaysOnA(badToken, "mig2", "administrator's token");
+        XendInstance.Result badPin = a.xm("migrate", "--token-file", tokenFile.toString(), "--fingerprint",
+                "00".repeat(32), "mig2", ADDR_B);
+        assertStaysOnA(badPin, "mig2", "fingerprint");
+        assertThat(a.xm("log").out() + a.xm("dmesg").out()).doesNotContain(Files.readString(tokenFile).strip());
+    }
+
+    @Test
+    @Order(3)
+    void theDestinationRefusesATakenNameAndTooLittleMemory() throws Exception {
+        qemusOnB = 1; // mig1
+        b.xm("new", b.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
+        try {
+            assertStaysOnA(migrate(a, "mig2", ADDR_B), "mig2", "a domain named 'mig2' exists");
+        } finally {
+            b.xm("delete", "mig2").requireSuccess();
+        }
+        try {
+            // mig1 (256 MiB) runs on B, which keeps all but 400 MiB for itself.
+            assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "dom0_min_mem");
+        } finally {
+            b.xm("destroy", "mig1").requireSuccess();
+            b.xm("delete", "mig1").requireSuccess();
+            qemusOnB = 0;
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aLocalDiskIsRefusedWithoutCopyStorageAndCopiedWithIt() throws Exception {
+        Path disk = local.resolve("data.raw");
+        sh("qemu-img", "create", "-q", "-f", "raw", localA.resolve("data.raw").toString(), "64M");
+        a.xm("create", a.config("mig3.cfg", guest("mig3", ", 'file:" + disk + ",xvdb,w'")).toString()).requireSuccess();
+        try (XmConsole c = XmConsole.open(a, "mig3")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type("echo copied-data-$((40+2)) | dd of=/dev/vdb bs=512 conv=sync 2>/dev/null; sync; echo wrote-$((1+1))\n");
+            c.awaitText("wrote-2", Duration.ofSeconds(20));
+        }
+        assertStaysOnA(migrate(a, "-l", "mig3", ADDR_B), "mig3", "does not exist on this host");
+        sh("qemu-img", "create", "-q", "-f", "raw", localB.resolve("data.raw").toString(), "64M");
+        assertStaysOnA(migrate(a, "-l", "mig3", ADDR_B), "mig3", "not on storage shared with this host");
+        Files.delete(localB.resolve("data.raw"));
+
+        migrate(a, "-l", "--copy-storage", "mig3", ADDR_B).requireSuccess();
+        qemusOnB = 1;
+        assertThat(row(a, "mig3")).isEmpty();
+        assertThat(row(b, "mig3")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        try (XmConsole c = XmConsole.open(b, "mig3")) {
+            c.type("dd if=/dev/vdb bs=14 count=1 2>/dev/null; echo ' read-back'\n");
+            c.awaitText("copied-data-42 read-back", Duration.ofSeconds(30));
+        }
+        byte[] onB = Files.readAllBytes(localB.resolve("data.raw"));
+        assertThat(new String(onB, 0, 14, StandardCharsets.US_ASCII)).as("B's own copy of the disk").isEqualTo("copied-data-42");
+        b.xm("destroy", "mig3").requireSuccess();
+        qemusOnB = 0;
+    }
+
+    @Test
+    @Order(5)
+    void aFailureMidMigrationLeavesTheDomainRunningOnTheSourceOnly() throws Exception {
+        List<Long> qemusOnB = b.qemuPids();
+        a.xend("stop").requireSuccess();
+        a.startWith("-Dvmhost.fault.migrateFailAt=afterMemory");
+        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "injected failure at afterMemory");
+        XendInstance.await("B's QEMU for mig2 to end", Duration.ofSeconds(20), () -> b.qemuPids().equals(qemusOnB));
+        try (XmConsole c = XmConsole.open(a, "mig2")) {
+            c.type("echo still-here-$((3*3))\n");
+            c.awaitText("still-here-9", Duration.ofSeconds(30));
+        }
+        assertThat(a.qemuPids()).hasSize(1);
+    }
+
+    @Test
+    @Order(6)
+    void anotherAcceleratorKindOrAnIncompatibleCpuModelIsRefused() {
+        b.xend("stop").requireSuccess();
+        b.startWith("-Dvmhost.fault.accelerator=kvm");
+        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "runs under tcg and this host uses kvm");
+        b.xend("stop").requireSuccess();
+        b.startWith("-Dvmhost.fault.cpuModel=Haswell");
+        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "CPU model qemu64");
+    }
+
+    @Test
+    @Order(7)
+    void withoutLiveTheDomainIsPausedMovedAndResumed() throws Exception {
+        a.xend("stop").requireSuccess();
+        a.start();
+        b.xend("stop").requireSuccess();
+        b.start();
+        migrate(a, "mig2", ADDR_B).requireSuccess();
+        assertThat(row(a, "mig2")).isEmpty();
+        assertThat(a.qemuPids()).isEmpty();
+        assertThat(row(b, "mig2")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        try (XmConsole c = XmConsole.open(b, "mig2")) {
+            c.type("echo moved-$((5*5))\n");
+            c.awaitText("moved-25", Duration.ofSeconds(30));
+        }
+        assertThat(a.xm("log").out()).contains("migrated to " + ADDR_B + " (paused");
+    }
+
+    static void sh(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 && !argv[argv.length - 2].equals("del")) throw new AssertionError(String.join(" ", argv) + ": " + out);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
