@@ -126,6 +126,9 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
+    /** Set by bin/vmhost-java to bin/xend's path, which {@code start} runs the daemon through. */
+    static final String LAUNCHER_PROPERTY = "vmhost.xend";
+
     static int start(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
         Optional<ProcessHandle> running = Daemon.running(home);
         if (running.isPresent()) {
@@ -138,9 +141,17 @@ public final class XendMain implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
         // qemu-img, dnsmasq), so that whatever they create is their owner's alone.
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid", java));
-        cmd.addAll(jvmOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid"));
+        String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher != null) {
+            // bin/xend run: the launcher gives the daemon its own JVM options and start-up cache (this process, a
+            // short-lived client, has a small cache of its own); VMHOST_JAVA_OPTS reaches it through the environment.
+            cmd.addAll(List.of(launcher, "run"));
+        } else {
+            cmd.add(java);
+            cmd.addAll(jvmOptions());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        }
         cmd.addAll(listen.asArgs());
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
