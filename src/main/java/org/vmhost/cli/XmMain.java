@@ -18,7 +18,8 @@ public final class XmMain {
 
     /**
      * The command table: every subcommand, in the order {@code xm help} lists them. A new subcommand is one
-     * class annotated with picocli's {@code @Command} and one line here.
+     * class annotated with picocli's {@code @Command} and one line here. Building an entry only constructs the
+     * command object; picocli reads its options when it is the one being run, or for help.
      */
     static final List<Function<XmContext, Object>> COMMANDS = List.of(
             CreateCommand::new,
@@ -89,18 +90,43 @@ public final class XmMain {
 
     /** Runs one {@code xm} invocation and gives its exit status. */
     static int run(XmContext context, String... args) {
-        CommandLine xm = commandLine(context);
         if (args.length == 0) {
-            xm.usage(context.err());
+            commandLine(context).usage(context.err());
             return EXIT_USAGE;
         }
-        return xm.execute(args);
+        return commandLine(context, args[0]).execute(args);
     }
 
+    /**
+     * The command line for one invocation whose first argument is {@code first}: when it names a subcommand of
+     * the table, xm with only that subcommand, so that picocli reflects over one class rather than all of them
+     * (most of xm's start-up time); otherwise ({@code help}, an option, an unknown name) the whole table, so that
+     * help and picocli's errors and suggestions are what they always were.
+     */
+    static CommandLine commandLine(XmContext context, String first) {
+        for (Function<XmContext, Object> entry : COMMANDS) {
+            Object command = entry.apply(context);
+            if (name(command).equals(first)) return configure(context, new CommandLine(new XmMain()).addSubcommand(command));
+        }
+        return commandLine(context);
+    }
+
+    /** xm with its whole command table, as {@code xm help} lists it. */
     static CommandLine commandLine(XmContext context) {
         CommandLine xm = new CommandLine(new XmMain());
         for (Function<XmContext, Object> command : COMMANDS) xm.addSubcommand(command.apply(context));
         xm.addSubcommand(new CommandLine.HelpCommand());
+        return configure(context, xm);
+    }
+
+    /** A subcommand's name, from its {@code @Command} alone (picocli's full reflection waits until it is run). */
+    static String name(Object command) {
+        Command annotation = command.getClass().getAnnotation(Command.class);
+        if (annotation == null) throw new IllegalStateException(command.getClass() + " has no @Command");
+        return annotation.name();
+    }
+
+    private static CommandLine configure(XmContext context, CommandLine xm) {
         xm.setOut(new java.io.PrintWriter(context.out(), true));
         xm.setErr(new java.io.PrintWriter(context.err(), true));
         xm.setParameterExceptionHandler((e, args) -> {

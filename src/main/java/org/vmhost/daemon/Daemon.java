@@ -108,12 +108,16 @@ final class Daemon {
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         LOG.info("xend " + XendMain.VERSION + " starting, pid " + ProcessHandle.current().pid() + ", home " + home.root());
 
-        Store store = Store.open(home.database(), retention);
         Path emulator = Optional.ofNullable(System.getenv("VMHOST_QEMU")).map(Path::of).orElse(DEFAULT_EMULATOR);
+        // Host facts that each cost a process (dmesg, qemu --version) are asked for beside the rest of the start,
+        // not one after another on its path; QEMU's version is waited for only when 'xm info' first wants it.
+        java.util.concurrent.Executor beside = task -> Thread.ofVirtual().name("host-facts").start(task);
+        var tscKhz = java.util.concurrent.CompletableFuture.supplyAsync(HostTsc::khz, beside);
+        var qemuVersion = java.util.concurrent.CompletableFuture.supplyAsync(() -> HostFacts.qemuVersion(emulator), beside);
+        Store store = Store.open(home.database(), retention);
         AcceleratorChoice choice = probeOncePerBoot(emulator);
         String accel = choice.accelerator().qemuName();
         LOG.info("accelerator: " + accel + " (" + choice.reason() + ")");
-        String qemuVersion = HostFacts.qemuVersion(emulator);
         StringBuilder confinement = new StringBuilder();
         Optional<QemuUser> qemuUser = QemuUser.forThisXend(confinement);
         qemuUser.ifPresent(u -> {
@@ -125,8 +129,8 @@ final class Daemon {
                 qemuUser.map(QemuUser::name));
         network.restore();
         LOG.info("networking: " + network.describe());
-        HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), HostTsc.khz(),
-                () -> HostFacts.read(accel, choice.reason(), qemuVersion, XendMain.VERSION, network.describe(),
+        HostEnvironment env = new HostEnvironment(emulator, accel, choice.reason(), tscKhz.join(),
+                () -> HostFacts.read(accel, choice.reason(), qemuVersion.join(), XendMain.VERSION, network.describe(),
                         confinement.toString()),
                 HostFacts::busyCpuSeconds, qemuUser);
         LocalDomainService service = new LocalDomainService(home, store, env, new DomainConfigs(), network, imagePools,

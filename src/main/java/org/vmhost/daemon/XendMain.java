@@ -126,6 +126,9 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
+    /** Set by bin/vmhost-java to bin/xend's path, which {@code start} runs the daemon through. */
+    static final String LAUNCHER_PROPERTY = "vmhost.xend";
+
     static int start(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
         Optional<ProcessHandle> running = Daemon.running(home);
         if (running.isPresent()) {
@@ -138,9 +141,17 @@ public final class XendMain implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
         // qemu-img, dnsmasq), so that whatever they create is their owner's alone.
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid", java));
-        cmd.addAll(jvmOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid"));
+        String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher != null) {
+            // bin/xend run: the launcher gives the daemon its own JVM options and start-up cache (this process, a
+            // short-lived client, has a small cache of its own); VMHOST_JAVA_OPTS reaches it through the environment.
+            cmd.addAll(List.of(launcher, "run"));
+        } else {
+            cmd.add(java);
+            cmd.addAll(jvmOptions());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        }
         cmd.addAll(listen.asArgs());
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -179,12 +190,16 @@ public final class XendMain implements Callable<Integer> {
         return 0;
     }
 
-    /** The JVM options of this process worth passing on to the daemon (heap, CDS archive...). */
+    /** The JVM options of this process worth passing on to the daemon (heap, collector, start-up cache...). */
     private static List<String> jvmOptions() {
         List<String> opts = new ArrayList<>();
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // xm-style short-lived tuning does not suit a daemon.
-            if (a.startsWith("-XX:TieredStopAtLevel") || a.startsWith("-XX:SharedArchiveFile")) continue;
+        // This JVM's own command line up to the class path (bin/vmhost-java puts -cp right before the main class),
+        // read from /proc rather than through the management API, which costs xend start a tenth of a second.
+        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
+            if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")) break;
+            // xm-style short-lived tuning does not suit a daemon; a cache is trained by one process, not two.
+            if (a.startsWith("-XX:TieredStopAtLevel") || a.startsWith("-XX:AOTCacheOutput") || a.startsWith("-XX:AOTConfiguration")
+                    || a.startsWith("-XX:AOTMode") || a.startsWith("-XX:ArchiveClassesAtExit")) continue;
             opts.add(a);
         }
         return opts;

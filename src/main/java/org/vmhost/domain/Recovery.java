@@ -74,16 +74,31 @@ final class Recovery {
             registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
                     def.managed(), def.autostart()));
         }
-        List<Long> adopted = new ArrayList<>();
-        for (DomainStatus st : statuses) {
-            Optional<Domain> found = registry.findByUuid(st.uuid());
-            if (found.isEmpty()) continue;
-            Domain d = found.get();
-            if (d.error().isPresent()) {
-                d.runJob("keep", () -> keepUnreadable(d, st).ifPresent(adopted::add));
-            } else {
-                d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+        // Each domain's QMP handshake waits on its QEMU, not on the others': up to REATTACH_PARALLEL at once, each in
+        // its domain's job as before; the sweeps below wait for all of them.
+        List<Long> adopted = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<java.util.concurrent.Future<?>> reattaching = new ArrayList<>();
+        java.util.concurrent.Semaphore bound = new java.util.concurrent.Semaphore(REATTACH_PARALLEL);
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("re-attach-", 0).factory())) {
+            for (DomainStatus st : statuses) {
+                Optional<Domain> found = registry.findByUuid(st.uuid());
+                if (found.isEmpty()) continue;
+                Domain d = found.get();
+                reattaching.add(pool.submit(() -> {
+                    bound.acquireUninterruptibly();
+                    try {
+                        if (d.error().isPresent()) {
+                            d.runJob("keep", () -> keepUnreadable(d, st).ifPresent(adopted::add));
+                        } else {
+                            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
+                        }
+                    } finally {
+                        bound.release();
+                    }
+                    return null;
+                }));
             }
+            for (java.util.concurrent.Future<?> f : reattaching) rethrow(f);
         }
         for (Domain d : registry.all()) {
             if (!d.managed && d.runtime == null && d.orphan == null) {
@@ -93,6 +108,23 @@ final class Recovery {
         }
         for (Domain d : registry.all()) if (d.runtime != null) d.runJob("recover", () -> service.recoverNextBoot(d));
         killStrays(adopted);
+    }
+
+    /** How many QEMUs xend re-attaches to at once when it starts. */
+    static final int REATTACH_PARALLEL = 8;
+
+    /** Waits for one re-attach and throws what it threw, as the one-by-one loop did. */
+    private static void rethrow(java.util.concurrent.Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new VmhostException(ErrorCode.INTERNAL, "re-attaching failed: " + e.getCause());
+        }
     }
 
     /** The QEMU a status row names, and the domain's taps as the row recorded them. */
