@@ -11,7 +11,8 @@ import java.util.Set;
  * may have written it: the log is read back, never rewritten.
  */
 public sealed interface DomainEvent
-        permits DomainEvent.Lifecycle, DomainEvent.Devices, DomainEvent.Images, DomainEvent.Networks, DomainEvent.Resources, DomainEvent.Other {
+        permits DomainEvent.Lifecycle, DomainEvent.Devices, DomainEvent.Images, DomainEvent.Networks, DomainEvent.Resources,
+                DomainEvent.Saves, DomainEvent.Migrations, DomainEvent.Other {
 
     /** When. */
     Instant time();
@@ -33,12 +34,14 @@ public sealed interface DomainEvent
         if (Images.KINDS.contains(kind)) return new Images(time, domain, kind, message);
         if (Networks.KINDS.contains(kind)) return new Networks(time, domain, kind, message);
         if (Resources.KINDS.contains(kind)) return new Resources(time, domain, kind, message);
+        if (Saves.KINDS.contains(kind)) return new Saves(time, domain, kind, message);
+        if (Migrations.KINDS.contains(kind)) return new Migrations(time, domain, kind, message);
         return new Other(time, domain, kind, message);
     }
 
     /** A domain was defined, started, stopped, changed state, or found again by a new xend. */
     record Lifecycle(Instant time, String domain, String kind, String message) implements DomainEvent {
-        public static final Set<String> KINDS = Set.of("defined", "deleted", "renamed", "started", "start-failed",
+        public static final Set<String> KINDS = Set.of("defined", "redefined", "deleted", "renamed", "started", "start-failed",
                 "start-interrupted", "shutdown", "reboot", "rebooted", "reset", "paused", "unpaused", "destroyed",
                 "poweroff", "crashed", "not-restarted", "reattached", "killed", "unreadable");
 
@@ -81,6 +84,25 @@ public sealed interface DomainEvent
         public static final Set<String> KINDS = Set.of("mem-set", "mem-max", "sched-credit", "vcpu-pin", "vcpu-set");
 
         public Resources {
+            check(time, domain, kind, message, KINDS);
+        }
+    }
+
+    /** A domain's state went to a file or a snapshot, or came back from one. */
+    record Saves(Instant time, String domain, String kind, String message) implements DomainEvent {
+        public static final Set<String> KINDS = Set.of("saved", "save-failed", "restored", "snapshot-created",
+                "snapshot-applied", "snapshot-deleted");
+
+        public Saves {
+            check(time, domain, kind, message, KINDS);
+        }
+    }
+
+    /** A domain moved to or from another host, or failed to. */
+    record Migrations(Instant time, String domain, String kind, String message) implements DomainEvent {
+        public static final Set<String> KINDS = Set.of("migrating-in", "migrated", "migrate-failed", "migrate-aborted");
+
+        public Migrations {
             check(time, domain, kind, message, KINDS);
         }
     }

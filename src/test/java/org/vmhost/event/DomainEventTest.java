@@ -23,9 +23,9 @@ class DomainEventTest {
         assertThat(DomainEvent.of(T, "web1", "block-attach", "m")).isInstanceOf(DomainEvent.Devices.class);
         assertThat(DomainEvent.of(T, "Domain-0", "image-resized", "m")).isInstanceOf(DomainEvent.Images.class);
         assertThat(DomainEvent.of(T, "Domain-0", "network-created", "m")).isInstanceOf(DomainEvent.Networks.class);
-        DomainEvent old = DomainEvent.of(T, "web1", "migrated", "written by another xend");
+        DomainEvent old = DomainEvent.of(T, "web1", "teleported", "written by another xend");
         assertThat(old).isInstanceOf(DomainEvent.Other.class);
-        assertThat(old.kind()).isEqualTo("migrated");
+        assertThat(old.kind()).isEqualTo("teleported");
     }
 
     @Test
