@@ -7,6 +7,7 @@ const GIB = 1024 * 1024 * 1024;
 export function render(root, params, app) {
   let alive = true;
   let pool = '';
+  let shown = null; // the images drawn last: a redraw with the same ones would wipe what the user is typing
   const select = el('select', { dataset: { test: 'pool-select' }, onchange: (e) => { pool = e.target.value; draw(); } });
   const table = el('div', { dataset: { test: 'image-table' } });
   const err = el('p', { class: 'inline-error', dataset: { test: 'storage-error' } });
@@ -46,6 +47,9 @@ export function render(root, params, app) {
       return;
     }
     if (!alive) return;
+    const key = JSON.stringify([pool, images]);
+    if (key === shown) return;
+    shown = key;
     const head = el('tr', {}, ['Name', 'Format', 'Size', 'On disk', 'Backing image', ''].map((h) => el('th', {}, h)));
     refill(table, el('table', { class: 'list' }, head, images.map(row)),
       images.length ? null : el('p', { class: 'muted', dataset: { test: 'no-images' } }, 'No images in this pool.'));

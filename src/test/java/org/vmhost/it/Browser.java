@@ -82,6 +82,17 @@ public final class Browser implements AutoCloseable {
         await("the shell after the administrator's login", d -> find("user").getText().contains("(admin)"));
     }
 
+    /** Logs in as the administrator unless this browser already is: a test that runs alone gets its session too. */
+    public void asAdmin() {
+        open("#/domains");
+        String who = await("the shell or the login page", d -> {
+            WebElement user = find("user");
+            if (user != null && !user.getText().isBlank()) return user.getText();
+            return script("return document.querySelector('#page[data-page=login]')") != null ? "nobody" : null;
+        });
+        if (!who.contains("(admin)")) loginAsAdmin();
+    }
+
     public void loginAsViewer() {
         login(host.viewer(), WebHost.PASSWORD);
         await("the shell after the viewer's login", d -> find("user").getText().contains("(viewer)"));

@@ -218,6 +218,7 @@ class WebWizardIT {
     @Test
     @Order(5)
     void theStoragePageCreatesClonesResizesAndDeletesImages() {
+        browser.asAdmin();
         browser.open("#/storage");
         type("new-image-name", "st1.qcow2");
         type("new-image-size", "0.5");
@@ -256,7 +257,7 @@ class WebWizardIT {
     @Test
     @Order(6)
     void aConfigurationXendRefusesLeavesNeitherADomainNorAnImage() {
-        browser.open("#/domains");
+        browser.asAdmin();
         browser.open("#/new");
         type("wizard-name", "bad1");
         click("wizard-kind-pv");
