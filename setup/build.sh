@@ -4,7 +4,7 @@
 # Safe to run twice.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-export JAVA_HOME=$(find_jdk)
+JAVA_HOME=$(find_jdk); export JAVA_HOME   # (export X=$(...) would hide find_jdk's failure)
 cd "$top"
 step "building vmhost with $JAVA_HOME"
 mvn -q -B -ntp -Dmaven.test.skip=true package

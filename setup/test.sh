@@ -6,7 +6,7 @@ set -euo pipefail
 require_root "install packages and make bridges and taps for the tests"
 bash "$top/setup/install.sh"
 bash "$top/bin/vmhost-build-guests"
-export JAVA_HOME=$(find_jdk)
+JAVA_HOME=$(find_jdk); export JAVA_HOME   # (export X=$(...) would hide find_jdk's failure)
 cd "$top"
 step "running the test suite with $JAVA_HOME"
 mvn -B -ntp verify

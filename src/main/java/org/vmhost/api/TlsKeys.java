@@ -45,8 +45,9 @@ final class TlsKeys {
         PrivateFile.write(pass, (TokenFile.newToken() + "\n").getBytes(StandardCharsets.UTF_8));
         Path tmp = dir.resolve(STORE + ".new");
         Files.deleteIfExists(tmp);
-        String host = InetAddress.getLocalHost().getHostName();
-        List<String> san = new ArrayList<>(List.of("dns:localhost", "ip:127.0.0.1", "ip:::1", "dns:" + host));
+        String host = hostName();
+        List<String> san = new ArrayList<>(List.of("dns:localhost", "ip:127.0.0.1", "ip:::1"));
+        if (!host.equals("localhost")) san.add("dns:" + host);
         if (!HostCheck.isWildcard(listen))
             san.add((listen.matches("[0-9.]+|.*:.*") ? "ip:" : "dns:") + listen.replace("[", "").replace("]", ""));
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
@@ -57,5 +58,24 @@ final class TlsKeys {
                 .timeout(Duration.ofSeconds(60)).run();
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
         Files.move(tmp, store, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The kernel's name for this host, not looked up in DNS: a host whose own name does not resolve (no line in
+     * /etc/hosts, as in a fresh chroot or container) still gets its key. A name that is no DNS name (it would
+     * break keytool's -dname and -ext lists) gives way to localhost.
+     */
+    private static String hostName() {
+        String name;
+        try {
+            name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e2) {
+                name = "localhost";
+            }
+        }
+        return name.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})") ? name : "localhost";
     }
 }
