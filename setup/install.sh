@@ -19,8 +19,9 @@ packages=(
   systemd                             # systemd-analyze: the unit files in setup/systemd are verified by a test
 )
 # The web GUI's libraries come from npm at build time (setup/web-vendor.sh). A node that brings its own npm
-# (NodeSource's) is used as it is; otherwise Debian's nodejs and npm.
-command -v npm >/dev/null || packages+=(nodejs npm)
+# (NodeSource's) is used as it is; otherwise Debian's nodejs, then Debian's npm if nodejs did not bring one
+# (NodeSource's nodejs, where its apt source is configured, conflicts with Debian's npm package).
+command -v node >/dev/null || packages+=(nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,6 +33,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   step "Debian packages already installed"
+fi
+if ! command -v npm >/dev/null; then
+  step "installing Debian's npm"
+  require_root "install npm"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
 fi
 # QEMU runs as this unprivileged user once it has opened its command line's files (-runas); xend makes it too.
 if ! getent passwd vmhost-qemu >/dev/null; then
