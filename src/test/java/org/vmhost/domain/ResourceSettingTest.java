@@ -60,6 +60,31 @@ class ResourceSettingTest {
     }
 
     @Test
+    void vcpuSetOnARunningHvmDomainHotPlugsCpusIntoItsFreeSlotsAndHasTheGuestEjectThem() {
+        xend.service.create(xend.request("h1", "type = \"hvm\"", "vcpus = 2", "maxvcpus = 3"), false);
+        xend.service.setVcpus("h1", 3);
+        assertThat(xend.qemu.commands()).containsSubsequence("query-hotpluggable-cpus", "device_add");
+        xend.service.setVcpus("h1", 1);
+        assertThat(xend.qemu.commands().stream().filter(c -> c.equals("device_del"))).hasSize(2);
+        assertRefused(() -> xend.service.setVcpus("h1", 4), ErrorCode.BAD_REQUEST,
+                "domain 'h1' can have at most 3 vCPUs (its maxvcpus at start), not 4");
+    }
+
+    @Test
+    void vcpuSetDownOnAPausedDomainIsRefusedAtOnceSinceOnlyARunningGuestEjectsACpuButUpWorks() {
+        xend.service.create(xend.request("h2", "type = \"hvm\"", "vcpus = 2", "maxvcpus = 3"), true);
+        long t0 = System.nanoTime();
+        assertRefused(() -> xend.service.setVcpus("h2", 1), ErrorCode.INVALID_STATE, "domain 'h2' is paused, so it cannot give "
+                + "vCPUs back (the guest ejects them itself: ACPI CPU hot-unplug); it keeps its 2 vCPUs (xm unpause it first)");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).as("at once, not after the eject wait")
+                .isLessThan(Vcpus.EJECT_WAIT.dividedBy(4));
+        assertThat(xend.qemu.commands()).doesNotContain("device_del");
+        xend.service.setVcpus("h2", 3);
+        assertThat(xend.qemu.commands()).contains("device_add");
+        assertThat(xend.state("h2")).isEqualTo(DomainState.PAUSED);
+    }
+
+    @Test
     void aDomainWithMaxmemAboveMemoryStartsWithMaxmemOfRamAndItsBalloonHoldingTheRestBack() {
         xend.service.create(xend.request("m1", "memory = 64", "maxmem = 128"), false);
         var argv = xend.qemu.latest().argv();
