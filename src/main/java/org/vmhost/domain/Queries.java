@@ -65,7 +65,7 @@ final class Queries {
         double cpu = s.pid() == 0 ? 0 : cpuSeconds(s.pid());
         double uptime = s.startedAt() == null ? 0 : Duration.between(s.startedAt(), Instant.now()).toMillis() / 1000.0;
         return new DomainInfo(s.name(), s.domid(), s.uuid(), c == null ? null : c.type(), Vcpus.shown(s.state(), s.pid()),
-                c == null ? 0 : c.memory(), c == null ? 0 : c.maxmem(), c == null ? 0 : Vcpus.count(s.pid(), c.vcpus()),
+                c == null ? 0 : s.memoryTarget() > 0 ? s.memoryTarget() : c.memory(), c == null ? 0 : c.maxmem(), c == null ? 0 : Vcpus.count(s.pid(), c.vcpus()),
                 cpu, s.managed(), s.autostart(), s.configText(), uptime, s.error());
     }
 

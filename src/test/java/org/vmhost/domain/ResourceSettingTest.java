@@ -99,6 +99,25 @@ class ResourceSettingTest {
     }
 
     @Test
+    void theLastMemSetTargetIsWhatListShowsAndOutlivesAnXendRestartInTheDomainsStatus() {
+        xend.service.define(xend.request("m3", "memory = 64", "maxmem = 128"));
+        xend.service.start("m3", false);
+        xend.service.setMemory("m3", 100);
+        assertThat(xend.service.get("m3").memory()).as("xm list's Mem, as Xen's showed the current amount").isEqualTo(100);
+        assertThat(xend.store.statuses()).singleElement().satisfies(st -> assertThat(st.runtimeJson()).contains("\"memoryTarget\":100"));
+
+        xend.restartXend();
+        assertThat(xend.service.get("m3").memory()).isEqualTo(100);
+        assertRefused(() -> xend.service.setMaxMemory("m3", 90), ErrorCode.BAD_REQUEST,
+                "domain 'm3' has 100 MiB now; its maxmem cannot be below that, not 90 (xm mem-set it lower first)");
+
+        xend.service.destroy("m3");
+        assertThat(xend.service.get("m3").memory()).as("stopped: its configured memory").isEqualTo(64);
+        xend.service.start("m3", false);
+        assertThat(xend.service.get("m3").memory()).as("a new QEMU's balloon starts at memory").isEqualTo(64);
+    }
+
+    @Test
     void aDomainWithoutMaxmemHasNoBalloonSetAtStart() {
         xend.service.create(xend.request("m2", "memory = 64"), false);
         assertThat(xend.qemu.commands()).doesNotContain("balloon");
