@@ -51,6 +51,11 @@ final class Domain {
     volatile org.vmhost.qemu.QemuHandle orphan;
     /** The host side of each vif while the domain runs (taps, MACs), in devid order; saved in its status. */
     volatile List<org.vmhost.network.Vif> vifs = List.of();
+    /**
+     * MiB the running guest was last given by xm mem-set (its QEMU's balloon target, which outlives a guest reboot
+     * in that QEMU); 0 when none. Saved in its status, so that a restarted xend knows it; gone when the domain stops.
+     */
+    volatile int memoryTarget;
     /** Completed each time the domain stops, so waiters (xm shutdown -w) can wake. */
     private volatile CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** Set by xm reboot: the next guest poweroff restarts the guest instead. */
@@ -104,7 +109,7 @@ final class Domain {
         org.vmhost.qemu.QemuHandle o = orphan;
         long pid = rt != null ? rt.process().handle().pid() : o != null ? o.pid() : 0;
         snapshot = new DomainSnapshot(uuid, name, domid, state, config, configText, managed, autostart, startedAt,
-                pid, java.util.Optional.ofNullable(error));
+                pid, java.util.Optional.ofNullable(error), memoryTarget);
     }
 
     /** Why the stored definition no longer reads, if it does not. */
@@ -148,6 +153,7 @@ final class Domain {
             stopped = new CompletableFuture<>();
             domid = OptionalInt.empty();
             startedAt = null;
+            memoryTarget = 0;
         }
         state = next;
         publish();

@@ -13,7 +13,7 @@ import org.vmhost.config.DomainType;
  * @param uuid       its UUID
  * @param type       hvm or pv
  * @param state      its state
- * @param memory     MiB
+ * @param memory     MiB: a running domain's last xm mem-set target, else its configured memory
  * @param maxmem     MiB
  * @param vcpus      virtual CPUs
  * @param cpuTime    seconds of host CPU used since it started

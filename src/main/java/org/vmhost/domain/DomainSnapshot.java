@@ -14,10 +14,11 @@ import org.vmhost.config.DomainConfig;
  * @param startedAt when the current QEMU started; null when none runs
  * @param pid       the current QEMU's pid; 0 when none runs (or none that xend controls)
  * @param error     why the stored definition no longer reads, for a domain recovery kept as it found it
+ * @param memoryTarget MiB the running guest was last given by xm mem-set; 0 when none (it has its configured memory)
  */
 record DomainSnapshot(String uuid, String name, OptionalInt domid, DomainState state, DomainConfig config,
                       String configText, boolean managed, boolean autostart, Instant startedAt, long pid,
-                      Optional<String> error) {
+                      Optional<String> error, int memoryTarget) {
     DomainSnapshot {
         Objects.requireNonNull(uuid);
         Objects.requireNonNull(name);

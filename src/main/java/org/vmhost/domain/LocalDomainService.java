@@ -857,7 +857,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     DomainStatus status(Domain d, int domid, long pid, long startTime, Path runDir, DomainState state, Instant at) {
         return new DomainStatus(d.uuid, domid, pid, startTime, runDir.resolve("qmp.sock").toString(),
                 runDir.resolve("console.sock").toString(), home.consoleLog(d.uuid).toString(), state.name(), at,
-                VifsJson.write(d.vifs));
+                VifsJson.write(d.vifs, d.memoryTarget));
     }
 
     void saveStatus(Domain d) {

@@ -1,8 +1,6 @@
 package org.vmhost.domain;
 
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 import org.vmhost.config.DomainConfig;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -21,8 +19,6 @@ final class MemorySetting {
     static final int MIN_MIB = 32;
 
     private final LocalDomainService service;
-    /** Each domain's balloon target as last set by mem-set, with the pid of the QEMU it was set in. */
-    private final Map<String, long[]> targets = new ConcurrentHashMap<>();
 
     MemorySetting(LocalDomainService service) {
         this.service = service;
@@ -49,7 +45,9 @@ final class MemorySetting {
                         + " MiB, not " + mib);
             }
             service.qmp(d, "set the memory of", q -> QemuStats.setBalloon(q, mib * 1024L * 1024));
-            targets.put(d.uuid, new long[] {pid(d), mib});
+            d.memoryTarget = mib;
+            d.publish();
+            service.saveStatus(d);
             service.event(d, "mem-set", "memory target " + mib + " MiB");
         });
     }
@@ -96,19 +94,14 @@ final class MemorySetting {
     }
 
     /**
-     * What a running domain has been given: its last mem-set target, or (after an xend restart, which forgets it)
-     * what its balloon reports, or its configured memory.
+     * What a running domain has been given: its last mem-set target (kept in its status across xend restarts), or
+     * without one what its balloon reports, or its configured memory.
      */
     private int current(Domain d) {
-        long[] t = targets.get(d.uuid);
-        if (t != null && t[0] == pid(d)) return (int) t[1];
+        if (d.memoryTarget > 0) return d.memoryTarget;
         OptionalLong[] actual = {OptionalLong.empty()};
         service.qmp(d, "read the memory of", q -> actual[0] = QemuStats.balloonKib(q));
         return actual[0].isPresent() ? (int) ((actual[0].getAsLong() + 1023) / 1024) : d.config().memory();
     }
 
-    private static long pid(Domain d) {
-        DomainRuntime rt = d.runtime;
-        return rt == null ? 0 : rt.process().handle().pid();
-    }
 }

@@ -64,8 +64,9 @@ final class Queries {
         DomainConfig c = s.config();
         double cpu = s.pid() == 0 ? 0 : cpuSeconds(s.pid());
         double uptime = s.startedAt() == null ? 0 : Duration.between(s.startedAt(), Instant.now()).toMillis() / 1000.0;
+        int memory = c == null ? 0 : s.memoryTarget() > 0 ? s.memoryTarget() : c.memory(); // as Xen's xm list, after mem-set
         return new DomainInfo(s.name(), s.domid(), s.uuid(), c == null ? null : c.type(), Vcpus.shown(s.state(), s.pid()),
-                c == null ? 0 : c.memory(), c == null ? 0 : c.maxmem(), c == null ? 0 : Vcpus.count(s.pid(), c.vcpus()),
+                memory, c == null ? 0 : c.maxmem(), c == null ? 0 : Vcpus.count(s.pid(), c.vcpus()),
                 cpu, s.managed(), s.autostart(), s.configText(), uptime, s.error());
     }
 

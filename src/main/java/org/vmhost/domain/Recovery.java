@@ -134,6 +134,11 @@ final class Recovery {
         } catch (IllegalArgumentException e) {
             LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its taps are not known");
         }
+        try {
+            d.memoryTarget = VifsJson.memoryTarget(st.runtimeJson());
+        } catch (IllegalArgumentException e) {
+            LOG.warning("domain '" + d.name() + "': " + e.getMessage() + "; its last mem-set target is not known");
+        }
         return new QemuHandle(st.pid(), st.pidStartTime(), Path.of(st.qmpSocket()), Path.of(st.consoleLog()),
                 home.qemuLog(d.uuid), List.of(Path.of(st.consoleSocket())));
     }

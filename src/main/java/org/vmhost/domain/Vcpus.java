@@ -64,8 +64,8 @@ final class Vcpus {
 
     /**
      * {@code xm vcpu-set}: a running hvm domain gets CPUs hot-plugged into its free slots or taken out (the guest
-     * ejects them), up to its {@code maxvcpus}; a stopped one gets {@code vcpus} in its stored configuration
-     * (and {@code maxvcpus} raised to it, as xend did).
+     * ejects them), up to its {@code maxvcpus}; a paused one can get more but give none back; a stopped one gets
+     * {@code vcpus} in its stored configuration (and {@code maxvcpus} raised to it, as xend did).
      */
     void set(String ref, int count) {
         Domain d = service.require(ref, "set the vCPUs of");
@@ -95,6 +95,14 @@ final class Vcpus {
             }
             long pid = d.runtime.process().handle().pid();
             int present = (int) slots.stream().filter(CpuHotplug.Slot::present).count();
+            DomainState state = d.state();
+            if (count < present && state != DomainState.RUNNING) {
+                // QEMU only asks; the guest ejects the CPU itself, which a stopped vCPU never does (it would time out).
+                throw new VmhostException(ErrorCode.INVALID_STATE, "domain '" + d.name() + "' is "
+                        + state.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ", so it cannot give vCPUs back"
+                        + " (the guest ejects them itself: ACPI CPU hot-unplug); it keeps its " + present + " vCPUs"
+                        + (state == DomainState.PAUSED ? " (xm unpause it first)" : ""));
+            }
             for (CpuHotplug.Slot slot : slots) {
                 if (present >= count) break;
                 if (slot.present()) continue;

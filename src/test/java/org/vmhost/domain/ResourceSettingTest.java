@@ -60,6 +60,31 @@ class ResourceSettingTest {
     }
 
     @Test
+    void vcpuSetOnARunningHvmDomainHotPlugsCpusIntoItsFreeSlotsAndHasTheGuestEjectThem() {
+        xend.service.create(xend.request("h1", "type = \"hvm\"", "vcpus = 2", "maxvcpus = 3"), false);
+        xend.service.setVcpus("h1", 3);
+        assertThat(xend.qemu.commands()).containsSubsequence("query-hotpluggable-cpus", "device_add");
+        xend.service.setVcpus("h1", 1);
+        assertThat(xend.qemu.commands().stream().filter(c -> c.equals("device_del"))).hasSize(2);
+        assertRefused(() -> xend.service.setVcpus("h1", 4), ErrorCode.BAD_REQUEST,
+                "domain 'h1' can have at most 3 vCPUs (its maxvcpus at start), not 4");
+    }
+
+    @Test
+    void vcpuSetDownOnAPausedDomainIsRefusedAtOnceSinceOnlyARunningGuestEjectsACpuButUpWorks() {
+        xend.service.create(xend.request("h2", "type = \"hvm\"", "vcpus = 2", "maxvcpus = 3"), true);
+        long t0 = System.nanoTime();
+        assertRefused(() -> xend.service.setVcpus("h2", 1), ErrorCode.INVALID_STATE, "domain 'h2' is paused, so it cannot give "
+                + "vCPUs back (the guest ejects them itself: ACPI CPU hot-unplug); it keeps its 2 vCPUs (xm unpause it first)");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).as("at once, not after the eject wait")
+                .isLessThan(Vcpus.EJECT_WAIT.dividedBy(4));
+        assertThat(xend.qemu.commands()).doesNotContain("device_del");
+        xend.service.setVcpus("h2", 3);
+        assertThat(xend.qemu.commands()).contains("device_add");
+        assertThat(xend.state("h2")).isEqualTo(DomainState.PAUSED);
+    }
+
+    @Test
     void aDomainWithMaxmemAboveMemoryStartsWithMaxmemOfRamAndItsBalloonHoldingTheRestBack() {
         xend.service.create(xend.request("m1", "memory = 64", "maxmem = 128"), false);
         var argv = xend.qemu.latest().argv();
@@ -71,6 +96,25 @@ class ResourceSettingTest {
         xend.service.setMemory("m1", 100);
         assertRefused(() -> xend.service.setMaxMemory("m1", 90), ErrorCode.BAD_REQUEST,
                 "domain 'm1' has 100 MiB now; its maxmem cannot be below that, not 90 (xm mem-set it lower first)");
+    }
+
+    @Test
+    void theLastMemSetTargetIsWhatListShowsAndOutlivesAnXendRestartInTheDomainsStatus() {
+        xend.service.define(xend.request("m3", "memory = 64", "maxmem = 128"));
+        xend.service.start("m3", false);
+        xend.service.setMemory("m3", 100);
+        assertThat(xend.service.get("m3").memory()).as("xm list's Mem, as Xen's showed the current amount").isEqualTo(100);
+        assertThat(xend.store.statuses()).singleElement().satisfies(st -> assertThat(st.runtimeJson()).contains("\"memoryTarget\":100"));
+
+        xend.restartXend();
+        assertThat(xend.service.get("m3").memory()).isEqualTo(100);
+        assertRefused(() -> xend.service.setMaxMemory("m3", 90), ErrorCode.BAD_REQUEST,
+                "domain 'm3' has 100 MiB now; its maxmem cannot be below that, not 90 (xm mem-set it lower first)");
+
+        xend.service.destroy("m3");
+        assertThat(xend.service.get("m3").memory()).as("stopped: its configured memory").isEqualTo(64);
+        xend.service.start("m3", false);
+        assertThat(xend.service.get("m3").memory()).as("a new QEMU's balloon starts at memory").isEqualTo(64);
     }
 
     @Test

@@ -25,9 +25,10 @@ import org.vmhost.monitor.SeriesHistory;
 import org.vmhost.monitor.VcpuThread;
 
 /**
- * One real hvm guest's resources changed while it runs: vCPUs hot-plugged and ejected (the guest sees them), the
- * per-vCPU {@code cpus=} list on its vCPU threads, memory grown up to {@code maxmem}, its network traffic in the
- * history, and its scheduler settings shown as they are after an xend restart. The guest's vif is on a bridge this
+ * One real hvm guest's resources changed while it runs: vCPUs hot-plugged (the guest brings them online by itself)
+ * and ejected, but not from a paused guest, the per-vCPU {@code cpus=} list on its vCPU threads, memory grown up
+ * to {@code maxmem}, its network traffic in the history, and its scheduler settings and memory target shown as
+ * they are after an xend restart. The guest's vif is on a bridge this
  * test makes ({@code vmhtr<random>}, with an address of the host's on it; removed by name at the end); the guest
  * pings the host over it.
  */
@@ -99,7 +100,7 @@ class XendResourcesIT {
 
     @Test
     @Order(2)
-    void vcpuSetHotPlugsACpuThatTheGuestBringsOnline() throws Exception {
+    void vcpuSetHotPlugsACpuThatTheGuestBringsOnlineByItself() throws Exception {
         assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-1");
         XendInstance.Result tooMany = xend.xm("vcpu-set", "r1", "4");
         assertThat(tooMany.exit()).isNotZero();
@@ -113,19 +114,35 @@ class XendResourcesIT {
         assertThat(taskset(threads.get(2).tid())).as("the hot-plugged vCPU 2: cpus[2]").isEqualTo("1");
         assertThat(XendLifecycleIT.row(xend, "r1")).hasValueSatisfying(r -> assertThat(r.strip().split("\\s+")[3]).isEqualTo("3"));
 
-        // The guest's kernel registers the new CPU; a guest without udev (this busybox one) brings it online itself.
-        assertThat(ask("for i in $(seq 30); do [ -e /sys/devices/system/cpu/cpu2/online ] && break; sleep 1; done;"
-                + " cat /sys/devices/system/cpu/present")).isEqualTo("0-2");
-        String online = ask("cat /sys/devices/system/cpu/online");
-        System.out.println("guest's online CPUs right after the hot-plug: " + online);
-        assertThat(online).as("the kernel leaves a hot-plugged CPU offline for user space to online").isEqualTo("0-1");
-        console.type("echo 1 > /sys/devices/system/cpu/cpu2/online\n");
-        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-2");
+        // The guest's kernel registers the new CPU offline; the guest's own uevent handler (its udev rule) onlines it.
+        assertThat(ask("for i in $(seq 30); do [ \"$(cat /sys/devices/system/cpu/online)\" = 0-2 ] && break; sleep 1; done;"
+                + " cat /sys/devices/system/cpu/online")).isEqualTo("0-2");
+        assertThat(ask("cat /sys/devices/system/cpu/present")).isEqualTo("0-2");
         assertThat(ask("grep -c ^processor /proc/cpuinfo")).isEqualTo("3");
     }
 
     @Test
     @Order(3)
+    void vcpuSetDownOnAPausedGuestIsRefusedAtOnceAndChangesNothing() throws Exception {
+        xend.xm("pause", "r1").requireSuccess();
+        try {
+            long t0 = System.nanoTime();
+            XendInstance.Result down = xend.xm("vcpu-set", "r1", "1");
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            System.out.println("vcpu-set down on a paused guest answered in " + took.toMillis() + " ms: " + down.err().strip());
+            assertThat(down.exit()).isNotZero();
+            assertThat(down.err()).contains("domain 'r1' is paused, so it cannot give vCPUs back (the guest ejects them itself:"
+                    + " ACPI CPU hot-unplug); it keeps its 3 vCPUs (xm unpause it first)");
+            assertThat(took).as("refused at once, not after the 20 s eject wait").isLessThan(Duration.ofSeconds(10));
+            assertThat(threads()).as("nothing changed").hasSize(3);
+        } finally {
+            xend.xm("unpause", "r1").requireSuccess();
+        }
+        assertThat(ask("cat /sys/devices/system/cpu/online")).isEqualTo("0-2");
+    }
+
+    @Test
+    @Order(4)
     void vcpuSetDownEjectsTheHotPluggedCpuAndOneTheGuestStartedWith() throws Exception {
         xend.xm("vcpu-set", "r1", "1").requireSuccess();
         assertThat(threads()).extracting(VcpuThread::vcpu).containsExactly(0);
@@ -135,7 +152,7 @@ class XendResourcesIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void memMaxAndMemSetGrowTheGuestUpToItsMaxmem() throws Exception {
         long booted = Long.parseLong(ask("grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2"));
         System.out.println("MemTotal of a guest with memory 192, maxmem 320: " + booted + " kB");
@@ -158,10 +175,11 @@ class XendResourcesIT {
         }
         System.out.println("MemTotal after mem-set 288: " + grown + " kB");
         assertThat(grown - booted).as("kB the guest was given").isBetween(80L * 1024, 100L * 1024);
+        assertThat(memColumn()).as("xm list's Mem: the target, as Xen's showed").isEqualTo("288");
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void pingsOverTheBridgeShowInTheDomainsNetworkHistory() throws Exception {
         assertThat(ask("ip addr add " + NET + "2/24 dev eth0 && ip link set eth0 up && echo up")).isEqualTo("up");
         Instant start = Instant.now();
@@ -182,13 +200,21 @@ class XendResourcesIT {
     }
 
     @Test
-    @Order(6)
-    void schedCreditShowsTheValuesInForceAfterAnXendRestart() throws Exception {
+    @Order(7)
+    void schedCreditAndTheMemSetTargetAreTheValuesInForceAfterAnXendRestart() throws Exception {
         xend.xm("sched-credit", "-d", "r1", "-w", "512", "-c", "50").requireSuccess();
         xend.xend("stop").requireSuccess();
         xend.start();
         assertThat(xend.xm("sched-credit", "-d", "r1").requireSuccess().out()).containsPattern("r1\\s+\\d+\\s+512\\s+50");
         assertThat(xend.xm("sched-credit").requireSuccess().out()).containsPattern("r1\\s+\\d+\\s+512\\s+50");
+        // The last mem-set target (288 MiB, the configuration says 192) is kept in the domain's runtime status.
+        assertThat(memColumn()).isEqualTo("288");
+        assertThat(xend.xm("mem-max", "r1", "250").err()).contains("domain 'r1' has 288 MiB now; its maxmem cannot be below that, not 250");
+    }
+
+    /** The Mem column of r1's row in xm list. */
+    private static String memColumn() {
+        return XendLifecycleIT.row(xend, "r1").orElseThrow().strip().split("\\s+")[2];
     }
 
     /** Runs a shell command in the guest and gives its output's one line. */

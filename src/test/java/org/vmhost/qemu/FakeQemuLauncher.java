@@ -25,7 +25,8 @@ import org.vmhost.qemu.qmp.QmpException;
 /**
  * A {@link QemuLauncher} whose QEMUs are scripts: each "QEMU" is a {@link FakeQmpServer} on the launch's QMP
  * socket and a listener on its console socket, with no process at all. It answers QMP as QEMU does
- * (query-status, stop, cont, system_powerdown, system_reset, quit, with their events) and lets a test make
+ * (query-status, stop, cont, system_powerdown, system_reset, quit, with their events; query-hotpluggable-cpus,
+ * device_add and device_del of a CPU on the pc machine, with a guest that ejects a CPU only while it runs) and lets a test make
  * the guest power off, reboot or panic, make QEMU crash, fail a start, or fail any command.
  *
  * <pre>{@code
@@ -151,9 +152,45 @@ public final class FakeQemuLauncher implements QemuLauncher {
         /** Set by a test: a later attach finds QEMU running but its QMP silent. */
         public volatile boolean unreachable;
 
+        /** The CPU slots of a pc machine ({@code -smp N,maxcpus=M}: M slots, the first N filled); 0 on microvm. */
+        private final int cpuSlots;
+        /** The CPUs it started with ({@code -smp N}): their QOM paths are QEMU's own, not a device id. */
+        private final int bootCpus;
+        /** The slots that hold a CPU: device_add fills one; device_del empties it if the guest runs to eject it. */
+        private final java.util.BitSet cpus = new java.util.BitSet();
+
         FakeQemu(QemuHandle handle, List<String> argv) {
             this.handle = handle;
             this.argv = List.copyOf(argv);
+            int m = argv.indexOf("-machine"), smp = argv.indexOf("-smp");
+            boolean pc = m >= 0 && m + 1 < argv.size() && argv.get(m + 1).startsWith("pc");
+            int n = 1, max = 1;
+            if (smp >= 0 && smp + 1 < argv.size()) {
+                String[] f = argv.get(smp + 1).split(",");
+                n = max = Integer.parseInt(f[0]);
+                for (String o : f) if (o.startsWith("maxcpus=")) max = Integer.parseInt(o.substring(8));
+            }
+            cpuSlots = pc ? max : 0;
+            bootCpus = n;
+            cpus.set(0, n);
+        }
+
+        /** What query-hotpluggable-cpus answers: one entry per slot, in QEMU's order (the last slot first). */
+        private List<Map<String, Object>> hotpluggableCpus() {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (int i = cpuSlots - 1; i >= 0; i--) {
+                Map<String, Object> e = new java.util.LinkedHashMap<>();
+                e.put("type", "qemu64-x86_64-cpu");
+                e.put("vcpus-count", 1);
+                e.put("props", Map.of("socket-id", i, "core-id", 0, "thread-id", 0));
+                if (cpus.get(i)) e.put("qom-path", cpuPath(i));
+                out.add(e);
+            }
+            return out;
+        }
+
+        private String cpuPath(int slot) {
+            return slot < bootCpus ? "/machine/unattached/device[" + slot + "]" : "/machine/peripheral/vcpu" + slot;
         }
 
         /** The command line the service built. */
@@ -313,6 +350,21 @@ public final class FakeQemuLauncher implements QemuLauncher {
                     case "system_reset" -> {
                         peer.reply(c);
                         peer.event("RESET", Map.of("guest", false, "reason", "host-qmp-system-reset"));
+                    }
+                    case "query-hotpluggable-cpus" -> {
+                        if (cpuSlots == 0) peer.error(c, "GenericError", "The feature 'query-hotpluggable-cpus' is not enabled");
+                        else peer.reply(c, hotpluggableCpus());
+                    }
+                    case "device_add" -> {
+                        if (c.arguments().path("driver").asText().endsWith("-cpu")) cpus.set(c.arguments().path("socket-id").asInt());
+                        peer.reply(c);
+                    }
+                    case "device_del" -> {
+                        // A real guest ejects the CPU only while its vCPUs run.
+                        for (int i = 0; i < cpuSlots; i++) {
+                            if (cpus.get(i) && cpuPath(i).equals(c.arguments().path("id").asText()) && status.equals("running")) cpus.clear(i);
+                        }
+                        peer.reply(c);
                     }
                     case "quit" -> {
                         peer.reply(c);
