@@ -191,6 +191,7 @@ final class Recovery {
         Path runDir = home.domainRunDir(d.uuid);
         DomainState saved = savedState(d, st);
         QemuHandle handle = leftOver(d, st);
+        Faults.pause(Faults.BEFORE_REATTACH);
         Qemu p;
         try {
             p = qemu.attach(handle, LocalDomainService.QMP_TIMEOUT);
