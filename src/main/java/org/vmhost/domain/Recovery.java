@@ -322,10 +322,14 @@ final class Recovery {
                     LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
                     p.destroyForcibly();
                 });
-        // Run directories of domains that no longer run.
+        // Run directories of domains that no longer run, and what else an earlier xend left in run/. Not this xend's
+        // own: the API, open meanwhile, binds its socket in a private directory named after this pid
+        // (api.ApiServer's ".<pid in base 36>-<n>") and moves it to xend.sock.
+        String ours = "." + Long.toString(ProcessHandle.current().pid(), 36) + "-";
         try (var dirs = Files.list(home.runDir())) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
                 String uuid = dir.getFileName().toString();
+                if (uuid.startsWith(ours)) continue;
                 boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null || dd.orphan != null).orElse(false);
                 if (!owned2) {
                     removeStrayVifs(dir);

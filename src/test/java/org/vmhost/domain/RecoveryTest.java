@@ -204,6 +204,15 @@ class RecoveryTest {
     }
 
     @Test
+    void theSweepSparesTheDirectoryInWhichTheApiOpenMeanwhileBindsItsSocket() throws IOException {
+        Path apis = Files.createDirectories(xend.home.runDir().resolve("." + Long.toString(ProcessHandle.current().pid(), 36) + "-1"));
+        Path earlier = Files.createDirectories(xend.home.runDir().resolve(".zzzzz-1"));
+        xend.restartXend();
+        assertThat(apis).exists();
+        assertThat(earlier).as("an earlier xend's").doesNotExist();
+    }
+
+    @Test
     void aRunDirectoryNoDomainOwnsIsRemoved() throws IOException {
         Path stray = Files.createDirectories(xend.home.domainRunDir("0b6c2a1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c"));
         Files.writeString(stray.resolve("vifs.json"), "[]");
