@@ -34,6 +34,7 @@ public final class XendMain implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     public static void main(String[] args) {
+        System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
         CommandLine cl = new CommandLine(new XendMain());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
