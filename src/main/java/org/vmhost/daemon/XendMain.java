@@ -25,9 +25,8 @@ import org.vmhost.domain.XendHome;
  */
 @Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
         description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",
-                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."},
-        subcommands = {XendMain.Start.class, XendMain.Stop.class, XendMain.Restart.class, XendMain.Status.class,
-                XendMain.Run.class})
+                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost).")
+// The subcommands are added by commandLine(), only the one being run where it is named (as xm does).
 public final class XendMain implements Callable<Integer> {
     static final String VERSION = "0.1.0";
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -35,7 +34,7 @@ public final class XendMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
-        CommandLine cl = new CommandLine(new XendMain());
+        CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
@@ -43,9 +42,25 @@ public final class XendMain implements Callable<Integer> {
         System.exit(cl.execute(args));
     }
 
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Restart.class, Status.class, Run.class);
+
+    /**
+     * xend with only the subcommand {@code first} names, so that picocli builds the model of one class (each costs
+     * xend's start, the client's and the daemon's); otherwise (help, an option, an unknown name) with all of them.
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cl = new CommandLine(new XendMain());
+        for (Class<?> sub : SUBCOMMANDS) {
+            if (sub.getAnnotation(Command.class).name().equals(first)) return cl.addSubcommand(sub);
+        }
+        for (Class<?> sub : SUBCOMMANDS) cl.addSubcommand(sub);
+        return cl;
+    }
+
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.out);
+        commandLine("").usage(System.out);
         return 2;
     }
 
