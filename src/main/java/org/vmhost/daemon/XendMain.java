@@ -25,7 +25,7 @@ import org.vmhost.domain.XendHome;
  */
 @Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
         description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",
-                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost).")
+                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."})
 // The subcommands are added by commandLine(), only the one being run where it is named (as xm does).
 public final class XendMain implements Callable<Integer> {
     static final String VERSION = "0.1.0";
