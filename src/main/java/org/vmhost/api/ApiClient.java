@@ -390,7 +390,8 @@ public final class ApiClient implements DomainService {
     private <T> T call(String method, String path, RequestBody body, Reader<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {
-            exchange = http.send(method, path, body == null ? null : Json.write(body));
+            exchange = http.send(method, path, body == null ? null
+                    : body instanceof CreateDomain create ? LeanRequests.createDomain(create) : Json.write(body));
         } catch (UnixSocketHttp.ConnectFailed e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "Unable to connect to xend: " + e.getMessage()
                     + ". Is xend running?", e);

@@ -75,4 +75,17 @@ class LeanAnswersTest {
         assertThatThrownBy(() -> LeanAnswers.error(bytes("{\"error\":{\"code\":\"NEWER_CODE\",\"message\":\"m\"}}")))
                 .as("a code this xm does not know: the client's fallback keeps it in the message").isInstanceOf(IOException.class);
     }
+
+    @Test
+    void xmsCreateRequestIsWrittenByteForByteAsDataBindingWritesIt() {
+        for (RequestBody.CreateDomain body : List.of(
+                new RequestBody.CreateDomain("web.cfg", "name = \"web\"\nmemory = 256\n", List.of(), true, false),
+                new RequestBody.CreateDomain("/etc/xen/vm-café \"1\".cfg", "name = 'vm-café'\n\t# \u0001 \\ \u2028\n",
+                        List.of("memory=512", "vif=['bridge=xenbr0,mac=00:16:3e:00:00:01']", ""), true, true),
+                new RequestBody.CreateDomain("x", "", List.of("a\"b"), false, false))) {
+            assertThat(new String(LeanRequests.createDomain(body), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(Json.write(body), StandardCharsets.UTF_8));
+            assertThat(Json.readRequest(LeanRequests.createDomain(body), RequestBody.CreateDomain.class)).isEqualTo(body);
+        }
+    }
 }
