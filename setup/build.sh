@@ -13,6 +13,21 @@ mvn -q -B -ntp -Dmaven.test.skip=true package
 # newer an ahead-of-time cache (JEP 483: classes loaded and linked, with method profiles, JEP 515), otherwise
 # (Debian 13's JDK 21) a class-data-sharing archive. Either belongs to the JVM that made it, so the launcher
 # uses that JVM (target/cds/java) and gives the cache to no other.
+# SQLite's JDBC driver copies its native library out of its jar into /tmp at every start of xend (and lists /tmp
+# to tidy older copies): a tenth of xend's start. bin/vmhost-java gives xend this copy instead, made here from the
+# jar it belongs to (named after it, so that a newer jar never meets an older library); without it, the driver
+# copies as before.
+native=$top/target/native
+rm -rf "$native"
+case "$(uname -m)" in x86_64 | aarch64) arch=$(uname -m) ;; *) arch= ;; esac
+for jar in "$top"/target/lib/sqlite-jdbc-*.jar; do
+  [ -f "$jar" ] && [ -n "$arch" ] || continue
+  dir=$native/$(basename "$jar" .jar)
+  mkdir -p "$dir"
+  (cd "$dir" && "$JAVA_HOME/bin/jar" xf "$jar" "org/sqlite/native/Linux/$arch/libsqlitejdbc.so") &&
+    mv "$dir/org/sqlite/native/Linux/$arch/libsqlitejdbc.so" "$dir/" && rm -rf "$dir/org" || rm -rf "$dir"
+done
+
 cds=$top/target/cds
 rm -rf "$cds" && mkdir -p "$cds"
 java="$JAVA_HOME/bin/java"

@@ -5,6 +5,7 @@ const STATES = {
   BLOCKED: { word: 'idle', cls: 'running', icon: '<circle cx="7" cy="7" r="6"/><path d="M5 4l5 3-5 3z" fill="#fff"/>' },
   PAUSED: { word: 'paused', cls: 'paused', icon: '<circle cx="7" cy="7" r="6"/><path d="M4.5 4h2v6h-2zM7.5 4h2v6h-2z" fill="#fff"/>' },
   SHUTTING_DOWN: { word: 'shutting down', cls: 'paused', icon: '<circle cx="7" cy="7" r="6"/><path d="M7 3v4" stroke="#fff" stroke-width="1.6"/>' },
+  REATTACHING: { word: 're-attaching', cls: 'paused', icon: '<circle cx="7" cy="7" r="6" fill="none" stroke="currentColor" stroke-width="2" stroke-dasharray="4 2"/>' },
   STARTING: { word: 'starting', cls: 'paused', icon: '<circle cx="7" cy="7" r="6" fill="none" stroke="currentColor" stroke-width="2" stroke-dasharray="4 2"/>' },
   SHUT_OFF: { word: 'shut off', cls: 'shutoff', icon: '<rect x="2" y="2" width="10" height="10" rx="2"/>' },
   CRASHED: { word: 'crashed', cls: 'crashed', icon: '<circle cx="7" cy="7" r="6"/><path d="M4.5 4.5l5 5M9.5 4.5l-5 5" stroke="#fff" stroke-width="1.6"/>' },
@@ -18,7 +19,7 @@ export function describeState(state) {
 
 /** Whether a domain in this state has a QEMU (can be paused, shut down, forced off). */
 export function isActive(state) {
-  return ['RUNNING', 'BLOCKED', 'PAUSED', 'SHUTTING_DOWN', 'CRASHED', 'STARTING', 'DYING'].includes(state);
+  return ['RUNNING', 'BLOCKED', 'PAUSED', 'SHUTTING_DOWN', 'CRASHED', 'STARTING', 'DYING', 'REATTACHING'].includes(state);
 }
 
 /** Fills `el` with the state's icon and word; `el.dataset.state` keeps the API's name for tests. */

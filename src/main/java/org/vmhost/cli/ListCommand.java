@@ -22,7 +22,7 @@ final class ListCommand extends DaemonCommand {
     boolean long_;
 
     @Option(names = "--state", paramLabel = "STATE",
-            description = "Only domains in this state: running, blocked, paused, shutdown, crashed, dying, or a letter.")
+            description = "Only domains in this state: running, blocked, paused, shutdown, crashed, dying, reattaching, or a letter.")
     String state;
 
     @Parameters(paramLabel = "DOMAIN", arity = "0..*", description = "Domains by name, id or UUID.")
@@ -48,6 +48,13 @@ final class ListCommand extends DaemonCommand {
             shown.forEach(d -> context.out().print(sxp(d)));
         } else {
             context.out().print(table(shown));
+        }
+        // Right after xend started: domains it found running and has not yet spoken to again. They run (or ran): listed
+        // with their id and no state letter, and told why, so that no one takes them for shut off.
+        List<String> reattaching = shown.stream().filter(d -> d.state() == DomainState.REATTACHING).map(DomainInfo::name).toList();
+        if (!reattaching.isEmpty()) {
+            context.err().println("Note: xend has just started and is re-attaching to " + String.join(", ", reattaching)
+                    + "; state letters follow once it has");
         }
         // A domain xend keeps although its stored definition no longer reads: listed, and told why.
         for (DomainInfo d : shown) {
@@ -78,6 +85,7 @@ final class ListCommand extends DaemonCommand {
             case "shutdown" -> s == DomainState.SHUTTING_DOWN;
             case "crashed" -> s == DomainState.CRASHED;
             case "dying" -> s == DomainState.DYING;
+            case "reattaching" -> s == DomainState.REATTACHING;
             case "inactive", "shutoff" -> s == DomainState.SHUT_OFF;
             default -> false;
         };

@@ -84,6 +84,9 @@ public final class XmMain {
     }
 
     public static void main(String[] args) {
+        // picocli looks for Groovy's Closure class when it first builds a command: a miss that searches every jar on
+        // the class path, a fifth of xm's run. xm's commands are Java classes.
+        System.setProperty("picocli.disable.closures", "true");
         XmContext context = new XmContext(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath());
         System.exit(run(context, args));
     }

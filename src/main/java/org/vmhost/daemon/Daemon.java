@@ -33,8 +33,9 @@ import org.vmhost.store.Store;
 
 /**
  * xend itself: the one place that constructs the services, in the order libvirt taught us. Load the
- * store, decide the host's facts, re-attach to the QEMUs still running (killing any it cannot control),
- * open the API, and only then start the domains marked for autostart.
+ * store, decide the host's facts, load the definitions, open the API while re-attaching to the QEMUs still
+ * running (killing any it cannot control; until then only listings answer), and only then start the domains
+ * marked for autostart.
  */
 final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
@@ -137,8 +138,9 @@ final class Daemon {
                 consoleLimit, org.vmhost.qemu.QemuLauncher.HOST);
         service.reserveHostMemory(settings.integer("dom0_min_mem", 512, 0, 1L << 30));
         service.setMigrationMaxDowntime(relocation.maxDowntimeMs());
-        service.recover();
-        service.startMonitoring();
+        // Definitions loaded and the domains found running marked as re-attaching, at once; the QMP handshakes, the
+        // sweeps and the sampler go on behind the API, which meanwhile answers listings and holds every other call.
+        java.util.concurrent.CompletableFuture<Void> recovered = service.recoverInBackground();
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
@@ -166,8 +168,16 @@ final class Daemon {
             stopped.countDown();
         }, "xend-shutdown"));
 
-        // Under systemd, xendomains.service restores the saved domains first and then asks for the autostart.
-        if (!"0".equals(System.getenv("VMHOST_AUTOSTART"))) Thread.ofVirtual().name("autostart").start(service::autostart);
+        recovered.whenComplete((done, failure) -> {
+            if (failure != null) {
+                // As before the API opened early: an xend that could not settle its domains does not go on.
+                LOG.log(Level.SEVERE, "recovery failed; xend stops", failure);
+                System.exit(1);
+            }
+            LOG.info("recovery ended");
+            // Under systemd, xendomains.service restores the saved domains first and then asks for the autostart.
+            if (!"0".equals(System.getenv("VMHOST_AUTOSTART"))) Thread.ofVirtual().name("autostart").start(service::autostart);
+        });
         stopped.await();
         return 0;
     }

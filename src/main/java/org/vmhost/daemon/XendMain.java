@@ -25,16 +25,16 @@ import org.vmhost.domain.XendHome;
  */
 @Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
         description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",
-                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."},
-        subcommands = {XendMain.Start.class, XendMain.Stop.class, XendMain.Restart.class, XendMain.Status.class,
-                XendMain.Run.class})
+                "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."})
+// The subcommands are added by commandLine(), only the one being run where it is named (as xm does).
 public final class XendMain implements Callable<Integer> {
     static final String VERSION = "0.1.0";
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new XendMain());
+        System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
+        CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
@@ -42,9 +42,25 @@ public final class XendMain implements Callable<Integer> {
         System.exit(cl.execute(args));
     }
 
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(Start.class, Stop.class, Restart.class, Status.class, Run.class);
+
+    /**
+     * xend with only the subcommand {@code first} names, so that picocli builds the model of one class (each costs
+     * xend's start, the client's and the daemon's); otherwise (help, an option, an unknown name) with all of them.
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cl = new CommandLine(new XendMain());
+        for (Class<?> sub : SUBCOMMANDS) {
+            if (sub.getAnnotation(Command.class).name().equals(first)) return cl.addSubcommand(sub);
+        }
+        for (Class<?> sub : SUBCOMMANDS) cl.addSubcommand(sub);
+        return cl;
+    }
+
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.out);
+        commandLine("").usage(System.out);
         return 2;
     }
 
@@ -165,7 +181,7 @@ public final class XendMain implements Callable<Integer> {
                 return 0;
             }
             if (!p.isAlive() && p.exitValue() != 0) break;
-            Thread.sleep(50);
+            Thread.sleep(10); // a connect attempt costs far less than the 25 ms a 50 ms poll added on average
         }
         System.err.println("Error: xend did not start; see " + home.xendLog() + " and " + out);
         tail(out, 5).forEach(l -> System.err.println("  " + l));
@@ -181,7 +197,7 @@ public final class XendMain implements Callable<Integer> {
         ProcessHandle h = running.get();
         h.destroy(); // SIGTERM: xend closes its API and leaves the guests running
         Instant deadline = Instant.now().plus(STOP_TIMEOUT);
-        while (Daemon.running(home).isPresent() && Instant.now().isBefore(deadline)) Thread.sleep(50);
+        while (Daemon.running(home).isPresent() && Instant.now().isBefore(deadline)) Thread.sleep(10);
         if (Daemon.running(home).isPresent()) {
             System.err.println("Error: xend (pid " + h.pid() + ") did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
             return 1;

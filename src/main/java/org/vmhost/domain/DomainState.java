@@ -2,7 +2,7 @@ package org.vmhost.domain;
 
 /**
  * A domain's state. The letters are xm's {@code r b p s c d} columns; a domain that is defined but not
- * running has no letter and no id.
+ * running has no letter and no id; one being re-attached after xend started has its id and no letter yet.
  */
 public enum DomainState {
     /** Defined (managed) but not running. */
@@ -18,7 +18,12 @@ public enum DomainState {
     /** The guest crashed and on_crash=preserve keeps it for inspection. */
     CRASHED('c', 'c'),
     /** Being destroyed. */
-    DYING('d', 'd');
+    DYING('d', 'd'),
+    /**
+     * Found running when xend started, and not yet re-attached: xend answers before it has spoken to every QEMU
+     * again, and shows such a domain with its id and no state letter (Xen's "no flag known") until it has.
+     */
+    REATTACHING('-', '\0');
 
     private final char letter;
     private final char column;

@@ -1,7 +1,7 @@
 package org.vmhost.domain;
 
 /**
- * Pauses at named points of a start, for the tests that kill xend in the middle of one: a window the real
+ * Pauses at named points of a start (or of xend's own start-up), for the tests that kill xend in the middle of one: a window the real
  * start is too quick to hit on demand. Off unless the system property {@code vmhost.fault.<point>} gives
  * a number of milliseconds; a production xend never sets it.
  */
@@ -12,6 +12,8 @@ final class Faults {
     static final String BEFORE_RUN = "beforeRun";
     /** A save has written its stream to the temporary file, and not yet its end record nor renamed it. */
     static final String DURING_SAVE = "duringSave";
+    /** xend has started and answers; a domain found running waits before its QMP handshake (a slow re-attach). */
+    static final String BEFORE_REATTACH = "beforeReattach";
 
     private Faults() {}
 

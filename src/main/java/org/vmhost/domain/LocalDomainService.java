@@ -90,6 +90,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final Migration migration;
     private final SaveRestore saveRestore;
     private final Snapshots snapshots;
+    /** Completes when xend's start-up recovery has ended; complete from the start where there is none to wait for. */
+    private volatile CompletableFuture<Void> recovered = CompletableFuture.completedFuture(null);
 
     public LocalDomainService(XendHome home, Store store, HostEnvironment host, DomainConfigs configs, HostNetwork network) {
         this(home, store, host, configs, network, List.of(), QemuLauncher.HOST);
@@ -171,6 +173,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID)) {
             throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " Domain-0: it is the host");
         }
+        awaitRecovery(verb + " domain '" + ref + "'"); // its re-attach, if xend just started, ends first
         return registry.require(ref);
     }
 
@@ -220,6 +223,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo define(DomainRequest request) {
+        awaitRecovery("define a domain");
         DomainConfig config = configs.parse(request);
         String uuid = config.uuid().map(UUID::toString).orElseGet(() -> UUID.randomUUID().toString());
         String text = configs.canonicalText(request);
@@ -311,6 +315,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo create(DomainRequest request, boolean paused) {
+        awaitRecovery("create a domain");
         DomainConfig config = configs.parse(request);
         configs.requireFilesExist(config);
         String uuid = config.uuid().map(UUID::toString).orElseGet(() -> UUID.randomUUID().toString());
@@ -441,6 +446,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public NetworkInfo createNetwork(NetworkConfig config) {
+        awaitRecovery("create a network");
         NetworkInfo created = network.create(config);
         store.appendEvent(Instant.now(), "Domain-0", "network-created", "network '" + created.name() + "' created: "
                 + created.type() + " on bridge " + created.bridge() + created.subnet().map(s -> ", subnet " + s).orElse(""));
@@ -449,6 +455,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public void deleteNetwork(String name) {
+        awaitRecovery("delete network '" + name + "'");
         network.delete(name);
         store.appendEvent(Instant.now(), "Domain-0", "network-deleted", "network '" + name + "' deleted");
     }
@@ -504,26 +511,31 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public org.vmhost.storage.ImageInfo importImage(String pool, String name, String format) {
+        awaitRecovery("import an image");
         return images.importImage(pool, name, format);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo createImage(String pool, String name, String format, long bytes) {
+        awaitRecovery("create an image");
         return images.createImage(pool, name, format, bytes);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo cloneImage(String pool, String source, String name, boolean linked) {
+        awaitRecovery("clone an image");
         return images.cloneImage(pool, source, name, linked);
     }
 
     @Override
     public org.vmhost.storage.ImageInfo resizeImage(String pool, String name, long bytes, boolean shrink) {
+        awaitRecovery("resize an image");
         return images.resizeImage(pool, name, bytes, shrink);
     }
 
     @Override
     public void deleteImage(String pool, String name) {
+        awaitRecovery("delete an image");
         images.deleteImage(pool, name);
     }
 
@@ -584,6 +596,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public DomainInfo restore(String file, boolean paused) {
+        awaitRecovery("restore a domain");
         return saveRestore.restore(file, paused);
     }
 
@@ -661,6 +674,52 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         migration.sweepLeftovers();
     }
 
+    /**
+     * xend's start-up recovery, answering early: loads the definitions and marks each domain found running as
+     * re-attaching (quick, before this returns), then re-attaches, sweeps and starts the statistics sampler on a
+     * thread of its own. Until the returned future completes, only the listings answer (list, a domain's info, the
+     * host, the log, networks, images); every other call waits for it ({@link #awaitRecovery}), so that nothing acts
+     * on a domain before its re-attach and nothing starts before the stray sweep.
+     */
+    public CompletableFuture<Void> recoverInBackground() {
+        List<Recovery.Found> found = recovery.load();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        recovered = done;
+        Thread.ofVirtual().name("recovery").start(() -> {
+            try {
+                recovery.reattach(found);
+                migration.sweepLeftovers();
+                startMonitoring();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Waits until xend's start-up recovery has ended, at most {@link Domain#JOB_WAIT}: every call but the listings
+     * does, first. At once when there is none.
+     */
+    void awaitRecovery(String what) {
+        CompletableFuture<Void> r = recovered;
+        if (r.isDone() && !r.isCompletedExceptionally()) return;
+        try {
+            r.get(Domain.JOB_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            long left = registry.unordered().stream().filter(d -> d.state() == DomainState.REATTACHING).count();
+            throw new VmhostException(ErrorCode.TIMEOUT, "xend is still re-attaching to the domains that ran before it "
+                    + "started (" + left + " left); " + what + " gave up after " + Domain.JOB_WAIT.toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new VmhostException(ErrorCode.INTERNAL, "xend's start-up recovery failed (" + describe(e.getCause())
+                    + "); " + what + " is refused", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.INTERNAL, "interrupted while waiting for xend's start-up recovery");
+        }
+    }
+
     @Override
     public DomainInfo setMemory(String ref, int mib) {
         memorySetting.set(ref, mib);
@@ -695,11 +754,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public org.vmhost.monitor.StatsReport stats() {
+        awaitRecovery("read the statistics");
         return monitoring.stats();
     }
 
     @Override
     public org.vmhost.monitor.SeriesHistory history(String ref, String metric, Instant from, Instant to, String resolution) {
+        awaitRecovery("read the history");
         if (ref.equals("Domain-0") || ref.equals("0") || ref.equals(DOMAIN0_UUID))
             return monitoring.history(null, "the host", metric, from, to, resolution);
         Domain d = registry.require(ref);
@@ -708,6 +769,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public List<org.vmhost.resources.VcpuInfo> listVcpus(String ref) {
+        awaitRecovery("list the vCPUs");
         return vcpus.list(ref);
     }
 
@@ -718,6 +780,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     @Override
     public org.vmhost.resources.SchedulerInfo schedCredit(String ref) {
+        awaitRecovery("show the scheduler settings");
         return new org.vmhost.resources.SchedulerInfo(scheduling.describe(), scheduling.list(ref));
     }
 
@@ -729,6 +792,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     /** Starts what should run with xend: configs in the auto directory, and managed domains marked so. */
     @Override
     public void autostart() {
+        awaitRecovery("start the autostart domains");
         recovery.autostart();
     }
 

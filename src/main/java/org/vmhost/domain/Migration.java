@@ -232,6 +232,7 @@ final class Migration implements RelocationServer.Handler {
 
     @Override
     public RelocationServer.Incoming prepare(Offer o) {
+        service.awaitRecovery("receiving domain '" + o.name() + "'"); // before the sweep of leftovers could take its files
         String from = " (migrating from " + o.source() + ")";
         // The fault properties stand in for another host's hardware in the tests; a production xend never sets them.
         String accelerator = System.getProperty("vmhost.fault.accelerator", host.accelerator());

@@ -58,6 +58,20 @@ final class Recovery {
      * re-attach to, so that no guest ever runs twice.
      */
     void recover() {
+        reattach(load());
+    }
+
+    /** A domain found with a status row, to re-attach to its QEMU. */
+    record Found(Domain domain, DomainStatus status) {
+    }
+
+    /**
+     * What recovery does before xend answers, all of it quick (no QMP): loads every definition, so that no
+     * create can take a name or UUID meanwhile; undoes each start cut short (its guest never ran) and forgets
+     * transient domains that no longer run; and marks every domain whose status row names a QEMU as
+     * {@link DomainState#REATTACHING}, with the id it had, so that no listing ever shows it shut off.
+     */
+    List<Found> load() {
         List<DomainStatus> statuses = store.statuses();
         for (DomainDefinition def : store.definitions()) {
             DomainConfig config;
@@ -74,24 +88,50 @@ final class Recovery {
             registry.add(new Domain(def.uuid(), def.name(), config, def.configText(), def.sourceName(),
                     def.managed(), def.autostart()));
         }
-        // Each domain's QMP handshake waits on its QEMU, not on the others': up to REATTACH_PARALLEL at once, each in
-        // its domain's job as before; the sweeps below wait for all of them.
+        List<Found> found = new ArrayList<>();
+        for (DomainStatus st : statuses) {
+            Optional<Domain> d = registry.findByUuid(st.uuid());
+            if (d.isEmpty()) continue;
+            Domain dom = d.get();
+            if (savedState(dom, st) == DomainState.STARTING) {
+                dom.runJob("undo a start", () -> undoStart(dom, st));
+            } else {
+                dom.runJob("mark", () -> {
+                    dom.moveTo(DomainState.REATTACHING);
+                    dom.started(st.domid(), st.startedAt());
+                });
+                found.add(new Found(dom, st));
+            }
+        }
+        // A transient domain exists only while it runs: one with no QEMU left to re-attach to is forgotten.
+        for (Domain d : registry.all()) {
+            if (!d.managed && d.state() == DomainState.SHUT_OFF) {
+                store.deleteDefinition(d.uuid);
+                registry.remove(d);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Re-attaches to each QEMU that {@link #load} found, then kills every QEMU and removes every run directory that
+     * no domain owns. Each domain's QMP handshake waits on its QEMU, not on the others': up to REATTACH_PARALLEL at
+     * once, each in its domain's job; the sweeps wait for all of them.
+     */
+    void reattach(List<Found> found) {
         List<Long> adopted = java.util.Collections.synchronizedList(new ArrayList<>());
         List<java.util.concurrent.Future<?>> reattaching = new ArrayList<>();
         java.util.concurrent.Semaphore bound = new java.util.concurrent.Semaphore(REATTACH_PARALLEL);
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("re-attach-", 0).factory())) {
-            for (DomainStatus st : statuses) {
-                Optional<Domain> found = registry.findByUuid(st.uuid());
-                if (found.isEmpty()) continue;
-                Domain d = found.get();
+            for (Found f : found) {
+                Domain d = f.domain();
                 reattaching.add(pool.submit(() -> {
                     bound.acquireUninterruptibly();
                     try {
-                        if (d.error().isPresent()) {
-                            d.runJob("keep", () -> keepUnreadable(d, st).ifPresent(adopted::add));
-                        } else {
-                            d.runJob("re-attach", () -> reattach(d, st).ifPresent(adopted::add));
-                        }
+                        d.runJob("re-attach", () -> {
+                            (d.error().isPresent() ? keepUnreadable(d, f.status()) : reattach(d, f.status())).ifPresent(adopted::add);
+                            settle(d);
+                        });
                     } finally {
                         bound.release();
                     }
@@ -100,14 +140,23 @@ final class Recovery {
             }
             for (java.util.concurrent.Future<?> f : reattaching) rethrow(f);
         }
+        List<Long> owned = new ArrayList<>(adopted);
         for (Domain d : registry.all()) {
-            if (!d.managed && d.runtime == null && d.orphan == null) {
-                store.deleteDefinition(d.uuid);
-                registry.remove(d);
-            }
+            DomainRuntime rt = d.runtime;
+            if (rt != null) owned.add(rt.process().handle().pid());
+            if (d.orphan != null) owned.add(d.orphan.pid());
         }
-        for (Domain d : registry.all()) if (d.runtime != null) d.runJob("recover", () -> service.recoverNextBoot(d));
-        killStrays(adopted);
+        killStrays(owned);
+    }
+
+    /** After a domain's re-attach: a transient one that no longer runs is forgotten; a running one takes its edit's text. */
+    private void settle(Domain d) {
+        if (!d.managed && d.runtime == null && d.orphan == null) {
+            store.deleteDefinition(d.uuid);
+            registry.remove(d);
+        } else if (d.runtime != null) {
+            service.recoverNextBoot(d);
+        }
     }
 
     /** How many QEMUs xend re-attaches to at once when it starts. */
@@ -147,16 +196,7 @@ final class Recovery {
         Path runDir = home.domainRunDir(d.uuid);
         DomainState saved = savedState(d, st);
         QemuHandle handle = leftOver(d, st);
-        if (saved == DomainState.STARTING) {
-            service.killQuietly(handle);
-            service.unplugVifs(d);
-            LocalDomainService.deleteTree(runDir);
-            store.deleteStatus(d.uuid);
-            service.event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
-            return Optional.empty();
-        }
-        d.moveTo(DomainState.STARTING);
-        d.started(st.domid(), st.startedAt());
+        Faults.pause(Faults.BEFORE_REATTACH);
         Qemu p;
         try {
             p = qemu.attach(handle, LocalDomainService.QMP_TIMEOUT);
@@ -202,7 +242,6 @@ final class Recovery {
             LocalDomainService.terminate(p);
             events.shutdownNow();
             d.runtime = null;
-            if (d.state() == DomainState.STARTING) d.moveTo(DomainState.RUNNING);
             forget(d, runDir, "killed", "could not re-attach after xend restarted (" + LocalDomainService.describe(e) + "); its QEMU was killed");
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -220,22 +259,29 @@ final class Recovery {
         Path runDir = home.domainRunDir(d.uuid);
         DomainState saved = savedState(d, st);
         QemuHandle handle = leftOver(d, st);
-        d.moveTo(DomainState.STARTING);
-        if (saved == DomainState.STARTING || !qemu.isRunning(handle)) {
-            // A start cut short never ran the guest: nothing is lost by ending it, as for any other domain.
-            if (saved == DomainState.STARTING) service.killQuietly(handle);
-            forget(d, runDir, saved == DomainState.STARTING ? "start-interrupted" : "crashed",
-                    saved == DomainState.STARTING ? "xend stopped while starting the domain; what it made was removed"
-                            : "QEMU ended while xend was away");
+        if (!qemu.isRunning(handle)) {
+            forget(d, runDir, "crashed", "QEMU ended while xend was away");
             return Optional.empty();
         }
         d.orphan = handle;
-        d.started(st.domid(), st.startedAt());
         d.moveTo(saved == DomainState.PAUSED ? DomainState.PAUSED : DomainState.RUNNING);
         if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
         service.event(d, "unreadable", "its stored definition no longer reads (" + d.error().orElseThrow()
                 + "); its QEMU pid " + st.pid() + " is left running, not controlled; xm destroy ends it");
         return Optional.of(st.pid());
+    }
+
+    /**
+     * A status row still {@code STARTING}: xend died during a start, whose guest never ran (QEMU waits with its vCPUs
+     * stopped until xend's {@code cont}). Its QEMU is killed and what the start made removed, as for any domain.
+     */
+    private void undoStart(Domain d, DomainStatus st) {
+        QemuHandle handle = leftOver(d, st);
+        service.killQuietly(handle);
+        service.unplugVifs(d);
+        LocalDomainService.deleteTree(home.domainRunDir(d.uuid));
+        store.deleteStatus(d.uuid);
+        service.event(d, "start-interrupted", "xend stopped while starting the domain; what it made was removed");
     }
 
     /**
@@ -281,10 +327,14 @@ final class Recovery {
                     LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
                     p.destroyForcibly();
                 });
-        // Run directories of domains that no longer run.
+        // Run directories of domains that no longer run, and what else an earlier xend left in run/. Not this xend's
+        // own: the API, open meanwhile, binds its socket in a private directory named after this pid
+        // (api.ApiServer's ".<pid in base 36>-<n>") and moves it to xend.sock.
+        String ours = "." + Long.toString(ProcessHandle.current().pid(), 36) + "-";
         try (var dirs = Files.list(home.runDir())) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
                 String uuid = dir.getFileName().toString();
+                if (uuid.startsWith(ours)) continue;
                 boolean owned2 = registry.findByUuid(uuid).map(dd -> dd.runtime != null || dd.orphan != null).orElse(false);
                 if (!owned2) {
                     removeStrayVifs(dir);

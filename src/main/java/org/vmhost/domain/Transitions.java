@@ -6,6 +6,7 @@ import static org.vmhost.domain.DomainState.BLOCKED;
 import static org.vmhost.domain.DomainState.CRASHED;
 import static org.vmhost.domain.DomainState.DYING;
 import static org.vmhost.domain.DomainState.PAUSED;
+import static org.vmhost.domain.DomainState.REATTACHING;
 import static org.vmhost.domain.DomainState.RUNNING;
 import static org.vmhost.domain.DomainState.SHUTTING_DOWN;
 import static org.vmhost.domain.DomainState.SHUT_OFF;
@@ -25,7 +26,9 @@ public final class Transitions {
     private static final Map<DomainState, Set<DomainState>> NEXT = new EnumMap<>(DomainState.class);
 
     static {
-        NEXT.put(SHUT_OFF, EnumSet.of(STARTING));
+        // A domain xend found running when it started is re-attaching until its QEMU answered (or proved gone).
+        NEXT.put(SHUT_OFF, EnumSet.of(STARTING, REATTACHING));
+        NEXT.put(REATTACHING, EnumSet.of(RUNNING, PAUSED, DYING, SHUT_OFF));
         NEXT.put(STARTING, EnumSet.of(RUNNING, PAUSED, SHUT_OFF));
         NEXT.put(RUNNING, EnumSet.of(BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
         NEXT.put(BLOCKED, EnumSet.of(RUNNING, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
@@ -93,6 +96,7 @@ public final class Transitions {
             case SHUTTING_DOWN -> "shutting down";
             case CRASHED -> "crashed";
             case DYING -> "being destroyed";
+            case REATTACHING -> "being re-attached after xend started";
         };
     }
 }

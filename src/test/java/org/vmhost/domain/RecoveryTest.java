@@ -58,6 +58,78 @@ class RecoveryTest {
     }
 
     @Test
+    void xendAnswersListingsWhileItReattachesAndHoldsEveryOtherCallUntilItHas() throws Exception {
+        FakeQemu q = startManaged("m");
+        int domid = xend.service.get("m").domid().getAsInt();
+        xend.service.define(xend.request("idle"));
+        java.util.concurrent.CountDownLatch slowQmp = new java.util.concurrent.CountDownLatch(1);
+        xend.qemu.holdAttach(slowQmp);
+
+        java.util.concurrent.CompletableFuture<Void> recovered = xend.restartXendInBackground();
+
+        // Listings answer at once: the guest that runs is re-attaching, with its id; never shut off.
+        DomainInfo m = xend.service.get("m");
+        assertThat(m.state()).isEqualTo(DomainState.REATTACHING);
+        assertThat(m.domid()).hasValue(domid);
+        assertThat(xend.service.list()).extracting(DomainInfo::name, DomainInfo::state)
+                .contains(org.assertj.core.groups.Tuple.tuple("m", DomainState.REATTACHING),
+                        org.assertj.core.groups.Tuple.tuple("idle", DomainState.SHUT_OFF));
+        // Every other call waits: an action on the domain, a start of another (which the stray sweep must not see).
+        var pause = java.util.concurrent.CompletableFuture.supplyAsync(() -> xend.service.pause("m"));
+        var start = java.util.concurrent.CompletableFuture.supplyAsync(() -> xend.service.start("idle", false));
+        Thread.sleep(300);
+        assertThat(pause).as("pause while re-attaching").isNotDone();
+        assertThat(start).as("start while re-attaching").isNotDone();
+        assertThat(recovered).isNotDone();
+        assertThat(xend.state("m")).isEqualTo(DomainState.REATTACHING);
+
+        slowQmp.countDown();
+        recovered.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(pause.get(10, java.util.concurrent.TimeUnit.SECONDS).state()).isEqualTo(DomainState.PAUSED);
+        assertThat(start.get(10, java.util.concurrent.TimeUnit.SECONDS).state()).isEqualTo(DomainState.RUNNING);
+        assertThat(q.ended()).isFalse();
+        assertThat(xend.qemu.latest().ended()).as("the domain started after recovery runs").isFalse();
+        assertThat(xend.qemu.killed()).isEmpty();
+        assertThat(xend.eventKinds("m")).contains("reattached");
+    }
+
+    @Test
+    void aGuestThatEndedWhileXendWasAwayIsReattachingUntilItsQemuProvedGone() throws Exception {
+        startManaged("m").vanish();
+        xend.service.create(xend.request("t"), false);
+        xend.qemu.latest().vanish();
+        java.util.concurrent.CountDownLatch slowQmp = new java.util.concurrent.CountDownLatch(1);
+        xend.qemu.holdAttach(slowQmp);
+
+        java.util.concurrent.CompletableFuture<Void> recovered = xend.restartXendInBackground();
+        assertThat(xend.state("m")).isEqualTo(DomainState.REATTACHING);
+        assertThat(xend.state("t")).isEqualTo(DomainState.REATTACHING);
+        slowQmp.countDown();
+        recovered.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(xend.state("m")).isEqualTo(DomainState.SHUT_OFF);
+        assertThat(xend.listed("t")).as("a transient domain is forgotten").isFalse();
+        assertThat(xend.events("m")).contains("QEMU ended while xend was away");
+    }
+
+    @Test
+    void aStartCutShortIsNeverListedWhileXendReattaches() throws Exception {
+        startManaged("m");
+        xend.service.create(xend.request("t"), false);
+        DomainStatus row = xend.store.statuses().stream().filter(r -> r.uuid().equals(xend.service.get("t").uuid())).findFirst().orElseThrow();
+        xend.store.saveStatus(row.withState(DomainState.STARTING.name()));
+        java.util.concurrent.CountDownLatch slowQmp = new java.util.concurrent.CountDownLatch(1);
+        xend.qemu.holdAttach(slowQmp);
+
+        java.util.concurrent.CompletableFuture<Void> recovered = xend.restartXendInBackground();
+        assertThat(xend.listed("t")).as("a transient start cut short, undone before xend answers").isFalse();
+        assertThat(xend.state("m")).isEqualTo(DomainState.REATTACHING);
+        slowQmp.countDown();
+        recovered.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
+        assertThat(xend.eventKinds("t")).contains("start-interrupted");
+    }
+
+    @Test
     void aPausedGuestIsFoundPaused() {
         startManaged("m");
         xend.service.pause("m");
@@ -129,6 +201,15 @@ class RecoveryTest {
 
         assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
         assertThat(q.ended()).isFalse();
+    }
+
+    @Test
+    void theSweepSparesTheDirectoryInWhichTheApiOpenMeanwhileBindsItsSocket() throws IOException {
+        Path apis = Files.createDirectories(xend.home.runDir().resolve("." + Long.toString(ProcessHandle.current().pid(), 36) + "-1"));
+        Path earlier = Files.createDirectories(xend.home.runDir().resolve(".zzzzz-1"));
+        xend.restartXend();
+        assertThat(apis).exists();
+        assertThat(earlier).as("an earlier xend's").doesNotExist();
     }
 
     @Test

@@ -53,6 +53,14 @@ final class ServiceFixture implements AutoCloseable {
         service.recover();
     }
 
+    /** As {@link #restartXend}, as xend does it: the new service answers listings while it re-attaches. */
+    java.util.concurrent.CompletableFuture<Void> restartXendInBackground() {
+        service.close();
+        store.close();
+        open();
+        return service.recoverInBackground();
+    }
+
     /** A pv domain's config; {@code extra} adds or overrides settings. */
     String config(String name, String... extra) {
         return "name = \"" + name + "\"\ntype = \"pv\"\nmemory = 64\nkernel = \"" + kernel + "\"\n"

@@ -16,7 +16,8 @@ class TransitionsTest {
     void everyPairOfStatesIsDecidedAsTheLifecycleExpects() {
         // The expected table, written out again independently of Transitions, pair by pair.
         String expected = """
-                SHUT_OFF      -> STARTING
+                SHUT_OFF      -> STARTING REATTACHING
+                REATTACHING   -> RUNNING PAUSED DYING SHUT_OFF
                 STARTING      -> RUNNING PAUSED SHUT_OFF
                 RUNNING       -> BLOCKED PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
                 BLOCKED       -> RUNNING PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
@@ -61,5 +62,6 @@ class TransitionsTest {
         assertThat(DomainState.CRASHED.xmStateField()).isEqualTo("----c-");
         assertThat(DomainState.DYING.xmStateField()).isEqualTo("-----d");
         assertThat(DomainState.SHUT_OFF.xmStateField()).isEqualTo("------");
+        assertThat(DomainState.REATTACHING.xmStateField()).as("listed with its id, no letter yet").isEqualTo("------");
     }
 }

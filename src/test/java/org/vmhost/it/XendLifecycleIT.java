@@ -138,12 +138,20 @@ class XendLifecycleIT {
         assertThat(down.err()).startsWith("Error: Unable to connect to xend").contains("Is xend running?");
         assertThat(xend.qemuPids()).isEqualTo(qemus);
 
-        xend.start();
-        assertThat(row("pv1")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
-        assertThat(xend.qemuPids()).isEqualTo(qemus);
-        // The adopted guest is still controllable.
+        // xend answers before it has spoken to the guest's QEMU again (held 4 s here): xm list shows the guest with its
+        // id as re-attaching, never as shut off, and an action on it waits for the re-attach.
+        xend.startWith("-Dvmhost.fault.beforeReattach=4000");
+        Result early = xend.xm("list");
+        assertThat(early.exit()).isZero();
+        assertThat(early.out()).containsPattern("(?m)^pv1 +\\d+ +\\d+ +\\d+ +------ ");
+        assertThat(early.err()).contains("re-attaching to pv1");
+        assertThat(xend.xm("list", "--state=reattaching").requireSuccess().out()).contains("pv1");
         xend.xm("pause", "pv1").requireSuccess();
+        assertThat(row("pv1")).hasValueSatisfying(l -> assertThat(l).containsPattern("--p---"));
+        assertThat(xend.xm("list").requireSuccess().err()).doesNotContain("re-attaching");
+        assertThat(xend.qemuPids()).isEqualTo(qemus);
         xend.xm("unpause", "pv1").requireSuccess();
+        assertThat(row("pv1")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
     }
 
     @Test

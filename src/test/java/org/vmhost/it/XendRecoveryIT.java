@@ -125,7 +125,8 @@ class XendRecoveryIT {
         }
 
         xend.start();
-        Thread.sleep(1000); // recovery and its sweep of stray QEMUs end before the API opens; kills take a moment
+        await("xend's re-attach to end", Duration.ofSeconds(30), () -> !xend.xm("list").err().contains("re-attaching"));
+        Thread.sleep(1000); // the sweep of stray QEMUs follows the re-attach; kills take a moment
         assertThat(xend.qemuPids()).as("the guest xend cannot understand still runs").containsExactlyElementsOf(pids);
         XendInstance.Result list = xend.xm("list").requireSuccess();
         assertThat(list.out()).containsPattern("(?m)^odd +\\d+ ");

@@ -45,6 +45,12 @@ public final class FakeQemuLauncher implements QemuLauncher {
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final List<Long> killed = new CopyOnWriteArrayList<>();
     private volatile String startFailure;
+    private volatile java.util.concurrent.CountDownLatch attachHeld;
+
+    /** Every later attach (a re-attach by a new xend) waits until {@code gate} opens: a slow QMP handshake. */
+    public void holdAttach(java.util.concurrent.CountDownLatch gate) {
+        attachHeld = gate;
+    }
 
     /** The next start fails as QEMU does when it rejects its command line, with these last words. */
     public void failStart(String lastWords) {
@@ -110,6 +116,8 @@ public final class FakeQemuLauncher implements QemuLauncher {
 
     @Override
     public Qemu attach(QemuHandle handle, Duration timeout) throws QemuProcessException, InterruptedException {
+        java.util.concurrent.CountDownLatch gate = attachHeld;
+        if (gate != null && !gate.await(30, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("attach held too long");
         FakeQemu qemu = running.get(handle.pid());
         if (qemu == null) throw new QemuProcessException(QemuProcessException.Reason.GONE, "pid " + handle.pid() + " is not running", null);
         if (qemu.unreachable) {
