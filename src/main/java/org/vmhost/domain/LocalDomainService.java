@@ -185,6 +185,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     @Override
+    public long awaitEvents(long seen, java.time.Duration timeout) throws InterruptedException {
+        return store.awaitEvents(seen, timeout);
+    }
+
+    @Override
     public ConsoleEndpoint console(String ref) {
         return new ConsoleEndpoint(consoleRelay(ref).clientSocket().toString());
     }
