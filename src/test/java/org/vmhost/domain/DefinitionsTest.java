@@ -69,6 +69,21 @@ class DefinitionsTest {
     }
 
     @Test
+    void theHardwareFormsOverridesEditTheStoredTextInPlaceAndKeepItsComments() {
+        xend.service.define(xend.request("m", "# the build server, ask Anna before changing it"));
+        String text = xend.service.configText("m").configText().replace("memory = 64", "memory = 64 # measured: 60 used");
+        xend.service.redefine("m", edit("m", text));
+
+        xend.service.redefine("m", new DomainRequest("m.cfg", xend.service.configText("m").configText(),
+                List.of("memory=80", "vcpus=2")));
+
+        assertThat(stored("m")).contains("# the build server, ask Anna before changing it")
+                .isEqualTo(text.replace("memory = 64", "memory = 80") + "vcpus = 2\n");
+        assertThat(xend.service.get("m").memory()).isEqualTo(80);
+        assertThat(xend.service.get("m").vcpus()).isEqualTo(2);
+    }
+
+    @Test
     void aMaskedPasswordKeepsItsStoredValueAndATypedOneReplacesIt() {
         xend.service.define(xend.request("m", "vfb = [ 'vnc=1,vncpasswd=s3cret' ]"));
         String shown = xend.service.configText("m").configText();
