@@ -55,6 +55,36 @@ public final class ConfigEditor {
         return Optional.of(out.toString());
     }
 
+    /**
+     * {@code text} changed as {@code before} became {@code after}, where those two are texts of the same writer (the
+     * model written before and after a change, such as a disk attached): each setting whose text differs is
+     * rewritten in {@code text} where it stands, one {@code after} no longer has is emptied if it was a list. Empty
+     * when that cannot be done in place (a scalar setting removed; see {@link #apply}).
+     *
+     * @throws ConfigException if one of the texts does not read
+     */
+    public static Optional<String> rewrite(String source, String text, String before, String after) throws ConfigException {
+        java.util.Map<String, String> was = settings(source, before);
+        java.util.Map<String, String> now = settings(source, after);
+        List<String> overrides = new ArrayList<>();
+        for (var e : now.entrySet()) {
+            if (!e.getValue().equals(was.get(e.getKey()))) overrides.add(e.getValue());
+        }
+        for (var e : was.entrySet()) {
+            if (now.containsKey(e.getKey())) continue;
+            if (!(ConfigReader.readAssignment(e.getValue()).value() instanceof RawValue.ListValue)) return Optional.empty();
+            overrides.add(e.getKey() + "=[]");
+        }
+        return apply(source, text, overrides);
+    }
+
+    /** Each setting of a text as its own {@code key = value} text, in order; a key set twice keeps its first. */
+    private static java.util.Map<String, String> settings(String source, String text) throws ConfigException {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        for (ConfigReader.Span s : ConfigReader.spans(source, text)) settings.putIfAbsent(s.key(), text.substring(s.start(), s.end()));
+        return settings;
+    }
+
     /** A value in the language's own spelling, as the reader reads it back. */
     static String write(RawValue value) {
         return switch (value) {

@@ -54,6 +54,25 @@ public final class DomainConfigs {
         return ConfigWriter.write(config);
     }
 
+    /**
+     * The text of {@code after}, a change of the domain whose text is {@code text} and model {@code before} (a disk
+     * attached, a NIC added): the settings that changed rewritten in {@code text} where they stand, so that its
+     * comments stay; or {@code after} written whole when the edited text would not read as {@code after}.
+     */
+    String edit(String sourceName, String text, DomainConfig before, DomainConfig after) {
+        if (sourceName == null) sourceName = "config";
+        String written = ConfigWriter.write(after);
+        try {
+            Optional<String> edited = ConfigEditor.rewrite(sourceName, text, ConfigWriter.write(before), written);
+            if (edited.isPresent() && ConfigLoader.parse(sourceName, edited.get(), List.of()).config().equals(after)) {
+                return edited.get();
+            }
+        } catch (ConfigException | IllegalArgumentException e) {
+            // the stored text no longer reads as its model (an older xend's text): the model written whole is right
+        }
+        return written;
+    }
+
     DomainConfig withName(DomainConfig config, String name) {
         return parse(new DomainRequest("rename", ConfigWriter.write(config), List.of("name=" + name)));
     }

@@ -807,7 +807,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
                 configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
-        d.redefine(changed, configs.write(changed), d.sourceName());
+        d.redefine(changed, configs.edit(d.sourceName(), d.configText(), d.config(), changed), d.sourceName());
         store.saveDefinition(definition(d));
     }
 
@@ -815,7 +815,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     void redefine(Domain d, List<String> settings) {
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "config" : d.sourceName(),
                 configs.write(d.config()), settings));
-        d.redefine(changed, configs.write(changed), d.sourceName());
+        d.redefine(changed, configs.edit(d.sourceName(), d.configText(), d.config(), changed), d.sourceName());
         store.saveDefinition(definition(d));
     }
 
