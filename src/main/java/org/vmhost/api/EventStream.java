@@ -16,9 +16,11 @@ import org.vmhost.event.DomainEvent;
  * {@value #BACKLOG} first and then each new one as it is logged, for the web GUI to keep its state from.
  *
  * <p>One pump thread serves every client while there are any: it sleeps in {@link DomainService#awaitEvents}
- * until xend commits an event, reads the log's tail once, and sends each client what it has not had, so an
- * event reaches the browsers milliseconds after its commit and the log is read once per change, whatever the
- * number of clients. {@link #IDLE} bounds each sleep, so that a log written by another process is still seen.
+ * until xend commits an event or a domain changes state, reads the log's tail once, and sends each client what it
+ * has not had, so an event reaches the browsers milliseconds after its commit and the log is read once per change,
+ * whatever the number of clients. A domain whose state changed with no event logged (one {@code xm create} is
+ * starting, before its {@code started}) is sent as {@code {"kind": "state", "domain": NAME, "state": STATE}}
+ * ({@code "gone"} when it left), so that a page shows it at once. {@link #IDLE} bounds each sleep, so that a log written by another process is still seen.
  * A new client is sent its backlog by the thread that accepts it. Sends do not block (Jetty queues them): a
  * slow client does not hold up the others.
  */
@@ -41,6 +43,16 @@ final class EventStream {
 
         Client(WsContext ctx) {
             this.ctx = ctx;
+        }
+
+        void sendAll(List<String> messages) {
+            if (messages.isEmpty()) return;
+            lock.lock();
+            try {
+                if (ctx.session.isOpen()) for (String m : messages) ctx.send(m);
+            } finally {
+                lock.unlock();
+            }
         }
 
         void bringUpTo(List<DomainEvent> now) {
@@ -98,6 +110,7 @@ final class EventStream {
 
     private void pump() {
         long seq = 0;
+        Map<String, String> states = states();
         try {
             while (keepPumping()) {
                 long next = service.awaitEvents(seq, IDLE);
@@ -112,6 +125,10 @@ final class EventStream {
                     continue;
                 }
                 for (Client c : clients.values()) c.bringUpTo(now);
+                Map<String, String> after = states();
+                List<String> changes = stateChanges(states, after);
+                states = after;
+                for (Client c : clients.values()) c.sendAll(changes);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -119,6 +136,35 @@ final class EventStream {
                 pump = null;
             }
         }
+    }
+
+    /** Each domain's state by name (Domain-0 left out); empty if the service cannot say. */
+    private Map<String, String> states() {
+        Map<String, String> states = new java.util.HashMap<>();
+        try {
+            for (var d : service.list()) if (!d.name().equals("Domain-0")) states.put(d.name(), d.state().name());
+        } catch (RuntimeException e) {
+            // the next wake reads them again; the events still flow
+        }
+        return states;
+    }
+
+    /** A {@code state} message for each domain whose state differs between the two maps, or that came or went. */
+    static List<String> stateChanges(Map<String, String> before, Map<String, String> after) {
+        List<String> messages = new java.util.ArrayList<>();
+        after.forEach((name, state) -> {
+            if (!state.equals(before.get(name))) messages.add(stateMessage(name, state));
+        });
+        before.keySet().stream().filter(n -> !after.containsKey(n)).forEach(n -> messages.add(stateMessage(n, "gone")));
+        return messages;
+    }
+
+    private static String stateMessage(String name, String state) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("kind", "state");
+        m.put("domain", name);
+        m.put("state", state);
+        return new String(Json.write(m), StandardCharsets.UTF_8);
     }
 
     /**

@@ -68,7 +68,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DomainConfigs configs;
     private final HostNetwork network;
     private final QemuLauncher qemu;
-    private final DomainRegistry registry = new DomainRegistry();
+    private final DomainRegistry registry = new DomainRegistry(() -> wakeEventStream());
     private final DiskClaims claims = new DiskClaims();
     private final VifHotplug vifHotplug;
     private final DiskHotplug diskHotplug;
@@ -182,6 +182,10 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public List<DomainEvent> events(int limit) {
         return store.events(limit);
+    }
+
+    private void wakeEventStream() {
+        if (store != null) store.wake();
     }
 
     @Override

@@ -207,6 +207,14 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Wakes the {@link #awaitEvents} waiters without an event: the caller has a change the log does not hold (a
+     * domain's state) that they should look at. Counts as one.
+     */
+    public void wake() {
+        signalAppended();
+    }
+
     private void signalAppended() {
         appendedLock.lock();
         try {
