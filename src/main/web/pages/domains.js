@@ -226,19 +226,10 @@ export function render(root, params, app) {
     await act(name, action);
   }
 
+  // One call: xend checks every image first and deletes the definition and the images together, or nothing
+  // (an image another domain also uses, or that is not in one of its pools, refuses the whole delete).
   async function deleteDomain(name, images) {
-    await app.api('DELETE', app.path('domains', name));
-    const failures = [];
-    for (const file of images || []) {
-      const slash = file.lastIndexOf('/');
-      const pool = file.slice(0, slash);
-      try {
-        await app.api('DELETE', `${app.path('images', file.slice(slash + 1))}?pool=${encodeURIComponent(pool)}`);
-      } catch (e) {
-        failures.push(`${file}: ${e.message}`);
-      }
-    }
-    if (failures.length) app.toast(`${name} is deleted, but not all of its images: ${failures.join('; ')}`, 'error');
+    await app.api('DELETE', app.path('domains', name) + (images && images.length ? '?images=true' : ''));
   }
 
   // --- rows -------------------------------------------------------------------------------------------------------

@@ -2,26 +2,71 @@ package org.vmhost.api;
 
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.vmhost.domain.DomainService;
 import org.vmhost.event.DomainEvent;
 
 /**
  * {@code /api/v1/events/ws}: xend's event log as a WebSocket, one JSON event per message, the newest
- * {@value #BACKLOG} first and then each new one as it is logged, for the web GUI to keep its state from. The
- * service has no subscription, so a virtual thread per client reads the log's tail every half second.
+ * {@value #BACKLOG} first and then each new one as it is logged, for the web GUI to keep its state from.
+ *
+ * <p>One pump thread serves every client while there are any: it sleeps in {@link DomainService#awaitEvents}
+ * until xend commits an event or a domain changes state, reads the log's tail once, and sends each client what it
+ * has not had, so an event reaches the browsers milliseconds after its commit and the log is read once per change,
+ * whatever the number of clients. A domain whose state changed with no event logged (one {@code xm create} is
+ * starting, before its {@code started}) is sent as {@code {"kind": "state", "domain": NAME, "state": STATE}}
+ * ({@code "gone"} when it left), so that a page shows it at once. {@link #IDLE} bounds each sleep, so that a log written by another process is still seen.
+ * A new client is sent its backlog by the thread that accepts it. Sends do not block (Jetty queues them): a
+ * slow client does not hold up the others.
  */
 final class EventStream {
     static final int BACKLOG = 100;
-    /** Each stream reads the log twice a second; more clients than this are refused rather than slow xend. */
+    /** More clients than this are refused rather than let one browser fill xend's memory with sockets. */
     static final int MAX_STREAMS = 64;
-    private static final Duration POLL = Duration.ofMillis(500);
+    /** The longest the pump sleeps without a signal before it reads the log anyway. */
+    static final Duration IDLE = Duration.ofSeconds(5);
 
     private final DomainService service;
-    private final Map<String, Thread> pumps = new ConcurrentHashMap<>();
+    private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    private Thread pump; // guarded by this
+
+    /** A client and the events it was last brought up to; its lock orders the pump's sends and the backlog's. */
+    private static final class Client {
+        final WsContext ctx;
+        final ReentrantLock lock = new ReentrantLock();
+        List<DomainEvent> seen = List.of();
+
+        Client(WsContext ctx) {
+            this.ctx = ctx;
+        }
+
+        void sendAll(List<String> messages) {
+            if (messages.isEmpty()) return;
+            lock.lock();
+            try {
+                if (ctx.session.isOpen()) for (String m : messages) ctx.send(m);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void bringUpTo(List<DomainEvent> now) {
+            lock.lock();
+            try {
+                if (!ctx.session.isOpen()) return;
+                List<DomainEvent> fresh = newer(seen, now);
+                for (DomainEvent e : fresh) ctx.send(new String(Json.write(e), StandardCharsets.UTF_8));
+                if (!fresh.isEmpty()) seen = now;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
 
     EventStream(DomainService service) {
         this.service = service;
@@ -29,40 +74,108 @@ final class EventStream {
 
     void configure(WsConfig ws) {
         ws.onConnect(ctx -> {
-            if (pumps.size() >= MAX_STREAMS) {
+            if (clients.size() >= MAX_STREAMS) {
                 ctx.closeSession(1013, "too many event streams; try again later");
                 return;
             }
-            pumps.put(ctx.sessionId(), Thread.ofVirtual().name("events-ws").start(() -> pump(ctx)));
+            Client c = new Client(ctx);
+            c.lock.lock();
+            try {
+                // Registered before the backlog is read: an event committed after that read wakes the pump,
+                // which then finds this client.
+                clients.put(ctx.sessionId(), c);
+                startPump();
+                c.bringUpTo(service.events(BACKLOG));
+            } catch (RuntimeException e) {
+                clients.remove(ctx.sessionId());
+                ctx.closeSession(1011, "xend cannot read its event log");
+            } finally {
+                c.lock.unlock();
+            }
         });
-        ws.onClose(ctx -> stop(ctx.sessionId()));
-        ws.onError(ctx -> stop(ctx.sessionId()));
+        ws.onClose(ctx -> clients.remove(ctx.sessionId()));
+        ws.onError(ctx -> clients.remove(ctx.sessionId()));
     }
 
-    private void stop(String id) {
-        Thread t = pumps.remove(id);
-        if (t != null) t.interrupt();
+    private synchronized void startPump() {
+        if (pump == null) pump = Thread.ofVirtual().name("events-ws").start(this::pump);
     }
 
-    private void pump(WsContext ctx) {
-        List<DomainEvent> seen = List.of();
+    /** Whether the pump should go on; it ends (and the next client starts another) when no client is left. */
+    private synchronized boolean keepPumping() {
+        if (!clients.isEmpty()) return true;
+        pump = null;
+        return false;
+    }
+
+    private void pump() {
+        long seq = 0;
+        Map<String, String> states = states();
         try {
-            while (ctx.session.isOpen()) {
-                List<DomainEvent> now = service.events(BACKLOG);
-                for (DomainEvent e : newer(seen, now)) ctx.send(new String(Json.write(e), java.nio.charset.StandardCharsets.UTF_8));
-                seen = now;
-                Thread.sleep(POLL);
+            while (keepPumping()) {
+                long next = service.awaitEvents(seq, IDLE);
+                if (next == seq && clients.isEmpty()) continue;
+                seq = next;
+                List<DomainEvent> now;
+                try {
+                    now = service.events(BACKLOG);
+                } catch (RuntimeException e) {
+                    for (Client c : clients.values()) c.ctx.closeSession(1011, "xend cannot read its event log");
+                    clients.clear();
+                    continue;
+                }
+                for (Client c : clients.values()) c.bringUpTo(now);
+                Map<String, String> after = states();
+                List<String> changes = stateChanges(states, after);
+                states = after;
+                for (Client c : clients.values()) c.sendAll(changes);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            ctx.closeSession(1011, "xend cannot read its event log");
+            synchronized (this) {
+                pump = null;
+            }
         }
     }
 
-    /** The events of {@code now} after the last one of {@code seen} (both oldest first). */
+    /** Each domain's state by name (Domain-0 left out); empty if the service cannot say. */
+    private Map<String, String> states() {
+        Map<String, String> states = new java.util.HashMap<>();
+        try {
+            for (var d : service.list()) if (!d.name().equals("Domain-0")) states.put(d.name(), d.state().name());
+        } catch (RuntimeException e) {
+            // the next wake reads them again; the events still flow
+        }
+        return states;
+    }
+
+    /** A {@code state} message for each domain whose state differs between the two maps, or that came or went. */
+    static List<String> stateChanges(Map<String, String> before, Map<String, String> after) {
+        List<String> messages = new java.util.ArrayList<>();
+        after.forEach((name, state) -> {
+            if (!state.equals(before.get(name))) messages.add(stateMessage(name, state));
+        });
+        before.keySet().stream().filter(n -> !after.containsKey(n)).forEach(n -> messages.add(stateMessage(n, "gone")));
+        return messages;
+    }
+
+    private static String stateMessage(String name, String state) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("kind", "state");
+        m.put("domain", name);
+        m.put("state", state);
+        return new String(Json.write(m), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The events of {@code now} after the last one of {@code seen} (both oldest first): none if {@code now} is the
+     * same or an older read of the log than {@code seen} (two threads read it, and their sends may cross), all of
+     * it if {@code seen} has left the log's tail.
+     */
     static List<DomainEvent> newer(List<DomainEvent> seen, List<DomainEvent> now) {
         if (seen.isEmpty()) return now;
+        if (now.isEmpty()) return List.of();
+        if (seen.contains(now.get(now.size() - 1))) return List.of();
         DomainEvent last = seen.get(seen.size() - 1);
         int at = now.lastIndexOf(last);
         return at < 0 ? now : now.subList(at + 1, now.size());

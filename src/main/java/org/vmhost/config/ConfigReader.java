@@ -47,6 +47,21 @@ public final class ConfigReader {
         return settings.build();
     }
 
+    /**
+     * Where each setting of a text is: its key, whether it appends ({@code +=}), and the characters from its key
+     * to the end of its value ({@code [start, end)}, a comment after it excluded). Fails as {@link #read} does.
+     */
+    static List<Span> spans(String source, String text) throws ConfigSyntaxException {
+        Parser parser = new Parser(source, text);
+        parser.spans = new ArrayList<>();
+        parser.file(new RawConfig.Builder(source));
+        return List.copyOf(parser.spans);
+    }
+
+    /** One setting's place in a text; see {@link #spans}. */
+    record Span(String key, boolean append, int start, int end) {
+    }
+
     /** One {@code key=value} or {@code key+=value} from the command line. */
     record Assignment(String key, boolean append, RawValue value) {
     }
@@ -107,6 +122,9 @@ public final class ConfigReader {
         private final String source;
         private final Lexer lexer;
         private Lexer.Token peeked;
+        /** Where the last token taken ends; and, when asked for, each setting's place. */
+        private int lastEnd;
+        private List<Span> spans;
 
         Parser(String source, String text) {
             this.source = source;
@@ -121,6 +139,7 @@ public final class ConfigReader {
         Lexer.Token next() throws ConfigSyntaxException {
             Lexer.Token t = peek();
             peeked = null;
+            lastEnd = t.offset() + t.text().length();
             return t;
         }
 
@@ -134,7 +153,8 @@ public final class ConfigReader {
                     case NEWLINE, SEMICOLON -> {
                     }
                     case IDENT -> {
-                        assignment(t, settings);
+                        boolean append = assignment(t, settings);
+                        if (spans != null) spans.add(new Span(t.text(), append, t.offset(), lastEnd));
                         Lexer.Token end = next();
                         if (end.kind() == Kind.EOF) return;
                         if (end.kind() != Kind.NEWLINE && end.kind() != Kind.SEMICOLON) {
@@ -150,7 +170,8 @@ public final class ConfigReader {
             }
         }
 
-        private void assignment(Lexer.Token key, RawConfig.Builder settings) throws ConfigSyntaxException {
+        /** Reads one setting into {@code settings}; answers whether it appends ({@code +=}). */
+        private boolean assignment(Lexer.Token key, RawConfig.Builder settings) throws ConfigSyntaxException {
             Lexer.Token op;
             try {
                 op = next();
@@ -173,6 +194,7 @@ public final class ConfigReader {
                 String problem = settings.append(key.text(), value, source, key.line());
                 if (problem != null) throw error(op, problem, false);
             }
+            return op.kind() == Kind.PLUS_EQUALS;
         }
 
         RawValue value(int depth) throws ConfigSyntaxException {

@@ -65,7 +65,7 @@ final class DiskHotplug {
             List<DiskConfig> disks = new ArrayList<>(before.disks());
             disks.add(disk);
             DomainConfig after = before.withDisks(disks);
-            String text = configs.write(after);
+            String text = configs.edit(d.sourceName(), beforeText, before, after);
             if (d.state() == DomainState.SHUT_OFF) {
                 d.redefine(after, text, d.sourceName());
             } else {
@@ -106,7 +106,7 @@ final class DiskHotplug {
             List<DiskConfig> disks = new ArrayList<>(d.config().disks());
             disks.remove(disk);
             DomainConfig after = d.config().withDisks(disks);
-            d.redefine(after, configs.write(after), d.sourceName());
+            d.redefine(after, configs.edit(d.sourceName(), d.configText(), d.config(), after), d.sourceName());
             store.saveDefinition(service.definition(d));
             service.event(d, "block-detach", "disk " + disk.vdev() + " detached" + (force ? " (forced)" : ""));
         });
@@ -137,7 +137,7 @@ final class DiskHotplug {
             List<DiskConfig> disks = new ArrayList<>(d.config().disks());
             disks.set(disks.indexOf(drive), changed);
             DomainConfig after = d.config().withDisks(disks);
-            String text = configs.write(after);
+            String text = configs.edit(d.sourceName(), d.configText(), d.config(), after);
             if (d.state() == DomainState.SHUT_OFF) {
                 d.redefine(after, text, d.sourceName());
             } else {

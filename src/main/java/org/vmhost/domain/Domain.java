@@ -157,7 +157,16 @@ final class Domain {
         }
         state = next;
         publish();
+        Runnable w = watcher;
+        if (w != null) w.run();
     }
+
+    /** Runs {@code watcher} after each change of state (the registry's: it wakes the event stream). */
+    void watch(Runnable watcher) {
+        this.watcher = watcher;
+    }
+
+    private volatile Runnable watcher;
 
     /** Completes the next time the domain stops. */
     CompletableFuture<Void> nextStop() {

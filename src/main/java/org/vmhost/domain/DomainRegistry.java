@@ -15,6 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DomainRegistry {
     private final Map<String, Domain> byUuid = new ConcurrentHashMap<>();
+    /** Told of every domain added or removed and of every state change: wakes the web GUI's event stream. */
+    private final Runnable changed;
+
+    DomainRegistry() {
+        this(() -> { });
+    }
+
+    DomainRegistry(Runnable changed) {
+        this.changed = changed;
+    }
 
     synchronized void add(Domain domain) {
         if (findByName(domain.name()).isPresent()) {
@@ -24,6 +34,8 @@ final class DomainRegistry {
             throw new VmhostException(ErrorCode.DOMAIN_EXISTS, "a domain with UUID " + domain.uuid + " already exists");
         }
         byUuid.put(domain.uuid, domain);
+        domain.watch(changed);
+        changed.run();
     }
 
     synchronized void rename(Domain domain, String newName) {
@@ -35,7 +47,7 @@ final class DomainRegistry {
     }
 
     void remove(Domain domain) {
-        byUuid.remove(domain.uuid, domain);
+        if (byUuid.remove(domain.uuid, domain)) changed.run();
     }
 
     /** By name first, then by id, then by UUID, as xm resolves a domain argument. */

@@ -160,6 +160,16 @@ public interface DomainService {
     List<DomainEvent> events(int limit);
 
     /**
+     * Waits until xend logs an event or a domain changes state after the {@code seen}-th such change (a number this
+     * method answered before; start with 0) or {@code timeout} passes, and answers the number to pass next: a larger
+     * one means something changed, read {@link #events} and {@link #list}. This default cannot be woken: it waits half a second at most and says "maybe", a poll.
+     */
+    default long awaitEvents(long seen, java.time.Duration timeout) throws InterruptedException {
+        Thread.sleep(java.time.Duration.ofMillis(Math.min(timeout.toMillis(), 500)));
+        return seen + 1;
+    }
+
+    /**
      * {@code xm dmesg}: the newest lines of xend's own log, oldest first: what the "hypervisor" layer said,
      * from the accelerator probe to each QEMU started and stopped.
      */

@@ -68,7 +68,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     private final DomainConfigs configs;
     private final HostNetwork network;
     private final QemuLauncher qemu;
-    private final DomainRegistry registry = new DomainRegistry();
+    private final DomainRegistry registry = new DomainRegistry(() -> wakeEventStream());
     private final DiskClaims claims = new DiskClaims();
     private final VifHotplug vifHotplug;
     private final DiskHotplug diskHotplug;
@@ -185,6 +185,15 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public List<DomainEvent> events(int limit) {
         return store.events(limit);
+    }
+
+    private void wakeEventStream() {
+        if (store != null) store.wake();
+    }
+
+    @Override
+    public long awaitEvents(long seen, java.time.Duration timeout) throws InterruptedException {
+        return store.awaitEvents(seen, timeout);
     }
 
     @Override
@@ -866,7 +875,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
                 configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
-        d.redefine(changed, configs.write(changed), d.sourceName());
+        d.redefine(changed, configs.edit(d.sourceName(), d.configText(), d.config(), changed), d.sourceName());
         store.saveDefinition(definition(d));
     }
 
@@ -874,7 +883,7 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     void redefine(Domain d, List<String> settings) {
         DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "config" : d.sourceName(),
                 configs.write(d.config()), settings));
-        d.redefine(changed, configs.write(changed), d.sourceName());
+        d.redefine(changed, configs.edit(d.sourceName(), d.configText(), d.config(), changed), d.sourceName());
         store.saveDefinition(definition(d));
     }
 

@@ -40,6 +40,11 @@ public final class Store implements AutoCloseable {
     private final Connection connection;
     private final EventRetention retention;
     private boolean closed;
+    // Events committed since the store opened, and the waiters for the next one: the web GUI's event stream
+    // sleeps on it rather than polling the log. A lock of its own, so waiting never holds the database's.
+    private final ReentrantLock appendedLock = new ReentrantLock();
+    private final java.util.concurrent.locks.Condition appendedSignal = appendedLock.newCondition();
+    private long appended;
 
     private Store(Path file, Connection connection, EventRetention retention) {
         this.file = file;
@@ -106,6 +111,7 @@ public final class Store implements AutoCloseable {
             try {
                 T result = work.apply(tx);
                 statement.execute("COMMIT");
+                if (tx.appendedEvent()) signalAppended();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
                 rollback(statement, e);
@@ -183,6 +189,40 @@ public final class Store implements AutoCloseable {
     /** The newest {@code limit} events, oldest first. */
     public List<DomainEvent> events(int limit) {
         return read(tx -> tx.events(limit));
+    }
+
+    /**
+     * Waits until an event is committed after the {@code seen}-th one of this store's life, or {@code timeout}
+     * passes, and answers how many have been committed since the store opened (start with 0; an answer above
+     * {@code seen} means the log has grown). Waiting holds no lock of the database's.
+     */
+    public long awaitEvents(long seen, java.time.Duration timeout) throws InterruptedException {
+        long nanos = timeout.toNanos();
+        appendedLock.lock();
+        try {
+            while (appended <= seen && nanos > 0) nanos = appendedSignal.awaitNanos(nanos);
+            return appended;
+        } finally {
+            appendedLock.unlock();
+        }
+    }
+
+    /**
+     * Wakes the {@link #awaitEvents} waiters without an event: the caller has a change the log does not hold (a
+     * domain's state) that they should look at. Counts as one.
+     */
+    public void wake() {
+        signalAppended();
+    }
+
+    private void signalAppended() {
+        appendedLock.lock();
+        try {
+            appended++;
+            appendedSignal.signalAll();
+        } finally {
+            appendedLock.unlock();
+        }
     }
 
     /** Deletes all but the newest {@code keep} events. Returns how many went. */

@@ -26,6 +26,7 @@ public final class Tx {
     private final EventRetention retention;
     private final Thread owner = Thread.currentThread();
     private boolean ended;
+    private boolean appendedEvent;
 
     Tx(Connection connection, Path file, EventRetention retention) {
         this.connection = connection;
@@ -156,6 +157,7 @@ public final class Tx {
     public void appendEvent(Instant time, String domain, String kind, String message) {
         requireActive();
         DomainEvent event = DomainEvent.of(time, domain, kind, message);
+        appendedEvent = true;
         update("appending an event", "INSERT INTO event (time, domain, kind, message) VALUES (?, ?, ?, ?)",
                 event.time().toString(), event.domain(), event.kind(), event.message());
         // Ids grow by one per insert and only the oldest are ever deleted: a range on the primary key.
@@ -215,6 +217,11 @@ public final class Tx {
         if (keep < 0) throw new IllegalArgumentException("negative number of events to keep: " + keep);
         return update("pruning events",
                 "DELETE FROM event WHERE id NOT IN (SELECT id FROM event ORDER BY id DESC LIMIT ?)", keep);
+    }
+
+    /** Whether this transaction appended an event: the store wakes its event waiters once it commits. */
+    boolean appendedEvent() {
+        return appendedEvent;
     }
 
     void end() {

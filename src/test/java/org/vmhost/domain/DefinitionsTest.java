@@ -69,6 +69,39 @@ class DefinitionsTest {
     }
 
     @Test
+    void theHardwareFormsOverridesEditTheStoredTextInPlaceAndKeepItsComments() {
+        xend.service.define(xend.request("m", "# the build server, ask Anna before changing it"));
+        String text = xend.service.configText("m").configText().replace("memory = 64", "memory = 64 # measured: 60 used");
+        xend.service.redefine("m", edit("m", text));
+
+        xend.service.redefine("m", new DomainRequest("m.cfg", xend.service.configText("m").configText(),
+                List.of("memory=80", "vcpus=2")));
+
+        assertThat(stored("m")).contains("# the build server, ask Anna before changing it")
+                .isEqualTo(text.replace("memory = 64", "memory = 80") + "vcpus = 2\n");
+        assertThat(xend.service.get("m").memory()).isEqualTo(80);
+        assertThat(xend.service.get("m").vcpus()).isEqualTo(2);
+    }
+
+    @Test
+    void aDiskAttachedOrDetachedOnAShutOffDomainKeepsTheTextsComments() throws Exception {
+        java.nio.file.Path image = java.nio.file.Files.createTempFile("defs", ".img");
+        try {
+            xend.service.define(xend.request("m", "# the build server, ask Anna before changing it"));
+            String before = stored("m");
+
+            xend.service.attachBlockDevice("m", new BlockDeviceRequest("file:" + image, "xvdb", "w"));
+            assertThat(stored("m")).startsWith(before.strip()).contains("# the build server").contains("xvdb");
+            assertThat(xend.service.listBlockDevices("m")).extracting(BlockDeviceInfo::vdev).contains("xvdb");
+
+            xend.service.detachBlockDevice("m", "xvdb", false);
+            assertThat(stored("m")).contains("# the build server").doesNotContain("xvdb");
+        } finally {
+            java.nio.file.Files.deleteIfExists(image);
+        }
+    }
+
+    @Test
     void aMaskedPasswordKeepsItsStoredValueAndATypedOneReplacesIt() {
         xend.service.define(xend.request("m", "vfb = [ 'vnc=1,vncpasswd=s3cret' ]"));
         String shown = xend.service.configText("m").configText();

@@ -654,6 +654,22 @@ public final class FakeDomainService implements DomainService {
 
     private void log(String domain, String kind, String message) {
         events.add(DomainEvent.of(FIXED.instant().plusSeconds(events.size()), domain, kind, message));
+        logged++;
+        notifyAll();
+    }
+
+    private long logged;
+
+    /** As the real service: wakes when an event is logged. */
+    @Override
+    public synchronized long awaitEvents(long seen, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (logged <= seen) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return logged;
     }
 
     private static final Pattern SETTING = Pattern.compile("^\\s*(\\w+)\\s*=\\s*[\"']?([^\"'\\n#]*?)[\"']?\\s*(#.*)?$",

@@ -84,7 +84,8 @@ class WebGuiIT {
             long ms = (System.nanoTime() - defined) / 1_000_000;
             b.screenshot("domain-appeared");
             System.out.println("xm new -> row shown: " + ms + " ms");
-            assertThat(ms).as("milliseconds from xm new's return to the row").isLessThan(1000);
+            // xend pushes the event as it commits (no poll): typically well under 300 ms on this loaded 2-CPU machine
+            assertThat(ms).as("milliseconds from xm new's return to the row").isLessThan(500);
             assertThat((Object) b.script("return window.vmhostTestMarker")).as("the page was not reloaded").isEqualTo("same page");
             assertThat(state(b, "xm1")).isEqualTo("SHUT_OFF");
 
@@ -185,6 +186,47 @@ class WebGuiIT {
             assertThat(xend.xm("list", "gone1").exit()).isNotZero();
         } finally {
             xend.xm("delete", "gone1");
+        }
+    }
+
+    @Test
+    void aDeleteWithImagesThatXendRefusesLeavesTheDomainAndItsImagesAndSaysWhyInTheRow() throws IOException {
+        XendInstance xend = host.xend();
+        xend.xm("image-create", "shared2.img", "16M").requireSuccess();
+        xend.xm("image-create", "own2.img", "16M").requireSuccess();
+        java.nio.file.Path shared = xend.home().resolve("images/shared2.img");
+        java.nio.file.Path own = xend.home().resolve("images/own2.img");
+        String base = "disk = [ 'tap:qcow2:" + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r' ]";
+        // own2 comes first: deleting the images one by one after the domain (as the list once did) would have
+        // removed the domain and own2 before the shared image was refused
+        String config = XendLifecycleIT.pvConfig("keep2", "").replace(base, "disk = [ 'tap:qcow2:"
+                + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r', 'file:" + own + ",xvdb,w', 'file:" + shared + ",xvdc,w' ]");
+        String other = XendLifecycleIT.pvConfig("user2", "").replace(base, "disk = [ 'tap:qcow2:"
+                + XendInstance.IMAGES.resolve("pv-disk.qcow2") + ",xvda,r', 'file:" + shared + ",xvdb,r' ]");
+        assertThat(config).contains("xvdc");
+        assertThat(other).contains("shared2.img");
+        xend.xm("new", xend.config("keep2.cfg", config).toString()).requireSuccess();
+        xend.xm("new", xend.config("user2.cfg", other).toString()).requireSuccess();
+        try (Browser b = Browser.start(host)) {
+            b.loginAsAdmin();
+            b.await("the row of keep2", d -> b.find("action-keep2-delete")).click();
+            b.await("the question", d -> b.find("ask-option")).click();
+            assertThat(b.find("ask-dialog").getText()).contains("Also delete its disk images: " + own + ", " + shared);
+            b.find("ask-ok").click();
+            WebElement row = b.await("the refusal in keep2's row", d -> {
+                WebElement r = b.find("row-keep2");
+                return r != null && r.getText().contains("Delete failed") ? r : null;
+            });
+            b.screenshot("delete-with-images-refused");
+            assertThat(row.getText()).contains("image " + shared + " is also disk xvdb of domain 'user2'");
+            assertThat(xend.xm("list", "keep2").exit()).as("the domain stays").isZero();
+            assertThat(own).as("no image was deleted").exists();
+            assertThat(shared).exists();
+        } finally {
+            xend.xm("delete", "user2");
+            xend.xm("delete", "keep2");
+            xend.xm("image-delete", "shared2.img");
+            xend.xm("image-delete", "own2.img");
         }
     }
 

@@ -34,7 +34,12 @@ public final class WebHost implements AutoCloseable {
 
     /** Makes the accounts and starts xend; {@code conf} is added to its xend.conf (may be empty). */
     public static WebHost start(String conf) throws IOException {
-        XendInstance xend = XendInstance.create();
+        return start(conf, false);
+    }
+
+    /** As {@link #start(String)}; with {@code bridges}, xend makes bridges and taps ({@link XendInstance#withBridges()}). */
+    public static WebHost start(String conf, boolean bridges) throws IOException {
+        XendInstance xend = bridges ? XendInstance.withBridges() : XendInstance.create();
         HostAccounts accounts = new HostAccounts();
         try {
             String group = accounts.group("g");

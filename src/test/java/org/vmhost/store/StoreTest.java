@@ -209,6 +209,40 @@ class StoreTest {
     }
 
     @Test
+    void awaitEventsWakesWhenAnEventCommitsAndNotForOtherWrites() throws Exception {
+        assertThat(store.awaitEvents(0, Duration.ofMillis(20))).isZero();
+        var waiter = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            var woken = waiter.submit(() -> store.awaitEvents(0, Duration.ofSeconds(30)));
+            store.allocateDomid(); // a write with no event
+            Thread.sleep(100);
+            assertThat(woken).isNotDone();
+
+            long before = System.nanoTime();
+            store.appendEvent(CREATED, "web1", "started", "event 1");
+
+            assertThat(woken.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(1));
+        } finally {
+            waiter.shutdownNow();
+        }
+        appendInATransactionThatFails();
+        assertThat(store.awaitEvents(0, Duration.ofSeconds(30))).isEqualTo(1);
+    }
+
+    /** A transaction that appends an event and then fails commits nothing, and wakes no one. */
+    private void appendInATransactionThatFails() {
+        try {
+            store.transaction(tx -> {
+                tx.appendEvent(CREATED, "web1", "started", "rolled back");
+                throw new IllegalStateException("fails");
+            });
+        } catch (IllegalStateException expected) {
+            // as intended
+        }
+    }
+
+    @Test
     void pruneEventsKeepsOnlyTheNewest() {
         for (int i = 1; i <= 5; i++) store.appendEvent(CREATED, "web1", "paused", "event " + i);
 
