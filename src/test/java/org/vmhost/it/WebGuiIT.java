@@ -80,12 +80,12 @@ class WebGuiIT {
 
             define("xm1");
             long defined = System.nanoTime();
-            b.await("the row of xm1", Duration.ofSeconds(5), d -> b.find("row-xm1"));
+            // Pushed, not polled: the stream's fallback read of the log comes only every 5 s. How fast is bench/gui-latency's
+            // to measure; the suite asserts no timings.
+            b.await("the row of xm1", Duration.ofSeconds(3), d -> b.find("row-xm1"));
             long ms = (System.nanoTime() - defined) / 1_000_000;
             b.screenshot("domain-appeared");
             System.out.println("xm new -> row shown: " + ms + " ms");
-            // xend pushes the event as it commits (no poll): typically well under 300 ms on this loaded 2-CPU machine
-            assertThat(ms).as("milliseconds from xm new's return to the row").isLessThan(500);
             assertThat((Object) b.script("return window.vmhostTestMarker")).as("the page was not reloaded").isEqualTo("same page");
             assertThat(state(b, "xm1")).isEqualTo("SHUT_OFF");
 
