@@ -171,7 +171,7 @@ public final class ApiServer implements AutoCloseable {
         }));
 
         ApiSettings.Access a = settings.access();
-        Sessions sessions = new Sessions();
+        Sessions sessions = new Sessions(settings.sessionsFile());
         ApiTokens tokens = new ApiTokens(settings.tokensFile());
         HostCheck hosts = settings.tcp().map(t -> new HostCheck(t.host(), a.allowedHosts(), tls != null,
                 () -> tcpConnector == null ? -1 : tcpConnector.getLocalPort())).orElse(null);

@@ -69,6 +69,11 @@ public record ApiSettings(Path socket, Path tokenFile, Optional<Tcp> tcp, Access
         return tokenFile.toAbsolutePath().resolveSibling("api-tokens.json");
     }
 
+    /** The browsers' login sessions, kept across xend restarts (ids stored hashed). */
+    Path sessionsFile() {
+        return tokenFile.toAbsolutePath().resolveSibling("sessions.json");
+    }
+
     /** The TCP listener's key and certificate (PKCS12), made self-signed on first need. */
     Path tlsDir() {
         return tokenFile.toAbsolutePath().resolveSibling("tls");

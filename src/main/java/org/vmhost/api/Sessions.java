@@ -1,52 +1,104 @@
 package org.vmhost.api;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Browser sessions after a login: a random id in an HttpOnly, SameSite=Strict cookie, and a CSRF token that
- * every change must repeat in the {@code X-CSRF-Token} header. Kept in memory (a restart of xend logs everyone
- * out) and looked up by the id's hash, so that the map's timing says nothing of live ids.
+ * every change must repeat in the {@code X-CSRF-Token} header. Looked up by the id's hash, so that the map's
+ * timing says nothing of live ids. Kept in {@code sessions.json} (0600, beside the tokens; the ids only as
+ * hashes) so that an xend restart logs no one out: an open console reconnects by itself.
  */
 final class Sessions {
     static final Duration LIFETIME = Duration.ofHours(8);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
 
     /** A live session. */
     record Session(Caller caller, String csrfToken, Instant expires) {
     }
 
-    private final Map<String, Session> byHash = new ConcurrentHashMap<>();
+    /** One session as stored: what {@link Session} holds, by the hash of its id. */
+    record Stored(String user, Role role, String csrfToken, long expiresEpochSecond) {
+    }
+
+    private final Map<String, Session> byHash = new LinkedHashMap<>();
+    private final Optional<Path> file;
+
+    /** Sessions kept in memory only (tests, and a UNIX-socket-only xend has no logins). */
+    Sessions() {
+        this.file = Optional.empty();
+    }
+
+    /** Sessions kept in {@code file}: those still live there are taken back. */
+    Sessions(Path file) {
+        this.file = Optional.of(file);
+        try {
+            Map<String, Stored> stored = JSON.readValue(Files.readAllBytes(file), new TypeReference<Map<String, Stored>>() { });
+            Instant now = Instant.now();
+            stored.forEach((hash, s) -> {
+                Instant expires = Instant.ofEpochSecond(s.expiresEpochSecond());
+                if (now.isBefore(expires)) byHash.put(hash, new Session(new Caller(s.user(), s.role(), "session"), s.csrfToken(), expires));
+            });
+        } catch (NoSuchFileException e) {
+            // no session yet
+        } catch (IOException | RuntimeException e) {
+            // a damaged file costs the users a login, not xend its start
+            LOG.log(System.Logger.Level.WARNING, "ignoring the login sessions in " + file + ": " + e.getMessage());
+        }
+    }
 
     /** Opens a session and gives its id, for the cookie. */
-    String open(Caller caller) {
+    synchronized String open(Caller caller) {
         Instant now = Instant.now();
         byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
         String id = random();
         byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
-                Instant.now().plus(LIFETIME)));
+                now.plus(LIFETIME)));
+        save();
         return id;
     }
 
-    Optional<Session> find(String id) {
+    synchronized Optional<Session> find(String id) {
         if (id == null || id.isEmpty()) return Optional.empty();
         String key = ApiTokens.sha256(id);
         Session s = byHash.get(key);
         if (s == null) return Optional.empty();
         if (Instant.now().isAfter(s.expires())) {
             byHash.remove(key);
+            save();
             return Optional.empty();
         }
         return Optional.of(s);
     }
 
-    void close(String id) {
-        if (id != null) byHash.remove(ApiTokens.sha256(id));
+    synchronized void close(String id) {
+        if (id != null && byHash.remove(ApiTokens.sha256(id)) != null) save();
+    }
+
+    private void save() {
+        if (file.isEmpty()) return;
+        Map<String, Stored> stored = new LinkedHashMap<>();
+        byHash.forEach((hash, s) -> stored.put(hash, new Stored(s.caller().name(), s.caller().role(), s.csrfToken(),
+                s.expires().getEpochSecond())));
+        try {
+            PrivateFile.write(file.get(), JSON.writeValueAsBytes(stored));
+        } catch (IOException e) {
+            // the session still works until xend stops; it just would not survive a restart
+            LOG.log(System.Logger.Level.WARNING, "cannot keep the login sessions in " + file.get() + ": " + e.getMessage());
+        }
     }
 
     private static String random() {

@@ -192,4 +192,46 @@ class LoginSessionTest {
                     .endsWith("; Secure");
         }
     }
+
+    @Test
+    void aSessionOutlivesAnXendRestartButNotItsLogoutAndItsIdIsNeverStored(@TempDir Path restartHome) throws Exception {
+        ApiSettings settings = ApiSettings.of(restartHome.resolve("run/xend.sock"), restartHome.resolve("api.token"))
+                .withTcp("127.0.0.1", 0).withAccess(new ApiSettings.Access(Optional.of(group), List.of(), "vmhost", false));
+        ApiServer original = server; // send() talks to the server in this field
+        FakeDomainService own = new FakeDomainService().with(FakeDomainService.domain("web1", DomainState.RUNNING));
+        String kept;
+        String keptCsrf;
+        String ended;
+        try (ApiServer first = new ApiServer(own, settings)) {
+            first.start();
+            server = first;
+            Reply a = login(admin, PASSWORD);
+            kept = cookie(a);
+            keptCsrf = a.json().path("csrfToken").asText();
+            Reply b = login(viewer, PASSWORD);
+            ended = cookie(b);
+            assertThat(send("DELETE", "/api/v1/session", null, "Cookie", ended, "X-CSRF-Token", b.json().path("csrfToken").asText())
+                    .status()).isEqualTo(204);
+        } finally {
+            server = original;
+        }
+        Path file = restartHome.resolve("sessions.json");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(java.nio.file.Files.readString(file)).as("the cookie's id is stored only as its hash")
+                .doesNotContain(kept.substring(kept.indexOf('=') + 1)).contains(admin).doesNotContain(viewer);
+
+        try (ApiServer second = new ApiServer(own, settings)) {
+            second.start();
+            server = second;
+            assertThat(send("GET", "/api/v1/session", null, "Cookie", kept).json().path("user").asText()).isEqualTo(admin);
+            assertThat(send("POST", "/api/v1/domains/web1/pause", null, "Cookie", kept, "X-CSRF-Token", keptCsrf).status())
+                    .as("a change with the session and CSRF token of before the restart").isEqualTo(200);
+            assertThat(own.calls()).contains("pause web1");
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", ended).status()).as("a session logged out before the restart")
+                    .isEqualTo(401);
+        } finally {
+            server = original;
+        }
+    }
 }
