@@ -80,6 +80,7 @@ final class Migration implements RelocationServer.Handler {
             if (d.state() != DomainState.RUNNING && d.state() != DomainState.PAUSED)
                 throw new VmhostException(ErrorCode.INVALID_STATE, "cannot migrate domain '" + d.name() + "': it is "
                         + d.state().name().toLowerCase().replace('_', ' ') + "; only a running or paused domain migrates");
+            service.requireNoHotplugged(d, "migrate");
             String where = r.host() + ":" + r.port();
             String prefix = "cannot migrate domain '" + d.name() + "' to " + where + ": ";
             RelocationClient client = new RelocationClient(r.host(), r.port(), r.token(), r.fingerprint());
@@ -124,7 +125,9 @@ final class Migration implements RelocationServer.Handler {
     private void move(Domain d, MigrationRequest r, RelocationClient client, RelocationClient.Migration m, String prefix) {
         DomainRuntime rt = d.runtime;
         QmpClient qmp = rt.qmp();
-        boolean wasRunning = d.state() == DomainState.RUNNING;
+        DomainState before = d.state();
+        boolean wasRunning = before == DomainState.RUNNING;
+        d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
         List<String> copy = m.copies();
         Tunnel tunnel = null;
         long downtime = -1;
@@ -159,7 +162,7 @@ final class Migration implements RelocationServer.Handler {
             failHere("afterMemory");
         } catch (QmpException | RuntimeException | InterruptedException e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            stayHere(d, qmp, copy, wasRunning);
+            stayHere(d, qmp, copy, before);
             m.close();
             if (tunnel != null) tunnel.close();
             throw new VmhostException(e instanceof VmhostException v ? v.code() : ErrorCode.QEMU_FAILED,
@@ -188,7 +191,7 @@ final class Migration implements RelocationServer.Handler {
         }
         tunnel.close();
         if (!there) {
-            stayHere(d, qmp, List.of(), wasRunning);
+            stayHere(d, qmp, List.of(), before);
             throw new VmhostException(ErrorCode.HOST_FAILED, prefix + "the destination did not take it; it still runs here");
         }
         service.event(d, "migrated", "migrated to " + client.host() + (r.live() ? " (live" : " (paused")
@@ -201,7 +204,8 @@ final class Migration implements RelocationServer.Handler {
     }
 
     /** Undoes a migration on the source: cancel it, end the mirrors, resume the guest if it ran. */
-    private void stayHere(Domain d, QmpClient qmp, List<String> copy, boolean wasRunning) {
+    private void stayHere(Domain d, QmpClient qmp, List<String> copy, DomainState before) {
+        boolean wasRunning = before == DomainState.RUNNING;
         try {
             QemuMigration.cancel(qmp);
         } catch (QmpException | InterruptedException e) {
@@ -219,6 +223,7 @@ final class Migration implements RelocationServer.Handler {
         } catch (QmpException | InterruptedException | RuntimeException e) {
             LocalDomainService.LOG.log(Level.SEVERE, "domain '" + d.name() + "': cannot resume after a failed migration", e);
         }
+        if (d.state() == DomainState.MIGRATING) d.moveTo(before);
         service.event(d, "migrate-failed", "migration failed; the domain stays on this host");
     }
 
@@ -299,6 +304,7 @@ final class Migration implements RelocationServer.Handler {
                         throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot export the disks to copy: " + e.getMessage(), e);
                     }
                 }
+                d.moveTo(DomainState.MIGRATING); // until finish or abort: shown so, and no other operation meanwhile
             });
         } catch (RuntimeException e) {
             in.abort();
@@ -361,7 +367,7 @@ final class Migration implements RelocationServer.Handler {
 
         @Override
         public void finish(boolean resume) {
-            d.runJob("migrate in", () -> {
+            d.awaitJob("migrate in", () -> {
                 QmpClient qmp = d.runtime.qmp();
                 try {
                     Instant by = Instant.now().plusSeconds(30);
@@ -373,6 +379,8 @@ final class Migration implements RelocationServer.Handler {
                     if (resume) {
                         qmp.cont();
                         d.moveTo(DomainState.RUNNING);
+                    } else {
+                        d.moveTo(DomainState.PAUSED);
                     }
                 } catch (QmpException e) {
                     throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot resume domain '" + d.name() + "': " + e.getMessage(), e);
@@ -390,7 +398,7 @@ final class Migration implements RelocationServer.Handler {
         @Override
         public void abort() {
             sessions.remove(session);
-            d.runJob("abort migration", () -> {
+            d.awaitJob("abort migration", () -> {
                 if (d.state() != DomainState.SHUT_OFF) service.teardown(d, "migrate-aborted", "the migration from " + source + " did not complete");
                 store.deleteDefinition(d.uuid);
                 registry.remove(d);
