@@ -1,9 +1,9 @@
 package org.vmhost.domain;
 
 /**
- * Pauses at named points of a start, for the tests that kill xend in the middle of one: a window the real
- * start is too quick to hit on demand. Off unless the system property {@code vmhost.fault.<point>} gives
- * a number of milliseconds; a production xend never sets it.
+ * Pauses at named points of a start, a save or a migration, for the tests that look at (or kill xend in) the
+ * middle of one: a window the real operation is too quick to hit on demand. Off unless the system property
+ * {@code vmhost.fault.<point>} gives a number of milliseconds; a production xend never sets it.
  */
 final class Faults {
     /** QEMU runs, and no status row names it yet. */
@@ -12,6 +12,8 @@ final class Faults {
     static final String BEFORE_RUN = "beforeRun";
     /** A save has written its stream to the temporary file, and not yet its end record nor renamed it. */
     static final String DURING_SAVE = "duringSave";
+    /** A migration's memory is copied and the guest stopped on the source; the destination has not been told to finish. */
+    static final String AFTER_MIGRATION_MEMORY = "afterMigrationMemory";
 
     private Faults() {}
 

@@ -159,6 +159,7 @@ final class Migration implements RelocationServer.Handler {
                 if (Instant.now().isAfter(doneBy)) throw new VmhostException(ErrorCode.TIMEOUT, "the memory was not copied within " + MIGRATION_LIMIT.toMinutes() + " min");
                 Thread.sleep(100);
             }
+            Faults.pause(Faults.AFTER_MIGRATION_MEMORY);
             failHere("afterMemory");
         } catch (QmpException | RuntimeException | InterruptedException e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();

@@ -193,6 +193,25 @@ class XendMigrationIT {
 
     @Test
     @Order(3)
+    void aDomainWithAHotPluggedDiskIsRefusedBeforeAnythingIsSentAndMigratesOnceItIsDetached() throws Exception {
+        try (XmConsole c = XmConsole.open(a, "mig2")) {
+            c.type("echo up-$((2+2))\n");
+            c.awaitText("up-4", Duration.ofSeconds(90));
+        }
+        Path extra = shared.resolve("hot.qcow2");
+        sh("qemu-img", "create", "-q", "-f", "qcow2", extra.toString(), "16M");
+        a.xm("block-attach", "mig2", "tap:qcow2:" + extra, "xvdc", "w").requireSuccess();
+        List<Long> onB = b.qemuPids();
+        XendInstance.Result r = migrate(a, "-l", "mig2", ADDR_B);
+        assertThat(r.err()).contains("cannot migrate domain 'mig2'", "disk xvdc", "hot-plugged", "detach");
+        assertStaysOnA(r, "mig2", "hot-plugged");
+        assertThat(b.qemuPids()).as("nothing started on B").isEqualTo(onB);
+        assertThat(b.xm("log").out()).doesNotContain("mig2");
+        a.xm("block-detach", "mig2", "xvdc").requireSuccess();
+    }
+
+    @Test
+    @Order(3)
     void theDestinationRefusesATakenNameAndTooLittleMemory() throws Exception {
         qemusOnB = 1; // mig1
         b.xm("new", b.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
@@ -246,8 +265,27 @@ class XendMigrationIT {
     void aFailureMidMigrationLeavesTheDomainRunningOnTheSourceOnly() throws Exception {
         List<Long> qemusOnB = b.qemuPids();
         a.xend("stop").requireSuccess();
-        a.startWith("-Dvmhost.fault.migrateFailAt=afterMemory");
-        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "injected failure at afterMemory");
+        a.startWith("-Dvmhost.fault.migrateFailAt=afterMemory -Dvmhost.fault.afterMigrationMemory=12000");
+        List<String> argv = new ArrayList<>(List.of("migrate", "--token-file", tokenFile.toString(), "--fingerprint",
+                fingerprint, "-l", "mig2", ADDR_B));
+        Process move = a.xmAsync(argv.toArray(String[]::new));
+        // The memory is copied and the guest stopped: both hosts show the move (Xen's migrating-NAME), not a running
+        // guest, and refuse any other operation on it at once.
+        XendInstance.await("mig2 shown as migrating on A", Duration.ofSeconds(120),
+                () -> row(a, "migrating-mig2").isPresent());
+        assertThat(row(a, "migrating-mig2")).hasValueSatisfying(l -> assertThat(l).contains("---s--"));
+        XendInstance.await("mig2 shown as migrating on B", Duration.ofSeconds(30), () -> row(b, "migrating-mig2").isPresent());
+        XendInstance.Result pause = a.xm("pause", "mig2");
+        assertThat(pause.exit()).isNotZero();
+        assertThat(pause.err()).contains("cannot pause domain 'mig2': it is being migrated (xm migrate)");
+        XendInstance.Result destroyOnB = b.xm("destroy", "mig2");
+        assertThat(destroyOnB.exit()).isNotZero();
+        assertThat(destroyOnB.err()).contains("it is being migrated");
+        assertThat(move.isAlive()).as("the refusals did not wait for the migration").isTrue();
+        assertThat(move.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(move.exitValue()).isNotZero();
+        assertThat(a.xm("log").out()).contains("migration failed; the domain stays on this host");
+        assertThat(row(a, "mig2")).as("mig2 on A").hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
         XendInstance.await("B's QEMU for mig2 to end", Duration.ofSeconds(20), () -> b.qemuPids().equals(qemusOnB));
         try (XmConsole c = XmConsole.open(a, "mig2")) {
             c.type("echo still-here-$((3*3))\n");
