@@ -14,12 +14,18 @@ final class Faults {
     static final String DURING_SAVE = "duringSave";
     /** A migration's memory is copied and the guest stopped on the source; the destination has not been told to finish. */
     static final String AFTER_MIGRATION_MEMORY = "afterMigrationMemory";
+    /** The destination's QEMU waits for a migrating domain's state; the source has not been answered yet. */
+    static final String INCOMING_PREPARED = "incomingPrepared";
+    /** The destination has the whole state and was told to finish; it has not resumed the guest. */
+    static final String BEFORE_INCOMING_FINISH = "beforeIncomingFinish";
 
     private Faults() {}
 
     static void pause(String point) {
         String ms = System.getProperty("vmhost.fault." + point);
         if (ms == null) return;
+        // Said in xend's log, so that a test knows when to act.
+        LocalDomainService.LOG.warning("fault point " + point + ": pausing " + ms + " ms");
         try {
             Thread.sleep(Long.parseLong(ms));
         } catch (InterruptedException e) {

@@ -577,6 +577,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         saveRestore.save(ref, file, checkpoint);
     }
 
+    /** Keeps paused a source guest whose migration xend did not see through: it may run on the destination. */
+    void keepAfterUnfinishedMigration(Domain d) {
+        migration.keepAfterUnfinishedMigration(d);
+    }
+
+    /** Whether a domain's QEMU was taking it in from another host when the last xend ended. */
+    boolean wasMigratingIn(Domain d) {
+        return Files.exists(Migration.incomingMark(home, d.uuid));
+    }
+
     /** Continues a guest that a save stopped and that xend did not see through (it died meanwhile). */
     void resumeAfterUnfinishedSave(Domain d) {
         saveRestore.resumeAfterUnfinishedSave(d);

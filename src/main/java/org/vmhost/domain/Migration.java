@@ -128,6 +128,7 @@ final class Migration implements RelocationServer.Handler {
         DomainState before = d.state();
         boolean wasRunning = before == DomainState.RUNNING;
         d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
+        service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
         List<String> copy = m.copies();
         Tunnel tunnel = null;
         long downtime = -1;
@@ -180,6 +181,7 @@ final class Migration implements RelocationServer.Handler {
             } catch (VmhostException lost) {
                 m.close();
                 tunnel.close();
+                lendDisks(d); // so that an unpause here can take the images up again
                 d.moveTo(DomainState.PAUSED);
                 service.saveStatus(d);
                 service.event(d, "migrate-failed", "migration to " + client.host() + " ended without an answer; the domain is paused here");
@@ -224,7 +226,10 @@ final class Migration implements RelocationServer.Handler {
         } catch (QmpException | InterruptedException | RuntimeException e) {
             LocalDomainService.LOG.log(Level.SEVERE, "domain '" + d.name() + "': cannot resume after a failed migration", e);
         }
-        if (d.state() == DomainState.MIGRATING) d.moveTo(before);
+        if (d.state() == DomainState.MIGRATING) {
+            d.moveTo(before);
+            service.saveStatus(d);
+        }
         service.event(d, "migrate-failed", "migration failed; the domain stays on this host");
     }
 
@@ -306,6 +311,10 @@ final class Migration implements RelocationServer.Handler {
                     }
                 }
                 d.moveTo(DomainState.MIGRATING); // until finish or abort: shown so, and no other operation meanwhile
+                // A later xend (this one killed meanwhile) then knows this QEMU for a copy never resumed here.
+                markIncoming(d, true);
+                service.saveStatus(d);
+                Faults.pause(Faults.INCOMING_PREPARED);
             });
         } catch (RuntimeException e) {
             in.abort();
@@ -377,12 +386,14 @@ final class Migration implements RelocationServer.Handler {
                         Thread.sleep(50);
                     }
                     if (!copy.isEmpty()) QemuMigration.stopExports(qmp);
+                    Faults.pause(Faults.BEFORE_INCOMING_FINISH);
                     if (resume) {
                         qmp.cont();
                         d.moveTo(DomainState.RUNNING);
                     } else {
                         d.moveTo(DomainState.PAUSED);
                     }
+                    markIncoming(d, false);
                 } catch (QmpException e) {
                     throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot resume domain '" + d.name() + "': " + e.getMessage(), e);
                 } catch (InterruptedException e) {
@@ -407,6 +418,32 @@ final class Migration implements RelocationServer.Handler {
             for (Path p : made) deleteQuietly(p);
             if (nbdDir != null) LocalDomainService.deleteTree(nbdDir);
         }
+    }
+
+    /** The file that tells a later xend a domain's QEMU was taking it in: {@code incoming} in its run directory. */
+    static Path incomingMark(XendHome home, String uuid) {
+        return home.domainRunDir(uuid).resolve("incoming");
+    }
+
+    private void markIncoming(Domain d, boolean on) {
+        Path mark = incomingMark(home, d.uuid);
+        try {
+            if (on) Files.writeString(mark, "");
+            else Files.deleteIfExists(mark);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot " + (on ? "write " : "remove ") + mark + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * At xend's start: a source whose migration the last xend did not see through, its guest's state already sent. It
+     * may run on the destination now, so it is not resumed here (never twice): kept paused, the user told what to do.
+     */
+    void keepAfterUnfinishedMigration(Domain d) {
+        lendDisks(d); // an unpause takes the images up again, as after a failed migration
+        d.moveTo(DomainState.PAUSED);
+        service.event(d, "migrate-failed", "a migration was cut short by xend's end after the guest's state was sent; "
+                + "it is kept paused here: if it runs on the destination, destroy it here, otherwise unpause it");
     }
 
     // ---- the sockets QEMU reaches after it has dropped root ----------------------------------------

@@ -323,6 +323,65 @@ class XendMigrationIT {
         assertThat(a.xm("log").out()).contains("migrated to " + ADDR_B + " (paused");
     }
 
+    @Test
+    @Order(8)
+    void killingTheDestinationXendMidMigrationLeavesTheGuestOnTheSourceOnly() throws Exception {
+        a.xm("create", a.config("mig4.cfg", guest("mig4", "")).toString()).requireSuccess();
+        try (XmConsole c = XmConsole.open(a, "mig4")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+        }
+        List<Long> onB = b.qemuPids();
+
+        // 1. B has started its waiting QEMU and not yet answered the offer.
+        killBAt("incomingPrepared");
+        assertThat(row(a, "mig4")).as("mig4 on A").hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        assertThat(b.qemuPids()).as("B's waiting QEMU ended by B's next xend").isEqualTo(onB);
+        assertThat(row(b, "mig4")).isEmpty();
+        assertThat(row(b, "migrating-mig4")).isEmpty();
+        assertThat(b.xm("log").out()).contains("the copy waiting here was ended");
+        answers(a, "mig4", "once-1");
+
+        // 2. B has the whole state and was told to finish; it has not resumed the guest. A cannot learn whether B
+        // did, so it keeps the guest paused (never running twice) and says so; B's next xend ends its copy.
+        XendInstance.Result r = killBAt("beforeIncomingFinish");
+        assertThat(r.err()).contains("kept paused here");
+        assertThat(row(a, "mig4")).hasValueSatisfying(l -> assertThat(l).contains("--p---"));
+        assertThat(b.qemuPids()).isEqualTo(onB);
+        assertThat(row(b, "mig4")).isEmpty();
+        a.xm("unpause", "mig4").requireSuccess();
+        answers(a, "mig4", "once-2");
+        a.xm("destroy", "mig4").requireSuccess();
+    }
+
+    /** Migrates mig4 from A while B's xend pauses at a fault point, kills B's xend there, starts it again; xm's answer. */
+    static XendInstance.Result killBAt(String point) throws Exception {
+        b.xend("stop").requireSuccess();
+        b.startWith("-Dvmhost.fault." + point + "=60000");
+        Path log = b.home().resolve("log/xend.log");
+        long seen = Files.exists(log) ? Files.size(log) : 0;
+        java.util.concurrent.CompletableFuture<XendInstance.Result> move =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> migrate(a, "-l", "mig4", ADDR_B));
+        XendInstance.await("B at " + point, Duration.ofSeconds(120), () -> {
+            try {
+                return Files.size(log) > seen && Files.readString(log).substring((int) seen).contains("fault point " + point);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        ProcessHandle.of(b.xendPid()).ifPresent(ProcessHandle::destroyForcibly);
+        XendInstance.Result r = move.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.exit()).as(r.err()).isNotZero();
+        b.start();
+        return r;
+    }
+
+    static void answers(XendInstance x, String domain, String token) throws IOException {
+        try (XmConsole c = XmConsole.open(x, domain)) {
+            c.type("echo " + token + "-$((1+1))\n");
+            c.awaitText(token + "-2", Duration.ofSeconds(30));
+        }
+    }
+
     static void sh(String... argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

@@ -109,6 +109,11 @@ class XendSaveRestoreIT {
     @Test
     void aSavedGuestComesBackWithItsMemoryNameUuidAndMacAndItsUptimeRunsOn() throws Exception {
         bootWithValue("sr1", "sr1-7731");
+        try (XmConsole c = XmConsole.open(xend, "sr1")) {
+            // A guest counting on its console, once a second.
+            c.type("(i=0; while :; do i=$((i+1)); echo tick-$i-end; sleep 1; done) &\n");
+            c.awaitText("tick-3-end", Duration.ofSeconds(30));
+        }
         double before = uptime("sr1");
         String sxp = longList("sr1");
         String uuid = field(sxp, "uuid");
@@ -126,9 +131,17 @@ class XendSaveRestoreIT {
         try (var s = Files.list(work)) {
             assertThat(s.map(Path::toString).filter(n -> n.contains(".partial-")).toList()).isEmpty();
         }
+        Matcher ticks = Pattern.compile("tick-([0-9]+)-end").matcher(xend.consoleLog(uuid));
+        int lastTick = 0;
+        while (ticks.find()) lastTick = Math.max(lastTick, Integer.parseInt(ticks.group(1)));
+        assertThat(lastTick).as("ticks before the save").isGreaterThanOrEqualTo(3);
 
         XendInstance.Result restored = xend.xm("restore", file.toString()).requireSuccess();
         assertThat(restored.out()).contains("sr1");
+        try (XmConsole c = XmConsole.open(xend, "sr1")) {
+            // The count goes on from where the save stopped it, not from 1 (as a new boot would).
+            c.awaitText("tick-" + (lastTick + 2) + "-end", Duration.ofSeconds(60));
+        }
         double after = readBack("sr1", "sr1-7731");
         assertThat(after).as("uptime runs on from where it was").isGreaterThanOrEqualTo(before);
         assertThat(field(longList("sr1"), "uuid")).isEqualTo(uuid);
