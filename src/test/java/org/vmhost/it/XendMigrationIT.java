@@ -59,8 +59,9 @@ class XendMigrationIT {
         }
         for (String line : Files.readAllLines(Path.of("/proc/meminfo")))
             if (line.startsWith("MemTotal:")) hostMib = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-        a = XendInstance.create().wrappedIn(host(NS_A, localA));
-        b = XendInstance.create().wrappedIn(host(NS_B, localB));
+        // Bridges and taps, each host in its own namespace: the ping test's guest has a NIC on a bridge of each.
+        a = XendInstance.withBridges().wrappedIn(host(NS_A, localA));
+        b = XendInstance.withBridges().wrappedIn(host(NS_B, localB));
         // B takes one 256 MiB guest more, not two: the memory check's refusal.
         Files.writeString(b.home().resolve("xend.conf"), """
                 relocation_server = 1
@@ -351,6 +352,68 @@ class XendMigrationIT {
         a.xm("unpause", "mig4").requireSuccess();
         answers(a, "mig4", "once-2");
         a.xm("destroy", "mig4").requireSuccess();
+    }
+
+    @Test
+    @Order(9)
+    void aPingFromAThirdHostLosesAtMostAFewPacketsWhileTheGuestMovesLive() throws Exception {
+        // One L2 segment: a bridge on each host (as a site's xenbr0), both joined to a hub in a third namespace,
+        // from which a client pings the guest before, during and after the move.
+        String br = "vmhmbr" + TAG, nsC = "vmhmC" + TAG, net = "10.251." + NET + ".";
+        sh("ip", "netns", "add", nsC);
+        try {
+            sh("ip", "-n", nsC, "link", "add", "hub", "type", "bridge");
+            sh("ip", "-n", nsC, "link", "set", "hub", "up");
+            sh("ip", "-n", nsC, "link", "set", "lo", "up");
+            sh("ip", "-n", nsC, "addr", "add", net + "1/24", "dev", "hub");
+            for (String ns : List.of(NS_A, NS_B)) {
+                String here = "vmhc" + ns.charAt(4) + TAG, there = "vmhp" + ns.charAt(4) + TAG;
+                sh("ip", "-n", ns, "link", "add", br, "type", "bridge");
+                sh("ip", "-n", ns, "link", "set", br, "up");
+                sh("ip", "link", "add", here, "type", "veth", "peer", "name", there);
+                sh("ip", "link", "set", here, "netns", ns);
+                sh("ip", "link", "set", there, "netns", nsC);
+                sh("ip", "-n", ns, "link", "set", here, "master", br, "up");
+                sh("ip", "-n", nsC, "link", "set", there, "master", "hub", "up");
+            }
+            String mac = "00:16:3e:5e:" + TAG.substring(0, 2) + ":" + TAG.substring(2, 4);
+            a.xm("create", a.config("mig5.cfg", guest("mig5", "") + "vif = [ 'bridge=" + br + ",mac=" + mac + "' ]\n")
+                    .toString()).requireSuccess();
+            try (XmConsole c = XmConsole.open(a, "mig5")) {
+                c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+                c.type("killall udhcpc; ip addr add " + net + "10/24 dev eth0 && echo addr-''set\n");
+                c.awaitText("addr-set", Duration.ofSeconds(20));
+            }
+            sh("ip", "netns", "exec", nsC, "busybox", "ping", "-c", "3", "-W", "10", net + "10");
+
+            Process ping = new ProcessBuilder("ip", "netns", "exec", nsC, "busybox", "ping", "-i", "0.1", net + "10")
+                    .redirectErrorStream(true).start();
+            java.util.concurrent.CompletableFuture<String> pinged = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            });
+            Thread.sleep(3000);
+            migrate(a, "-l", "mig5", ADDR_B).requireSuccess();
+            Thread.sleep(3000);
+            sh("kill", "-INT", Long.toString(ping.pid())); // ip netns exec runs ping in its own process
+            String out = pinged.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            var m = java.util.regex.Pattern.compile("([0-9]+) packets transmitted, ([0-9]+) packets received").matcher(out);
+            assertThat(m.find()).as(out).isTrue();
+            int sent = Integer.parseInt(m.group(1)), received = Integer.parseInt(m.group(2));
+            System.out.println("live migration of mig5: " + sent + " pings sent every 0.1 s, " + (sent - received) + " lost");
+            assertThat(sent).as("pings sent over the move").isGreaterThan(50);
+            assertThat(sent - received).as("pings lost over the move (every 0.1 s): " + out).isLessThanOrEqualTo(10);
+            assertThat(row(a, "mig5")).isEmpty();
+            assertThat(row(b, "mig5")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+            sh("ip", "netns", "exec", nsC, "busybox", "ping", "-c", "3", "-W", "10", net + "10");
+        } finally {
+            b.xm("destroy", "mig5");
+            a.xm("destroy", "mig5");
+            sh("ip", "netns", "del", nsC);
+        }
     }
 
     /** Migrates mig4 from A while B's xend pauses at a fault point, kills B's xend there, starts it again; xm's answer. */
