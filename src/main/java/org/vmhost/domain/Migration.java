@@ -127,12 +127,12 @@ final class Migration implements RelocationServer.Handler {
         QmpClient qmp = rt.qmp();
         DomainState before = d.state();
         boolean wasRunning = before == DomainState.RUNNING;
-        d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
-        service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
         List<String> copy = m.copies();
         Tunnel tunnel = null;
         long downtime = -1;
         try {
+            d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
+            service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
             if (!copy.isEmpty()) lendDisks(d); // a mirror's end (or failure) makes QEMU open the disk again, no longer root
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);

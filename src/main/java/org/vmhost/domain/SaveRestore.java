@@ -62,11 +62,11 @@ final class SaveRestore {
             DomainRuntime rt = d.runtime;
             DomainState before = d.state();
             boolean wasRunning = before != DomainState.PAUSED;
-            d.moveTo(DomainState.SAVING); // xm list and the API show the save; other operations are refused meanwhile
             SaveFile.Header header = new SaveFile.Header(SaveFile.FORMAT, host.info().qemuVersion(), d.name(), d.uuid,
                     savedConfig(d), Instant.now());
             Path tmp = file.resolveSibling("." + file.getFileName() + ".partial-" + UUID.randomUUID());
             long bytes;
+            d.moveTo(DomainState.SAVING); // xm list and the API show the save; other operations are refused meanwhile
             try {
                 bytes = write(rt, header, tmp);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
