@@ -346,7 +346,7 @@ class XendSaveRestoreIT {
                 builder = 'hvm'
                 name = 'srh'
                 memory = 256
-                disk = [ 'tap:qcow2:%s,vda,w' ]
+                disk = [ 'tap:qcow2:%s,xvda,w' ]
                 vnc = 0
                 boot = 'c'
                 on_poweroff = 'destroy'
