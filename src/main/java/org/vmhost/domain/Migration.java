@@ -80,7 +80,11 @@ final class Migration implements RelocationServer.Handler {
             if (d.state() != DomainState.RUNNING && d.state() != DomainState.PAUSED)
                 throw new VmhostException(ErrorCode.INVALID_STATE, "cannot migrate domain '" + d.name() + "': it is "
                         + d.state().name().toLowerCase().replace('_', ' ') + "; only a running or paused domain migrates");
-            service.requireNoHotplugged(d, "migrate");
+            try {
+                service.requireNoHotplugged(d, "migrate");
+            } catch (VmhostException e) {
+                throw new VmhostException(e.code(), e.getMessage() + "; it still runs here");
+            }
             String where = r.host() + ":" + r.port();
             String prefix = "cannot migrate domain '" + d.name() + "' to " + where + ": ";
             RelocationClient client = new RelocationClient(r.host(), r.port(), r.token(), r.fingerprint());
