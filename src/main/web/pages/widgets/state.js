@@ -10,6 +10,8 @@ const STATES = {
   SHUT_OFF: { word: 'shut off', cls: 'shutoff', icon: '<rect x="2" y="2" width="10" height="10" rx="2"/>' },
   CRASHED: { word: 'crashed', cls: 'crashed', icon: '<circle cx="7" cy="7" r="6"/><path d="M4.5 4.5l5 5M9.5 4.5l-5 5" stroke="#fff" stroke-width="1.6"/>' },
   DYING: { word: 'dying', cls: 'crashed', icon: '<circle cx="7" cy="7" r="6"/>' },
+  SAVING: { word: 'saving', cls: 'paused', icon: '<circle cx="7" cy="7" r="6"/><path d="M4 6l3 3 3-3M7 3v6" stroke="#fff" stroke-width="1.4" fill="none"/>' },
+  MIGRATING: { word: 'migrating', cls: 'paused', icon: '<circle cx="7" cy="7" r="6"/><path d="M3 7h7M7.5 4.5L10 7l-2.5 2.5" stroke="#fff" stroke-width="1.4" fill="none"/>' },
 };
 
 /** {word, cls, icon} of an API state name (RUNNING, SHUT_OFF, ...). */
@@ -19,7 +21,7 @@ export function describeState(state) {
 
 /** Whether a domain in this state has a QEMU (can be paused, shut down, forced off). */
 export function isActive(state) {
-  return ['RUNNING', 'BLOCKED', 'PAUSED', 'SHUTTING_DOWN', 'CRASHED', 'STARTING', 'DYING', 'REATTACHING'].includes(state);
+  return ['RUNNING', 'BLOCKED', 'PAUSED', 'SHUTTING_DOWN', 'CRASHED', 'STARTING', 'DYING', 'REATTACHING', 'SAVING', 'MIGRATING'].includes(state);
 }
 
 /** Fills `el` with the state's icon and word; `el.dataset.state` keeps the API's name for tests. */

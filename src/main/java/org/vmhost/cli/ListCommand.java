@@ -15,14 +15,16 @@ import picocli.CommandLine.Parameters;
 
 /** {@code xm list [-l] [--state=STATE] [DOMAIN…]}, in Xen's columns. */
 @Command(name = "list", description = {"List domains: Domain-0 first, then running domains by id, then defined ones.",
-        "State letters: r running, b blocked, p paused, s shutting down, c crashed, d dying."})
+        "State letters: r running, b blocked, p paused, s shutting down (or being saved, or migrating: then named"
+                + " migrating-NAME), c crashed, d dying."})
 final class ListCommand extends DaemonCommand {
 
     @Option(names = {"-l", "--long"}, description = "Print each domain as SXP.")
     boolean long_;
 
     @Option(names = "--state", paramLabel = "STATE",
-            description = "Only domains in this state: running, blocked, paused, shutdown, crashed, dying, reattaching, or a letter.")
+            description = "Only domains in this state: running, blocked, paused, shutdown, crashed, dying, reattaching, saving, "
+                    + "migrating, or a letter.")
     String state;
 
     @Parameters(paramLabel = "DOMAIN", arity = "0..*", description = "Domains by name, id or UUID.")
@@ -70,7 +72,9 @@ final class ListCommand extends DaemonCommand {
         sb.append(String.format("%-40s %5s %5s %5s %10s %9s%n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)"));
         for (DomainInfo d : domains) {
             String id = d.domid().isPresent() ? Integer.toString(d.domid().getAsInt()) : "";
-            sb.append(String.format(Locale.ROOT, "%-40s %5s %5d %5d %10s %8.1f%n", d.name(), id, d.memory(), d.vcpus(),
+            // A domain being moved is named migrating-NAME, as Xen's xend renamed it for the move.
+            String name = d.state() == DomainState.MIGRATING ? "migrating-" + d.name() : d.name();
+            sb.append(String.format(Locale.ROOT, "%-40s %5s %5d %5d %10s %8.1f%n", name, id, d.memory(), d.vcpus(),
                     d.state().xmStateField(), d.cpuTime()));
         }
         return sb.toString();
@@ -86,6 +90,8 @@ final class ListCommand extends DaemonCommand {
             case "crashed" -> s == DomainState.CRASHED;
             case "dying" -> s == DomainState.DYING;
             case "reattaching" -> s == DomainState.REATTACHING;
+            case "saving" -> s == DomainState.SAVING;
+            case "migrating" -> s == DomainState.MIGRATING;
             case "inactive", "shutoff" -> s == DomainState.SHUT_OFF;
             default -> false;
         };

@@ -117,8 +117,31 @@ final class Domain {
         return java.util.Optional.ofNullable(error);
     }
 
-    /** Runs one job on this domain, waiting for the one before it. */
+    /**
+     * Runs one job on this domain, waiting for the one before it; refused at once (INVALID_STATE) while a save or
+     * a migration owns the domain, which may take minutes: the caller learns why instead of waiting for a timeout.
+     */
     <T> T runJob(String what, Supplier<T> work) {
+        DomainState now = state;
+        if (now.owned()) {
+            throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + what + " domain '" + name + "': it is "
+                    + Transitions.describe(now) + "; try again when that has ended");
+        }
+        return awaitJob(what, work);
+    }
+
+    void runJob(String what, Runnable work) {
+        runJob(what, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Runs one job on this domain, waiting for the one before it whatever it is: for xend's own work (QEMU's
+     * events, the end of an incoming migration), which must not be refused.
+     */
+    <T> T awaitJob(String what, Supplier<T> work) {
         try {
             if (!job.tryLock(JOB_WAIT.toSeconds(), TimeUnit.SECONDS)) {
                 throw new VmhostException(ErrorCode.TIMEOUT, "domain '" + name + "' is busy with another operation; "
@@ -135,8 +158,8 @@ final class Domain {
         }
     }
 
-    void runJob(String what, Runnable work) {
-        runJob(what, () -> {
+    void awaitJob(String what, Runnable work) {
+        awaitJob(what, () -> {
             work.run();
             return null;
         });

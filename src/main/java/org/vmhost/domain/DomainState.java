@@ -23,7 +23,17 @@ public enum DomainState {
      * Found running when xend started, and not yet re-attached: xend answers before it has spoken to every QEMU
      * again, and shows such a domain with its id and no state letter (Xen's "no flag known") until it has.
      */
-    REATTACHING('-', '\0');
+    REATTACHING('-', '\0'),
+    /**
+     * xm save is writing the guest's memory to a file; its vCPUs are stopped. xm shows it as Xen showed a guest
+     * suspended for its save ({@code ---s--}).
+     */
+    SAVING('s', 's'),
+    /**
+     * Being moved to another host (xm migrate) on the source, or taken in on the destination. xm list names it
+     * {@code migrating-NAME}, as Xen's xend did, with the {@code s} of a guest being suspended away.
+     */
+    MIGRATING('s', 's');
 
     private final char letter;
     private final char column;
@@ -44,6 +54,14 @@ public enum DomainState {
         int i = cols.indexOf(column);
         if (column != '\0' && i >= 0) sb.setCharAt(i, column);
         return sb.toString();
+    }
+
+    /**
+     * Whether one long operation (a save, a migration) owns the domain now: any other is refused at once
+     * rather than queued behind it.
+     */
+    public boolean owned() {
+        return this == SAVING || this == MIGRATING;
     }
 
     /** Whether a QEMU process exists for the domain. */

@@ -29,7 +29,7 @@ final class EventPolicy {
 
     void onEvent(Domain d, QmpEvent e) {
         try {
-            d.runJob("handle " + e.name(), () -> handleEvent(d, e));
+            d.awaitJob("handle " + e.name(), () -> handleEvent(d, e));
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "handling " + e.name() + " of domain '" + d.name() + "' failed", ex);
         }
@@ -69,7 +69,7 @@ final class EventPolicy {
     /** QEMU's process ended. Unless we ended it, that is a crash of the device model. */
     private void onExit(Domain d, Qemu process, QemuExit how) {
         try {
-            d.runJob("handle exit", () -> {
+            d.awaitJob("handle exit", () -> {
                 DomainRuntime rt = d.runtime;
                 if (rt == null || rt.process() != process || d.state() == DomainState.DYING) return;
                 crashedWithoutQemu(d, "QEMU ended unexpectedly: " + how.describe());

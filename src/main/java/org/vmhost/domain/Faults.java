@@ -1,9 +1,9 @@
 package org.vmhost.domain;
 
 /**
- * Pauses at named points of a start (or of xend's own start-up), for the tests that kill xend in the middle of one: a window the real
- * start is too quick to hit on demand. Off unless the system property {@code vmhost.fault.<point>} gives
- * a number of milliseconds; a production xend never sets it.
+ * Pauses at named points of a start (or of xend's own start-up), a save or a migration, for the tests that look at (or kill xend in) the
+ * middle of one: a window the real operation is too quick to hit on demand. Off unless the system property
+ * {@code vmhost.fault.<point>} gives a number of milliseconds; a production xend never sets it.
  */
 final class Faults {
     /** QEMU runs, and no status row names it yet. */
@@ -14,12 +14,20 @@ final class Faults {
     static final String DURING_SAVE = "duringSave";
     /** xend has started and answers; a domain found running waits before its QMP handshake (a slow re-attach). */
     static final String BEFORE_REATTACH = "beforeReattach";
+    /** A migration's memory is copied and the guest stopped on the source; the destination has not been told to finish. */
+    static final String AFTER_MIGRATION_MEMORY = "afterMigrationMemory";
+    /** The destination's QEMU waits for a migrating domain's state; the source has not been answered yet. */
+    static final String INCOMING_PREPARED = "incomingPrepared";
+    /** The destination has the whole state and was told to finish; it has not resumed the guest. */
+    static final String BEFORE_INCOMING_FINISH = "beforeIncomingFinish";
 
     private Faults() {}
 
     static void pause(String point) {
         String ms = System.getProperty("vmhost.fault." + point);
         if (ms == null) return;
+        // Said in xend's log, so that a test knows when to act.
+        LocalDomainService.LOG.warning("fault point " + point + ": pausing " + ms + " ms");
         try {
             Thread.sleep(Long.parseLong(ms));
         } catch (InterruptedException e) {

@@ -598,6 +598,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         saveRestore.save(ref, file, checkpoint);
     }
 
+    /** Keeps paused a source guest whose migration xend did not see through: it may run on the destination. */
+    void keepAfterUnfinishedMigration(Domain d) {
+        migration.keepAfterUnfinishedMigration(d);
+    }
+
+    /** Whether a domain's QEMU was taking it in from another host when the last xend ended. */
+    boolean wasMigratingIn(Domain d) {
+        return Files.exists(Migration.incomingMark(home, d.uuid));
+    }
+
     /** Continues a guest that a save stopped and that xend did not see through (it died meanwhile). */
     void resumeAfterUnfinishedSave(Domain d) {
         saveRestore.resumeAfterUnfinishedSave(d);
@@ -627,6 +637,22 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     @Override
     public void deleteSnapshot(String ref, String name) {
         snapshots.delete(ref, name);
+    }
+
+    /**
+     * Refuses, before anything changes, to save or migrate a domain that has devices hot-plugged since its QEMU
+     * started: the QEMU that takes the state is started from the configuration, where such a device sits elsewhere
+     * (or, a vCPU, not as a device), and could not load it.
+     */
+    void requireNoHotplugged(Domain d, String verb) {
+        List<String> devices = new ArrayList<>();
+        qmp(d, verb, q -> devices.addAll(org.vmhost.qemu.QemuMigration.hotplugged(q)));
+        if (devices.isEmpty()) return;
+        throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " domain '" + d.name() + "': "
+                + String.join(", ", devices) + (devices.size() == 1 ? " was" : " were") + " hot-plugged while it runs, and "
+                + "a QEMU started from its configuration would not have " + (devices.size() == 1 ? "it" : "them")
+                + " where the saved state expects; detach " + (devices.size() == 1 ? "it" : "them")
+                + " first (xm block-detach, network-detach, vcpu-set), or shut the domain down and start it again");
     }
 
     void teardown(Domain d, String kind, String why) {

@@ -80,6 +80,11 @@ final class Migration implements RelocationServer.Handler {
             if (d.state() != DomainState.RUNNING && d.state() != DomainState.PAUSED)
                 throw new VmhostException(ErrorCode.INVALID_STATE, "cannot migrate domain '" + d.name() + "': it is "
                         + d.state().name().toLowerCase().replace('_', ' ') + "; only a running or paused domain migrates");
+            try {
+                service.requireNoHotplugged(d, "migrate");
+            } catch (VmhostException e) {
+                throw new VmhostException(e.code(), e.getMessage() + "; it still runs here");
+            }
             String where = r.host() + ":" + r.port();
             String prefix = "cannot migrate domain '" + d.name() + "' to " + where + ": ";
             RelocationClient client = new RelocationClient(r.host(), r.port(), r.token(), r.fingerprint());
@@ -124,11 +129,14 @@ final class Migration implements RelocationServer.Handler {
     private void move(Domain d, MigrationRequest r, RelocationClient client, RelocationClient.Migration m, String prefix) {
         DomainRuntime rt = d.runtime;
         QmpClient qmp = rt.qmp();
-        boolean wasRunning = d.state() == DomainState.RUNNING;
+        DomainState before = d.state();
+        boolean wasRunning = before == DomainState.RUNNING;
         List<String> copy = m.copies();
         Tunnel tunnel = null;
         long downtime = -1;
         try {
+            d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
+            service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
             if (!copy.isEmpty()) lendDisks(d); // a mirror's end (or failure) makes QEMU open the disk again, no longer root
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);
@@ -156,10 +164,11 @@ final class Migration implements RelocationServer.Handler {
                 if (Instant.now().isAfter(doneBy)) throw new VmhostException(ErrorCode.TIMEOUT, "the memory was not copied within " + MIGRATION_LIMIT.toMinutes() + " min");
                 Thread.sleep(100);
             }
+            Faults.pause(Faults.AFTER_MIGRATION_MEMORY);
             failHere("afterMemory");
         } catch (QmpException | RuntimeException | InterruptedException e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            stayHere(d, qmp, copy, wasRunning);
+            stayHere(d, qmp, copy, before);
             m.close();
             if (tunnel != null) tunnel.close();
             throw new VmhostException(e instanceof VmhostException v ? v.code() : ErrorCode.QEMU_FAILED,
@@ -176,6 +185,7 @@ final class Migration implements RelocationServer.Handler {
             } catch (VmhostException lost) {
                 m.close();
                 tunnel.close();
+                lendDisks(d); // so that an unpause here can take the images up again
                 d.moveTo(DomainState.PAUSED);
                 service.saveStatus(d);
                 service.event(d, "migrate-failed", "migration to " + client.host() + " ended without an answer; the domain is paused here");
@@ -188,7 +198,7 @@ final class Migration implements RelocationServer.Handler {
         }
         tunnel.close();
         if (!there) {
-            stayHere(d, qmp, List.of(), wasRunning);
+            stayHere(d, qmp, List.of(), before);
             throw new VmhostException(ErrorCode.HOST_FAILED, prefix + "the destination did not take it; it still runs here");
         }
         service.event(d, "migrated", "migrated to " + client.host() + (r.live() ? " (live" : " (paused")
@@ -201,7 +211,8 @@ final class Migration implements RelocationServer.Handler {
     }
 
     /** Undoes a migration on the source: cancel it, end the mirrors, resume the guest if it ran. */
-    private void stayHere(Domain d, QmpClient qmp, List<String> copy, boolean wasRunning) {
+    private void stayHere(Domain d, QmpClient qmp, List<String> copy, DomainState before) {
+        boolean wasRunning = before == DomainState.RUNNING;
         try {
             QemuMigration.cancel(qmp);
         } catch (QmpException | InterruptedException e) {
@@ -218,6 +229,10 @@ final class Migration implements RelocationServer.Handler {
             }
         } catch (QmpException | InterruptedException | RuntimeException e) {
             LocalDomainService.LOG.log(Level.SEVERE, "domain '" + d.name() + "': cannot resume after a failed migration", e);
+        }
+        if (d.state() == DomainState.MIGRATING) {
+            d.moveTo(before);
+            service.saveStatus(d);
         }
         service.event(d, "migrate-failed", "migration failed; the domain stays on this host");
     }
@@ -300,6 +315,11 @@ final class Migration implements RelocationServer.Handler {
                         throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot export the disks to copy: " + e.getMessage(), e);
                     }
                 }
+                d.moveTo(DomainState.MIGRATING); // until finish or abort: shown so, and no other operation meanwhile
+                // A later xend (this one killed meanwhile) then knows this QEMU for a copy never resumed here.
+                markIncoming(d, true);
+                service.saveStatus(d);
+                Faults.pause(Faults.INCOMING_PREPARED);
             });
         } catch (RuntimeException e) {
             in.abort();
@@ -362,7 +382,7 @@ final class Migration implements RelocationServer.Handler {
 
         @Override
         public void finish(boolean resume) {
-            d.runJob("migrate in", () -> {
+            d.awaitJob("migrate in", () -> {
                 QmpClient qmp = d.runtime.qmp();
                 try {
                     Instant by = Instant.now().plusSeconds(30);
@@ -371,10 +391,14 @@ final class Migration implements RelocationServer.Handler {
                         Thread.sleep(50);
                     }
                     if (!copy.isEmpty()) QemuMigration.stopExports(qmp);
+                    Faults.pause(Faults.BEFORE_INCOMING_FINISH);
                     if (resume) {
                         qmp.cont();
                         d.moveTo(DomainState.RUNNING);
+                    } else {
+                        d.moveTo(DomainState.PAUSED);
                     }
+                    markIncoming(d, false);
                 } catch (QmpException e) {
                     throw new VmhostException(ErrorCode.QEMU_FAILED, "cannot resume domain '" + d.name() + "': " + e.getMessage(), e);
                 } catch (InterruptedException e) {
@@ -391,7 +415,7 @@ final class Migration implements RelocationServer.Handler {
         @Override
         public void abort() {
             sessions.remove(session);
-            d.runJob("abort migration", () -> {
+            d.awaitJob("abort migration", () -> {
                 if (d.state() != DomainState.SHUT_OFF) service.teardown(d, "migrate-aborted", "the migration from " + source + " did not complete");
                 store.deleteDefinition(d.uuid);
                 registry.remove(d);
@@ -399,6 +423,32 @@ final class Migration implements RelocationServer.Handler {
             for (Path p : made) deleteQuietly(p);
             if (nbdDir != null) LocalDomainService.deleteTree(nbdDir);
         }
+    }
+
+    /** The file that tells a later xend a domain's QEMU was taking it in: {@code incoming} in its run directory. */
+    static Path incomingMark(XendHome home, String uuid) {
+        return home.domainRunDir(uuid).resolve("incoming");
+    }
+
+    private void markIncoming(Domain d, boolean on) {
+        Path mark = incomingMark(home, d.uuid);
+        try {
+            if (on) Files.writeString(mark, "");
+            else Files.deleteIfExists(mark);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot " + (on ? "write " : "remove ") + mark + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * At xend's start: a source whose migration the last xend did not see through, its guest's state already sent. It
+     * may run on the destination now, so it is not resumed here (never twice): kept paused, the user told what to do.
+     */
+    void keepAfterUnfinishedMigration(Domain d) {
+        lendDisks(d); // an unpause takes the images up again, as after a failed migration
+        d.moveTo(DomainState.PAUSED);
+        service.event(d, "migrate-failed", "a migration was cut short by xend's end after the guest's state was sent; "
+                + "it is kept paused here: if it runs on the destination, destroy it here, otherwise unpause it");
     }
 
     // ---- the sockets QEMU reaches after it has dropped root ----------------------------------------

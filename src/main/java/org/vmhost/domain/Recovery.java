@@ -221,13 +221,37 @@ final class Recovery {
             d.runtime = new DomainRuntime(p, console, events, runDir);
             service.watchExit(d, p, events);
             QmpStatus status = p.qmp().queryStatus();
+            if (saved == DomainState.MIGRATING && service.wasMigratingIn(d) && !status.running()) {
+                // A domain being taken in when the last xend ended: never resumed here, so the source has it still
+                // (running, or paused if it could not learn the end). This waiting copy goes, definition and all.
+                console.close();
+                LocalDomainService.terminate(p);
+                events.shutdownNow();
+                d.runtime = null;
+                d.moveTo(DomainState.RUNNING);
+                d.moveTo(DomainState.DYING);
+                service.unplugVifs(d);
+                LocalDomainService.deleteTree(runDir);
+                d.moveTo(DomainState.SHUT_OFF);
+                store.transaction(tx -> {
+                    tx.deleteStatus(d.uuid);
+                    tx.deleteDefinition(d.uuid);
+                    tx.appendEvent(Instant.now(), d.name(), "migrate-aborted", "domain '" + d.name() + "': xend stopped "
+                            + "while taking it in from another host; the copy waiting here was ended (the source keeps it)");
+                });
+                registry.remove(d);
+                return Optional.empty();
+            }
             d.lastStart = Instant.EPOCH;
             d.moveTo(status.status().equals("paused") ? DomainState.PAUSED : DomainState.RUNNING);
             switch (status.status()) {
                 case "shutdown" -> service.apply(d, d.config().onPoweroff(), "poweroff", "the guest powered off while xend was away");
                 case "guest-panicked" -> service.apply(d, d.config().onCrash(), "crashed", "the guest panicked while xend was away");
                 // A save that the last xend did not finish stopped the guest; it runs on, as after a failed save.
-                case "postmigrate", "finish-migrate" -> service.resumeAfterUnfinishedSave(d);
+                case "postmigrate", "finish-migrate" -> {
+                    if (saved == DomainState.MIGRATING) service.keepAfterUnfinishedMigration(d);
+                    else service.resumeAfterUnfinishedSave(d);
+                }
                 default -> {
                     if (saved == DomainState.SHUTTING_DOWN || saved == DomainState.CRASHED) d.moveTo(saved);
                 }

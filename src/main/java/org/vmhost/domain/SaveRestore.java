@@ -58,12 +58,15 @@ final class SaveRestore {
         Domain d = service.require(ref, "save");
         d.runJob("save", () -> {
             Transitions.requireAllowed(d.name(), Operation.SAVE, d.state());
+            service.requireNoHotplugged(d, "save");
             DomainRuntime rt = d.runtime;
-            boolean wasRunning = d.state() != DomainState.PAUSED;
+            DomainState before = d.state();
+            boolean wasRunning = before != DomainState.PAUSED;
             SaveFile.Header header = new SaveFile.Header(SaveFile.FORMAT, host.info().qemuVersion(), d.name(), d.uuid,
                     savedConfig(d), Instant.now());
             Path tmp = file.resolveSibling("." + file.getFileName() + ".partial-" + UUID.randomUUID());
             long bytes;
+            d.moveTo(DomainState.SAVING); // xm list and the API show the save; other operations are refused meanwhile
             try {
                 bytes = write(rt, header, tmp);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -78,6 +81,7 @@ final class SaveRestore {
                         e.addSuppressed(again);
                     }
                 }
+                if (d.state() == DomainState.SAVING) d.moveTo(before);
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
                 String message = "cannot save domain '" + d.name() + "' to " + file + ": "
                         + (e instanceof VmhostException ? e.getMessage() : LocalDomainService.describe(e));
@@ -87,8 +91,12 @@ final class SaveRestore {
             }
             String what = "saved to " + file + " (" + bytes + " bytes of state)";
             if (checkpoint) {
-                lendDisks(d);
-                if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
+                try {
+                    lendDisks(d);
+                    if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
+                } finally {
+                    d.moveTo(before);
+                }
                 service.event(d, "saved", what + "; it runs on");
             } else {
                 service.teardown(d, "saved", what);

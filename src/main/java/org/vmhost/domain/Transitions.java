@@ -5,9 +5,11 @@ import org.vmhost.error.ErrorCode;
 import static org.vmhost.domain.DomainState.BLOCKED;
 import static org.vmhost.domain.DomainState.CRASHED;
 import static org.vmhost.domain.DomainState.DYING;
+import static org.vmhost.domain.DomainState.MIGRATING;
 import static org.vmhost.domain.DomainState.PAUSED;
 import static org.vmhost.domain.DomainState.REATTACHING;
 import static org.vmhost.domain.DomainState.RUNNING;
+import static org.vmhost.domain.DomainState.SAVING;
 import static org.vmhost.domain.DomainState.SHUTTING_DOWN;
 import static org.vmhost.domain.DomainState.SHUT_OFF;
 import static org.vmhost.domain.DomainState.STARTING;
@@ -30,13 +32,16 @@ public final class Transitions {
         NEXT.put(SHUT_OFF, EnumSet.of(STARTING, REATTACHING));
         NEXT.put(REATTACHING, EnumSet.of(RUNNING, PAUSED, DYING, SHUT_OFF));
         NEXT.put(STARTING, EnumSet.of(RUNNING, PAUSED, SHUT_OFF));
-        NEXT.put(RUNNING, EnumSet.of(BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
-        NEXT.put(BLOCKED, EnumSet.of(RUNNING, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF));
-        NEXT.put(PAUSED, EnumSet.of(RUNNING, CRASHED, DYING, SHUT_OFF));
+        NEXT.put(RUNNING, EnumSet.of(BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF, SAVING, MIGRATING));
+        NEXT.put(BLOCKED, EnumSet.of(RUNNING, PAUSED, SHUTTING_DOWN, CRASHED, DYING, SHUT_OFF, SAVING, MIGRATING));
+        NEXT.put(PAUSED, EnumSet.of(RUNNING, CRASHED, DYING, SHUT_OFF, SAVING, MIGRATING));
         // A guest asked to shut down may instead reboot (back to running) or crash.
         NEXT.put(SHUTTING_DOWN, EnumSet.of(RUNNING, CRASHED, DYING, SHUT_OFF));
         NEXT.put(CRASHED, EnumSet.of(RUNNING, DYING, SHUT_OFF));
         NEXT.put(DYING, EnumSet.of(SHUT_OFF));
+        // A save or a migration ends with the guest gone (saved, moved), or back as it was (-c, a failure).
+        NEXT.put(SAVING, EnumSet.of(RUNNING, BLOCKED, PAUSED, CRASHED, DYING, SHUT_OFF));
+        NEXT.put(MIGRATING, EnumSet.of(RUNNING, BLOCKED, PAUSED, CRASHED, DYING, SHUT_OFF));
     }
 
     /** The operations a user can ask for, with the states that allow each. */
@@ -50,7 +55,8 @@ public final class Transitions {
         UNPAUSE(PAUSED),
         RENAME(SHUT_OFF, RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
         DELETE(SHUT_OFF),
-        CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED),
+        /** Reading the consoles: also while the guest is saved or moved, which a user may want to watch. */
+        CONSOLE(RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, SAVING, MIGRATING),
         /** Adding or removing a device of a running domain (a NIC, a disk). */
         HOTPLUG(RUNNING, BLOCKED, PAUSED),
         /** xm save: the guest's memory and device state to a file. */
@@ -97,6 +103,8 @@ public final class Transitions {
             case CRASHED -> "crashed";
             case DYING -> "being destroyed";
             case REATTACHING -> "being re-attached after xend started";
+            case SAVING -> "being saved (xm save)";
+            case MIGRATING -> "being migrated (xm migrate)";
         };
     }
 }

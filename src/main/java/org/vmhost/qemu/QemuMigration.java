@@ -31,6 +31,30 @@ public final class QemuMigration {
         return List.of("-incoming", "unix:" + p);
     }
 
+    /**
+     * The devices added to this QEMU since it started ({@code device_add}: a hot-plugged disk, NIC, vCPU, SCSI
+     * controller), in xm's words. A QEMU started again from the domain's configuration has them elsewhere, or not
+     * at all, so a saved or migrated state would not find them: QOM's {@code hotplugged} tells them apart.
+     */
+    public static List<String> hotplugged(QmpClient qmp) throws QmpException, InterruptedException {
+        List<String> found = new java.util.ArrayList<>();
+        for (JsonNode n : qmp.execute("qom-list", Map.of("path", "/machine/peripheral"))) {
+            if (!n.path("type").asText("").startsWith("child<")) continue;
+            String id = n.path("name").asText();
+            JsonNode r = qmp.execute("qom-get", Map.of("path", "/machine/peripheral/" + id, "property", "hotplugged"));
+            if (r.asBoolean(false)) found.add(describeDevice(id));
+        }
+        return found;
+    }
+
+    /** A device id of ours as xm names the device: {@code nic1} is vif 1, {@code vcpu2} vCPU 2, a disk its vdev. */
+    static String describeDevice(String id) {
+        if (id.matches("nic[0-9]+")) return "vif " + id.substring(3);
+        if (id.matches("vcpu[0-9]+")) return "vCPU " + id.substring(4);
+        if (id.equals(QemuBlockDevices.SCSI_CONTROLLER)) return "the SCSI controller";
+        return "disk " + id;
+    }
+
     /** The CPU model a domain runs with on this accelerator (QemuCommandLine's choice): host under KVM, qemu64 under TCG. */
     public static String cpuModel(String accelerator) {
         return accelerator.equals("kvm") ? "host" : "qemu64";

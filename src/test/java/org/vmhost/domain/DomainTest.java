@@ -55,4 +55,52 @@ class DomainTest {
                 .hasMessageContaining("domain 'odd': its stored definition no longer reads (odd.cfg:1: memory must be a number)")
                 .extracting(e -> ((VmhostException) e).code()).isEqualTo(ErrorCode.INVALID_CONFIG);
     }
+
+    @Test
+    void whileASaveOwnsTheDomainAnotherOperationIsRefusedAtOnceAndXendsOwnWorkWaitsItsTurn() throws Exception {
+        Domain d = domain();
+        d.moveTo(DomainState.STARTING);
+        d.moveTo(DomainState.RUNNING);
+        java.util.concurrent.CountDownLatch saving = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread save = Thread.ofVirtual().start(() -> d.runJob("save", () -> {
+            d.moveTo(DomainState.SAVING);
+            saving.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            d.moveTo(DomainState.SHUT_OFF);
+        }));
+        saving.await();
+        assertThat(d.snapshot().state()).as("what list shows during the save").isEqualTo(DomainState.SAVING);
+
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> d.runJob("pause", () -> { }))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessage("cannot pause domain 'web1': it is being saved (xm save); try again when that has ended");
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("refused without waiting for the save, ms").isLessThan(1000);
+
+        // QEMU's events wait for the save rather than being lost.
+        java.util.concurrent.atomic.AtomicReference<DomainState> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread event = Thread.ofVirtual().start(() -> d.awaitJob("handle STOP", () -> seen.set(d.state())));
+        Thread.sleep(200);
+        assertThat(seen.get()).isNull();
+        release.countDown();
+        save.join();
+        event.join();
+        assertThat(seen.get()).isEqualTo(DomainState.SHUT_OFF);
+    }
+
+    @Test
+    void aMigratingDomainRefusesOtherOperationsNamingTheMigration() {
+        Domain d = domain();
+        d.moveTo(DomainState.STARTING);
+        d.moveTo(DomainState.PAUSED);
+        d.moveTo(DomainState.MIGRATING);
+        assertThatThrownBy(() -> d.runJob("destroy", () -> { }))
+                .hasMessage("cannot destroy domain 'web1': it is being migrated (xm migrate); try again when that has ended");
+        assertThat(d.snapshot().state().xmStateField()).isEqualTo("---s--");
+    }
 }

@@ -369,7 +369,7 @@ class LocalDomainServiceTest {
     private static String torn(DomainInfo d) {
         if (d.name().equals("Domain-0")) return null;
         boolean running = switch (d.state()) {
-            case RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, REATTACHING -> true;
+            case RUNNING, BLOCKED, PAUSED, SHUTTING_DOWN, CRASHED, DYING, REATTACHING, SAVING, MIGRATING -> true;
             case SHUT_OFF, STARTING -> false;
         };
         if (running && d.domid().isEmpty()) return d + ": running without an id";

@@ -213,6 +213,61 @@ class RecoveryTest {
     }
 
     @Test
+    void aCopyBeingTakenInFromAnotherHostThatWasNeverResumedIsEndedAndForgotten() throws IOException {
+        FakeQemu q = startManaged("m");
+        xend.service.pause("m"); // as a waiting incoming QEMU: not running
+        String uuid = xend.service.get("m").uuid();
+        xend.store.saveStatus(xend.store.statuses().get(0).withState(DomainState.MIGRATING.name()));
+        java.nio.file.Files.writeString(Migration.incomingMark(xend.home, uuid), "");
+
+        xend.restartXend();
+
+        assertThat(q.ended()).as("the waiting copy's QEMU").isTrue();
+        assertThat(xend.listed("m")).as("the source keeps the domain; this host forgets it").isFalse();
+        assertThat(xend.store.statuses()).isEmpty();
+        assertThat(xend.store.definitions()).isEmpty();
+        assertThat(xend.eventKinds("m")).contains("migrate-aborted");
+    }
+
+    @Test
+    void aCopyTakenInAndResumedBeforeXendEndedRunsOn() throws IOException {
+        FakeQemu q = startManaged("m");
+        String uuid = xend.service.get("m").uuid();
+        xend.store.saveStatus(xend.store.statuses().get(0).withState(DomainState.MIGRATING.name()));
+        java.nio.file.Files.writeString(Migration.incomingMark(xend.home, uuid), "");
+
+        xend.restartXend();
+
+        assertThat(q.ended()).isFalse();
+        assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
+    }
+
+    @Test
+    void aSourceWhoseStateWasSentWhenXendEndedIsKeptPausedNeverResumed() {
+        FakeQemu q = startManaged("m");
+        xend.store.saveStatus(xend.store.statuses().get(0).withState(DomainState.MIGRATING.name()));
+        q.migratedAwayWhileAway();
+
+        xend.restartXend();
+
+        assertThat(q.ended()).isFalse();
+        assertThat(q.status()).as("not continued: the guest may run on the destination").isEqualTo("postmigrate");
+        assertThat(xend.state("m")).isEqualTo(DomainState.PAUSED);
+        assertThat(xend.events("m")).contains("if it runs on the destination, destroy it here, otherwise unpause it");
+    }
+
+    @Test
+    void aSaveCutShortByXendsEndLetsTheGuestRunOn() {
+        FakeQemu q = startManaged("m");
+        q.migratedAwayWhileAway();
+
+        xend.restartXend();
+
+        assertThat(q.status()).isEqualTo("running");
+        assertThat(xend.state("m")).isEqualTo(DomainState.RUNNING);
+    }
+
+    @Test
     void aRunDirectoryNoDomainOwnsIsRemoved() throws IOException {
         Path stray = Files.createDirectories(xend.home.domainRunDir("0b6c2a1e-3b7d-4e8a-9c0f-1d2e3f4a5b6c"));
         Files.writeString(stray.resolve("vifs.json"), "[]");

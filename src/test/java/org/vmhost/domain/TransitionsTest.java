@@ -19,12 +19,14 @@ class TransitionsTest {
                 SHUT_OFF      -> STARTING REATTACHING
                 REATTACHING   -> RUNNING PAUSED DYING SHUT_OFF
                 STARTING      -> RUNNING PAUSED SHUT_OFF
-                RUNNING       -> BLOCKED PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
-                BLOCKED       -> RUNNING PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF
-                PAUSED        -> RUNNING CRASHED DYING SHUT_OFF
+                RUNNING       -> BLOCKED PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF SAVING MIGRATING
+                BLOCKED       -> RUNNING PAUSED SHUTTING_DOWN CRASHED DYING SHUT_OFF SAVING MIGRATING
+                PAUSED        -> RUNNING CRASHED DYING SHUT_OFF SAVING MIGRATING
                 SHUTTING_DOWN -> RUNNING CRASHED DYING SHUT_OFF
                 CRASHED       -> RUNNING DYING SHUT_OFF
                 DYING         -> SHUT_OFF
+                SAVING        -> RUNNING BLOCKED PAUSED CRASHED DYING SHUT_OFF
+                MIGRATING     -> RUNNING BLOCKED PAUSED CRASHED DYING SHUT_OFF
                 """;
         for (String line : expected.strip().split("\n")) {
             String[] sides = line.split("->");
@@ -63,5 +65,19 @@ class TransitionsTest {
         assertThat(DomainState.DYING.xmStateField()).isEqualTo("-----d");
         assertThat(DomainState.SHUT_OFF.xmStateField()).isEqualTo("------");
         assertThat(DomainState.REATTACHING.xmStateField()).as("listed with its id, no letter yet").isEqualTo("------");
+        assertThat(DomainState.SAVING.xmStateField()).isEqualTo("---s--");
+        assertThat(DomainState.MIGRATING.xmStateField()).isEqualTo("---s--");
+    }
+
+    @Test
+    void aDomainBeingSavedOrMigratedAllowsNoOperationButItsConsoles() {
+        for (DomainState owned : new DomainState[] {DomainState.SAVING, DomainState.MIGRATING}) {
+            assertThat(owned.owned()).isTrue();
+            for (Operation op : Operation.values()) {
+                assertThat(op.allowedIn(owned)).as("%s in %s", op, owned).isEqualTo(op == Operation.CONSOLE);
+            }
+        }
+        assertThatThrownBy(() -> Transitions.requireAllowed("web1", Operation.SAVE, DomainState.SAVING))
+                .hasMessage("cannot save domain 'web1': it is being saved (xm save)");
     }
 }

@@ -59,8 +59,9 @@ class XendMigrationIT {
         }
         for (String line : Files.readAllLines(Path.of("/proc/meminfo")))
             if (line.startsWith("MemTotal:")) hostMib = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-        a = XendInstance.create().wrappedIn(host(NS_A, localA));
-        b = XendInstance.create().wrappedIn(host(NS_B, localB));
+        // Bridges and taps, each host in its own namespace: the ping test's guest has a NIC on a bridge of each.
+        a = XendInstance.withBridges().wrappedIn(host(NS_A, localA));
+        b = XendInstance.withBridges().wrappedIn(host(NS_B, localB));
         // B takes one 256 MiB guest more, not two: the memory check's refusal.
         Files.writeString(b.home().resolve("xend.conf"), """
                 relocation_server = 1
@@ -193,6 +194,29 @@ class XendMigrationIT {
 
     @Test
     @Order(3)
+    void aDomainWithAHotPluggedDiskIsRefusedBeforeAnythingIsSentAndMigratesOnceItIsDetached() throws Exception {
+        try (XmConsole c = XmConsole.open(a, "mig2")) {
+            c.type("echo up-$((2+2))\n");
+            c.awaitText("up-4", Duration.ofSeconds(90));
+        }
+        Path extra = shared.resolve("hot.qcow2");
+        sh("qemu-img", "create", "-q", "-f", "qcow2", extra.toString(), "16M");
+        a.xm("block-attach", "mig2", "tap:qcow2:" + extra, "xvdc", "w").requireSuccess();
+        try {
+            List<Long> onB = b.qemuPids();
+            String logOfB = b.xm("log").out();
+            XendInstance.Result r = migrate(a, "-l", "mig2", ADDR_B);
+            assertThat(r.err()).contains("cannot migrate domain 'mig2'", "disk xvdc", "hot-plugged", "detach");
+            assertStaysOnA(r, "mig2", "hot-plugged");
+            assertThat(b.qemuPids()).as("nothing started on B").isEqualTo(onB);
+            assertThat(b.xm("log").out()).as("B heard nothing of it").isEqualTo(logOfB);
+        } finally {
+            a.xm("block-detach", "mig2", "xvdc").requireSuccess();
+        }
+    }
+
+    @Test
+    @Order(3)
     void theDestinationRefusesATakenNameAndTooLittleMemory() throws Exception {
         qemusOnB = 1; // mig1
         b.xm("new", b.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
@@ -246,8 +270,27 @@ class XendMigrationIT {
     void aFailureMidMigrationLeavesTheDomainRunningOnTheSourceOnly() throws Exception {
         List<Long> qemusOnB = b.qemuPids();
         a.xend("stop").requireSuccess();
-        a.startWith("-Dvmhost.fault.migrateFailAt=afterMemory");
-        assertStaysOnA(migrate(a, "-l", "mig2", ADDR_B), "mig2", "injected failure at afterMemory");
+        a.startWith("-Dvmhost.fault.migrateFailAt=afterMemory -Dvmhost.fault.afterMigrationMemory=12000");
+        List<String> argv = new ArrayList<>(List.of("migrate", "--token-file", tokenFile.toString(), "--fingerprint",
+                fingerprint, "-l", "mig2", ADDR_B));
+        Process move = a.xmAsync(argv.toArray(String[]::new));
+        // The memory is copied and the guest stopped: both hosts show the move (Xen's migrating-NAME), not a running
+        // guest, and refuse any other operation on it at once.
+        XendInstance.await("mig2 shown as migrating on A", Duration.ofSeconds(120),
+                () -> row(a, "migrating-mig2").isPresent());
+        assertThat(row(a, "migrating-mig2")).hasValueSatisfying(l -> assertThat(l).contains("---s--"));
+        XendInstance.await("mig2 shown as migrating on B", Duration.ofSeconds(30), () -> row(b, "migrating-mig2").isPresent());
+        XendInstance.Result pause = a.xm("pause", "mig2");
+        assertThat(pause.exit()).isNotZero();
+        assertThat(pause.err()).contains("cannot pause domain 'mig2': it is being migrated (xm migrate)");
+        XendInstance.Result destroyOnB = b.xm("destroy", "mig2");
+        assertThat(destroyOnB.exit()).isNotZero();
+        assertThat(destroyOnB.err()).contains("it is being migrated");
+        assertThat(move.isAlive()).as("the refusals did not wait for the migration").isTrue();
+        assertThat(move.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(move.exitValue()).isNotZero();
+        assertThat(a.xm("log").out()).contains("migration failed; the domain stays on this host");
+        assertThat(row(a, "mig2")).as("mig2 on A").hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
         XendInstance.await("B's QEMU for mig2 to end", Duration.ofSeconds(20), () -> b.qemuPids().equals(qemusOnB));
         try (XmConsole c = XmConsole.open(a, "mig2")) {
             c.type("echo still-here-$((3*3))\n");
@@ -283,6 +326,128 @@ class XendMigrationIT {
             c.awaitText("moved-25", Duration.ofSeconds(30));
         }
         assertThat(a.xm("log").out()).contains("migrated to " + ADDR_B + " (paused");
+    }
+
+    @Test
+    @Order(8)
+    void killingTheDestinationXendMidMigrationLeavesTheGuestOnTheSourceOnly() throws Exception {
+        b.xm("destroy", "mig2"); // moved there by the test before: B has room for one guest
+        a.xm("create", a.config("mig4.cfg", guest("mig4", "")).toString()).requireSuccess();
+        try (XmConsole c = XmConsole.open(a, "mig4")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+        }
+        List<Long> onB = b.qemuPids();
+
+        // 1. B has started its waiting QEMU and not yet answered the offer.
+        killBAt("incomingPrepared");
+        assertThat(row(a, "mig4")).as("mig4 on A").hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+        assertThat(b.qemuPids()).as("B's waiting QEMU ended by B's next xend").isEqualTo(onB);
+        assertThat(row(b, "mig4")).isEmpty();
+        assertThat(row(b, "migrating-mig4")).isEmpty();
+        assertThat(b.xm("log").out()).contains("the copy waiting here was ended");
+        answers(a, "mig4", "once-1");
+
+        // 2. B has the whole state and was told to finish; it has not resumed the guest. A cannot learn whether B
+        // did, so it keeps the guest paused (never running twice) and says so; B's next xend ends its copy.
+        XendInstance.Result r = killBAt("beforeIncomingFinish");
+        assertThat(r.err()).contains("kept paused here");
+        assertThat(row(a, "mig4")).hasValueSatisfying(l -> assertThat(l).contains("--p---"));
+        assertThat(b.qemuPids()).isEqualTo(onB);
+        assertThat(row(b, "mig4")).isEmpty();
+        a.xm("unpause", "mig4").requireSuccess();
+        answers(a, "mig4", "once-2");
+        a.xm("destroy", "mig4").requireSuccess();
+    }
+
+    @Test
+    @Order(9)
+    void aPingFromAThirdHostLosesAtMostAFewPacketsWhileTheGuestMovesLive() throws Exception {
+        // One L2 segment: a bridge on each host (as a site's xenbr0), both joined to a hub in a third namespace,
+        // from which a client pings the guest before, during and after the move.
+        String br = "vmhmbr" + TAG, nsC = "vmhmC" + TAG, net = "10.251." + NET + ".";
+        sh("ip", "netns", "add", nsC);
+        try {
+            sh("ip", "-n", nsC, "link", "add", "hub", "type", "bridge");
+            sh("ip", "-n", nsC, "link", "set", "hub", "up");
+            sh("ip", "-n", nsC, "link", "set", "lo", "up");
+            sh("ip", "-n", nsC, "addr", "add", net + "1/24", "dev", "hub");
+            for (String ns : List.of(NS_A, NS_B)) {
+                String here = "vmhc" + ns.charAt(4) + TAG, there = "vmhp" + ns.charAt(4) + TAG;
+                sh("ip", "-n", ns, "link", "add", br, "type", "bridge");
+                sh("ip", "-n", ns, "link", "set", br, "up");
+                sh("ip", "link", "add", here, "type", "veth", "peer", "name", there);
+                sh("ip", "link", "set", here, "netns", ns);
+                sh("ip", "link", "set", there, "netns", nsC);
+                sh("ip", "-n", ns, "link", "set", here, "master", br, "up");
+                sh("ip", "-n", nsC, "link", "set", there, "master", "hub", "up");
+            }
+            String mac = "00:16:3e:5e:" + TAG.substring(0, 2) + ":" + TAG.substring(2, 4);
+            a.xm("create", a.config("mig5.cfg", guest("mig5", "") + "vif = [ 'bridge=" + br + ",mac=" + mac + "' ]\n")
+                    .toString()).requireSuccess();
+            try (XmConsole c = XmConsole.open(a, "mig5")) {
+                c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+                c.type("killall udhcpc; ip addr add " + net + "10/24 dev eth0 && echo addr-''set\n");
+                c.awaitText("addr-set", Duration.ofSeconds(20));
+            }
+            sh("ip", "netns", "exec", nsC, "busybox", "ping", "-c", "3", "-W", "10", net + "10");
+
+            Process ping = new ProcessBuilder("ip", "netns", "exec", nsC, "busybox", "ping", "-i", "0.1", net + "10")
+                    .redirectErrorStream(true).start();
+            java.util.concurrent.CompletableFuture<String> pinged = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            });
+            Thread.sleep(3000);
+            migrate(a, "-l", "mig5", ADDR_B).requireSuccess();
+            Thread.sleep(3000);
+            sh("kill", "-INT", Long.toString(ping.pid())); // ip netns exec runs ping in its own process
+            String out = pinged.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            var m = java.util.regex.Pattern.compile("([0-9]+) packets transmitted, ([0-9]+) packets received").matcher(out);
+            assertThat(m.find()).as(out).isTrue();
+            int sent = Integer.parseInt(m.group(1)), received = Integer.parseInt(m.group(2));
+            System.out.println("live migration of mig5: " + sent + " pings sent every 0.1 s, " + (sent - received) + " lost");
+            assertThat(sent).as("pings sent over the move").isGreaterThan(50);
+            assertThat(sent - received).as("pings lost over the move (every 0.1 s): " + out).isLessThanOrEqualTo(10);
+            assertThat(row(a, "mig5")).isEmpty();
+            assertThat(row(b, "mig5")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
+            sh("ip", "netns", "exec", nsC, "busybox", "ping", "-c", "3", "-W", "10", net + "10");
+        } finally {
+            b.xm("destroy", "mig5");
+            a.xm("destroy", "mig5");
+            sh("ip", "netns", "del", nsC);
+        }
+    }
+
+    /** Migrates mig4 from A while B's xend pauses at a fault point, kills B's xend there, starts it again; xm's answer. */
+    static XendInstance.Result killBAt(String point) throws Exception {
+        b.xend("stop").requireSuccess();
+        b.startWith("-Dvmhost.fault." + point + "=60000");
+        Path log = b.home().resolve("log/xend.log");
+        long seen = Files.exists(log) ? Files.size(log) : 0;
+        java.util.concurrent.CompletableFuture<XendInstance.Result> move =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> migrate(a, "-l", "mig4", ADDR_B));
+        XendInstance.await("B at " + point, Duration.ofSeconds(120), () -> {
+            try {
+                return Files.size(log) > seen && Files.readString(log).substring((int) seen).contains("fault point " + point);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        ProcessHandle.of(b.xendPid()).ifPresent(ProcessHandle::destroyForcibly);
+        XendInstance.Result r = move.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.exit()).as(r.err()).isNotZero();
+        b.start();
+        return r;
+    }
+
+    static void answers(XendInstance x, String domain, String token) throws IOException {
+        try (XmConsole c = XmConsole.open(x, domain)) {
+            c.type("echo " + token + "-$((1+1))\n");
+            c.awaitText(token + "-2", Duration.ofSeconds(30));
+        }
     }
 
     static void sh(String... argv) {

@@ -109,6 +109,11 @@ class XendSaveRestoreIT {
     @Test
     void aSavedGuestComesBackWithItsMemoryNameUuidAndMacAndItsUptimeRunsOn() throws Exception {
         bootWithValue("sr1", "sr1-7731");
+        try (XmConsole c = XmConsole.open(xend, "sr1")) {
+            // A guest counting on its console, once a second.
+            c.type("(i=0; while :; do i=$((i+1)); echo tick-$i-end; sleep 1; done) &\n");
+            c.awaitText("tick-3-end", Duration.ofSeconds(30));
+        }
         double before = uptime("sr1");
         String sxp = longList("sr1");
         String uuid = field(sxp, "uuid");
@@ -126,9 +131,17 @@ class XendSaveRestoreIT {
         try (var s = Files.list(work)) {
             assertThat(s.map(Path::toString).filter(n -> n.contains(".partial-")).toList()).isEmpty();
         }
+        Matcher ticks = Pattern.compile("tick-([0-9]+)-end").matcher(xend.consoleLog(uuid));
+        int lastTick = 0;
+        while (ticks.find()) lastTick = Math.max(lastTick, Integer.parseInt(ticks.group(1)));
+        assertThat(lastTick).as("ticks before the save").isGreaterThanOrEqualTo(3);
 
         XendInstance.Result restored = xend.xm("restore", file.toString()).requireSuccess();
         assertThat(restored.out()).contains("sr1");
+        try (XmConsole c = XmConsole.open(xend, "sr1")) {
+            // The count goes on from where the save stopped it, not from 1 (as a new boot would).
+            c.awaitText("tick-" + (lastTick + 2) + "-end", Duration.ofSeconds(60));
+        }
         double after = readBack("sr1", "sr1-7731");
         assertThat(after).as("uptime runs on from where it was").isGreaterThanOrEqualTo(before);
         assertThat(field(longList("sr1"), "uuid")).isEqualTo(uuid);
@@ -266,6 +279,127 @@ class XendSaveRestoreIT {
         assertThat(stop.out()).contains("Shutting down domain sr6");
         assertThat(names()).doesNotContain("sr6");
         assertThat(xend.qemuPids()).isEmpty();
+    }
+
+    @Test
+    void aDomainWithHotPluggedDevicesIsRefusedAndWhileASaveWritesItIsShownSavingAndOtherOperationsAreRefusedAtOnce()
+            throws Exception {
+        xend.xend("stop").requireSuccess();
+        xend.startWith("-Dvmhost.fault.duringSave=15000");
+        try {
+            bootWithValue("sr7", "sr7-77");
+            Path file = work.resolve("sr7.save");
+
+            // A hot-plugged disk and NIC: the QEMU a restore starts from the configuration would not have them where
+            // the saved state expects, so the save is refused before anything stops, naming them.
+            Path extra = qcow2("sr7-extra.qcow2");
+            xend.xm("block-attach", "sr7", "tap:qcow2:" + extra, "xvdb", "w").requireSuccess();
+            xend.xm("network-attach", "sr7", "type=user", "model=virtio").requireSuccess();
+            XendInstance.Result hot = xend.xm("save", "sr7", file.toString());
+            assertThat(hot.exit()).as(hot.err()).isNotZero();
+            assertThat(hot.err()).contains("cannot save domain 'sr7'", "disk xvdb", "vif 1", "hot-plugged", "detach");
+            assertThat(file).doesNotExist();
+            assertThat(partials("sr7.save")).isEmpty();
+            assertThat(xend.xm("list", "sr7").requireSuccess().out()).containsPattern("sr7 .* (r-----|-b----)");
+            readBack("sr7", "sr7-77"); // the guest never stopped
+            xend.xm("block-detach", "sr7", "xvdb").requireSuccess();
+            xend.xm("network-detach", "sr7", "1").requireSuccess();
+
+            Process save = xend.xmAsync("save", "sr7", file.toString());
+            XendInstance.await("the save under way", Duration.ofSeconds(60), () -> partials("sr7.save").size() == 1
+                    && partials("sr7.save").get(0).toFile().length() > 1 << 20);
+            // Its vCPUs are stopped and its state is being written: xm list and the API say so, not "running".
+            assertThat(xend.xm("list", "sr7").requireSuccess().out()).containsPattern("sr7 +[0-9]+ .* ---s-- ");
+            assertThat(xend.xm("list", "--state", "saving").requireSuccess().out()).contains("sr7");
+            assertThat(field(longList("sr7"), "state")).isEqualTo("---s--");
+            assertThat(api("/api/v1/domains/sr7")).contains("\"state\":\"SAVING\"");
+            // Every other operation is refused at once, naming the save, rather than queued behind it.
+            for (String[] op : List.of(new String[] {"pause", "sr7"}, new String[] {"destroy", "sr7"},
+                    new String[] {"shutdown", "sr7"}, new String[] {"mem-set", "sr7", "200"},
+                    new String[] {"save", "-c", "sr7", work.resolve("sr7-again.save").toString()})) {
+                XendInstance.Result r = xend.xm(op);
+                assertThat(r.exit()).as("xm %s: %s", op[0], r.err()).isNotZero();
+                assertThat(r.err()).as("xm " + op[0]).contains("domain 'sr7': it is being saved (xm save)");
+            }
+            assertThat(save.isAlive()).as("the save still runs: the refusals did not wait for it").isTrue();
+            assertThat(save.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(save.exitValue()).isZero();
+            assertThat(file).exists();
+            assertThat(names()).doesNotContain("sr7");
+            assertThat(work.resolve("sr7-again.save")).doesNotExist();
+
+            xend.xm("restore", file.toString()).requireSuccess();
+            readBack("sr7", "sr7-77");
+            assertThat(xend.xm("list", "sr7").requireSuccess().out()).containsPattern("sr7 .* (r-----|-b----)");
+        } finally {
+            xend.xm("destroy", "sr7");
+            xend.xend("stop").requireSuccess();
+            xend.start();
+        }
+    }
+
+    @Test
+    void anHvmGuestBootedFromItsDiskComesBackWithItsMemoryAndItsCounterAndUptimeRunOn() throws Exception {
+        Path disk = work.resolve("srh.qcow2");
+        Files.copy(IMAGES.resolve("hvm-disk.qcow2"), disk);
+        xend.xm("create", xend.config("srh.cfg", """
+                builder = 'hvm'
+                name = 'srh'
+                memory = 256
+                disk = [ 'tap:qcow2:%s,xvda,w' ]
+                vnc = 0
+                boot = 'c'
+                on_poweroff = 'destroy'
+                """.formatted(disk)).toString()).requireSuccess();
+        int before;
+        double uptimeBefore;
+        try (XmConsole c = XmConsole.open(xend, "srh")) {
+            c.awaitText("vmhost-guest: ready", Duration.ofSeconds(120));
+            assertThat(c.text()).as("booted from its own disk").contains("SYSLINUX");
+            // In the guest's memory only: a file on its RAM root, a shell variable, a counter that ticks each second.
+            c.type("echo kept-$((6*7)) > /kept; KEPT=srh-5150; (i=0; while :; do i=$((i+1)); echo $i > /count; sleep 1; done) &\n");
+            c.type("sleep 3; echo c1-$(cat /count)-$(cut -d' ' -f1 /proc/uptime)-end\n");
+            c.awaitMatch("c1-[0-9]+-[0-9.]+-end", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("c1-([0-9]+)-([0-9.]+)-end").matcher(c.text());
+            assertThat(m.find()).isTrue();
+            before = Integer.parseInt(m.group(1));
+            uptimeBefore = Double.parseDouble(m.group(2));
+        }
+        assertThat(before).as("the counter ticks").isGreaterThanOrEqualTo(2);
+        Path file = work.resolve("srh.save");
+        xend.xm("save", "srh", file.toString()).requireSuccess();
+        assertThat(names()).doesNotContain("srh");
+        assertThat(xend.qemuPids()).isEmpty();
+
+        xend.xm("restore", file.toString()).requireSuccess();
+        try (XmConsole c = XmConsole.open(xend, "srh")) {
+            c.type("\necho got-$KEPT-$(cat /kept)-c2-$(cat /count)-up-$(cut -d' ' -f1 /proc/uptime)-end; sleep 3; echo c3-$(cat /count)-end\n");
+            c.awaitMatch("c3-[0-9]+-end", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("got-srh-5150-kept-42-c2-([0-9]+)-up-([0-9.]+)-end").matcher(c.text());
+            assertThat(m.find()).as("the guest's memory after the restore: " + c.text()).isTrue();
+            int after = Integer.parseInt(m.group(1));
+            assertThat(after).as("the counter goes on from where it was").isGreaterThanOrEqualTo(before);
+            assertThat(Double.parseDouble(m.group(2))).as("uptime runs on").isGreaterThanOrEqualTo(uptimeBefore);
+            Matcher c3 = Pattern.compile("c3-([0-9]+)-end").matcher(c.text());
+            assertThat(c3.find()).isTrue();
+            assertThat(Integer.parseInt(c3.group(1))).as("and still ticks").isGreaterThan(after);
+        }
+        assertThat(xend.xm("list", "srh").requireSuccess().out()).containsPattern("srh .* (r-----|-b----)");
+        xend.xm("destroy", "srh").requireSuccess();
+    }
+
+    static String api(String path) {
+        return xend.run(Path.of("/usr/bin/curl"), List.of("-sS", "--fail", "--unix-socket",
+                new org.vmhost.domain.XendHome(xend.home()).apiSocket().toString(), "http://localhost" + path),
+                Duration.ofSeconds(30)).requireSuccess().out();
+    }
+
+    static List<Path> partials(String of) {
+        try (var s = Files.list(work)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("." + of + ".partial-")).toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static List<Path> partials() {

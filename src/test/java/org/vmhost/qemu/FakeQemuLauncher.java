@@ -241,6 +241,11 @@ public final class FakeQemuLauncher implements QemuLauncher {
             status = "shutdown";
         }
 
+        /** While no xend watches: QEMU's outgoing migration completed (it waits in postmigrate, its vCPUs stopped). */
+        public void migratedAwayWhileAway() {
+            status = "postmigrate";
+        }
+
         /** While no xend watches: QEMU is gone, and nobody heard it go. */
         public void vanish() {
             running.remove(handle.pid());
