@@ -152,7 +152,8 @@ final class Daemon {
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
 
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // With the log open to its end (XendLogManager), so that the last lines are written.
+        XendLogManager.addShutdownHook("xend-shutdown", () -> {
             LOG.info("xend stopping; running guests are left running");
             api.close();
             if (relocationServer != null) relocationServer.close();
@@ -165,8 +166,9 @@ final class Daemon {
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot remove " + home.pidFile(), e);
             }
+            LOG.info("xend stopped");
             stopped.countDown();
-        }, "xend-shutdown"));
+        });
 
         recovered.whenComplete((done, failure) -> {
             if (failure != null) {

@@ -33,6 +33,11 @@ public final class XendMain implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     public static void main(String[] args) {
+        // First, as the JDK reads it once, when logging starts; here, as a method of XendLogManager would start
+        // logging itself (its superclass's initialisation) before it could set it.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", XendLogManager.class.getName());
+        }
         System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
         CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

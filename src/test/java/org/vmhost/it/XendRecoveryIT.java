@@ -76,6 +76,10 @@ class XendRecoveryIT {
         String uuid = xend.xm("list", "-l", "away").requireSuccess().out().replaceAll("(?s).*\\(uuid ([0-9a-f-]+)\\).*", "$1");
         await("away to boot", Duration.ofSeconds(60), () -> log(uuid).contains("vmhost-guest: ready"));
         xend.xend("stop").requireSuccess();
+        // xend logs to its shutdown hook's end, and the JDK's logging closes no file under it (XendLogManager).
+        assertThat(Files.readString(xend.home().resolve("log/xend.log"))).contains("Daemon: xend stopped");
+        assertThat(Files.readString(xend.home().resolve("log/xend.out"))).as("xend.out")
+                .doesNotContain("Exception").doesNotContain("\tat ");
 
         // With xend gone, QMP is free: press the power button ourselves, as a guest-initiated poweroff.
         Path qmp = xend.home().resolve("run").resolve(uuid).resolve("qmp.sock");
