@@ -309,15 +309,7 @@ public final class ConsoleRelay implements AutoCloseable {
     }
 
     private void acceptClients() {
-        while (!closed) {
-            SocketChannel client;
-            try {
-                client = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            Thread.ofVirtual().name("console-client-" + domain).start(() -> serveClient(client));
-        }
+        AcceptLoop.serveEach(server, () -> closed, "console-client-" + domain, this::serveClient);
     }
 
     private void serveClient(SocketChannel client) {

@@ -84,15 +84,7 @@ public final class VncRelay implements AutoCloseable {
     }
 
     private void acceptClients() {
-        while (!closed) {
-            SocketChannel client;
-            try {
-                client = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            Thread.ofVirtual().name("vnc-client-" + domain).start(() -> serve(client));
-        }
+        AcceptLoop.serveEach(server, () -> closed, "vnc-client-" + domain, this::serve);
     }
 
     private void serve(SocketChannel client) {
