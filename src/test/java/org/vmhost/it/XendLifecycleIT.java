@@ -27,18 +27,8 @@ class XendLifecycleIT {
     static XendInstance xend;
 
     static String pvConfig(String name, String extra) {
-        return """
-                # a pv guest: direct kernel boot on microvm
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet"
-                disk = [ 'tap:qcow2:%s,xvda,r' ]
-                %s
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"),
-                IMAGES.resolve("pv-disk.qcow2"), extra);
+        return "# a pv guest: direct kernel boot on microvm\n"
+                + PvGuestConfig.named(name).disk("tap:qcow2:" + IMAGES.resolve("pv-disk.qcow2") + ",xvda,r").line(extra).text();
     }
 
     @BeforeAll

@@ -76,9 +76,9 @@ class XendMigrationIT {
         badTokenFile = base.resolve("bad.token");
         Files.writeString(badTokenFile, "not-a-token-of-b");
         fingerprint = Files.readString(b.home().resolve("tls/xend.p12.sha256")).strip();
-        a.xm("new", a.config("mig1.cfg", guest("mig1", "")).toString()).requireSuccess();
+        a.xm("new", a.config("mig1.cfg", guest("mig1")).toString()).requireSuccess();
         a.xm("start", "mig1").requireSuccess();
-        a.xm("create", a.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
+        a.xm("create", a.config("mig2.cfg", guest("mig2")).toString()).requireSuccess();
     }
 
     /** The prefix that puts an xend into a host's namespaces, with that host's own {@code local/}. */
@@ -87,17 +87,9 @@ class XendMigrationIT {
                 "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", ownLocal.toString(), local.toString());
     }
 
-    static String guest(String name, String extraDisk) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet"
-                disk = [ 'tap:qcow2:%s,xvda,r' %s ]
-                """.formatted(name, XendInstance.IMAGES.resolve("vmlinuz"), XendInstance.IMAGES.resolve("initrd.img"),
-                shared.resolve("pv.qcow2"), extraDisk);
+    static String guest(String name, String... extraDisks) {
+        return PvGuestConfig.named(name).disk("tap:qcow2:" + shared.resolve("pv.qcow2") + ",xvda,r")
+                .disks(List.of(extraDisks)).text();
     }
 
     @AfterAll
@@ -219,7 +211,7 @@ class XendMigrationIT {
     @Order(3)
     void theDestinationRefusesATakenNameAndTooLittleMemory() throws Exception {
         qemusOnB = 1; // mig1
-        b.xm("new", b.config("mig2.cfg", guest("mig2", "")).toString()).requireSuccess();
+        b.xm("new", b.config("mig2.cfg", guest("mig2")).toString()).requireSuccess();
         try {
             assertStaysOnA(migrate(a, "mig2", ADDR_B), "mig2", "a domain named 'mig2' exists");
         } finally {
@@ -240,7 +232,7 @@ class XendMigrationIT {
     void aLocalDiskIsRefusedWithoutCopyStorageAndCopiedWithIt() throws Exception {
         Path disk = local.resolve("data.raw");
         sh("qemu-img", "create", "-q", "-f", "raw", localA.resolve("data.raw").toString(), "64M");
-        a.xm("create", a.config("mig3.cfg", guest("mig3", ", 'file:" + disk + ",xvdb,w'")).toString()).requireSuccess();
+        a.xm("create", a.config("mig3.cfg", guest("mig3", "file:" + disk + ",xvdb,w")).toString()).requireSuccess();
         try (XmConsole c = XmConsole.open(a, "mig3")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             c.type("echo copied-data-$((40+2)) | dd of=/dev/vdb bs=512 conv=sync 2>/dev/null; sync; echo wrote-$((1+1))\n");
@@ -332,7 +324,7 @@ class XendMigrationIT {
     @Order(8)
     void killingTheDestinationXendMidMigrationLeavesTheGuestOnTheSourceOnly() throws Exception {
         b.xm("destroy", "mig2"); // moved there by the test before: B has room for one guest
-        a.xm("create", a.config("mig4.cfg", guest("mig4", "")).toString()).requireSuccess();
+        a.xm("create", a.config("mig4.cfg", guest("mig4")).toString()).requireSuccess();
         try (XmConsole c = XmConsole.open(a, "mig4")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
         }
@@ -382,7 +374,7 @@ class XendMigrationIT {
                 sh("ip", "-n", nsC, "link", "set", there, "master", "hub", "up");
             }
             String mac = "00:16:3e:5e:" + TAG.substring(0, 2) + ":" + TAG.substring(2, 4);
-            a.xm("create", a.config("mig5.cfg", guest("mig5", "") + "vif = [ 'bridge=" + br + ",mac=" + mac + "' ]\n")
+            a.xm("create", a.config("mig5.cfg", guest("mig5") + "vif = [ 'bridge=" + br + ",mac=" + mac + "' ]\n")
                     .toString()).requireSuccess();
             try (XmConsole c = XmConsole.open(a, "mig5")) {
                 c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));

@@ -75,15 +75,7 @@ class XendNamesIT {
 
     /** A pv guest with no disk but the NBD export, given as {@code disk}. */
     static String config(String name, String disk) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet"
-                disk = [ '%s' ]
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"), disk);
+        return PvGuestConfig.named(name).disk(disk).text();
     }
 
     static Optional<String> row(String name) {

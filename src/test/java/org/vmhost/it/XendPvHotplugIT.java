@@ -1,7 +1,6 @@
 package org.vmhost.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.vmhost.it.XendInstance.IMAGES;
 import static org.vmhost.it.XendStorageIT.FIND_DISK;
 import static org.vmhost.it.XendStorageIT.awaitAnswer;
 import static org.vmhost.it.XendStorageIT.awaitMatch;
@@ -52,18 +51,9 @@ class XendPvHotplugIT {
     }
 
     static String pv(String name, String extraLines, String cmdline) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet vmhost.dhcp=0%s"
-                disk = [ 'file:%s,xvda,w' ]
-                on_poweroff = 'destroy'
-                %s
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"), cmdline,
-                image(name + "-boot.raw", "raw", 8), extraLines);
+        return PvGuestConfig.named(name).kernelArgs("vmhost.dhcp=0" + cmdline)
+                .disk("file:" + image(name + "-boot.raw", "raw", 8) + ",xvda,w")
+                .line("on_poweroff = 'destroy'").line(extraLines).text();
     }
 
     static Path image(String name, String format, int mib) {

@@ -40,17 +40,8 @@ class XendSaveRestoreIT {
     }
 
     static String pv(String name, Path disk) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet vmhost.dhcp=0"
-                disk = [ 'tap:qcow2:%s,xvda,w' ]
-                vif = [ 'type=user' ]
-                on_poweroff = 'destroy'
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"), disk);
+        return PvGuestConfig.named(name).kernelArgs("vmhost.dhcp=0").disk("tap:qcow2:" + disk + ",xvda,w")
+                .line("vif = [ 'type=user' ]").line("on_poweroff = 'destroy'").text();
     }
 
     static Path qcow2(String name) {

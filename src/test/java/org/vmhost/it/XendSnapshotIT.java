@@ -1,7 +1,6 @@
 package org.vmhost.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.vmhost.it.XendInstance.IMAGES;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,16 +34,8 @@ class XendSnapshotIT {
     }
 
     static String pv(String name, String disk) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet vmhost.dhcp=0"
-                disk = [ '%s,xvda,w' ]
-                on_poweroff = 'destroy'
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"), disk);
+        return PvGuestConfig.named(name).kernelArgs("vmhost.dhcp=0").disk(disk + ",xvda,w")
+                .line("on_poweroff = 'destroy'").text();
     }
 
     static Path image(String name, String format) {

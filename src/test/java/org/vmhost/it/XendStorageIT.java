@@ -55,17 +55,8 @@ class XendStorageIT {
     }
 
     static String pv(String name, String... disks) {
-        return """
-                name = "%s"
-                type = "pv"
-                memory = 256
-                kernel = "%s"
-                ramdisk = "%s"
-                extra = "console=ttyS0 quiet vmhost.dhcp=0"
-                disk = [ %s ]
-                on_poweroff = 'destroy'
-                """.formatted(name, IMAGES.resolve("vmlinuz"), IMAGES.resolve("initrd.img"),
-                String.join(", ", List.of(disks).stream().map(d -> "'" + d + "'").toList()));
+        return PvGuestConfig.named(name).kernelArgs("vmhost.dhcp=0").disks(List.of(disks))
+                .line("on_poweroff = 'destroy'").text();
     }
 
     static Path image(String name, String format, int mib) {
