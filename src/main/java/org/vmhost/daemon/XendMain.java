@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -161,8 +162,12 @@ public final class XendMain implements Callable<Integer> {
         Daemon.createPrivately(out);
         String java = ProcessHandle.current().info().command().orElse("java");
         // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
-        // qemu-img, dnsmasq), so that whatever they create is their owner's alone.
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh", "setsid"));
+        // qemu-img, dnsmasq), so that whatever they create is their owner's alone. The shell starts the daemon in the
+        // background, prints its pid and exits: a child this JVM still waited on would hold its exit 300 ms (HotSpot
+        // waits that long for a thread in native code, here the one in waitpid). The log path comes in the environment,
+        // never inside the script.
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
+                "umask 077 && { \"$@\" <\"$XEND_DEVNULL\" >>\"$XEND_OUT\" 2>&1 & } && echo $!", "sh", "setsid"));
         String launcher = System.getProperty(LAUNCHER_PROPERTY);
         if (launcher != null) {
             // bin/xend run: the launcher gives the daemon its own JVM options and start-up cache (this process, a
@@ -174,18 +179,22 @@ public final class XendMain implements Callable<Integer> {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
         }
         cmd.addAll(listen.asArgs());
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder launch = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .redirectErrorStream(true)
-                .start();
+                .redirectError(ProcessBuilder.Redirect.appendTo(out.toFile()));
+        launch.environment().put("XEND_OUT", out.toString());
+        launch.environment().put("XEND_DEVNULL", "/dev/null");
+        Process shell = launch.start();
+        String printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        shell.waitFor();
+        Optional<ProcessHandle> daemon = printed.matches("[0-9]+") ? ProcessHandle.of(Long.parseLong(printed)) : Optional.empty();
         Instant deadline = Instant.now().plus(START_TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
             if (answers(home.apiSocket()) && Daemon.running(home).isPresent()) {
                 System.out.println("xend started (pid " + Daemon.running(home).get().pid() + ", home " + home.root() + ")");
                 return 0;
             }
-            if (!p.isAlive() && p.exitValue() != 0) break;
+            if (daemon.isEmpty() || !daemon.get().isAlive() || exited(daemon.get())) break;
             Thread.sleep(10); // a connect attempt costs far less than the 25 ms a 50 ms poll added on average
         }
         System.err.println("Error: xend did not start; see " + home.xendLog() + " and " + out);
@@ -224,6 +233,16 @@ public final class XendMain implements Callable<Integer> {
             opts.add(a);
         }
         return opts;
+    }
+
+    /** A daemon that died and waits, a zombie, for an init that may never reap it (PID 1 is not always one). */
+    private static boolean exited(ProcessHandle daemon) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(daemon.pid()), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 1).strip().startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return !daemon.isAlive();
+        }
     }
 
     static boolean answers(Path socket) {
