@@ -34,7 +34,13 @@ java="$JAVA_HOME/bin/java"
 major=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1)
 if [ "${major:-0}" -ge 25 ]; then
   step "training ahead-of-time caches for xm and xend (JDK $major)"
-  cache() { printf '%s' "-XX:AOTCacheOutput=$cds/$1.aot -Xlog:aot=error -Xlog:cds=error"; }
+  # Classes only, no method profiles (JEP 515): xm and xend run C1 alone, which never reads them, and without them
+  # the caches are smaller (xend idle: -3 MiB resident; xm: a few ms less to map). Where this JDK lacks the switch,
+  # the profiles stay.
+  no_profiles=
+  "$java" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -version >/dev/null 2>&1 &&
+    no_profiles="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining"
+  cache() { printf '%s' "-XX:AOTCacheOutput=$cds/$1.aot -Xlog:aot=error -Xlog:cds=error $no_profiles"; }
   ext=aot
 else
   step "training class-data-sharing archives for xm and xend (JDK $major)"
