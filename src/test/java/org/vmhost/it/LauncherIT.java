@@ -1,0 +1,135 @@
+package org.vmhost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * bin/xm and bin/xend as a user's shell starts them: under any locale, through a symbolic link or a relative
+ * path, and {@code xend start} with a daemon that dies at once. The launchers avoid forks where they can (a
+ * locale whose name says UTF-8 is taken at its word, the script's path is resolved only when it is a link);
+ * these are the cases that shortcut must not break. No guest is booted.
+ */
+class LauncherIT {
+    private static final Path BIN = XendInstance.PROJECT.resolve("bin");
+
+    private Path scratch;
+
+    /** What one command printed, its output read as UTF-8 bytes (what a UTF-8 terminal shows). */
+    record Run(int exit, String out, String err, Duration took) {
+    }
+
+    @BeforeEach
+    void scratch() throws IOException {
+        scratch = Files.createTempDirectory(Path.of("/tmp"), "vmh-launch-");
+        Files.writeString(scratch.resolve("cafe.cfg"), "name = \"vm-café\"\nmemory = 64\nkernel = \"/boot/vmlinuz-none\"\n");
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        run(List.of(BIN.resolve("xend").toString(), "stop"), Map.of(), BIN);
+        try (var walk = Files.walk(scratch)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Locales as users set them ("" for none at all): the name comes out in UTF-8, not as 'vm-caf?'. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "LC_ALL=C", "LANG=C.UTF-8", "LC_CTYPE=C.utf8", "LC_ALL=POSIX LANG=C.UTF-8", "LANG=fr_FR.ISO-8859-1"})
+    void xmPrintsANonAsciiNameInUtf8UnderAnyLocale(String locale) {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String setting : locale.split(" ")) {
+            if (!setting.isEmpty()) env.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+        }
+        Run r = run(List.of(BIN.resolve("xm").toString(), "create", "-n", scratch.resolve("cafe.cfg").toString()), env, scratch);
+        assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
+        assertThat(r.out()).contains("(name 'vm-café')");
+    }
+
+    @Test
+    void xmRunsThroughASymbolicLinkAndFromARelativePath() throws IOException {
+        Path link = Files.createSymbolicLink(scratch.resolve("xm"), BIN.resolve("xm"));
+        Run viaLink = run(List.of(link.toString(), "create", "-n", "cafe.cfg"), Map.of(), scratch);
+        assertThat(viaLink.exit()).as("exit; stderr: %s", viaLink.err()).isZero();
+        assertThat(viaLink.out()).contains("(name 'vm-café')");
+
+        Run relative = run(List.of("./xm", "create", "-n", scratch.resolve("cafe.cfg").toString()), Map.of(), BIN);
+        assertThat(relative.exit()).as("exit; stderr: %s", relative.err()).isZero();
+        assertThat(relative.out()).contains("(name 'vm-café')");
+    }
+
+    /**
+     * The daemon runs detached from the shell that started it, so 'xend start' watches its PID: a daemon that cannot
+     * listen (its port taken) is reported with its own words, and at once rather than after the 60 s start timeout.
+     */
+    @Test
+    void xendStartReportsADaemonThatDiesAtOnce() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Run r = run(List.of(BIN.resolve("xend").toString(), "start", "--listen", "127.0.0.1", "--port",
+                    Integer.toString(taken.getLocalPort())), Map.of(), BIN);
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("Error: xend did not start; see " + scratch.resolve("log/xend.log"))
+                    .contains("Address already in use");
+            assertThat(r.took()).as("time to report the dead daemon").isLessThan(Duration.ofSeconds(30));
+        }
+        assertThat(Files.exists(scratch.resolve("run/xend.sock"))).as("API socket left behind").isFalse();
+        var started = java.util.regex.Pattern.compile("starting, pid (\\d+)").matcher(Files.readString(scratch.resolve("log/xend.log")));
+        assertThat(started.find()).as("xend.log names the daemon's pid").isTrue();
+        assertThat(alive(Long.parseLong(started.group(1)))).as("the daemon that could not listen is still alive").isFalse();
+    }
+
+    /** Alive and not a zombie: a dead daemon's parent, the shell, has exited, and PID 1 may never reap it. */
+    private static boolean alive(long pid) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        if (!Files.exists(stat)) return false;
+        String s = Files.readString(stat);
+        return !s.substring(s.lastIndexOf(')') + 1).strip().startsWith("Z");
+    }
+
+    /** Runs a command with VMHOST_HOME in the scratch directory and no locale but the one given. */
+    private Run run(List<String> cmd, Map<String, String> locale, Path dir) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+            env.putAll(locale);
+            env.put("VMHOST_HOME", scratch.toString());
+            Path out = Files.createTempFile(scratch, "out", ".txt");
+            Path err = Files.createTempFile(scratch, "err", ".txt");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+            Instant start = Instant.now();
+            Process p = pb.start();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(cmd + " did not finish within 90 s");
+            }
+            Duration took = Duration.between(start, Instant.now());
+            Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8), took);
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
