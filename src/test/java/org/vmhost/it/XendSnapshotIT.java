@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * {@code xm snapshot-create|list|apply|delete} on a real pv guest's qcow2 disk: applying a full snapshot brings
  * back the running guest (a value in its shell's memory and the bytes it wrote to its disk), also to a shut-off
  * domain, which starts from it; a disk-only snapshot returns a shut-off domain's disk; a taken or invalid name, an
- * unknown snapshot, a disk-only apply to a running guest and a domain with a raw disk are refused with the reason.
+ * unknown snapshot, a disk-only apply to a running guest, a memory snapshot of a guest with a hot-plugged disk and a
+ * domain with a raw disk are refused with the reason.
  */
 class XendSnapshotIT {
     static XendInstance xend;
@@ -109,6 +110,14 @@ class XendSnapshotIT {
         xend.xm("start", "sn2").requireSuccess();
         try (XmConsole c = XmConsole.open(xend, "sn2")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(120));
+            // A disk hot-plugged while it runs: its memory snapshot is refused, naming the disk, as a save is (a QEMU
+            // started from the configuration could not take that state); its disks alone are not affected.
+            Path extra = image("sn2-extra.qcow2", "qcow2");
+            xend.xm("block-attach", "sn2", "tap:qcow2:" + extra, "xvdb", "w").requireSuccess();
+            assertThat(refused("snapshot-create", "sn2", "hot").err())
+                    .contains("cannot snapshot the memory of domain 'sn2'", "disk xvdb", "hot-plugged", "(-d)");
+            assertThat(xend.xm("snapshot-list", "sn2").requireSuccess().out()).doesNotContain("hot");
+            xend.xm("block-detach", "sn2", "xvdb").requireSuccess();
             setState(c, "one");
             xend.xm("snapshot-create", "-d", "sn2", "disks1").requireSuccess();
             setState(c, "two");
