@@ -138,7 +138,10 @@ final class Launch {
             Vcpus.applyAtStart(d.name(), config, handle.pid());
             MemorySetting.applyAtStart(config, qmp);
             service.scheduling().applyAtStart(d, config, handle.pid());
-            if (incoming != null) incoming.load(qmp);
+            if (incoming != null) {
+                incoming.load(qmp);
+                MemorySetting.adoptLoaded(d, qmp);
+            }
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
             d.runtime = new DomainRuntime(process, console, events, runDir);

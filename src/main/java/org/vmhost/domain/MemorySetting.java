@@ -29,6 +29,17 @@ final class MemorySetting {
         if (config.maxmem() > config.memory()) QemuStats.setBalloon(qmp, config.memory() * 1024L * 1024);
     }
 
+    /**
+     * After a guest's state was loaded (a restore, a migration in, a full snapshot applied to a shut-off domain): the
+     * memory its balloon left it came with that state, so it is the domain's target again, and xm list shows what
+     * the guest was given rather than its configured memory.
+     */
+    static void adoptLoaded(Domain d, QmpClient qmp) throws InterruptedException {
+        OptionalLong kib = QemuStats.balloonKib(qmp);
+        int mib = kib.isPresent() ? (int) (kib.getAsLong() / 1024) : 0;
+        d.memoryTarget = mib > 0 && mib != d.config().memory() ? mib : 0;
+    }
+
     void set(String ref, int mib) {
         Domain d = service.require(ref, "set the memory of");
         d.runJob("set the memory of", () -> {

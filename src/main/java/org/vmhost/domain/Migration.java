@@ -391,6 +391,7 @@ final class Migration implements RelocationServer.Handler {
                         Thread.sleep(50);
                     }
                     if (!copy.isEmpty()) QemuMigration.stopExports(qmp);
+                    MemorySetting.adoptLoaded(d, qmp);
                     Faults.pause(Faults.BEFORE_INCOMING_FINISH);
                     if (resume) {
                         qmp.cont();

@@ -226,7 +226,7 @@ class XendMonitorIT {
     @Order(9)
     void memSetLowersTheGuestsMemTotalThroughItsBalloon() throws Exception {
         try (XmConsole c1 = console("mon1")) {
-            long before = memTotal(c1, 1);
+            long before = c1.memTotal(1);
             XendInstance.Result tooMuch = xend.xm("mem-set", "mon1", "300");
             assertThat(tooMuch.err()).contains("domain 'mon1' can have at most 256 MiB (its maxmem), not 300");
             assertThat(xend.xm("mem-set", "mon1", "16").err()).contains("needs at least 32 MiB, not 16");
@@ -234,7 +234,7 @@ class XendMonitorIT {
             long after = before;
             for (int i = 2; i < 30 && after > before - 80 * 1024; i++) {
                 Thread.sleep(1000);
-                after = memTotal(c1, i);
+                after = c1.memTotal(i);
             }
             System.out.println("MemTotal before mem-set 160: " + before + " kB, after: " + after + " kB");
             assertThat(before - after).as("kB the guest gave back").isBetween(80L * 1024, 100L * 1024);
@@ -242,20 +242,6 @@ class XendMonitorIT {
             assertThat(api().stats().domains()).filteredOn(d -> d.name().equals("mon1"))
                     .singleElement().satisfies(d -> assertThat(d.memoryKib()).isEqualTo(160 * 1024));
         }
-    }
-
-    /** The guest's MemTotal in kB, read through its shell; {@code n} tells one answer from the last. */
-    private static long memTotal(XmConsole c, int n) {
-        try {
-            c.type("echo MT" + n + "=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)=\n");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        java.util.regex.Pattern answer = java.util.regex.Pattern.compile("MT" + n + "=(\\d+)="); // not the echoed command
-        XendInstance.await("MemTotal answer " + n, Duration.ofSeconds(20), () -> answer.matcher(c.text()).find());
-        java.util.regex.Matcher m = answer.matcher(c.text());
-        assertThat(m.find()).isTrue();
-        return Long.parseLong(m.group(1));
     }
 
     @Test

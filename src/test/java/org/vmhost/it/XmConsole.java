@@ -64,6 +64,20 @@ public final class XmConsole implements AutoCloseable {
         await("console output /" + regex + "/", timeout, () -> p.matcher(text()).find());
     }
 
+    /** The guest's MemTotal in kB, read through its shell; {@code n} tells one answer from the last. */
+    public long memTotal(int n) {
+        try {
+            type("echo MT" + n + "=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)=\n");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        Pattern answer = Pattern.compile("MT" + n + "=(\\d+)="); // not the echoed command
+        await("MemTotal answer " + n, Duration.ofSeconds(20), () -> answer.matcher(text()).find());
+        java.util.regex.Matcher m = answer.matcher(text());
+        if (!m.find()) throw new AssertionError("no MemTotal answer " + n);
+        return Long.parseLong(m.group(1));
+    }
+
     public void type(String keys) throws IOException {
         OutputStream out = process.getOutputStream();
         out.write(keys.getBytes(UTF_8));
