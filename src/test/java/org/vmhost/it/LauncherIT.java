@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,32 +102,13 @@ class LauncherIT {
 
     /** Runs a command with VMHOST_HOME in the scratch directory and no locale but the one given. */
     private Run run(List<String> cmd, Map<String, String> locale, Path dir) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Map<String, String> env = pb.environment();
-            env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
-            env.putAll(locale);
-            env.put("VMHOST_HOME", scratch.toString());
-            Path out = Files.createTempFile(scratch, "out", ".txt");
-            Path err = Files.createTempFile(scratch, "err", ".txt");
-            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-            Instant start = Instant.now();
-            Process p = pb.start();
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(cmd + " did not finish within 90 s");
-            }
-            Duration took = Duration.between(start, Instant.now());
-            Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8), took);
-            Files.delete(out);
-            Files.delete(err);
-            return r;
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).directory(dir.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        env.putAll(locale);
+        env.put("VMHOST_HOME", scratch.toString());
+        Instant start = Instant.now();
+        XendInstance.Result r = XendInstance.run(pb, scratch, Duration.ofSeconds(90));
+        return new Run(r.exit(), r.out(), r.err(), Duration.between(start, Instant.now()));
     }
 }

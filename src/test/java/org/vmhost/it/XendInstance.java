@@ -124,16 +124,23 @@ public final class XendInstance implements AutoCloseable {
         if (program.endsWith("xend")) cmd.addAll(xendPrefix);
         cmd.add(program.toString());
         cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.put("VMHOST_HOME", home.toString());
+        env.put("VMHOST_CONFIG_DIR", configDir.toString());
+        env.put("VMHOST_NETWORK", bridges ? "bridges" : "user");
+        if (javaOptions != null) env.put("VMHOST_JAVA_OPTS", javaOptions);
+        return run(pb, home, timeout);
+    }
+
+    /** Runs a command to its end (no input; its output kept in files under {@code scratch} until read as UTF-8). */
+    public static Result run(ProcessBuilder pb, Path scratch, Duration timeout) {
+        List<String> cmd = pb.command();
         try {
-            Path out = Files.createTempFile(home, "out", ".txt");
-            Path err = Files.createTempFile(home, "err", ".txt");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+            Path out = Files.createTempFile(scratch, "out", ".txt");
+            Path err = Files.createTempFile(scratch, "err", ".txt");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Map<String, String> env = pb.environment();
-            env.put("VMHOST_HOME", home.toString());
-            env.put("VMHOST_CONFIG_DIR", configDir.toString());
-            env.put("VMHOST_NETWORK", bridges ? "bridges" : "user");
-            if (javaOptions != null) env.put("VMHOST_JAVA_OPTS", javaOptions);
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
