@@ -898,11 +898,30 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /** Writes a managed domain's vifs into its stored configuration, as xend kept them. */
     void redefineVifs(Domain d, List<VifConfig> vifs) {
-        List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
-        DomainConfig changed = configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
-                configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
+        DomainConfig changed = withVifs(d, vifs);
         d.redefine(changed, configs.edit(d.sourceName(), d.configText(), d.config(), changed), d.sourceName());
         store.saveDefinition(definition(d));
+    }
+
+    /** The domain's configuration with these vifs instead of its own. */
+    private DomainConfig withVifs(Domain d, List<VifConfig> vifs) {
+        List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
+        return configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
+                configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
+    }
+
+    /**
+     * A running domain's definition text with the MAC each NIC has now written into every vif that names none (xend
+     * chose it at start), edited in place where it can be: what a migration carries, so that the QEMU that takes the
+     * guest's state gives its NICs the MACs they had. The text as it is where every vif names its MAC.
+     */
+    String textWithLiveMacs(Domain d) {
+        List<VifConfig> vifs = d.config().vifs();
+        List<Vif> live = d.vifs;
+        if (live == null || live.size() != vifs.size() || vifs.stream().allMatch(v -> v.mac().isPresent())) return d.configText();
+        List<VifConfig> pinned = new ArrayList<>();
+        for (int i = 0; i < vifs.size(); i++) pinned.add(withMac(vifs.get(i), live.get(i).mac()));
+        return configs.edit(d.sourceName(), d.configText(), d.config(), withVifs(d, pinned));
     }
 
     /** Changes keys of a domain's stored configuration ({@code "vcpus=2"}), checked as xm new checks a file. */

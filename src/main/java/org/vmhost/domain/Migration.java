@@ -122,7 +122,7 @@ final class Migration implements RelocationServer.Handler {
             long bytes = copyStorage && !disk.cdrom() ? virtualSize(path, disk) : 0;
             disks.add(new Offer.Disk(disk.vdev(), path.toString(), disk.format().configName(), bytes, probe, nonce));
         }
-        return new Offer(d.name(), d.uuid, d.configText(), d.managed, config.memory(), host.accelerator(),
+        return new Offer(d.name(), d.uuid, service.textWithLiveMacs(d), d.managed, config.memory(), host.accelerator(),
                 QemuMigration.cpuModel(host.accelerator()), copyStorage, disks, host.info().hostname());
     }
 

@@ -78,7 +78,8 @@ class XendMigrationIT {
         fingerprint = Files.readString(b.home().resolve("tls/xend.p12.sha256")).strip();
         a.xm("new", a.config("mig1.cfg", guest("mig1")).toString()).requireSuccess();
         a.xm("start", "mig1").requireSuccess();
-        a.xm("create", a.config("mig2.cfg", guest("mig2")).toString()).requireSuccess();
+        // A NIC without mac=: xend chooses its MAC at start, and a migration must keep it (Order 7).
+        a.xm("create", a.config("mig2.cfg", guest("mig2") + "vif = [ 'type=user' ]\n").toString()).requireSuccess();
     }
 
     /** The prefix that puts an xend into a host's namespaces, with that host's own {@code local/}. */
@@ -309,8 +310,13 @@ class XendMigrationIT {
         a.start();
         b.xend("stop").requireSuccess();
         b.start();
+        java.util.regex.Matcher macOnA = java.util.regex.Pattern.compile("00:16:3e(:[0-9a-f]{2}){3}")
+                .matcher(a.xm("network-list", "mig2").requireSuccess().out());
+        assertThat(macOnA.find()).isTrue();
         migrate(a, "mig2", ADDR_B).requireSuccess();
         assertThat(row(a, "mig2")).isEmpty();
+        // The MAC xend chose at its start on A is the one its NIC has on B, not one chosen anew there.
+        assertThat(b.xm("network-list", "mig2").requireSuccess().out()).contains(macOnA.group());
         assertThat(a.qemuPids()).isEmpty();
         assertThat(row(b, "mig2")).hasValueSatisfying(l -> assertThat(l).containsPattern("r-----|-b----"));
         try (XmConsole c = XmConsole.open(b, "mig2")) {
