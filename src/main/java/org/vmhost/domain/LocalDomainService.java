@@ -905,23 +905,37 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /** The domain's configuration with these vifs instead of its own. */
     private DomainConfig withVifs(Domain d, List<VifConfig> vifs) {
-        List<String> specs = vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList();
         return configs.parse(new DomainRequest(d.sourceName() == null ? "vifs" : d.sourceName(),
-                configs.write(d.config()), List.of("vif=[" + String.join(", ", specs) + "]")));
+                configs.write(d.config()), List.of(vifSetting(vifs))));
+    }
+
+    /** {@code vif=[...]}, the setting that gives a domain these vifs. */
+    static String vifSetting(List<VifConfig> vifs) {
+        return "vif=[" + String.join(", ", vifs.stream().map(v -> "'" + org.vmhost.config.VifSpec.format(v) + "'").toList()) + "]";
     }
 
     /**
-     * A running domain's definition text with the MAC each NIC has now written into every vif that names none (xend
-     * chose it at start), edited in place where it can be: what a migration carries, so that the QEMU that takes the
-     * guest's state gives its NICs the MACs they had. The text as it is where every vif names its MAC.
+     * A running domain's vifs, each with the MAC its NIC has now (xend chose it at start where the vif names none):
+     * what a save file and a migration carry, so that the QEMU that takes the guest's state gives its NICs the MACs
+     * they had. Empty when the domain has no vif, or its NICs do not match its vifs one for one.
      */
-    String textWithLiveMacs(Domain d) {
+    Optional<List<VifConfig>> vifsWithLiveMacs(Domain d) {
         List<VifConfig> vifs = d.config().vifs();
         List<Vif> live = d.vifs;
-        if (live == null || live.size() != vifs.size() || vifs.stream().allMatch(v -> v.mac().isPresent())) return d.configText();
+        if (vifs.isEmpty() || live.size() != vifs.size()) return Optional.empty();
         List<VifConfig> pinned = new ArrayList<>();
         for (int i = 0; i < vifs.size(); i++) pinned.add(withMac(vifs.get(i), live.get(i).mac()));
-        return configs.edit(d.sourceName(), d.configText(), d.config(), withVifs(d, pinned));
+        return Optional.of(pinned);
+    }
+
+    /**
+     * A running domain's definition text with its NICs' MACs ({@link #vifsWithLiveMacs}) written into it, edited in
+     * place where it can be: what a migration carries. The text as it is where every vif names its MAC.
+     */
+    String textWithLiveMacs(Domain d) {
+        if (d.config().vifs().stream().allMatch(v -> v.mac().isPresent())) return d.configText();
+        return vifsWithLiveMacs(d).map(pinned -> configs.edit(d.sourceName(), d.configText(), d.config(), withVifs(d, pinned)))
+                .orElse(d.configText());
     }
 
     /** Changes keys of a domain's stored configuration ({@code "vcpus=2"}), checked as xm new checks a file. */

@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.vmhost.config.DomainConfig;
-import org.vmhost.config.VifConfig;
-import org.vmhost.config.VifSpec;
 import org.vmhost.domain.Transitions.Operation;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -190,14 +188,7 @@ final class SaveRestore {
     private String savedConfig(Domain d) {
         List<String> overrides = new ArrayList<>();
         overrides.add("uuid=" + d.uuid);
-        List<VifConfig> vifs = d.config().vifs();
-        if (!vifs.isEmpty() && d.vifs.size() == vifs.size()) {
-            List<String> specs = new ArrayList<>();
-            for (int i = 0; i < vifs.size(); i++) {
-                specs.add("'" + VifSpec.format(LocalDomainService.withMac(vifs.get(i), d.vifs.get(i).mac())) + "'");
-            }
-            overrides.add("vif=[" + String.join(", ", specs) + "]");
-        }
+        service.vifsWithLiveMacs(d).ifPresent(vifs -> overrides.add(LocalDomainService.vifSetting(vifs)));
         return configs.write(configs.parse(new DomainRequest(d.sourceName() == null ? d.name() : d.sourceName(),
                 configs.write(d.config()), overrides)));
     }
