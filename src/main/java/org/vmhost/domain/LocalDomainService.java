@@ -645,6 +645,11 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
      * (or, a vCPU, not as a device), and could not load it.
      */
     void requireNoHotplugged(Domain d, String verb) {
+        requireNoHotplugged(d, verb, "");
+    }
+
+    /** As {@link #requireNoHotplugged(Domain, String)}, its error ending with {@code alsoPossible} (e.g. "; or ..."). */
+    void requireNoHotplugged(Domain d, String verb, String alsoPossible) {
         List<String> devices = new ArrayList<>();
         qmp(d, verb, q -> devices.addAll(org.vmhost.qemu.QemuMigration.hotplugged(q)));
         if (devices.isEmpty()) return;
@@ -652,7 +657,8 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
                 + String.join(", ", devices) + (devices.size() == 1 ? " was" : " were") + " hot-plugged while it runs, and "
                 + "a QEMU started from its configuration would not have " + (devices.size() == 1 ? "it" : "them")
                 + " where the saved state expects; detach " + (devices.size() == 1 ? "it" : "them")
-                + " first (xm block-detach, network-detach, vcpu-set), or shut the domain down and start it again");
+                + " first (xm block-detach, network-detach, vcpu-set), or shut the domain down and start it again"
+                + alsoPossible);
     }
 
     void teardown(Domain d, String kind, String why) {

@@ -54,7 +54,7 @@ final class Snapshots {
             if (running(d)) {
                 // As a save: a QEMU started from the configuration, the one that applies it to a shut-off domain,
                 // would not have hot-plugged devices where the memory state expects them.
-                if (!diskOnly) requireNoHotplugged(d);
+                if (!diskOnly) service.requireNoHotplugged(d, "snapshot the memory of", "; a snapshot of the disks alone (-d) is not affected");
                 service.qmp(d, "snapshot", qmp -> {
                     if (diskOnly) QemuSnapshots.saveDisks(qmp, name, vdevs);
                     else QemuSnapshots.save(qmp, name, vdevs, TIMEOUT);
@@ -78,15 +78,6 @@ final class Snapshots {
             return find(snapshots(d, disks), name).orElseThrow(() -> new VmhostException(ErrorCode.INTERNAL,
                     "snapshot '" + name + "' of domain '" + d.name() + "' was taken but is not listed"));
         });
-    }
-
-    private void requireNoHotplugged(Domain d) {
-        try {
-            service.requireNoHotplugged(d, "snapshot the memory of");
-        } catch (VmhostException e) {
-            if (e.code() != ErrorCode.INVALID_STATE) throw e;
-            throw new VmhostException(e.code(), e.getMessage() + "; a snapshot of the disks alone (-d) is not affected", e);
-        }
     }
 
     DomainInfo apply(String ref, String name) {
