@@ -164,10 +164,10 @@ public final class XendMain implements Callable<Integer> {
         // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
         // qemu-img, dnsmasq), so that whatever they create is their owner's alone. The shell starts the daemon in the
         // background, prints its pid and exits: a child this JVM still waited on would hold its exit 300 ms (HotSpot
-        // waits that long for a thread in native code, here the one in waitpid). The log path comes in the environment,
-        // never inside the script.
+        // waits that long for a thread in native code, here the one in waitpid). The log path is an argument, never
+        // part of the script.
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
-                "umask 077 && { \"$@\" <\"$XEND_DEVNULL\" >>\"$XEND_OUT\" 2>&1 & } && echo $!", "sh", "setsid"));
+                "out=$1; shift; umask 077 && { \"$@\" </dev/null >>\"$out\" 2>&1 & } && echo $!", "sh", out.toString(), "setsid"));
         String launcher = System.getProperty(LAUNCHER_PROPERTY);
         if (launcher != null) {
             // bin/xend run: the launcher gives the daemon its own JVM options and start-up cache (this process, a
@@ -179,12 +179,10 @@ public final class XendMain implements Callable<Integer> {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
         }
         cmd.addAll(listen.asArgs());
-        ProcessBuilder launch = new ProcessBuilder(cmd)
+        Process shell = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.appendTo(out.toFile()));
-        launch.environment().put("XEND_OUT", out.toString());
-        launch.environment().put("XEND_DEVNULL", "/dev/null");
-        Process shell = launch.start();
+                .redirectError(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                .start();
         String printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
         shell.waitFor();
         Optional<ProcessHandle> daemon = printed.matches("[0-9]+") ? ProcessHandle.of(Long.parseLong(printed)) : Optional.empty();
@@ -194,7 +192,7 @@ public final class XendMain implements Callable<Integer> {
                 System.out.println("xend started (pid " + Daemon.running(home).get().pid() + ", home " + home.root() + ")");
                 return 0;
             }
-            if (daemon.isEmpty() || !daemon.get().isAlive() || exited(daemon.get())) break;
+            if (daemon.map(XendMain::exited).orElse(true)) break;
             Thread.sleep(10); // a connect attempt costs far less than the 25 ms a 50 ms poll added on average
         }
         System.err.println("Error: xend did not start; see " + home.xendLog() + " and " + out);
@@ -235,7 +233,7 @@ public final class XendMain implements Callable<Integer> {
         return opts;
     }
 
-    /** A daemon that died and waits, a zombie, for an init that may never reap it (PID 1 is not always one). */
+    /** Gone, or dead and waiting, a zombie, for an init that may never reap it (PID 1 is not always one). */
     private static boolean exited(ProcessHandle daemon) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(daemon.pid()), "stat"));
