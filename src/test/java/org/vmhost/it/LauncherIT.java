@@ -47,7 +47,10 @@ class LauncherIT {
         }
     }
 
-    /** Locales as users set them ("" for none at all): the name comes out in UTF-8, not as 'vm-caf?'. */
+    /**
+     * Locales as users set them ("" for none at all): a non-ASCII name read from a file and one given as an argument
+     * both come out in UTF-8, not as 'vm-caf?' (the JVM decodes its arguments and encodes its output by the locale).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"", "LC_ALL=C", "LANG=C.UTF-8", "LC_CTYPE=C.utf8", "LC_ALL=POSIX LANG=C.UTF-8", "LANG=fr_FR.ISO-8859-1"})
     void xmPrintsANonAsciiNameInUtf8UnderAnyLocale(String locale) {
@@ -55,9 +58,13 @@ class LauncherIT {
         for (String setting : locale.split(" ")) {
             if (!setting.isEmpty()) env.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
         }
-        Run r = run(List.of(BIN.resolve("xm").toString(), "create", "-n", scratch.resolve("cafe.cfg").toString()), env, scratch);
+        Path file = scratch.resolve("cafe.cfg");
+        Run r = run(List.of(BIN.resolve("xm").toString(), "create", "-n", file.toString()), env, scratch);
         assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
         assertThat(r.out()).contains("(name 'vm-café')");
+        Run renamed = run(List.of(BIN.resolve("xm").toString(), "create", "-n", file.toString(), "name=vm-né"), env, scratch);
+        assertThat(renamed.exit()).as("exit; stderr: %s", renamed.err()).isZero();
+        assertThat(renamed.out()).contains("(name 'vm-né')");
     }
 
     @Test
