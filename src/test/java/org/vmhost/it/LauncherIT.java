@@ -107,11 +107,45 @@ class LauncherIT {
         return !s.substring(s.lastIndexOf(')') + 1).strip().startsWith("Z");
     }
 
+    /**
+     * The start-up cache goes to the JVM only while vmhost.jar is not newer than it: JDK 25 would otherwise run the
+     * cache's copies of classes the rebuilt jar has changed. A copy of the launchers and the jar, with a cache
+     * directory whose "JVM" records the options it was given.
+     */
+    @Test
+    void aStartUpCacheOlderThanTheJarIsNotUsed() throws IOException {
+        Path top = scratch.resolve("checkout");
+        Files.createDirectories(top.resolve("bin"));
+        for (String f : List.of("xm", "xend", "vmhost-java")) {
+            Files.copy(BIN.resolve(f), top.resolve("bin").resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Path jar = Files.copy(XendInstance.PROJECT.resolve("target/vmhost.jar"), Files.createDirectories(top.resolve("target"))
+                .resolve("vmhost.jar"));
+        Files.createSymbolicLink(top.resolve("target/lib"), XendInstance.PROJECT.resolve("target/lib"));
+        Path args = scratch.resolve("jvm-args.txt");
+        Path jvm = Files.writeString(scratch.resolve("recording-java"), "#!/bin/sh\necho \"$@\" > '" + args + "'\n");
+        jvm.toFile().setExecutable(true);
+        Path cds = Files.createDirectories(top.resolve("target/cds"));
+        Files.writeString(cds.resolve("XmMain.aot"), "");
+        Files.writeString(cds.resolve("java"), jvm + "\n");
+        java.nio.file.attribute.FileTime trained = Files.getLastModifiedTime(cds.resolve("java"));
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(trained.toMillis() - 60_000));
+
+        Run fresh = run(List.of(top.resolve("bin/xm").toString(), "list"), Map.of("LANG", "C.UTF-8"), scratch);
+        assertThat(fresh.exit()).as(fresh.err()).isZero();
+        assertThat(Files.readString(args)).contains("-XX:AOTCache=" + cds.resolve("XmMain.aot"), "org.vmhost.cli.XmMain list");
+
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(trained.toMillis() + 60_000)); // rebuilt
+        Run rebuilt = run(List.of(top.resolve("bin/xm").toString(), "list"), Map.of("LANG", "C.UTF-8"), scratch);
+        assertThat(rebuilt.exit()).as(rebuilt.err()).isZero();
+        assertThat(Files.readString(args)).contains("org.vmhost.cli.XmMain list").doesNotContain("AOTCache");
+    }
+
     /** Runs a command with VMHOST_HOME in the scratch directory and no locale but the one given. */
     private Run run(List<String> cmd, Map<String, String> locale, Path dir) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).directory(dir.toFile());
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_") || k.equals("VMHOST_JAVA") || k.equals("VMHOST_JAVA_OPTS"));
         env.putAll(locale);
         env.put("VMHOST_HOME", scratch.toString());
         Instant start = Instant.now();
