@@ -128,6 +128,17 @@ public final class Browser implements AutoCloseable {
         return all.isEmpty() ? null : all.get(0);
     }
 
+    /**
+     * The visible text of the element with {@code data-test="NAME"}, found anew if the page redraws it while it is
+     * read (the event stream redraws lists at any moment); waits for the element to exist.
+     */
+    public String text(String dataTest) {
+        return await("the text of " + dataTest, d -> {
+            WebElement e = find(dataTest);
+            return e == null ? null : e.getText();
+        });
+    }
+
     /** All elements matching a CSS selector. */
     public List<WebElement> all(String css) {
         return driver.findElements(By.cssSelector(css));

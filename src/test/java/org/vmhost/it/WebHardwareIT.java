@@ -103,8 +103,7 @@ class WebHardwareIT {
         new Select(field("new-net-type")).selectByValue("isolated");
         type("new-net-bridge", BRIDGE);
         click("new-net-create");
-        WebElement row = browser.await("the new network's row", d -> browser.find("net-" + NET));
-        assertThat(row.getText()).contains("isolated").contains(BRIDGE);
+        assertThat(browser.text("net-" + NET)).contains("isolated").contains(BRIDGE);
         browser.screenshot("networks-created");
         assertThat(netList()).containsPattern(NET + "\\s+isolated\\s+" + BRIDGE);
     }
@@ -202,7 +201,7 @@ class WebHardwareIT {
         browser.screenshot("wizard-hvm-iso-review");
         click("wizard-create");
         browser.await("wiso's page", d -> d.getCurrentUrl().endsWith("#/domain/wiso") ? browser.find("detail-state") : null);
-        assertThat(browser.find("detail-state").getText()).isEqualTo("shut off");
+        assertThat(browser.text("detail-state")).isEqualTo("shut off");
         String list = host.xend().xm("list", "-l", "wiso").requireSuccess().out();
         assertThat(list).contains("(name wiso)").contains(iso.toString()).contains("cdrom");
         assertThat(host.xend().qemuPids()).as("nothing started").isEmpty();
@@ -220,13 +219,13 @@ class WebHardwareIT {
         type("disk-vdev", "hdb");
         click("disk-attach");
         browser.await("the new disk's row", d -> browser.find("disk-hdb"));
-        assertThat(browser.find("disk-uname-hdb").getText()).isEqualTo("file:" + data);
+        assertThat(browser.text("disk-uname-hdb")).isEqualTo("file:" + data);
 
         new Select(field("nic-network")).selectByValue(BRIDGE);
         new Select(field("nic-model")).selectByValue("e1000");
         click("nic-add");
         browser.await("the new NIC's row", d -> browser.find("nic-0"));
-        assertThat(browser.find("nic-0").getText()).contains("bridge=" + BRIDGE).contains("model=e1000");
+        assertThat(browser.text("nic-0")).contains("bridge=" + BRIDGE).contains("model=e1000");
 
         type("hw-memory", "320");
         click("hw-save");

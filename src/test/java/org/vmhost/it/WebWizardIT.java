@@ -124,16 +124,16 @@ class WebWizardIT {
         setText(original.replace("memory = 256", "memory = lots"));
         click("config-save");
         browser.await("the error at its line", d -> browser.find("config-error-line"));
-        assertThat(browser.find("config-error-line").getText()).isEqualTo(String.valueOf(memoryLine));
-        assertThat(browser.find("config-error").getText()).startsWith("Line " + memoryLine + ": wiz1.cfg:" + memoryLine);
+        assertThat(browser.text("config-error-line")).isEqualTo(String.valueOf(memoryLine));
+        assertThat(browser.text("config-error")).startsWith("Line " + memoryLine + ": wiz1.cfg:" + memoryLine);
         browser.screenshot("config-error-at-line");
         assertThat(host.xend().xm("list", "-l", NAME).requireSuccess().out()).contains("(memory 256)");
 
         setText(original.replace("memory = 256", "memory = 320"));
         click("config-save");
         browser.await("the next-boot mark", d -> browser.find("next-boot"));
-        assertThat(browser.find("detail-memory").getText()).isEqualTo("256 MiB"); // it runs as it was started
-        assertThat(browser.find("detail-state").getText()).matches("running|idle");
+        assertThat(browser.text("detail-memory")).isEqualTo("256 MiB"); // it runs as it was started
+        assertThat(browser.text("detail-state")).matches("running|idle");
         browser.screenshot("config-next-boot");
     }
 
@@ -231,7 +231,7 @@ class WebWizardIT {
         click("clone-linked-st1.qcow2");
         click("clone-st1.qcow2");
         browser.await("the linked clone", d -> browser.find("image-st2.qcow2"));
-        assertThat(browser.find("image-st2.qcow2").getText()).contains(images.resolve("st1.qcow2").toString());
+        assertThat(browser.text("image-st2.qcow2")).contains(images.resolve("st1.qcow2").toString());
 
         type("resize-size-st2.qcow2", "1");
         click("resize-st2.qcow2");
@@ -271,8 +271,10 @@ class WebWizardIT {
         next();
         click("wizard-create");
 
-        browser.await("xend's refusal", d -> browser.find("wizard-error").getText().startsWith("bad1.cfg:"));
-        String message = browser.find("wizard-error").getText();
+        String message = browser.await("xend's refusal", d -> {
+            String text = browser.text("wizard-error");
+            return text.startsWith("bad1.cfg:") ? text : null;
+        });
         assertThat(message).contains("vcpus");
         assertThat(browser.find("wizard-error-line")).as("the refused line marked").isNotNull();
         browser.screenshot("wizard-refused");
