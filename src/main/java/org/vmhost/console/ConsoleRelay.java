@@ -322,7 +322,7 @@ public final class ConsoleRelay implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, () -> closeQuietly(client));
+        }, () -> endOutput(client));
         try (client; sub) {
             ByteBuffer in = ByteBuffer.allocate(1024);
             while (client.read(in) >= 0) {
@@ -334,6 +334,23 @@ public final class ConsoleRelay implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.log(Level.FINE, "console client of " + domain + " left", e);
+        }
+    }
+
+    /**
+     * A client's output has ended: the console closed (the client is closed, which ends its reader below), or it
+     * was dropped or has gone (its output side is shut, and what it sent before it went is still read and reaches
+     * the guest: {@code printf 'reboot\n\035' | xm console} may leave while its history is being written).
+     */
+    private void endOutput(SocketChannel client) {
+        if (closed) {
+            closeQuietly(client);
+            return;
+        }
+        try {
+            client.shutdownOutput();
+        } catch (IOException e) {
+            // closed already: by the interrupt that dropped it
         }
     }
 
