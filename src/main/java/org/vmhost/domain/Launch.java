@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.vmhost.config.DomainConfig;
@@ -96,9 +98,11 @@ final class Launch {
         Qemu process = null;
         ConsoleRelay console = null;
         ExecutorService events = null;
+        Placement placement = new Placement(d, config);
         int domid = store.allocateDomid();
         Instant now = Instant.now();
         try {
+            service.scheduling().checkAtStart(d, config); // before QEMU runs: a refused weight leaves nothing to undo
             createPrivateDir(runDir);
             // Made owner-only here, before QEMU opens them (it keeps the mode of a file that exists).
             home.createPrivateDir(home.consoleLog(d.uuid).getParent());
@@ -122,7 +126,7 @@ final class Launch {
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
             process = qemu.start(new QemuLaunch(argv, ctx.qmpSocket(), ctx.consoleLog(), home.qemuLog(d.uuid),
-                    List.of(consoleSocket, ctx.vncSocket())), LocalDomainService.QMP_TIMEOUT);
+                    List.of(consoleSocket, ctx.vncSocket())), LocalDomainService.QMP_TIMEOUT, placement::begin);
             QemuHandle handle = process.handle();
             Faults.pause(Faults.AFTER_LAUNCH);
             store.saveStatus(service.status(d, domid, handle.pid(), handle.startTime(), runDir, DomainState.STARTING, now));
@@ -137,7 +141,7 @@ final class Launch {
             if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());
             Vcpus.applyAtStart(d.name(), config, handle.pid());
             MemorySetting.applyAtStart(config, qmp);
-            service.scheduling().applyAtStart(d, config, handle.pid());
+            placement.await();
             if (incoming != null) {
                 incoming.load(qmp);
                 MemorySetting.adoptLoaded(d, qmp);
@@ -158,6 +162,7 @@ final class Launch {
             if (console != null) console.close();
             if (process != null) LocalDomainService.terminate(process);
             if (events != null) events.shutdownNow();
+            placement.settle();
             service.scheduling().release(d);
             service.unplugVifs(d);
             LocalDomainService.deleteTree(runDir);
@@ -172,6 +177,50 @@ final class Launch {
                 throw new VmhostException(ve.code(), message);
             }
             throw new VmhostException(ErrorCode.QEMU_FAILED, message, e);
+        }
+    }
+
+    /**
+     * The credit scheduler's group for a starting QEMU, made while QEMU initialises: moving a process between
+     * cgroups waits for the kernel's RCU grace period (10-16 ms here, on cgroup v1), which would otherwise delay the
+     * guest's first instruction by as much. It is done before the guest runs: {@link #await} comes before {@code cont}.
+     */
+    private final class Placement {
+        private final Domain d;
+        private final DomainConfig config;
+        private volatile CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+
+        Placement(Domain d, DomainConfig config) {
+            this.d = d;
+            this.config = config;
+        }
+
+        /** QEMU runs: its group is made and it is moved there, on a thread of its own. */
+        void begin(long pid) {
+            done = CompletableFuture.runAsync(() -> service.scheduling().applyAtStart(d, config, pid),
+                    command -> Thread.ofVirtual().name("cgroup-" + d.uuid).start(command));
+        }
+
+        /** Waits for the placement; its failure fails the start. */
+        void await() throws InterruptedException {
+            try {
+                done.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw new VmhostException(ErrorCode.HOST_FAILED, "cannot place domain '" + d.name() + "' in its cgroup: "
+                        + e.getCause(), e.getCause());
+            }
+        }
+
+        /** A failed start: waits for the placement to end either way, so that the group it made is removed after it. */
+        void settle() {
+            try {
+                done.handle((ok, failed) -> null).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e); // handle() completes normally
+            }
         }
     }
 

@@ -58,19 +58,23 @@ final class Scheduling {
         return controller.map(CpuController::describe).orElse("none (no cgroup CPU controller mounted)");
     }
 
+    /**
+     * Before anything is made for a start: the configuration's weight and cap are in range, and this host can apply
+     * them, or the start is refused with nothing to undo.
+     */
+    void checkAtStart(Domain d, DomainConfig config) {
+        CpuController.check(d.name(), config.cpuWeight(), config.cpuCap(), config.vcpus());
+        if (controller.isEmpty() && (config.cpuWeight() != CpuController.DEFAULT_WEIGHT || config.cpuCap() != 0)) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "domain '" + d.name() + "' sets cpu_weight or cpu_cap, but "
+                    + describe());
+        }
+    }
+
     /** Before the guest runs: its QEMU in a group of its own with the configuration's weight and cap. */
     void applyAtStart(Domain d, DomainConfig config, long pid) {
-        CpuController.check(d.name(), config.cpuWeight(), config.cpuCap(), config.vcpus());
-        if (controller.isEmpty()) {
-            if (config.cpuWeight() != CpuController.DEFAULT_WEIGHT || config.cpuCap() != 0) {
-                throw new VmhostException(ErrorCode.HOST_FAILED, "domain '" + d.name() + "' sets cpu_weight or cpu_cap, but "
-                        + describe());
-            }
-            return;
-        }
         // Every domain gets a group, so that weights compare among siblings. A process already gone (or a
         // stand-in with no process, in the service's unit tests) has nothing to schedule.
-        if (ProcessHandle.of(pid).isEmpty()) return;
+        if (controller.isEmpty() || ProcessHandle.of(pid).isEmpty()) return;
         controller.get().place(d.uuid, pid, config.cpuWeight(), config.cpuCap());
         current.put(d.uuid, new int[] {config.cpuWeight(), config.cpuCap()});
     }

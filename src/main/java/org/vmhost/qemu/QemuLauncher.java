@@ -1,6 +1,7 @@
 package org.vmhost.qemu;
 
 import java.time.Duration;
+import java.util.function.LongConsumer;
 
 /**
  * How xend starts QEMU, finds it again after a restart, and kills one it cannot control: the core's one
@@ -8,8 +9,11 @@ import java.time.Duration;
  * fake QMP server) so the whole lifecycle runs without QEMU.
  */
 public interface QemuLauncher {
-    /** Starts QEMU and returns once its QMP monitor answers; see {@link QemuProcess#start}. */
-    Qemu start(QemuLaunch launch, Duration timeout) throws QemuProcessException, InterruptedException;
+    /**
+     * Starts QEMU and returns once its QMP monitor answers; {@code spawned} is given QEMU's pid as soon as it
+     * exists, before that wait. See {@link QemuProcess#start}.
+     */
+    Qemu start(QemuLaunch launch, Duration timeout, LongConsumer spawned) throws QemuProcessException, InterruptedException;
 
     /** Finds a QEMU again from its handle; see {@link QemuProcess#attach}. */
     Qemu attach(QemuHandle handle, Duration timeout) throws QemuProcessException, InterruptedException;
@@ -23,8 +27,9 @@ public interface QemuLauncher {
     /** QEMU processes on this host. */
     QemuLauncher HOST = new QemuLauncher() {
         @Override
-        public Qemu start(QemuLaunch launch, Duration timeout) throws QemuProcessException, InterruptedException {
-            return QemuProcess.start(launch, timeout);
+        public Qemu start(QemuLaunch launch, Duration timeout, LongConsumer spawned)
+                throws QemuProcessException, InterruptedException {
+            return QemuProcess.start(launch, timeout, spawned);
         }
 
         @Override

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.vmhost.qemu.QemuProcessException.Reason;
 import org.vmhost.qemu.qmp.QmpClient;
@@ -77,7 +78,18 @@ public final class QemuProcess implements Qemu {
      *                              START_TIMED_OUT; QEMU is then killed and its sockets removed
      */
     public static QemuProcess start(QemuLaunch launch, Duration timeout) throws QemuProcessException, InterruptedException {
+        return start(launch, timeout, pid -> { });
+    }
+
+    /**
+     * Starts QEMU as {@link #start(QemuLaunch, Duration)} does, and gives {@code spawned} its pid as soon as it runs,
+     * before the wait for QMP: work on the process (its cgroup) then overlaps QEMU's own start. {@code spawned}
+     * must not block; should the start fail, the pid is killed and reaped before this throws.
+     */
+    public static QemuProcess start(QemuLaunch launch, Duration timeout, LongConsumer spawned)
+            throws QemuProcessException, InterruptedException {
         Objects.requireNonNull(launch, "launch");
+        Objects.requireNonNull(spawned, "spawned");
         requirePositive(timeout);
         claimSocket(launch.qmpSocket());
         List<String> argv = new ArrayList<>(launch.argv().size() + 1);
@@ -104,6 +116,7 @@ public final class QemuProcess implements Qemu {
         QemuExitTracker tracker = new QemuExitTracker();
         QmpClient qmp = null;
         try {
+            spawned.accept(child.pid());
             qmp = awaitQmp(child, launch, timeout, tracker);
             ProcStat stat = stat(child.pid()).filter(s -> !s.isZombie()).orElseThrow(() ->
                     new QemuProcessException(Reason.START_FAILED, "QEMU for " + launch.qmpSocket()

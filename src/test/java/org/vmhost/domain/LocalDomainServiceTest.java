@@ -134,6 +134,16 @@ class LocalDomainServiceTest {
         assertThat(xend.events("web1")).contains("start-failed").contains("could not load kernel");
     }
 
+    @Test
+    void aCpuCapBeyondTheVcpusIsRefusedBeforeAnyQemuRuns() throws IOException {
+        assertThatThrownBy(() -> xend.service.create(xend.request("web1", "vcpus = 2", "cpu_cap = 250"), false))
+                .isInstanceOf(VmhostException.class)
+                .hasMessage("cannot start domain 'web1': domain 'web1': cap must be from 0 (none) to 200 (100 x 2 vCPUs), not 250");
+        assertThat(xend.qemu.startCount()).as("QEMUs started").isZero();
+        assertNothingOf("web1");
+        assertThat(xend.listed("web1")).isFalse();
+    }
+
     // ---- what the guest does: on_poweroff, on_reboot, on_crash ---------------------------------------
 
     enum GuestEvent {

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.vmhost.qemu.qmp.FakeQmpServer;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
@@ -81,6 +82,11 @@ public final class FakeQemuLauncher implements QemuLauncher {
         return List.copyOf(running.values());
     }
 
+    /** How many QEMUs were started, those that ended too. */
+    public int startCount() {
+        return started.size();
+    }
+
     /** The QEMU started last. */
     public FakeQemu latest() {
         if (started.isEmpty()) throw new IllegalStateException("no QEMU was started");
@@ -88,7 +94,7 @@ public final class FakeQemuLauncher implements QemuLauncher {
     }
 
     @Override
-    public Qemu start(QemuLaunch launch, Duration timeout) throws QemuProcessException, InterruptedException {
+    public Qemu start(QemuLaunch launch, Duration timeout, LongConsumer spawned) throws QemuProcessException, InterruptedException {
         String failure = startFailure;
         if (failure != null) {
             startFailure = null;
@@ -100,6 +106,7 @@ public final class FakeQemuLauncher implements QemuLauncher {
             throw new QemuProcessException(QemuProcessException.Reason.START_FAILED, "QEMU exited at once: " + failure, null);
         }
         long pid = nextPid.incrementAndGet();
+        spawned.accept(pid);
         FakeQemu qemu = new FakeQemu(new QemuHandle(pid, 1, launch.qmpSocket(), launch.serialLog(), launch.processLog(),
                 launch.sockets()), launch.argv());
         try {
