@@ -58,8 +58,8 @@ for _ in $(seq 300); do
   kill -0 "$xend_pid" 2>/dev/null || die "xend did not start to train its cache (see $home/log/xend.log)"
   [ -S "$home/run/xend.sock" ] && break; sleep 0.1
 done
-# The daemon is trained on what xm's training below asked of it before: defining a domain and listing it. What
-# it caches, it loads at every start (its resident memory), so its cache holds no more than that.
+# The daemon is trained on defining a domain and listing it, and no more: it loads all that its cache holds at every
+# start (its resident memory). xm's own training, below, runs against a second xend that writes no cache.
 VMHOST_HOME=$home "$top/bin/xm" new "$top/examples/demo-pv.cfg" >/dev/null
 VMHOST_HOME=$home "$top/bin/xm" list >/dev/null
 VMHOST_HOME=$home "$top/bin/xm" list -l >/dev/null

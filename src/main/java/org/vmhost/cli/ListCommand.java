@@ -1,5 +1,7 @@
 package org.vmhost.cli;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +103,7 @@ final class ListCommand extends DaemonCommand {
 
     /** {@code %.1f}: one decimal, rounded half up as Formatter rounds. */
     static String oneDecimal(double value) {
-        return java.math.BigDecimal.valueOf(value).setScale(1, java.math.RoundingMode.HALF_UP).toPlainString();
+        return BigDecimal.valueOf(value).setScale(1, RoundingMode.HALF_UP).toPlainString();
     }
 
     private static boolean matches(DomainState s, String want) {

@@ -90,7 +90,7 @@ public final class XmMain {
         XmContext context = new XmContext(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath());
         int status = run(context, args);
         // halt, not exit: System.exit first asks the system logger whether to log the call, which starts the JDK's
-        // logging (bench/README.md measures it), and xm has no shutdown hook to run. Its output is flushed first.
+        // logging, and xm has no shutdown hook to run. Its output is flushed first.
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(status);

@@ -214,13 +214,7 @@ final class Launch {
 
         /** A failed start: waits for the placement to end either way, so that the group it made is removed after it. */
         void settle() {
-            try {
-                done.handle((ok, failed) -> null).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e); // handle() completes normally
-            }
+            done.exceptionally(failed -> null).join();
         }
     }
 
