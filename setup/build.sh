@@ -68,11 +68,10 @@ VMHOST_HOME=$home VMHOST_JAVA_OPTS="$(cache XendCtl)" "$top/bin/xend" status \
   2> >(grep -v "^Picked up JAVA_TOOL_OPTIONS" >&2) >/dev/null
 VMHOST_HOME=$home "$top/bin/xend" stop >/dev/null
 wait "$xend_pid" || true
-# xm's caches, against an xend of no cache on the same home: 'xm list' has one of its own (bin/vmhost-java says
-# why), trained by 'list -l', which also reads the domain's config and writes SXP; the other subcommands share one,
-# trained by those run most, in one JVM (XmTraining).
+# xm's caches, against an xend of no cache on the same home: a plain 'xm list' has one of its own (bin/vmhost-java
+# says why), trained by itself; the other subcommands share one, trained by those run most, in one JVM (XmTraining).
 VMHOST_HOME=$home "$top/bin/xend" start --no-tcp >/dev/null || die "xend did not start for xm's training (see $home/log/xend.log)"
-VMHOST_HOME=$home VMHOST_JAVA_OPTS="$(cache XmList)" "$top/bin/xm" list -l 2> >(grep -v "^Picked up JAVA_TOOL_OPTIONS" >&2) >/dev/null
+VMHOST_HOME=$home VMHOST_JAVA_OPTS="$(cache XmList)" "$top/bin/xm" list 2> >(grep -v "^Picked up JAVA_TOOL_OPTIONS" >&2) >/dev/null
 VMHOST_HOME=$home VMHOST_JAVA_OPTS="$(cache XmMain)" "$top/bin/vmhost-java" org.vmhost.cli.XmTraining demo-pv \
   "$top/examples/demo-pv.cfg" 2> >(grep -v "^Picked up JAVA_TOOL_OPTIONS" >&2) >/dev/null || die "xm's training run failed"
 VMHOST_HOME=$home "$top/bin/xend" stop >/dev/null

@@ -1,5 +1,5 @@
 /**
- * {@code xm}, the command-line tool: one command table ({@link org.vmhost.cli.XmMain#COMMANDS}) drives dispatch
+ * {@code xm}, the command-line tool: one command table ({@link org.vmhost.cli.XmMain.Commands#ALL}) drives dispatch
  * and help, one class per subcommand. Failures are one line, {@code Error: …}, on standard error with a non-zero
  * exit status; warnings are {@code Warning: file:line: …} lines.
  *

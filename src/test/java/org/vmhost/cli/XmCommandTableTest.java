@@ -62,7 +62,7 @@ class XmCommandTableTest {
 
     static Stream<String> names() {
         XmContext context = new XmContext(System.out, System.err, Map.of(), Path.of("/"));
-        return XmMain.COMMANDS.stream().map(entry -> XmMain.name(entry.apply(context)));
+        return XmMain.Commands.ALL.stream().map(entry -> XmMain.name(entry.apply(context)));
     }
 
     @Test
