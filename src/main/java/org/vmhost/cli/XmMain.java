@@ -90,10 +90,7 @@ public final class XmMain {
     }
 
     public static void main(String[] args) {
-        // picocli looks for Groovy's Closure class when it first builds a command: a miss that searches every jar on
-        // the class path, a fifth of xm's run. xm's commands are Java classes.
-        System.setProperty("picocli.disable.closures", "true");
-        nameTheSelectorProvider();
+        quickStart();
         XmContext context = new XmContext(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath());
         int status = run(context, args);
         // halt, not exit: System.exit first asks the system logger whether to log the call, which starts the JDK's
@@ -101,6 +98,14 @@ public final class XmMain {
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(status);
+    }
+
+    /** Spares xm two searches of every jar on its class path that find nothing; also run by {@link XmTraining}. */
+    static void quickStart() {
+        // picocli looks for Groovy's Closure class when it first builds a command: a miss that searches every jar on
+        // the class path, a fifth of xm's run. xm's commands are Java classes.
+        System.setProperty("picocli.disable.closures", "true");
+        nameTheSelectorProvider();
     }
 
     /**

@@ -21,6 +21,7 @@ public final class XmTraining {
             System.err.println("usage: XmTraining DOMAIN CONFIG-FILE");
             System.exit(2);
         }
+        XmMain.quickStart(); // as xm itself starts, so that the cache holds what xm loads
         String domain = args[0];
         String scratch = "xm-training-" + ProcessHandle.current().pid();
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
