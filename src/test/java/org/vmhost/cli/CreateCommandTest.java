@@ -2,10 +2,7 @@ package org.vmhost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,22 +20,12 @@ class CreateCommandTest {
     @TempDir
     Path configDir;
 
-    /** The result of one in-process {@code xm} run. */
-    private record Run(int status, String out, String err) {
+    private XmRun xm(Path cwd, String... args) {
+        return XmRun.of(Map.of(XmContext.CONFIG_DIR_VARIABLE, configDir.toString(),
+                "VMHOST_HOME", configDir.resolve("no-xend-here").toString()), cwd, args);
     }
 
-    private Run xm(Path cwd, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        XmContext context = new XmContext(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of(XmContext.CONFIG_DIR_VARIABLE, configDir.toString(),
-                        "VMHOST_HOME", configDir.resolve("no-xend-here").toString()), cwd);
-        int status = XmMain.run(context, args);
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Run xm(String... args) {
+    private XmRun xm(String... args) {
         return xm(PROJECT, args);
     }
 
@@ -53,7 +40,7 @@ class CreateCommandTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void aDryRunOfEachShippedExamplePrintsItsSxp(String example) {
-        Run run = xm("create", "-n", example);
+        XmRun run = xm("create", "-n", example);
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("Using config file \"" + example + "\".\n(domain\n    (name ");
         assertThat(run.out()).contains("(image").endsWith(")\n");
@@ -62,17 +49,17 @@ class CreateCommandTest {
 
     @Test
     void theDemoDomainsAreTheOnesTheGuestImagesBoot() {
-        Run pv = xm("create", "--dryrun", "examples/demo-pv.cfg");
+        XmRun pv = xm("create", "--dryrun", "examples/demo-pv.cfg");
         assertThat(pv.out()).contains("(linux", "(kernel /var/lib/vmhost/images/vmlinux)",
                 "(ramdisk /var/lib/vmhost/images/initrd.img)", "(args console=ttyS0)",
                 "(uname tap:qcow2:/var/lib/vmhost/images/pv-disk.qcow2)", "(dev xvda:disk)");
-        Run hvm = xm("create", "-n", "examples/demo-hvm.cfg");
+        XmRun hvm = xm("create", "-n", "examples/demo-hvm.cfg");
         assertThat(hvm.out()).contains("(hvm", "(uname tap:qcow2:/var/lib/vmhost/images/hvm-disk.qcow2)", "(dev hda:disk)");
     }
 
     @Test
     void settingsOnTheCommandLineOverrideTheFile() {
-        Run run = xm("create", "-n", "examples/demo-hvm.cfg", "memory=512", "vcpus=2", "name=demo2");
+        XmRun run = xm("create", "-n", "examples/demo-hvm.cfg", "memory=512", "vcpus=2", "name=demo2");
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("(name demo2)", "(memory 512)", "(vcpus 2)");
     }
@@ -80,14 +67,14 @@ class CreateCommandTest {
     @Test
     void aBareNameIsLookedUpInTheConfigDirectory() throws IOException {
         Files.writeString(configDir.resolve("web1"), "name = 'web1'\nkernel = '/boot/vmlinuz'\n");
-        Run run = xm(configDir.resolve("elsewhere"), "create", "-n", "web1");
+        XmRun run = xm(configDir.resolve("elsewhere"), "create", "-n", "web1");
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("Using config file \"" + configDir.resolve("web1") + "\".");
     }
 
     @Test
     void aMissingFileIsOneErrorLine() {
-        Run run = xm("create", "-n", "nope.cfg");
+        XmRun run = xm("create", "-n", "nope.cfg");
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).isEqualTo("Error: configuration file 'nope.cfg' not found (looked in . and "
@@ -97,7 +84,7 @@ class CreateCommandTest {
     @Test
     void aBadConfigurationIsOneErrorLineNamingFileLineAndColumn() throws IOException {
         Path cfg = Files.writeString(configDir.resolve("bad.cfg"), "name = 'web1'\nmemory = 64 * 2\n");
-        Run run = xm("create", "-n", cfg.toString());
+        XmRun run = xm("create", "-n", cfg.toString());
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).startsWith("Error: " + cfg + ":2:13: unexpected '*'; this file looks like Python")
                 .hasLineCount(1);
@@ -106,7 +93,7 @@ class CreateCommandTest {
     @Test
     void anErrorQuotingALineBreakStaysOneLine() throws IOException {
         Path cfg = Files.writeString(configDir.resolve("nl.cfg"), "name = 'nl'\nkernel = '/k'\ndisk = [ 'x\\ny' ]\n");
-        Run run = xm("create", "-n", cfg.toString());
+        XmRun run = xm("create", "-n", cfg.toString());
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("Error: " + cfg + ":3: disk: 'x\\ny': no virtual device name (such as xvda "
                 + "or hdc)\n");
@@ -116,7 +103,7 @@ class CreateCommandTest {
     void warningsAndMissingFilesGoToStandardErrorAndTheDryRunStillSucceeds() throws IOException {
         Path cfg = Files.writeString(configDir.resolve("w.cfg"),
                 "name = 'w'\nkernel = '/nonexistent/vmlinuz'\nhome = '/dev/xvda3'\n");
-        Run run = xm("create", "-n", cfg.toString());
+        XmRun run = xm("create", "-n", cfg.toString());
         assertThat(run.status()).isZero();
         assertThat(run.err()).isEqualTo("Warning: " + cfg + ":3: unknown setting 'home'; ignored\n"
                 + "Warning: " + cfg + ":2: kernel: '/nonexistent/vmlinuz' does not exist on this host\n");
@@ -125,7 +112,7 @@ class CreateCommandTest {
 
     @Test
     void creatingForRealWithXendDownSaysSoInOneLine() {
-        Run run = xm("create", "examples/demo-pv.cfg");
+        XmRun run = xm("create", "examples/demo-pv.cfg");
         assertThat(run.status()).isNotZero();
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).startsWith("Error: Unable to connect to xend: ").endsWith("Is xend running?\n")
@@ -134,23 +121,23 @@ class CreateCommandTest {
 
     @Test
     void helpComesFromTheCommandTable() {
-        Run help = xm("help");
+        XmRun help = xm("help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).contains("Usage: xm", "create", "Create and start a domain from a configuration file");
         assertThat(xm("--help").out()).isEqualTo(help.out());
-        Run createHelp = xm("create", "--help");
+        XmRun createHelp = xm("create", "--help");
         assertThat(createHelp.out()).contains("-n, --dryrun", "KEY=VALUE");
-        Run none = xm();
+        XmRun none = xm();
         assertThat(none.status()).isEqualTo(2);
         assertThat(none.err()).contains("Usage: xm");
     }
 
     @Test
     void usageMistakesAreOneErrorLine() {
-        Run unknown = xm("destroyy", "web1");
+        XmRun unknown = xm("destroyy", "web1");
         assertThat(unknown.status()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("Error: Unmatched arguments").hasLineCount(1);
-        Run noConfig = xm("create", "-n");
+        XmRun noConfig = xm("create", "-n");
         assertThat(noConfig.status()).isEqualTo(2);
         assertThat(noConfig.err()).startsWith("Error: Missing required parameter").endsWith("(see 'xm help create')\n");
     }

@@ -2,9 +2,6 @@ package org.vmhost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +30,6 @@ class PlainListTest {
 
     private ApiServer xend;
 
-    private record Run(int status, String out, String err) {
-    }
-
     @BeforeEach
     void serve() {
         FakeDomainService fake = new FakeDomainService()
@@ -56,25 +50,14 @@ class PlainListTest {
         xend.close();
     }
 
-    private XmContext context(String vmhostHome, ByteArrayOutputStream out, ByteArrayOutputStream err) {
-        return new XmContext(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of("VMHOST_HOME", vmhostHome), home);
-    }
-
     /** As xm runs it. */
-    private Run xm(String vmhostHome, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = XmMain.run(context(vmhostHome, out, err), args);
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private XmRun xm(String vmhostHome, String... args) {
+        return XmRun.of(Map.of("VMHOST_HOME", vmhostHome), home, args);
     }
 
     /** As picocli runs it. */
-    private Run xmThroughPicocli(String vmhostHome, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = XmMain.commandLine(context(vmhostHome, out, err), args[0]).execute(args);
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private XmRun xmThroughPicocli(String vmhostHome, String... args) {
+        return XmRun.of(Map.of("VMHOST_HOME", vmhostHome), home, context -> XmMain.commandLine(context, args[0]).execute(args));
     }
 
     @Test
@@ -92,18 +75,18 @@ class PlainListTest {
 
     @Test
     void whatAUserSeesOfAPlainList() {
-        Run all = xm(home.toString(), "list");
+        XmRun all = xm(home.toString(), "list");
         assertThat(all.status()).isZero();
         assertThat(all.out().lines().map(l -> l.split(" +")[0]))
                 .containsExactly("Name", "Domain-0", "web1", "db", "migrating-moving", "back", "idle", "broken");
         assertThat(all.err()).contains("re-attaching to back", "domain 'broken': its stored definition no longer reads");
 
-        Run missing = xm(home.toString(), "list", "nosuch");
+        XmRun missing = xm(home.toString(), "list", "nosuch");
         assertThat(missing.status()).isNotZero();
         assertThat(missing.out()).isEmpty();
         assertThat(missing.err()).startsWith("Error: ").contains("nosuch");
 
-        Run noXend = xm(home.resolve("no-xend").toString(), "list");
+        XmRun noXend = xm(home.resolve("no-xend").toString(), "list");
         assertThat(noXend.status()).isNotZero();
         assertThat(noXend.err()).startsWith("Error: ").contains("Is xend running?");
     }
@@ -118,7 +101,7 @@ class PlainListTest {
         assertThat(XmMain.isPlainList("lst")).isFalse();
         assertThat(XmMain.isPlainList("info", "web1")).isFalse();
         // picocli's own handling of them is unchanged: an unknown option is still its usage error
-        Run unknown = xm(home.toString(), "list", "--bogus");
+        XmRun unknown = xm(home.toString(), "list", "--bogus");
         assertThat(unknown.status()).isEqualTo(XmMain.EXIT_USAGE);
         assertThat(unknown.err()).startsWith("Error: ").contains("--bogus");
     }

@@ -28,36 +28,28 @@ class XmCommandTableTest {
     @TempDir
     Path home;
 
-    private record Run(int status, String out, String err) {
+    /** No xend at this home: every call that needs one fails as it does when xend is down. */
+    private Map<String, String> env() {
+        return Map.of("VMHOST_HOME", home.resolve("no-xend").toString(), XmContext.CONFIG_DIR_VARIABLE, home.toString());
     }
 
     private XmContext context(ByteArrayOutputStream out, ByteArrayOutputStream err) {
-        // No xend at this home: every call that needs one fails as it does when xend is down.
         return new XmContext(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of("VMHOST_HOME", home.resolve("no-xend").toString(), XmContext.CONFIG_DIR_VARIABLE, home.toString()), home);
+                env(), home);
     }
 
     /** As xm runs now. */
-    private Run xm(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = XmMain.run(context(out, err), args);
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private XmRun xm(String... args) {
+        return XmRun.of(env(), home, args);
     }
 
     /** As xm ran before: picocli given the whole table. */
-    private Run xmWithWholeTable(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        XmContext context = context(out, err);
-        int status;
-        if (args.length == 0) {
+    private XmRun xmWithWholeTable(String... args) {
+        return XmRun.of(env(), home, context -> {
+            if (args.length > 0) return XmMain.commandLine(context).execute(args);
             XmMain.commandLine(context).usage(context.err());
-            status = XmMain.EXIT_USAGE;
-        } else {
-            status = XmMain.commandLine(context).execute(args);
-        }
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return XmMain.EXIT_USAGE;
+        });
     }
 
     static Stream<String> names() {
@@ -89,7 +81,7 @@ class XmCommandTableTest {
                 new String[] {"help", name})) {
             assertThat(xm(args)).as("xm %s", String.join(" ", args)).isEqualTo(xmWithWholeTable(args));
         }
-        Run help = xm(name, "--help");
+        XmRun help = xm(name, "--help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).startsWith("Usage: xm " + name).isEqualTo(xm("help", name).out());
     }
@@ -100,7 +92,7 @@ class XmCommandTableTest {
                 new String[] {"lst"}, new String[] {"--bogus"}, new String[] {"help", "nosuch"}, new String[] {""})) {
             assertThat(xm(args)).as("xm %s", String.join(" ", args)).isEqualTo(xmWithWholeTable(args));
         }
-        Run unknown = xm("lst");
+        XmRun unknown = xm("lst");
         assertThat(unknown.status()).isEqualTo(XmMain.EXIT_USAGE);
         assertThat(unknown.err()).startsWith("Error: ").contains("'lst'");
     }

@@ -151,7 +151,7 @@ class LauncherIT {
 
         Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(trained.toMillis() + 60_000)); // rebuilt
         for (String sub : List.of("list", "info")) {
-            Run rebuilt = run(List.of(top.resolve("bin/xm").toString(), sub), Map.of("LANG", "C.UTF-8"), scratch);
+            Run rebuilt = run(xm(top, List.of(sub)), Map.of("LANG", "C.UTF-8"), scratch);
             assertThat(rebuilt.exit()).as(rebuilt.err()).isZero();
             assertThat(Files.readString(args)).contains("org.vmhost.cli.XmMain " + sub).doesNotContain("AOTCache");
         }
