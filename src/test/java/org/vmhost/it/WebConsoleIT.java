@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -248,6 +249,22 @@ class WebConsoleIT {
                 + browser.find("vnc-screen").getAttribute("data-connects"));
     }
 
+    /** From now on, every state the console's status line takes is kept in the page, for {@link #consoleStates}. */
+    static void recordConsoleStates() {
+        browser.script("""
+                window.consoleStates = [];
+                new MutationObserver(changes => changes.filter(c => c.target.dataset.test === 'console-status')
+                        .forEach(c => window.consoleStates.push(c.target.dataset.state)))
+                    .observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-state']});
+                """);
+    }
+
+    /** The states recorded since {@link #recordConsoleStates}, oldest first. */
+    static List<String> consoleStates() {
+        List<String> states = browser.script("return window.consoleStates || [];");
+        return states;
+    }
+
     static String status() {
         WebElement status = browser.find("console-status");
         return status == null ? "" : status.getAttribute("data-state") + ": " + status.getText();
@@ -296,9 +313,12 @@ class WebConsoleIT {
         awaitTerminal("pre-restart-9", Duration.ofSeconds(30));
 
         String port = host.url().substring(host.url().lastIndexOf(':') + 1);
+        recordConsoleStates();
         host.xend().xend("restart", "--port", port).requireSuccess();
+        // The page may have noticed and reconnected before 'xend restart' returns (xend is up in half a second and
+        // the page retries after 0.5 s), so what it went through is read from the states it recorded.
         browser.await("the page to notice xend went away", Duration.ofSeconds(30),
-                d -> status().startsWith("reconnecting") || browser.find("login-form") != null);
+                d -> consoleStates().contains("reconnecting") || browser.find("login-form") != null);
         browser.screenshot("serial-pv-xend-restarting");
         browser.await("a console again, or the login", Duration.ofSeconds(60),
                 d -> status().startsWith("connected") || browser.find("login-form") != null);
