@@ -52,12 +52,21 @@ public final class ApiClient implements DomainService {
 
     @Override
     public List<DomainInfo> list() {
-        return call("GET", ApiPaths.DOMAINS, null, LeanAnswers::domainList);
+        return table(ApiPaths.DOMAINS, DomainTable::read, LeanAnswers::domainList);
     }
 
     @Override
     public DomainInfo get(String ref) {
-        return call("GET", ApiPaths.domain(ref), null, LeanAnswers::domainInfo);
+        return table(ApiPaths.domain(ref), DomainTable::readOne, LeanAnswers::domainInfo);
+    }
+
+    /**
+     * A GET of a domain or the list, asked for as tab-separated values ({@link DomainTable}: no JSON parser, so
+     * {@code xm list} starts no BigDecimal); an xend that answers JSON, as one from before it did, is read as JSON.
+     */
+    private <T> T table(String path, Reader<T> asTable, Reader<T> asJson) {
+        return call("GET", path, null, DomainTable.MEDIA_TYPE,
+                exchange -> (exchange.contentType().startsWith(DomainTable.MEDIA_TYPE) ? asTable : asJson).read(exchange.body()));
     }
 
     @Override
@@ -388,10 +397,19 @@ public final class ApiClient implements DomainService {
 
     /** One exchange; {@code answer} null for none. Jackson's data binding is loaded only for an answer that needs it. */
     private <T> T call(String method, String path, RequestBody body, Reader<T> answer) {
+        return call(method, path, body, ApiPaths.JSON, answer == null ? null : exchange -> answer.read(exchange.body()));
+    }
+
+    private interface ExchangeReader<T> {
+        T read(UnixSocketHttp.Exchange exchange) throws IOException;
+    }
+
+    /** As above, asking for an answer of the media type {@code accept}, read whole. */
+    private <T> T call(String method, String path, RequestBody body, String accept, ExchangeReader<T> answer) {
         UnixSocketHttp.Exchange exchange;
         try {
             exchange = http.send(method, path, body == null ? null
-                    : body instanceof CreateDomain create ? LeanRequests.createDomain(create) : Json.write(body));
+                    : body instanceof CreateDomain create ? LeanRequests.createDomain(create) : Json.write(body), accept);
         } catch (UnixSocketHttp.ConnectFailed e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "Unable to connect to xend: " + e.getMessage()
                     + ". Is xend running?", e);
@@ -403,7 +421,7 @@ public final class ApiClient implements DomainService {
         if (exchange.status() >= 400) throw failure(exchange);
         if (answer == null) return null;
         try {
-            return answer.read(exchange.body());
+            return answer.read(exchange);
         } catch (IOException e) {
             throw unreadable(exchange, e);
         }

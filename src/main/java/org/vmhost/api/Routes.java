@@ -167,7 +167,17 @@ final class Routes {
     }
 
     private static Route get(String path, Set<String> query, Function<Context, Object> read) {
-        return new Route(HandlerType.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
+        return new Route(HandlerType.GET, path, query, ctx -> {
+            Object body = read.apply(ctx);
+            // The domain list and a domain also as tab-separated values, for a client that asks (xm does)
+            if (DomainTable.wanted(ctx.header("Accept")) && (body instanceof DomainList || body instanceof DomainInfo)) {
+                ctx.status(200);
+                ctx.contentType(DomainTable.MEDIA_TYPE + "; charset=utf-8");
+                ctx.result(DomainTable.write(body instanceof DomainList list ? list.domains() : List.of((DomainInfo) body)));
+            } else {
+                reply(ctx, 200, body);
+            }
+        });
     }
 
     private static <B extends RequestBody> Route post(String path, Class<B> body, BiFunction<Context, B, Object> call) {

@@ -20,8 +20,8 @@ final class UnixSocketHttp {
     /** An answer too large for any route means something else is on the socket. */
     private static final int MAX_RESPONSE = 64 << 20;
 
-    /** A request and its answer. */
-    record Exchange(String method, String path, int status, byte[] body) {
+    /** A request and its answer; {@code contentType} as the answer's header gave it, or "" without one. */
+    record Exchange(String method, String path, int status, String contentType, byte[] body) {
     }
 
     /** Could not connect: the socket is missing, nobody listens on it, or it may not be opened. */
@@ -38,6 +38,11 @@ final class UnixSocketHttp {
     }
 
     Exchange send(String method, String path, byte[] body) throws IOException {
+        return send(method, path, body, ApiPaths.JSON);
+    }
+
+    /** As above, asking for an answer of the media type {@code accept}. */
+    Exchange send(String method, String path, byte[] body, String accept) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
@@ -45,7 +50,7 @@ final class UnixSocketHttp {
                 throw new ConnectFailed(e);
             }
             try {
-                writeAll(channel, request(method, path, body));
+                writeAll(channel, request(method, path, body, accept));
             } catch (IOException writeFailed) {
                 // xend may refuse a request before reading all of it (a body too large), answer and close:
                 // its answer says more than the broken pipe
@@ -60,12 +65,12 @@ final class UnixSocketHttp {
         }
     }
 
-    private static byte[] request(String method, String path, byte[] body) {
+    private static byte[] request(String method, String path, byte[] body, String accept) {
         StringBuilder head = new StringBuilder()
                 .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
                 .append("Host: localhost\r\n")
                 .append("User-Agent: vmhost-xm\r\n")
-                .append("Accept: application/json\r\n")
+                .append("Accept: ").append(accept).append("\r\n")
                 .append("Connection: close\r\n");
         if (body != null) {
             head.append("Content-Type: application/json\r\n").append("Content-Length: ").append(body.length).append("\r\n");
@@ -97,7 +102,12 @@ final class UnixSocketHttp {
     static Exchange parse(String method, String path, byte[] raw) throws IOException {
         int headEnd = indexOf(raw, new byte[] {'\r', '\n', '\r', '\n'}, 0);
         if (headEnd < 0) throw new IOException("incomplete HTTP answer (" + raw.length + " bytes)");
-        String[] lines = new String(raw, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");
+        // split on one character, which String.split does without a regular expression (a class and a compile
+        // fewer for every xm), then without each line's CR
+        String[] lines = new String(raw, 0, headEnd, StandardCharsets.ISO_8859_1).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].endsWith("\r")) lines[i] = lines[i].substring(0, lines[i].length() - 1);
+        }
         String[] statusLine = lines[0].split(" ", 3);
         if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1."))
             throw new IOException("not an HTTP answer: " + lines[0]);
@@ -109,6 +119,7 @@ final class UnixSocketHttp {
         }
         long length = -1;
         boolean chunked = false;
+        String contentType = "";
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon < 0) continue;
@@ -116,6 +127,7 @@ final class UnixSocketHttp {
             String value = lines[i].substring(colon + 1).strip();
             if (name.equals("content-length")) length = Long.parseLong(value);
             if (name.equals("transfer-encoding")) chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+            if (name.equals("content-type")) contentType = value;
         }
         int start = headEnd + 4;
         byte[] body;
@@ -124,7 +136,7 @@ final class UnixSocketHttp {
             if (start + length > raw.length) throw new IOException("answer cut short");
             body = Arrays.copyOfRange(raw, start, (int) (start + length));
         } else body = Arrays.copyOfRange(raw, start, raw.length);
-        return new Exchange(method, path, status, body);
+        return new Exchange(method, path, status, contentType, body);
     }
 
     private static byte[] dechunk(byte[] raw, int pos) throws IOException {

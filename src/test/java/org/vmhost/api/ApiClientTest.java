@@ -11,8 +11,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmhost.domain.DomainInfo;
+import org.vmhost.domain.DomainState;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.FakeDomainService;
 import org.vmhost.domain.HostInfo;
@@ -103,8 +106,25 @@ class ApiClientTest {
         assertThat(e.getMessage()).isEqualTo("Lost connection to xend during GET /api/v1/domains: answer cut short");
     }
 
+    @Test
+    void xmAsksForTheListAsTabSeparatedValuesAndReadsAnXendThatAnswersJsonAsBefore() throws Exception {
+        List<DomainInfo> domains = new FakeDomainService().with(FakeDomainService.domain("web1", DomainState.RUNNING)).list();
+        String json = new String(Json.write(new ResponseBody.DomainList(domains)), StandardCharsets.UTF_8);
+        StringBuilder request = new StringBuilder();
+        Path socket = answerOnce("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + json, request);
+
+        assertThat(new ApiClient(socket).list()).isEqualTo(domains);
+        assertThat(request.toString()).startsWith("GET /api/v1/domains HTTP/1.1\r\n").contains("\r\nAccept: text/tab-separated-values\r\n");
+    }
+
     /** A socket on which one connection is answered with {@code response} once its request has arrived. */
     private Path answerOnce(String response) throws IOException {
+        return answerOnce(response, new StringBuilder());
+    }
+
+    /** As above, the request's head copied into {@code request}. */
+    private Path answerOnce(String response, StringBuilder request) throws IOException {
         Path socket = dir.resolve("canned.sock");
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
@@ -113,6 +133,7 @@ class ApiClientTest {
                 ByteBuffer in = ByteBuffer.allocate(65536);
                 while (!new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1).contains("\r\n\r\n"))
                     if (connection.read(in) < 0) break;
+                request.append(new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1));
                 connection.write(ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8)));
             } catch (IOException e) {
                 throw new IllegalStateException(e);

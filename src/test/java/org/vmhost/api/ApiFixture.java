@@ -39,7 +39,7 @@ final class ApiFixture implements AutoCloseable {
 
     /** The client xm uses, on the UNIX socket. */
     ApiClient client() {
-        return new ApiClient(server.socket(), e -> OpenApiDocument.get().check(e.method(), e.path(), e.status(), e.body()));
+        return new ApiClient(server.socket(), e -> OpenApiDocument.get().check(e.method(), e.path(), e.status(), e.contentType(), e.body()));
     }
 
     /** A request by hand on the UNIX socket; body null for none. */

@@ -1,6 +1,7 @@
 package org.vmhost.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -57,12 +58,21 @@ final class OpenApiDocument {
 
     /** Throws an AssertionError naming what differs from the document. */
     void check(String method, String path, int status, byte[] body) {
+        check(method, path, status, "application/json", body);
+    }
+
+    /** As above, for an answer of this {@code Content-Type}. */
+    void check(String method, String path, int status, String contentType, byte[] body) {
         String what = method + " " + path + " -> " + status + " " + new String(body, StandardCharsets.UTF_8);
-        List<String> problems = problems(method, path, status, body);
+        List<String> problems = problems(method, path, status, contentType, body);
         if (!problems.isEmpty()) throw new AssertionError("response does not match " + FILE + ": " + what + "\n  " + String.join("\n  ", problems));
     }
 
     List<String> problems(String method, String path, int status, byte[] body) {
+        return problems(method, path, status, "application/json", body);
+    }
+
+    List<String> problems(String method, String path, int status, String contentType, byte[] body) {
         JsonNode operation = operation(method, path.split("\\?", 2)[0]);
         JsonNode response;
         if (operation == null) {
@@ -75,6 +85,7 @@ final class OpenApiDocument {
             if (response == null) return List.of("status " + status + " is not documented for " + method + " " + path);
             response = resolve(response);
         }
+        if (contentType.startsWith(TSV)) return tsvProblems(response.path("content").path(TSV), body);
         JsonNode schema = response.path("content").path("application/json").path("schema");
         List<String> problems = new ArrayList<>();
         if (schema.isMissingNode()) {
@@ -91,6 +102,57 @@ final class OpenApiDocument {
         if (json == null || json.isMissingNode()) return List.of("body is empty, the document lists " + schema);
         validate(schema, json, "$", problems);
         return problems;
+    }
+
+    private static final String TSV = "text/tab-separated-values";
+
+    /**
+     * A tab-separated answer: the document must list the media type, and each line, its fields typed by the
+     * properties of the content's {@code x-row} schema (an empty field as null), must be valid against that schema.
+     */
+    private List<String> tsvProblems(JsonNode content, byte[] body) {
+        if (content.isMissingNode()) return List.of("the document lists no " + TSV + " answer here");
+        JsonNode row = resolve(content.path("x-row"));
+        String[] lines = new String(body, StandardCharsets.UTF_8).split("\n", -1);
+        if (lines.length < 2 || !lines[lines.length - 1].isEmpty()) return List.of("not a header and lines each ended by a newline");
+        String[] header = lines[0].split("\t", -1);
+        List<String> problems = new ArrayList<>();
+        for (int i = 1; i < lines.length - 1; i++) {
+            String[] fields = lines[i].split("\t", -1);
+            if (fields.length != header.length) {
+                problems.add("line " + i + ": " + fields.length + " fields under a header of " + header.length);
+                continue;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode value = JsonNodeFactory.instance.objectNode();
+            for (int f = 0; f < header.length; f++) {
+                JsonNode property = resolve(row.path("properties").path(header[f]));
+                String text = unescapeTsv(fields[f]);
+                JsonNode type = property.path("type");
+                boolean nullable = type.isArray() && type.toString().contains("\"null\"");
+                String base = type.isArray() ? type.get(0).asText() : type.asText("string");
+                if (text.isEmpty() && nullable) value.putNull(header[f]);
+                else if (base.equals("integer") && text.matches("-?[0-9]+")) value.put(header[f], Long.parseLong(text));
+                else if (base.equals("number") && text.matches("-?[0-9.]+(E-?[0-9]+)?")) value.put(header[f], Double.parseDouble(text));
+                else if (base.equals("boolean") && text.matches("true|false")) value.put(header[f], Boolean.parseBoolean(text));
+                else value.put(header[f], text);
+            }
+            validate(row, value, "line " + i, problems);
+        }
+        return problems;
+    }
+
+    private static String unescapeTsv(String field) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                sb.append(switch (next) { case 't' -> '\t'; case 'n' -> '\n'; case 'r' -> '\r'; default -> next; });
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** The operation whose path template matches, or null. */
