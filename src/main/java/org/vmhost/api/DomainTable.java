@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import org.vmhost.config.DomainType;
 import org.vmhost.domain.DomainInfo;
@@ -77,44 +76,34 @@ final class DomainTable {
         if (fields.length != header.length) {
             throw new IOException("a line of " + fields.length + " fields under a header of " + header.length);
         }
-        String name = null, uuid = null, configText = "", error = null;
-        OptionalInt domid = OptionalInt.empty();
-        DomainType type = null;
-        DomainState state = null;
-        int memory = 0, maxmem = 0, vcpus = 0;
-        double cpuTime = 0, uptime = 0;
-        boolean managed = false, autostart = false;
+        DomainFields d = new DomainFields();
+        d.configText = ""; // a column that may be left out
         for (int i = 0; i < header.length; i++) {
             String column = header[i];
             String value = unescape(fields[i]);
             try {
                 switch (column) {
-                    case "name" -> name = value;
-                    case "domid" -> domid = value.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(value));
-                    case "uuid" -> uuid = value;
-                    case "type" -> type = value.isEmpty() ? null : DomainType.valueOf(value);
-                    case "state" -> state = DomainState.valueOf(value);
-                    case "memory" -> memory = Integer.parseInt(value);
-                    case "maxmem" -> maxmem = Integer.parseInt(value);
-                    case "vcpus" -> vcpus = Integer.parseInt(value);
-                    case "cpuTime" -> cpuTime = Double.parseDouble(value);
-                    case "managed" -> managed = Boolean.parseBoolean(value);
-                    case "autostart" -> autostart = Boolean.parseBoolean(value);
-                    case "uptime" -> uptime = Double.parseDouble(value);
-                    case "error" -> error = value.isEmpty() ? null : value;
-                    case "configText" -> configText = value;
+                    case "name" -> d.name = value;
+                    case "domid" -> d.domid = value.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(value));
+                    case "uuid" -> d.uuid = value;
+                    case "type" -> d.type = value.isEmpty() ? null : DomainType.valueOf(value);
+                    case "state" -> d.state = DomainState.valueOf(value);
+                    case "memory" -> d.memory = Integer.parseInt(value);
+                    case "maxmem" -> d.maxmem = Integer.parseInt(value);
+                    case "vcpus" -> d.vcpus = Integer.parseInt(value);
+                    case "cpuTime" -> d.cpuTime = Double.parseDouble(value);
+                    case "managed" -> d.managed = Boolean.parseBoolean(value);
+                    case "autostart" -> d.autostart = Boolean.parseBoolean(value);
+                    case "uptime" -> d.uptime = Double.parseDouble(value);
+                    case "error" -> d.error = value.isEmpty() ? null : value;
+                    case "configText" -> d.configText = value;
                     default -> { } // a column a newer xend added
                 }
             } catch (IllegalArgumentException e) {
                 throw new IOException("column '" + column + "' has a value that does not read: " + value);
             }
         }
-        try {
-            return new DomainInfo(name, domid, uuid, type, state, memory, maxmem, vcpus, cpuTime, managed, autostart,
-                    configText, uptime, Optional.ofNullable(error));
-        } catch (RuntimeException e) {
-            throw new IOException("a domain that does not read: " + e.getMessage(), e);
-        }
+        return d.build();
     }
 
     private static void escape(StringBuilder sb, String value) {

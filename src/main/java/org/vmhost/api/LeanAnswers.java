@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import org.vmhost.config.DomainType;
 import org.vmhost.domain.DomainInfo;
@@ -90,40 +89,29 @@ final class LeanAnswers {
     /** One DomainInfo object, the parser on its START_OBJECT; leaves it on the matching END_OBJECT. */
     private static DomainInfo domain(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) throw new IOException("a domain is not a JSON object");
-        String name = null, uuid = null, configText = null, error = null;
-        OptionalInt domid = OptionalInt.empty();
-        DomainType type = null;
-        DomainState state = null;
-        int memory = 0, maxmem = 0, vcpus = 0;
-        double cpuTime = 0, uptime = 0;
-        boolean managed = false, autostart = false;
+        DomainFields d = new DomainFields();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
             switch (field) {
-                case "name" -> name = text(p);
-                case "domid" -> domid = p.currentToken() == JsonToken.VALUE_NULL ? OptionalInt.empty() : OptionalInt.of(integer(p, field));
-                case "uuid" -> uuid = text(p);
-                case "type" -> type = constant(DomainType.class, text(p), field);
-                case "state" -> state = constant(DomainState.class, text(p), field);
-                case "memory" -> memory = integer(p, field);
-                case "maxmem" -> maxmem = integer(p, field);
-                case "vcpus" -> vcpus = integer(p, field);
-                case "cpuTime" -> cpuTime = number(p, field);
-                case "managed" -> managed = bool(p, field);
-                case "autostart" -> autostart = bool(p, field);
-                case "configText" -> configText = text(p);
-                case "uptime" -> uptime = number(p, field);
-                case "error" -> error = text(p);
+                case "name" -> d.name = text(p);
+                case "domid" -> d.domid = p.currentToken() == JsonToken.VALUE_NULL ? OptionalInt.empty() : OptionalInt.of(integer(p, field));
+                case "uuid" -> d.uuid = text(p);
+                case "type" -> d.type = constant(DomainType.class, text(p), field);
+                case "state" -> d.state = constant(DomainState.class, text(p), field);
+                case "memory" -> d.memory = integer(p, field);
+                case "maxmem" -> d.maxmem = integer(p, field);
+                case "vcpus" -> d.vcpus = integer(p, field);
+                case "cpuTime" -> d.cpuTime = number(p, field);
+                case "managed" -> d.managed = bool(p, field);
+                case "autostart" -> d.autostart = bool(p, field);
+                case "configText" -> d.configText = text(p);
+                case "uptime" -> d.uptime = number(p, field);
+                case "error" -> d.error = text(p);
                 default -> p.skipChildren(); // a field a newer xend added
             }
         }
-        try {
-            return new DomainInfo(name, domid, uuid, type, state, memory, maxmem, vcpus, cpuTime, managed, autostart,
-                    configText, uptime, Optional.ofNullable(error));
-        } catch (RuntimeException e) {
-            throw new IOException("a domain that does not read: " + e.getMessage(), e);
-        }
+        return d.build();
     }
 
     private static void start(JsonParser p, JsonToken expected) throws IOException {
