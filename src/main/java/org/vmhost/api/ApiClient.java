@@ -66,7 +66,7 @@ public final class ApiClient implements DomainService {
      */
     private <T> T table(String path, Reader<T> asTable, Reader<T> asJson) {
         return call("GET", path, null, DomainTable.MEDIA_TYPE,
-                exchange -> (exchange.contentType().startsWith(DomainTable.MEDIA_TYPE) ? asTable : asJson).read(exchange.body()));
+                exchange -> (DomainTable.is(exchange.contentType()) ? asTable : asJson).read(exchange.body()));
     }
 
     @Override

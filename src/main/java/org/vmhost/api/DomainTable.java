@@ -29,6 +29,11 @@ final class DomainTable {
     private DomainTable() {
     }
 
+    /** Whether an answer's {@code Content-Type} is this shape (a media type's name is case-insensitive). */
+    static boolean is(String contentType) {
+        return contentType.regionMatches(true, 0, MEDIA_TYPE, 0, MEDIA_TYPE.length());
+    }
+
     /** Whether a request's {@code Accept} header asks for this shape. */
     static boolean wanted(String accept) {
         return accept != null && accept.contains(MEDIA_TYPE);

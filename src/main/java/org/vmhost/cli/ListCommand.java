@@ -105,6 +105,7 @@ final class ListCommand extends DaemonCommand {
      * takes ~8 ms to initialise (JDK 25 computes 5^65536 in it), a seventh of {@code xm list}.
      */
     static String oneDecimal(double value) {
+        if (!Double.isFinite(value)) return Double.toString(value); // NaN, Infinity: Formatter's words too
         String text = Double.toString(value);
         boolean negative = text.startsWith("-");
         if (negative) text = text.substring(1);

@@ -101,5 +101,9 @@ class DomainTableTest {
         assertThat(DomainTable.wanted("application/json")).isFalse();
         assertThat(DomainTable.wanted("*/*")).isFalse();
         assertThat(DomainTable.wanted(null)).isFalse();
+        assertThat(DomainTable.is("text/tab-separated-values; charset=utf-8")).isTrue();
+        assertThat(DomainTable.is("Text/Tab-Separated-Values")).isTrue();
+        assertThat(DomainTable.is("application/json")).isFalse();
+        assertThat(DomainTable.is("")).isFalse();
     }
 }
