@@ -50,8 +50,8 @@ final class Routes {
 
     static List<Route> table(DomainService s) {
         return List.of(
-            get   (DOMAINS,                                       ctx -> new DomainList(s.list())),
-            get   (DOMAIN,                                        ctx -> s.get(ref(ctx))),
+            table (DOMAINS,                                       ctx -> new DomainList(s.list()), DomainList::domains),
+            table (DOMAIN,                                        ctx -> s.get(ref(ctx)), List::of),
             create(DOMAINS,                CreateDomain.class,    (ctx, b) -> b.start()
                                                                           ? s.create(b.toRequest(), b.paused())
                                                                           : s.define(b.toRequest())),
@@ -167,13 +167,17 @@ final class Routes {
     }
 
     private static Route get(String path, Set<String> query, Function<Context, Object> read) {
-        return new Route(HandlerType.GET, path, query, ctx -> {
-            Object body = read.apply(ctx);
-            // The domain list and a domain also as tab-separated values, for a client that asks (xm does)
-            if (DomainTable.wanted(ctx.header("Accept")) && (body instanceof DomainList || body instanceof DomainInfo)) {
+        return new Route(HandlerType.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
+    }
+
+    /** A GET of the domain list or a domain: JSON, or tab-separated values ({@link DomainTable}) to a client that asks. */
+    private static <T> Route table(String path, Function<Context, T> read, Function<T, List<DomainInfo>> rows) {
+        return new Route(HandlerType.GET, path, Set.of(), ctx -> {
+            T body = read.apply(ctx);
+            if (DomainTable.wanted(ctx.header("Accept"))) {
                 ctx.status(200);
                 ctx.contentType(DomainTable.MEDIA_TYPE + "; charset=utf-8");
-                ctx.result(DomainTable.write(body instanceof DomainList list ? list.domains() : List.of((DomainInfo) body)));
+                ctx.result(DomainTable.write(rows.apply(body)));
             } else {
                 reply(ctx, 200, body);
             }
