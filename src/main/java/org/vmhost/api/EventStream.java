@@ -97,8 +97,15 @@ final class EventStream {
         ws.onError(ctx -> clients.remove(ctx.sessionId()));
     }
 
+    /**
+     * Starts the pump if none runs, with the domains' states as they are now, on the connecting thread: read before
+     * the new client's backlog, so that a state that changes after that read is sent as a change (read by the pump
+     * itself, it could already hold the new state, and the change was never sent).
+     */
     private synchronized void startPump() {
-        if (pump == null) pump = Thread.ofVirtual().name("events-ws").start(this::pump);
+        if (pump != null) return;
+        Map<String, String> states = states();
+        pump = Thread.ofVirtual().name("events-ws").start(() -> pump(states));
     }
 
     /** Whether the pump should go on; it ends (and the next client starts another) when no client is left. */
@@ -108,9 +115,8 @@ final class EventStream {
         return false;
     }
 
-    private void pump() {
+    private void pump(Map<String, String> states) {
         long seq = 0;
-        Map<String, String> states = states();
         try {
             while (keepPumping()) {
                 long next = service.awaitEvents(seq, IDLE);
