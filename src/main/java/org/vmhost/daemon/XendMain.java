@@ -39,6 +39,8 @@ public final class XendMain implements Callable<Integer> {
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", XendLogManager.class.getName());
         }
+        Optional<Callable<Integer>> plain = plain(args);
+        if (plain.isPresent()) System.exit(runPlainly(plain.get()));
         System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
         CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -46,6 +48,74 @@ public final class XendMain implements Callable<Integer> {
             return 1;
         });
         System.exit(cl.execute(args));
+    }
+
+    /**
+     * The subcommand of the forms that init scripts, units and {@code xend start} itself run, parsed without
+     * picocli: its model of xend is most of a client's 170 ms and sits on the daemon's start path too (~80 ms each,
+     * most of it the annotation proxies the JDK makes at run time). {@code stop} and {@code status} with nothing
+     * after them; {@code start}, {@code restart} and {@code run} with each listener option at most once, as
+     * {@code --no-tcp}, {@code --port N} or {@code --listen ADDRESS} ({@code =} forms too), N of 1 to 5 digits and
+     * an address that is not empty and starts with no dash. Anything else, help and mistakes included, goes to
+     * picocli, which parses these forms alike (XendMainTest holds the two to the same result).
+     */
+    static Optional<Callable<Integer>> plain(String... args) {
+        if (args.length == 0) return Optional.empty();
+        String sub = args[0];
+        if (args.length == 1 && sub.equals("stop")) return Optional.of(() -> stop(home()));
+        if (args.length == 1 && sub.equals("status")) return Optional.of(XendMain::status);
+        if (!sub.equals("start") && !sub.equals("restart") && !sub.equals("run")) return Optional.empty();
+        Optional<ListenOptions> listen = plainListen(List.of(args).subList(1, args.length));
+        if (listen.isEmpty()) return Optional.empty();
+        ListenOptions l = listen.get();
+        return Optional.of(switch (sub) {
+            case "start" -> () -> start(home(), l);
+            case "restart" -> () -> restart(home(), l);
+            default -> () -> run(l);
+        });
+    }
+
+    /** The listener options of a plain form; empty if any argument is not one (picocli then judges them). */
+    static Optional<ListenOptions> plainListen(List<String> args) {
+        ListenOptions l = new ListenOptions();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            int eq = a.indexOf('=');
+            String name = eq < 0 ? a : a.substring(0, eq);
+            if (!seen.add(name)) return Optional.empty();
+            if (name.equals("--no-tcp") && eq < 0) {
+                l.noTcp = true;
+                continue;
+            }
+            if (!name.equals("--port") && !name.equals("--listen")) return Optional.empty();
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                return Optional.empty();
+            }
+            if (name.equals("--port")) {
+                if (!value.matches("[0-9]{1,5}")) return Optional.empty();
+                l.port = Integer.parseInt(value);
+            } else {
+                if (value.isEmpty() || value.startsWith("-")) return Optional.empty();
+                l.listen = value;
+            }
+        }
+        return Optional.of(l);
+    }
+
+    /** Runs a plain form as picocli runs its subcommand: an exception is printed as picocli's handler prints it. */
+    private static int runPlainly(Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (Exception e) {
+            System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        }
     }
 
     /** The subcommands, in the order help lists them. */
@@ -118,8 +188,7 @@ public final class XendMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int rc = stop(home());
-            return rc != 0 ? rc : start(home(), listen);
+            return restart(home(), listen);
         }
     }
 
@@ -127,13 +196,7 @@ public final class XendMain implements Callable<Integer> {
     static final class Status implements Callable<Integer> {
         @Override
         public Integer call() {
-            Optional<ProcessHandle> pid = Daemon.running(home());
-            if (pid.isPresent()) {
-                System.out.println("xend is running (pid " + pid.get().pid() + ", home " + home().root() + ")");
-                return 0;
-            }
-            System.out.println("xend is not running (home " + home().root() + ")");
-            return 3;
+            return status();
         }
     }
 
@@ -144,8 +207,27 @@ public final class XendMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return new Daemon(home(), listen.noTcp ? Optional.empty() : Optional.of(listen.listen), listen.port).run();
+            return run(listen);
         }
+    }
+
+    static int run(ListenOptions listen) throws Exception {
+        return new Daemon(home(), listen.noTcp ? Optional.empty() : Optional.of(listen.listen), listen.port).run();
+    }
+
+    static int restart(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
+        int rc = stop(home);
+        return rc != 0 ? rc : start(home, listen);
+    }
+
+    static int status() {
+        Optional<ProcessHandle> pid = Daemon.running(home());
+        if (pid.isPresent()) {
+            System.out.println("xend is running (pid " + pid.get().pid() + ", home " + home().root() + ")");
+            return 0;
+        }
+        System.out.println("xend is not running (home " + home().root() + ")");
+        return 3;
     }
 
     /** Set by bin/vmhost-java to bin/xend's path, which {@code start} runs the daemon through. */
