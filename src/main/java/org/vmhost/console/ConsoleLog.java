@@ -18,8 +18,8 @@ import java.util.Objects;
  * the new end, so the rotation works while QEMU runs and needs nothing of it. On disk a log therefore takes
  * at most about twice its limit.
  *
- * <p>What QEMU appends between the copy and the cut (a few microseconds) is lost from the log, as with
- * logrotate's {@code copytruncate}; a console relay that someone watches has already passed it on live.
+ * <p>What QEMU appends between the copy and the cut is lost from the log (as with logrotate's
+ * {@code copytruncate}); the console relay has already passed it on live.
  *
  * <p>Both generations are created owner-only (0600): a console carries whatever the guest prints.
  */
@@ -63,7 +63,13 @@ public final class ConsoleLog {
 
     /** Rotates the log if it has grown past the limit. Returns whether it did. */
     public boolean rotateIfFull() throws IOException {
-        if (size() <= limit) return false;
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (size <= limit) return false;
         Path old = previous();
         Path tmp = file.resolveSibling(file.getFileName() + ".1.tmp");
         Files.deleteIfExists(tmp);
@@ -79,34 +85,20 @@ public final class ConsoleLog {
         return true;
     }
 
-    /** The log's size now: where QEMU's next byte goes. 0 if there is no log. */
-    public long size() throws IOException {
-        try {
-            return Files.size(file);
-        } catch (NoSuchFileException e) {
-            return 0;
-        }
-    }
-
     /** The last {@code max} bytes written, across the rotation: the end of the previous generation, then this one. */
     public byte[] tail(int max) {
-        return tail(max, Long.MAX_VALUE);
-    }
-
-    /** The last {@code max} bytes before offset {@code end} of this generation, and before them the previous one's. */
-    public byte[] tail(int max, long end) {
-        byte[] current = tailOf(file, max, end);
+        byte[] current = tailOf(file, max);
         if (current.length >= max) return current;
-        byte[] before = tailOf(previous(), max - current.length, Long.MAX_VALUE);
+        byte[] before = tailOf(previous(), max - current.length);
         byte[] all = new byte[before.length + current.length];
         System.arraycopy(before, 0, all, 0, before.length);
         System.arraycopy(current, 0, all, before.length, current.length);
         return all;
     }
 
-    private static byte[] tailOf(Path f, int max, long end) {
+    private static byte[] tailOf(Path f, int max) {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            long len = Math.min(end, ch.size());
+            long len = ch.size();
             long from = Math.max(0, len - max);
             ByteBuffer buf = ByteBuffer.allocate((int) (len - from));
             while (buf.hasRemaining() && ch.read(buf, from + buf.position()) >= 0) {

@@ -1,6 +1,5 @@
 package org.vmhost.console;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -25,16 +25,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One domain's serial console, shared. QEMU serves the console on a socket that takes a single client and keeps
- * everything the guest writes in a log file, whether a client is connected or not; the relay keeps that log below
- * its limit ({@link ConsoleLog}) and is QEMU's client only while someone watches: the first subscriber connects it,
- * the last one to leave disconnects it. A connected console costs the guest: QEMU's serial port sends each byte on
- * its own, and the relay wakes for each (a pv boot took 2 to 3 % longer with a reader on the socket). Unwatched,
- * QEMU only appends to the log.
- *
- * <p>A subscriber first gets the recent history, then live output. The first one's history is the log up to where
- * the socket's stream begins ({@link #attach}); later ones get what the relay has kept in memory since, exactly up
- * to what they then get live.
+ * One domain's serial console, shared. QEMU serves the console on a socket that takes a single client;
+ * the relay is that client, copies what the guest writes to every subscriber and what any subscriber
+ * types to the guest. QEMU itself keeps the output in a log file, which the relay keeps below its limit
+ * ({@link ConsoleLog}), so a subscriber that attaches late (or after an xend restart) first gets the recent
+ * history: the log's tail as it was when the relay started, then what the relay has passed on since, kept in
+ * memory. (Not the log's tail at the moment of attaching: QEMU writes the log and the socket separately, so the
+ * log can be ahead of what the relay has read, and those bytes would come twice, once in the history and once
+ * live; or behind it, and they would not come at all.)
  *
  * <p>Clients reach the relay in-process ({@link #subscribe}) or through a UNIX socket of its own
  * (mode 0600), which is what {@code xm console} connects to: a plain byte stream both ways.
@@ -58,41 +56,20 @@ public final class ConsoleRelay implements AutoCloseable {
     /** Marks the end of a subscriber's queue: the console closed. */
     private static final byte[] END = new byte[0];
 
-    /** How often the log's size is looked at: QEMU appends to it whether or not the relay is connected. */
-    static final Duration ROTATION_CHECK = Duration.ofSeconds(1);
-    /** How long the first subscriber's {@link #attach} waits for QEMU to take its connection, at most. */
-    static final Duration ACCEPT_WAIT = Duration.ofSeconds(2);
-
-    /** How long a write QEMU had begun as it took the connection is given to reach the log. */
-    private static final Duration SETTLE = Duration.ofMillis(2);
-
-    /** Whether QEMU has taken the relay's connection to its console socket (QMP {@code query-chardev} knows). */
-    @FunctionalInterface
-    public interface Accepted {
-        boolean accepted() throws IOException, InterruptedException;
-    }
-
     private final String domain;
     private final Path qemuSocket;
     private final ConsoleLog log;
     private final Path clientSocket;
-    private final Accepted accepted;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    // Held only for quick work: handing a chunk to the queues, reading the history, rotating the log, connecting to
-    // QEMU's socket and disconnecting. Never across a write to a client.
+    // Held only for quick, non-blocking work: handing a chunk to the queues, reading the history, rotating
+    // the log. Never across a write to a client.
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock inputLock = new ReentrantLock();
-    /**
-     * The connection to QEMU's console socket while any subscription is open, else null; written under {@code lock}.
-     * A subscriber dropped for not reading keeps it until its subscription closes: what its client typed before it
-     * went still reaches the guest.
-     */
     private volatile SocketChannel qemu;
-    /** Subscriptions not yet closed that were made while the relay was connected; under {@code lock}. */
-    private int open;
     private volatile ServerSocketChannel server;
     private volatile boolean closed;
-    /** The last {@link #HISTORY_BYTES} of the console while connected, a ring written at {@code recentEnd}; under {@code lock}. */
+    private long sinceRotationCheck;
+    /** The last {@link #HISTORY_BYTES} of the console, a ring written at {@code recentEnd}; under {@code lock}. */
     private final byte[] recent = new byte[HISTORY_BYTES];
     private int recentEnd;
     private boolean recentFull;
@@ -181,27 +158,35 @@ public final class ConsoleRelay implements AutoCloseable {
         }
     }
 
-    public ConsoleRelay(String domain, Path qemuSocket, ConsoleLog log, Path clientSocket, Accepted accepted) {
+    /** A relay whose log is kept below {@link ConsoleLog#DEFAULT_LIMIT}. */
+    public ConsoleRelay(String domain, Path qemuSocket, Path logFile, Path clientSocket) {
+        this(domain, qemuSocket, new ConsoleLog(logFile, ConsoleLog.DEFAULT_LIMIT), clientSocket);
+    }
+
+    public ConsoleRelay(String domain, Path qemuSocket, ConsoleLog log, Path clientSocket) {
         this.domain = Objects.requireNonNull(domain);
         this.qemuSocket = Objects.requireNonNull(qemuSocket);
         this.log = Objects.requireNonNull(log);
         this.clientSocket = Objects.requireNonNull(clientSocket);
-        this.accepted = Objects.requireNonNull(accepted);
     }
 
     /**
-     * Opens the client socket and starts keeping the log below its limit. Nothing connects to QEMU's socket until
-     * the first subscriber comes. A log that grew past its limit while no relay watched it is rotated first.
+     * Connects to QEMU's console socket (waiting up to {@code timeout} for QEMU to create it) and opens the
+     * client socket. A log that grew past its limit while no relay watched it is rotated first.
      */
-    public void start() throws IOException {
+    public void start(Duration timeout) throws IOException {
+        qemu = connectWithin(qemuSocket, timeout);
         rotateLog();
+        // What the guest wrote before the relay was there (a start holds the vCPUs until the relay runs, so
+        // this is the history of earlier runs and of the time xend was away); from now on the relay remembers.
+        remember(log.tail(HISTORY_BYTES));
         Files.deleteIfExists(clientSocket);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(clientSocket));
         Files.setPosixFilePermissions(clientSocket, PosixFilePermissions.fromString("rw-------"));
         server = s;
+        Thread.ofVirtual().name("console-out-" + domain).start(this::pumpOutput);
         Thread.ofVirtual().name("console-accept-" + domain).start(this::acceptClients);
-        Thread.ofVirtual().name("console-log-" + domain).start(this::keepLogBounded);
     }
 
     /** The socket {@code xm console} connects to. */
@@ -212,45 +197,28 @@ public final class ConsoleRelay implements AutoCloseable {
     /**
      * Subscribes to the console: {@code sink} first receives the recent history, then live output, in
      * order, on a thread of its own; {@code onEnd} runs once on that thread when the console closes (the
-     * guest stopped, or QEMU's console cannot be reached) or when the subscriber is dropped for falling
-     * {@value #CLIENT_BUFFER_BYTES} bytes behind.
+     * guest stopped) or when the subscriber is dropped for falling {@value #CLIENT_BUFFER_BYTES} bytes
+     * behind.
      */
     public Subscription subscribe(Consumer<byte[]> sink, Runnable onEnd) {
         Subscriber sub = new Subscriber(sink, onEnd);
-        boolean live;
         lock.lock();
         try {
             // Under the lock that the output pump also takes: nothing is queued live until the history
             // has been, so the subscriber sees the stream in order.
-            live = !closed;
-            byte[] history;
-            if (live && qemu == null) {
-                try {
-                    history = attach();
-                } catch (IOException e) {
-                    LOG.warning("cannot connect to the serial console of " + domain + ": " + e.getMessage());
-                    history = log.tail(HISTORY_BYTES);
-                    live = false;
-                }
-            } else {
-                history = history();
-            }
+            byte[] history = history();
             if (history.length > 0) sub.offer(history);
-            if (live) {
-                subscribers.add(sub);
-                open++;
-            } else {
+            if (closed) {
                 sub.end();
+            } else {
+                subscribers.add(sub);
             }
             sub.worker = Thread.ofVirtual().name("console-client-out-" + domain).start(sub::deliver);
             Thread.ofVirtual().name("console-client-watch-" + domain).start(sub::watch);
         } finally {
             lock.unlock();
         }
-        boolean held = live;
         return new Subscription() {
-            private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-
             @Override
             public void write(byte[] input) throws IOException {
                 SocketChannel q = qemu;
@@ -266,110 +234,9 @@ public final class ConsoleRelay implements AutoCloseable {
 
             @Override
             public void close() {
-                if (!ended.compareAndSet(false, true)) return;
                 if (subscribers.remove(sub)) sub.end();
-                if (held) release();
             }
         };
-    }
-
-    /** Whether anyone watches: the relay is then QEMU's client. */
-    boolean connected() {
-        return qemu != null;
-    }
-
-    /**
-     * Connects to QEMU's console socket and returns the history up to where the socket's stream begins, that
-     * stream's first bytes included. QEMU appends to the log what it sends on the socket, right after sending
-     * it, so once QEMU has taken the connection the log is the history followed by the stream, whose first bytes
-     * may already be in it: the longest start of what the socket has delivered that the log ends with, but no
-     * longer than what the log grew by since just before the connect. A guest quiet as someone attaches (the
-     * usual case) makes the seam exact; a busy one is matched by content. Under {@code lock}.
-     */
-    private byte[] attach() throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            // A connection the relay closed a moment ago may not be gone from QEMU yet: wait until it is, or
-            // QEMU's word that the next one has been taken would be about the old one.
-            awaitAccepted(false);
-            long before = log.size();
-            ch.connect(UnixDomainSocketAddress.of(qemuSocket));
-            // QEMU takes the connection in its main loop, a moment after the connect returns; until then the guest's
-            // output goes to the log alone. Measured from there, nothing falls between the history and the stream.
-            awaitAccepted(true);
-            // A write QEMU began before it took the connection goes to the log alone: let it land first.
-            Thread.sleep(SETTLE);
-            ch.configureBlocking(false);
-            ByteArrayOutputStream stream = new ByteArrayOutputStream();
-            drain(ch, stream);
-            long end = log.size();
-            drain(ch, stream);
-            byte[] live = stream.toByteArray();
-            byte[] logged = log.tail(HISTORY_BYTES + live.length, end);
-            int both = overlap(logged, live, (int) Math.min(live.length, Math.max(0, end - before)));
-            ch.configureBlocking(true);
-            recentEnd = 0;
-            recentFull = false;
-            remember(Arrays.copyOfRange(logged, Math.max(0, logged.length - both - HISTORY_BYTES), logged.length - both));
-            remember(live);
-            qemu = ch;
-            Thread.ofVirtual().name("console-out-" + domain).start(() -> pumpOutput(ch));
-            return history();
-        } catch (InterruptedException e) {
-            closeQuietly(ch);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while connecting to " + qemuSocket, e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
-        }
-    }
-
-    /** Waits until QEMU says its console has a client, or has none. */
-    private void awaitAccepted(boolean taken) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + ACCEPT_WAIT.toNanos();
-        while (accepted.accepted() != taken) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("QEMU's console " + qemuSocket + (taken ? " did not take the relay's connection"
-                        : " still has a client") + " after " + ACCEPT_WAIT.toMillis() + " ms");
-            }
-            Thread.sleep(1);
-        }
-    }
-
-    /** Reads what a non-blocking channel holds now into {@code out}; the count read. */
-    private static int drain(SocketChannel ch, ByteArrayOutputStream out) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(8192);
-        int total = 0;
-        int n;
-        while ((n = ch.read(buf)) > 0) {
-            out.write(buf.array(), 0, n);
-            total += n;
-            buf.clear();
-        }
-        if (n < 0) throw new IOException("QEMU closed its console socket");
-        return total;
-    }
-
-    /** The length of the longest start of {@code stream}, at most {@code max}, that {@code log} ends with. */
-    static int overlap(byte[] log, byte[] stream, int max) {
-        for (int n = Math.min(max, Math.min(log.length, stream.length)); n > 0; n--) {
-            if (Arrays.equals(log, log.length - n, log.length, stream, 0, n)) return n;
-        }
-        return 0;
-    }
-
-    /** A subscription has closed; the last one open disconnects the relay from QEMU. */
-    private void release() {
-        lock.lock();
-        try {
-            if (--open > 0) return;
-            SocketChannel ch = qemu;
-            qemu = null; // the pump sees it and ends; what QEMU writes from now on goes to the log alone
-            if (ch != null) closeQuietly(ch);
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** The last {@value #HISTORY_BYTES} bytes of the console, exactly up to what subscribers got live. */
@@ -397,19 +264,16 @@ public final class ConsoleRelay implements AutoCloseable {
         recentEnd = (recentEnd + n) % HISTORY_BYTES;
     }
 
-    /** Copies one connection's output to the subscribers until the relay disconnects it or QEMU closes it. */
-    private void pumpOutput(SocketChannel ch) {
+    private void pumpOutput() {
         ByteBuffer buf = ByteBuffer.allocate(8192);
-        long sinceRotationCheck = 0;
         try {
-            while (true) {
+            while (!closed) {
                 buf.clear();
-                int n = ch.read(buf);
+                int n = qemu.read(buf);
                 if (n < 0) break;
                 byte[] chunk = Arrays.copyOf(buf.array(), n);
                 lock.lock();
                 try {
-                    if (qemu != ch) return; // disconnected meanwhile, the last subscriber gone
                     remember(chunk);
                     for (Subscriber s : subscribers) {
                         if (!s.offer(chunk)) {
@@ -419,8 +283,7 @@ public final class ConsoleRelay implements AutoCloseable {
                                     + MAX_BEHIND_BYTES + " bytes behind the guest");
                         }
                     }
-                    // QEMU appends what we just read to the log: a guest that prints fast is not left a second to
-                    // fill it, look at its size every sixteenth of the limit.
+                    // QEMU appends what we just read to the log: look at its size every sixteenth of the limit.
                     sinceRotationCheck += n;
                     if (sinceRotationCheck >= log.limit() / 16) {
                         sinceRotationCheck = 0;
@@ -431,26 +294,9 @@ public final class ConsoleRelay implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            if (qemu != ch) return; // disconnected by the relay
             if (!closed) LOG.log(Level.FINE, "console of " + domain + " ended", e);
-        }
-        if (qemu == ch) close(); // QEMU closed its side: it has ended
-    }
-
-    /** Rotates the log when it is full, every {@link #ROTATION_CHECK}: QEMU writes it whether anyone watches or not. */
-    private void keepLogBounded() {
-        try {
-            while (!closed) {
-                Thread.sleep(ROTATION_CHECK);
-                lock.lock();
-                try {
-                    if (!closed) rotateLog();
-                } finally {
-                    lock.unlock();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } finally {
+            close();
         }
     }
 
@@ -505,6 +351,28 @@ public final class ConsoleRelay implements AutoCloseable {
             client.shutdownOutput();
         } catch (IOException e) {
             // closed already: by the interrupt that dropped it
+        }
+    }
+
+    private static SocketChannel connectWithin(Path socket, Duration timeout) throws IOException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return ch;
+            } catch (IOException e) {
+                ch.close();
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IOException("cannot connect to console socket " + socket + ": " + e.getMessage(), e);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while connecting to " + socket, ie);
+                }
+            }
         }
     }
 

@@ -118,8 +118,8 @@ final class Launch {
                     LocalDomainService.nics(d.vifs), vncDisplay(config, domid), host.tscKhz(),
                     host.qemuUser().map(org.vmhost.qemu.QemuUser::name), runDir.resolve("vnc.sock"));
             List<String> argv = new ArrayList<>(QemuCommandLine.build(config, ctx));
-            // Start with the vCPUs stopped: QMP is connected before the guest runs, so no early event is
-            // missed, and a paused start is exactly that. (The console's output goes to its log from the first byte.)
+            // Start with the vCPUs stopped: the console and QMP are connected before the guest runs, so
+            // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
             if (incoming != null) argv.addAll(incoming.args());
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
@@ -134,8 +134,8 @@ final class Launch {
             ExecutorService queue = events;
             QmpClient qmp = process.qmp();
             qmp.subscribe(e -> queue.execute(() -> service.onEvent(d, e)));
-            console = service.newRelay(d, consoleSocket, runDir, qmp);
-            console.start();
+            console = service.newRelay(d, consoleSocket, runDir);
+            console.start(LocalDomainService.QMP_TIMEOUT);
             Optional<String> vncpasswd = config.vfbs().stream().flatMap(v -> v.vncpasswd().stream())
                     .filter(p -> !p.isEmpty()).findFirst();
             if (vncpasswd.isPresent()) qmp.changeVncPassword(vncpasswd.get());

@@ -35,7 +35,6 @@ import org.vmhost.qemu.QemuHandle;
 import org.vmhost.qemu.Qemu;
 import org.vmhost.qemu.QemuLauncher;
 import org.vmhost.qemu.QemuProcessException;
-import org.vmhost.qemu.QemuCommandLine;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpEvent;
 import org.vmhost.qemu.qmp.QmpException;
@@ -677,18 +676,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return new ConsoleLog(home.qemuLog(uuid), consoleLimit);
     }
 
-    /**
-     * The relay of a domain's serial console, on its bounded log and with its socket in the run directory; QEMU's
-     * QMP tells it when QEMU has taken its connection.
-     */
-    ConsoleRelay newRelay(Domain d, Path qemuConsoleSocket, Path runDir, QmpClient qmp) {
-        return new ConsoleRelay(d.name(), qemuConsoleSocket, consoleLog(d.uuid), runDir.resolve("xmconsole.sock"), () -> {
-            try {
-                return qmp.chardevConnected(QemuCommandLine.CONSOLE_ID);
-            } catch (QmpException e) {
-                throw new java.io.IOException("QMP: " + e.getMessage(), e);
-            }
-        });
+    /** The relay of a domain's serial console, on its bounded log and with its socket in the run directory. */
+    ConsoleRelay newRelay(Domain d, Path qemuConsoleSocket, Path runDir) {
+        return new ConsoleRelay(d.name(), qemuConsoleSocket, consoleLog(d.uuid), runDir.resolve("xmconsole.sock"));
     }
 
     Scheduling scheduling() {

@@ -214,10 +214,10 @@ final class Recovery {
             throw new VmhostException(ErrorCode.INTERNAL, "interrupted while re-attaching");
         }
         ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("events-" + d.uuid).factory());
-        ConsoleRelay console = service.newRelay(d, Path.of(st.consoleSocket()), runDir, p.qmp());
+        ConsoleRelay console = service.newRelay(d, Path.of(st.consoleSocket()), runDir);
         try {
             p.qmp().subscribe(e -> events.execute(() -> service.onEvent(d, e)));
-            console.start();
+            console.start(LocalDomainService.QMP_TIMEOUT);
             d.runtime = new DomainRuntime(p, console, events, runDir);
             service.watchExit(d, p, events);
             QmpStatus status = p.qmp().queryStatus();

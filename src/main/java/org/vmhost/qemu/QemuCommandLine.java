@@ -84,7 +84,7 @@ public final class QemuCommandLine {
     static final int VNC_DISPLAYS_TRIED = 99;
     private static final int VNC_MAX_DISPLAY = 65535 - 5900;
     /** The chardev of the console, whichever device the guest sees it on. */
-    public static final String CONSOLE_ID = "serial0";
+    private static final String CONSOLE_ID = "serial0";
 
     private QemuCommandLine() {}
 

@@ -160,7 +160,6 @@ public final class FakeQemuLauncher implements QemuLauncher {
         private volatile FakeQmpServer server;
         private volatile ServerSocketChannel console;
         private final List<SocketChannel> consoleClients = new CopyOnWriteArrayList<>();
-        private final List<SocketChannel> serialClients = new CopyOnWriteArrayList<>();
         private volatile QmpClient client;
         private volatile CompletableFuture<QemuExit> exit = new CompletableFuture<>();
         private volatile String status = "prelaunch";
@@ -315,33 +314,14 @@ public final class FakeQemuLauncher implements QemuLauncher {
                 ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 ch.bind(UnixDomainSocketAddress.of(socket));
                 console = ch;
-                boolean serial = socket.getFileName().toString().equals("console.sock");
                 Thread.ofVirtual().start(() -> {
                     try {
-                        while (true) {
-                            SocketChannel client = ch.accept();
-                            consoleClients.add(client);
-                            if (serial) watchSerialClient(client);
-                        }
+                        while (true) consoleClients.add(ch.accept());
                     } catch (IOException e) {
                         // closed: QEMU ended
                     }
                 });
             }
-        }
-
-        /** The serial console's client counts as connected, as {@code query-chardev} tells, until it closes. */
-        private void watchSerialClient(SocketChannel client) {
-            serialClients.add(client);
-            Thread.ofVirtual().start(() -> {
-                java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(256);
-                try {
-                    while (client.read(sink) >= 0) sink.clear(); // keys typed into a guest that does not listen
-                } catch (IOException e) {
-                    // closed
-                }
-                serialClients.remove(client);
-            });
         }
 
         void connect(Duration timeout) throws InterruptedException, IOException {
@@ -377,8 +357,6 @@ public final class FakeQemuLauncher implements QemuLauncher {
                 switch (c.name()) {
                     case "query-status" -> peer.reply(c, Map.of("status", status, "running", status.equals("running"),
                             "singlestep", false));
-                    case "query-chardev" -> peer.reply(c, List.of(Map.of("label", "serial0", "frontend-open", true,
-                            "filename", (serialClients.isEmpty() ? "disconnected:" : "") + "unix:console.sock,server=on")));
                     case "stop" -> {
                         status = "paused";
                         peer.reply(c);

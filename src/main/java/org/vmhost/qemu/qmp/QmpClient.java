@@ -200,17 +200,6 @@ public final class QmpClient implements AutoCloseable {
                 + (pkg.isEmpty() ? "" : " " + pkg);
     }
 
-    /**
-     * Whether a client is connected to the socket chardev {@code id}: QEMU names a server socket that has none
-     * {@code disconnected:...} ({@code query-chardev}). False for a chardev QEMU does not have.
-     */
-    public boolean chardevConnected(String id) throws QmpException, InterruptedException {
-        for (JsonNode c : execute("query-chardev")) {
-            if (id.equals(c.path("label").asText())) return !c.path("filename").asText("").startsWith("disconnected:");
-        }
-        return false;
-    }
-
     /** Runs a command without arguments; returns its {@code return} value. */
     public JsonNode execute(String command) throws QmpException, InterruptedException {
         return connection.execute(command, null, timeout);
