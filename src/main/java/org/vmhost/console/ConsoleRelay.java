@@ -90,6 +90,8 @@ public final class ConsoleRelay implements AutoCloseable {
         final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
         final AtomicLong queued = new AtomicLong();
         volatile boolean dropped;
+        /** Its output has ended (told, or dropped): its watch stops. */
+        volatile boolean ended;
         /** When the sink last took a chunk (or the subscriber came). */
         volatile long lastProgress = System.nanoTime();
         Thread worker;
@@ -115,7 +117,7 @@ public final class ConsoleRelay implements AutoCloseable {
         /** Drops the subscriber once it stops reading, even when the guest says nothing more to notice it by. */
         void watch() {
             try {
-                while (!dropped && !closed) {
+                while (!ended && !closed) {
                     Thread.sleep(STALL.toMillis() / 4);
                     if (stalled() && subscribers.remove(this)) {
                         drop();
@@ -129,12 +131,14 @@ public final class ConsoleRelay implements AutoCloseable {
         }
 
         void end() {
+            ended = true;
             queue.add(END);
         }
 
         /** Drops a subscriber that cannot keep up: its delivery stops (a blocked socket write is interrupted). */
         void drop() {
             dropped = true;
+            ended = true;
             queue.clear();
             queue.add(END);
             worker.interrupt();
