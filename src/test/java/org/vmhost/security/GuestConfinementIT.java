@@ -101,10 +101,11 @@ class GuestConfinementIT {
             // What nc receives goes to a file, whose size is printed; its complaints come to the console.
             g.type("printf 'GET /api/v1/domains HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.0.2.2 " + apiPort
                     + " > /tmp/api.out; echo api-rc=$? api-bytes=$(wc -c < /tmp/api.out)\n");
-            g.awaitText("api-bytes=", Duration.ofSeconds(60));
+            // The results, not the command's echo: keys typed before the shell starts are echoed by the tty at once.
+            g.awaitMatch("api-rc=[0-9]+ api-bytes=[0-9]+", Duration.ofSeconds(60));
             g.type("echo | nc -w 5 10.0.2.2 " + (5900 + display) + " > /tmp/vnc.out; "
                     + "echo vnc-rc=$? vnc-bytes=$(wc -c < /tmp/vnc.out); cat /tmp/api.out /tmp/vnc.out\n");
-            g.awaitText("vnc-bytes=", Duration.ofSeconds(60));
+            g.awaitMatch("vnc-rc=[0-9]+ vnc-bytes=[0-9]+", Duration.ofSeconds(60));
             String seen = g.text();
             assertThat(seen).doesNotContain("HTTP/1.1", "RFB 0")
                     .containsPattern("api-rc=[1-9][0-9]* api-bytes=0").containsPattern("vnc-rc=[1-9][0-9]* vnc-bytes=0");
