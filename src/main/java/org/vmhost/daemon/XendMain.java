@@ -39,15 +39,26 @@ public final class XendMain implements Callable<Integer> {
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", XendLogManager.class.getName());
         }
-        Optional<Callable<Integer>> plain = plain(args);
-        if (plain.isPresent()) System.exit(runPlainly(plain.get()));
+        Optional<PlainForm> plain = plain(args);
+        if (plain.isPresent()) {
+            int status;
+            try {
+                status = plain.get().run();
+            } catch (Exception e) {
+                status = failed(e);
+            }
+            System.exit(status);
+        }
         System.setProperty("picocli.disable.closures", "true"); // as xm: no search of every jar for Groovy's Closure
         CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> failed(e));
         System.exit(cl.execute(args));
+    }
+
+    /** How a subcommand's failure is told, whichever way it was parsed: its message, and exit status 1. */
+    private static int failed(Exception e) {
+        System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        return 1;
     }
 
     /**
@@ -59,20 +70,29 @@ public final class XendMain implements Callable<Integer> {
      * an address that is not empty and starts with no dash. Anything else, help and mistakes included, goes to
      * picocli, which parses these forms alike (XendMainTest holds the two to the same result).
      */
-    static Optional<Callable<Integer>> plain(String... args) {
+    static Optional<PlainForm> plain(String... args) {
         if (args.length == 0) return Optional.empty();
         String sub = args[0];
-        if (args.length == 1 && sub.equals("stop")) return Optional.of(() -> stop(home()));
-        if (args.length == 1 && sub.equals("status")) return Optional.of(XendMain::status);
+        if (sub.equals("stop") || sub.equals("status")) {
+            return args.length == 1 ? Optional.of(new PlainForm(sub, new ListenOptions())) : Optional.empty();
+        }
         if (!sub.equals("start") && !sub.equals("restart") && !sub.equals("run")) return Optional.empty();
-        Optional<ListenOptions> listen = plainListen(List.of(args).subList(1, args.length));
-        if (listen.isEmpty()) return Optional.empty();
-        ListenOptions l = listen.get();
-        return Optional.of(switch (sub) {
-            case "start" -> () -> start(home(), l);
-            case "restart" -> () -> restart(home(), l);
-            default -> () -> run(l);
-        });
+        return plainListen(List.of(args).subList(1, args.length)).map(listen -> new PlainForm(sub, listen));
+    }
+
+    /** A plain form: the subcommand it names and its listener options (the defaults for stop and status). */
+    record PlainForm(String command, ListenOptions listen) {
+        /** Runs it as its subcommand's {@code call} does. */
+        int run() throws Exception {
+            return switch (command) {
+                case "start" -> start(home(), listen);
+                case "restart" -> restart(home(), listen);
+                case "run" -> XendMain.run(listen);
+                case "stop" -> stop(home());
+                case "status" -> status();
+                default -> throw new IllegalStateException("not a plain form: " + command);
+            };
+        }
     }
 
     /** The listener options of a plain form; empty if any argument is not one (picocli then judges them). */
@@ -106,16 +126,6 @@ public final class XendMain implements Callable<Integer> {
             }
         }
         return Optional.of(l);
-    }
-
-    /** Runs a plain form as picocli runs its subcommand: an exception is printed as picocli's handler prints it. */
-    private static int runPlainly(Callable<Integer> command) {
-        try {
-            return command.call();
-        } catch (Exception e) {
-            System.err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
-        }
     }
 
     /** The subcommands, in the order help lists them. */

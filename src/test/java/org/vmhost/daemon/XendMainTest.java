@@ -16,27 +16,29 @@ import picocli.CommandLine;
 /** The plain forms of {@code xend} parse as picocli parses them; everything else is left to picocli. */
 class XendMainTest {
 
-    /** Whatever the plain parser takes, picocli takes too, with the same listener options. */
+    /** Whatever the plain parser takes, picocli takes too, as the same subcommand with the same listener options. */
     @Property(tries = 3000)
     void aPlainFormMeansWhatPicocliMakesOfIt(@ForAll("subcommands") String sub, @ForAll("listenArgs") List<String> rest) {
         List<String> args = new ArrayList<>(List.of(sub));
         args.addAll(rest);
-        Optional<XendMain.ListenOptions> plain = XendMain.plainListen(rest);
-        if (XendMain.plain(args.toArray(String[]::new)).isEmpty()) {
-            assertThat(plain).as("%s", args).isEmpty();
-            return;
-        }
-        XendMain.ListenOptions parsed = picocli(args);
-        assertThat(plain).as("%s", args).hasValueSatisfying(p -> {
-            assertThat(p.port).isEqualTo(parsed.port);
-            assertThat(p.listen).isEqualTo(parsed.listen);
-            assertThat(p.noTcp).isEqualTo(parsed.noTcp);
-        });
+        Optional<XendMain.PlainForm> plain = XendMain.plain(args.toArray(String[]::new));
+        if (plain.isEmpty()) return; // picocli judges it, as before the plain forms
+        CommandLine.ParseResult parsed = XendMain.commandLine(sub).parseArgs(args.toArray(String[]::new));
+        CommandLine.ParseResult subcommand = parsed.subcommand();
+        assertThat(plain.get().command()).as("%s", args).isEqualTo(subcommand.commandSpec().name());
+        XendMain.ListenOptions picocli = switch (subcommand.commandSpec().userObject()) {
+            case XendMain.Start s -> s.listen;
+            case XendMain.Restart r -> r.listen;
+            case XendMain.Run r -> r.listen;
+            default -> new XendMain.ListenOptions(); // stop, status: no options
+        };
+        XendMain.ListenOptions p = plain.get().listen();
+        assertThat(List.of(p.port, p.listen, p.noTcp)).as("%s", args).isEqualTo(List.of(picocli.port, picocli.listen, picocli.noTcp));
     }
 
     @Provide
     Arbitrary<String> subcommands() {
-        return Arbitraries.of("start", "restart", "run");
+        return Arbitraries.of("start", "restart", "run", "stop", "status");
     }
 
     @Provide
@@ -48,12 +50,13 @@ class XendMainTest {
 
     @Test
     void theFormsScriptsAndXendStartRunAreTakenPlainly() {
-        assertThat(XendMain.plain("start")).isPresent();
-        assertThat(XendMain.plain("start", "--no-tcp")).isPresent();
-        assertThat(XendMain.plain("run", "--port", "8000", "--listen", "127.0.0.1", "--no-tcp")).isPresent();
-        assertThat(XendMain.plain("restart", "--port=0")).isPresent();
-        assertThat(XendMain.plain("stop")).isPresent();
-        assertThat(XendMain.plain("status")).isPresent();
+        assertThat(XendMain.plain("start").map(XendMain.PlainForm::command)).hasValue("start");
+        assertThat(XendMain.plain("start", "--no-tcp").map(f -> f.listen().noTcp)).hasValue(true);
+        assertThat(XendMain.plain("run", "--port", "8000", "--listen", "127.0.0.1", "--no-tcp").map(XendMain.PlainForm::command))
+                .hasValue("run");
+        assertThat(XendMain.plain("restart", "--port=0").map(f -> f.command() + " " + f.listen().port)).hasValue("restart 0");
+        assertThat(XendMain.plain("stop").map(XendMain.PlainForm::command)).hasValue("stop");
+        assertThat(XendMain.plain("status").map(XendMain.PlainForm::command)).hasValue("status");
         XendMain.ListenOptions l = XendMain.plainListen(List.of("--listen=::", "--port", "18000")).orElseThrow();
         assertThat(l.listen).isEqualTo("::");
         assertThat(l.port).isEqualTo(18000);
@@ -69,17 +72,5 @@ class XendMainTest {
                 new String[] {"begin"}, new String[] {"start", "--", "x"})) {
             assertThat(XendMain.plain(args)).as("%s", List.of(args)).isEmpty();
         }
-    }
-
-    /** The listener options picocli parses for a start, restart or run. */
-    private static XendMain.ListenOptions picocli(List<String> args) {
-        CommandLine.ParseResult parsed = XendMain.commandLine(args.get(0)).parseArgs(args.toArray(String[]::new));
-        Object sub = parsed.subcommand().commandSpec().userObject();
-        return switch (sub) {
-            case XendMain.Start s -> s.listen;
-            case XendMain.Restart r -> r.listen;
-            case XendMain.Run r -> r.listen;
-            default -> throw new AssertionError("not a listener's subcommand: " + sub);
-        };
     }
 }
