@@ -30,6 +30,13 @@ class SecretsTest {
         assertThat(Secrets.mask("vncpasswd = \"a\\\"b c\"\n")).isEqualTo("vncpasswd = \"XXXXXXXX\"\n");
     }
 
+    /** The key in any case (xm reads it as written): the quick test for "passwd" before the pattern must not miss one. */
+    @Test
+    void aPasswordKeyInCapitalsIsMaskedToo() {
+        assertThat(Secrets.mask("VNCPASSWD = 's3cret'\nvfb = [ 'vnc=1,VncPasswd=an0ther' ]\n"))
+                .isEqualTo("VNCPASSWD = 'XXXXXXXX'\nvfb = [ 'vnc=1,VncPasswd=XXXXXXXX' ]\n");
+    }
+
     @Test
     void textWithoutPasswordsIsLeftAsItWas() {
         String text = "name = 'a'\n# the vnc password is set elsewhere\nvnc = 1\n";
