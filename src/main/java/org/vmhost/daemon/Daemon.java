@@ -139,8 +139,10 @@ final class Daemon {
         service.reserveHostMemory(settings.integer("dom0_min_mem", 512, 0, 1L << 30));
         service.setMigrationMaxDowntime(relocation.maxDowntimeMs());
         // Definitions loaded and the domains found running marked as re-attaching, at once; the QMP handshakes, the
-        // sweeps and the sampler go on behind the API, which meanwhile answers listings and holds every other call.
-        java.util.concurrent.CompletableFuture<Void> recovered = service.recoverInBackground();
+        // sweeps and the sampler go on behind the API, once it is open, which meanwhile answers listings and holds
+        // every other call.
+        java.util.concurrent.CompletableFuture<Void> apiOpen = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> recovered = service.recoverInBackground(apiOpen);
 
         ApiSettings apiSettings = ApiSettings.of(home.apiSocket(), home.tokenFile());
         apiSettings = listen.isPresent() ? apiSettings.withTcp(listen.get(), port) : apiSettings.withoutTcp();
@@ -149,6 +151,7 @@ final class Daemon {
         // Before the API opens: once xend answers, its relocation server (if on) does too.
         org.vmhost.relocation.RelocationServer relocationServer = relocation.start(home, service);
         api.start();
+        apiOpen.complete(null);
         LOG.info("API on " + home.apiSocket() + api.tcpPort().stream().mapToObj(p -> " and TCP port " + p).findFirst().orElse(""));
 
         CountDownLatch stopped = new CountDownLatch(1);
