@@ -79,6 +79,14 @@ public final class XendInstance implements AutoCloseable {
         return run(PROJECT.resolve("bin/xend"), List.of(args), Duration.ofSeconds(90));
     }
 
+    /**
+     * Returns once xend's start-up recovery has ended: its sweeps of what a start cut short left (a QEMU, taps, a run
+     * directory) are done. Listings answer before that; {@code xm vcpu-list}, as every other call, only after.
+     */
+    public void awaitRecovery() {
+        xm("vcpu-list").requireSuccess();
+    }
+
     public Result xm(String... args) {
         return run(PROJECT.resolve("bin/xm"), List.of(args), Duration.ofSeconds(180));
     }

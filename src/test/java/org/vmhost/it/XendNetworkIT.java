@@ -344,6 +344,7 @@ class XendNetworkIT {
             assertThat(create.waitFor()).isNotZero();
             xend.start();
             await("the half-started QEMU to be killed", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+            xend.awaitRecovery(); // the sweep removes the tap after it has killed the QEMU
             assertThat(ports(SHARED)).as("taps after a kill at " + faultPoint).isEmpty();
             assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("\nk ");
         }

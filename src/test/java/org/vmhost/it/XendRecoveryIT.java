@@ -53,6 +53,7 @@ class XendRecoveryIT {
         xend.start();
         assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("slow");
         await("the half-started QEMU to be killed", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+        xend.awaitRecovery(); // the sweep removes the run directory after it has killed the QEMU
         assertThat(domainRunDirs()).isEmpty();
         assertThat(xend.xm("log").requireSuccess().out()).doesNotContain("reattached");
     }
@@ -94,6 +95,7 @@ class XendRecoveryIT {
 
         xend.start();
         await("on_poweroff=destroy to remove it", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
+        xend.awaitRecovery(); // the domain is removed after its QEMU has ended
         assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("away");
         assertThat(xend.xm("log").requireSuccess().out()).contains("the guest powered off while xend was away");
     }
