@@ -717,19 +717,13 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
 
     /**
      * xend's start-up recovery, answering early: loads the definitions and marks each domain found running as
-     * re-attaching (quick, before this returns), then re-attaches, sweeps and starts the statistics sampler on a
-     * thread of its own. Until the returned future completes, only the listings answer (list, a domain's info, the
-     * host, the log, networks, images); every other call waits for it ({@link #awaitRecovery}), so that nothing acts
-     * on a domain before its re-attach and nothing starts before the stray sweep.
-     */
-    public CompletableFuture<Void> recoverInBackground() {
-        return recoverInBackground(CompletableFuture.completedFuture(null));
-    }
-
-    /**
-     * As {@link #recoverInBackground()}, with the part behind the API begun once {@code apiOpen} has completed: its
-     * handshakes, relays and compiling would otherwise take CPU from the API's own start, on a host whose CPUs the
-     * guests share (100 defined + 10 running: {@code xend start} to {@code xm list} ~50-160 ms sooner, bench/README.md).
+     * re-attaching (quick, before this returns), then, once {@code apiOpen} has completed, re-attaches, sweeps and
+     * starts the statistics sampler on a thread of its own. (Not sooner: its handshakes, relays and compiling would
+     * take CPU from the API's own start on a host whose CPUs the guests share; 100 defined + 10 running: {@code xend
+     * start} to {@code xm list} ~50-160 ms sooner, bench/README.md.) Until the returned future completes, only the
+     * listings answer (list, a domain's info, the host, the log, networks, images); every other call waits for it
+     * ({@link #awaitRecovery}), so that nothing acts on a domain before its re-attach and nothing starts before the
+     * stray sweep.
      */
     public CompletableFuture<Void> recoverInBackground(CompletableFuture<?> apiOpen) {
         List<Recovery.Found> found = recovery.load();

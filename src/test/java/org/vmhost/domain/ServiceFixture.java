@@ -58,7 +58,7 @@ final class ServiceFixture implements AutoCloseable {
         service.close();
         store.close();
         open();
-        return service.recoverInBackground();
+        return service.recoverInBackground(java.util.concurrent.CompletableFuture.completedFuture(null)); // no API here
     }
 
     /** A pv domain's config; {@code extra} adds or overrides settings. */
