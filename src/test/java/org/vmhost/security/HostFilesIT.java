@@ -40,9 +40,15 @@ import org.vmhost.it.XendInstance;
 @Tag("security")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostFilesIT {
-    static final long LIMIT = 512 * 1024;
+    /** Small, near xend's floor (64 KiB), so that a flood many times over it takes the guest's slow serial port little time. */
+    static final long LIMIT = 128 * 1024;
     /** How far past its limit a log may get before the relay sees it: QEMU's socket buffer and a check's stride. */
     static final long SLACK = 256 * 1024;
+    /**
+     * The output a stalled client must miss: the relay drops a client 1 MiB behind that has taken nothing for 2 s,
+     * and the sockets between hold a few hundred KiB more; three times that, ~20 s of a TCG guest's serial port.
+     */
+    static final long STALL_FLOOD = 3_000_000;
     static XendInstance xend;
     static String uuid;
 
@@ -82,7 +88,7 @@ class HostFilesIT {
     void aGuestFloodingItsConsoleFillsNoDiskAndXmConsoleStillShowsItsNewestLines() throws Exception {
         Path log = consoleLog();
         Path previous = log.resolveSibling(log.getFileName() + ".1");
-        long flood = 20L * 1024 * 1024;
+        long flood = 4L * 1024 * 1024; // 32 times the limit: many rotations, ~30 s of a TCG guest's serial port
         typeAndDetach("yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ | head -c " + flood
                 + "; echo; echo flood-$((6*7))-done\n");
         long[] largest = new long[2];
@@ -160,14 +166,14 @@ class HostFilesIT {
                     // closed at the end
                 }
             });
-            reader.write(ByteBuffer.wrap(("yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 6000000; echo; echo stall-$((6*7))-done\n")
+            reader.write(ByteBuffer.wrap(("yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c " + STALL_FLOOD + "; echo; echo stall-$((6*7))-done\n")
                     .getBytes(ISO_8859_1)));
             await("the other client to receive the whole output", Duration.ofMinutes(5), () -> {
                 synchronized (tail) {
                     return tail.toString(ISO_8859_1).contains("stall-42-done");
                 }
             });
-            assertThat(received.get()).isGreaterThan(6_000_000);
+            assertThat(received.get()).isGreaterThan(STALL_FLOOD);
             // The stalled client was dropped: after what its socket holds comes end-of-file.
             ByteBuffer sink = ByteBuffer.allocate(1 << 16);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -178,7 +184,7 @@ class HostFilesIT {
                 sink.clear();
                 assertThat(System.nanoTime()).as("end-of-file on the stalled client").isLessThan(deadline);
             }
-            assertThat(got).isLessThan(6_000_000);
+            assertThat(got).isLessThan(STALL_FLOOD);
             // And a second stalled client, still connected, does not hold up a destroy.
             try (SocketChannel stalledAgain = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                 reader.write(ByteBuffer.wrap("yes | head -c 3000000\n".getBytes(ISO_8859_1)));
