@@ -64,6 +64,8 @@ final class SaveRestore {
                     savedConfig(d), Instant.now());
             Path tmp = file.resolveSibling("." + file.getFileName() + ".partial-" + UUID.randomUUID());
             long bytes;
+            Path qemuLog = home.qemuLog(d.uuid);
+            long qemuLogBefore = sizeOf(qemuLog);
             d.moveTo(DomainState.SAVING); // xm list and the API show the save; other operations are refused meanwhile
             try {
                 bytes = write(rt, header, tmp);
@@ -81,8 +83,12 @@ final class SaveRestore {
                 }
                 if (d.state() == DomainState.SAVING) d.moveTo(before);
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+                // QEMU's migration reports only "failed"; why is in what QEMU wrote to its log meanwhile.
+                String qemuSaid = e instanceof VmhostException ve && ve.code() == ErrorCode.QEMU_FAILED
+                        ? org.vmhost.qemu.QemuProcess.wordsSince(qemuLog, qemuLogBefore, " (QEMU said: ") : "";
                 String message = "cannot save domain '" + d.name() + "' to " + file + ": "
-                        + (e instanceof VmhostException ? e.getMessage() : LocalDomainService.describe(e));
+                        + (e instanceof VmhostException ? e.getMessage() : LocalDomainService.describe(e))
+                        + (qemuSaid.isEmpty() ? "" : qemuSaid + ")");
                 service.event(d, "save-failed", message);
                 throw new VmhostException(e instanceof VmhostException ve && ve.code() != ErrorCode.INTERNAL ? ve.code()
                         : ErrorCode.HOST_FAILED, message, e);
@@ -234,6 +240,14 @@ final class SaveRestore {
             ch.force(true);
         } catch (IOException e) {
             LocalDomainService.LOG.warning("cannot fsync " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -439,10 +439,18 @@ public final class QemuProcess implements Qemu {
      * empty, or {@code prefix} + lines.
      */
     static String lastWords(Path log, String prefix) {
+        return wordsSince(log, 0, prefix);
+    }
+
+    /**
+     * As {@link #lastWords}, of what QEMU wrote at or after {@code offset}: the log's size taken before an operation,
+     * so that what QEMU said about it is told, not an older warning.
+     */
+    public static String wordsSince(Path log, long offset, String prefix) {
         String text;
         try (FileChannel file = FileChannel.open(log, StandardOpenOption.READ)) {
             long size = file.size();
-            long from = Math.max(0, size - 16384);
+            long from = Math.max(offset > size ? 0 : offset, size - 16384);
             ByteBuffer buffer = ByteBuffer.allocate((int) (size - from));
             while (buffer.hasRemaining() && file.read(buffer, from + buffer.position()) > 0) { }
             text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);

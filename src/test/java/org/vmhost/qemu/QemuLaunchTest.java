@@ -45,4 +45,18 @@ class QemuLaunchTest {
         assertThat(QemuProcess.lastWords(log, ": ")).isEmpty();
         assertThat(QemuProcess.lastWords(dir.resolve("missing.log"), ": ")).isEmpty();
     }
+
+    @Test
+    void wordsSinceAnOffsetLeaveOutWhatQemuSaidBefore(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("qemu.log");
+        Files.writeString(log, "--- vmhost 2026-01-02T00:00:00Z: starting setsid qemu\nqemu: warning: at start\n");
+        long before = Files.size(log);
+        assertThat(QemuProcess.wordsSince(log, before, ": ")).isEmpty();
+        Files.writeString(log, "qemu: bdrv_inactivate_all() failed (-1)\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(QemuProcess.wordsSince(log, before, ": ")).isEqualTo(": qemu: bdrv_inactivate_all() failed (-1)");
+        assertThat(QemuProcess.wordsSince(log, 0, ": ")).isEqualTo(": qemu: warning: at start / qemu: bdrv_inactivate_all() failed (-1)");
+        // A log found shorter than the offset (replaced since) is read from its start.
+        Files.writeString(log, "qemu: new\n");
+        assertThat(QemuProcess.wordsSince(log, before, ": ")).isEqualTo(": qemu: new");
+    }
 }
