@@ -57,6 +57,14 @@ final class SaveRestore {
         d.runJob("save", () -> {
             Transitions.requireAllowed(d.name(), Operation.SAVE, d.state());
             service.requireNoHotplugged(d, "save");
+            // At the save's end QEMU, no longer root, opens each disk again to let go of it (read-only): a disk its
+            // user cannot open failed the save there, with only "bdrv_inactivate_all() failed", and left QEMU
+            // refusing every later save. Lent first, such a disk is refused here, naming why, before anything stops.
+            try {
+                lendDisks(d);
+            } catch (VmhostException e) {
+                throw new VmhostException(e.code(), "cannot save domain '" + d.name() + "': " + e.getMessage(), e);
+            }
             DomainRuntime rt = d.runtime;
             DomainState before = d.state();
             boolean wasRunning = before != DomainState.PAUSED;

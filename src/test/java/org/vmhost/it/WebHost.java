@@ -48,13 +48,25 @@ public final class WebHost implements AutoCloseable {
             Files.writeString(xend.home().resolve("xend.conf"), "unix_sock_group = \"" + group + "\"\n" + conf);
             Files.setPosixFilePermissions(xend.home(), PosixFilePermissions.fromString("rwx--x--x"));
             xend.xend("start", "--port", "0").requireSuccess();
-            Matcher m = Pattern.compile("TCP port (\\d+)").matcher(Files.readString(xend.home().resolve("log/xend.log")));
+            // 'xend start' returns once the API answers; the log line that names the port follows it.
+            Pattern port = Pattern.compile("TCP port (\\d+)");
+            XendInstance.await("xend.log to name its TCP port", java.time.Duration.ofSeconds(10),
+                    () -> port.matcher(readQuietly(xend.home().resolve("log/xend.log"))).find());
+            Matcher m = port.matcher(Files.readString(xend.home().resolve("log/xend.log")));
             assertThat(m.find()).as("xend.log names its TCP port").isTrue();
             return new WebHost(xend, accounts, admin, viewer, Integer.parseInt(m.group(1)));
         } catch (IOException | RuntimeException | AssertionError e) {
             xend.close();
             accounts.close();
             throw e;
+        }
+    }
+
+    private static String readQuietly(java.nio.file.Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -338,6 +338,8 @@ class XendSaveRestoreIT {
     void anHvmGuestBootedFromItsDiskComesBackWithItsMemoryAndItsCounterAndUptimeRunOn() throws Exception {
         Path disk = work.resolve("srh.qcow2");
         Files.copy(IMAGES.resolve("hvm-disk.qcow2"), disk);
+        // Root's alone, as an administrator's image may be: QEMU, no longer root, opens it again at the save's end.
+        Files.setPosixFilePermissions(disk, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         xend.xm("create", xend.config("srh.cfg", """
                 builder = 'hvm'
                 name = 'srh'
@@ -388,6 +390,28 @@ class XendSaveRestoreIT {
         return xend.run(Path.of("/usr/bin/curl"), List.of("-sS", "--fail", "--unix-socket",
                 new org.vmhost.domain.XendHome(xend.home()).apiSocket().toString(), "http://localhost" + path),
                 Duration.ofSeconds(30)).requireSuccess().out();
+    }
+
+    @Test
+    void aDiskQemusUserCannotReachIsRefusedNamingItsDirectoryAndTheGuestRunsOn() throws Exception {
+        Path hidden = Files.createDirectories(work.resolve("hidden"));
+        Files.setPosixFilePermissions(hidden, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path disk = hidden.resolve("srx.qcow2");
+        HostDisks.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "16M"));
+        xend.xm("create", xend.config("srx.cfg", pv("srx", disk)).toString()).requireSuccess(); // QEMU opens it as root
+        try {
+            Path file = work.resolve("srx.save");
+            for (int attempt = 1; attempt <= 2; attempt++) { // and again: the first refusal left nothing in the way
+                XendInstance.Result r = xend.xm("save", "srx", file.toString());
+                assertThat(r.exit()).as("save %d: %s", attempt, r.err()).isNotZero();
+                assertThat(r.err()).contains("cannot save domain 'srx'", "cannot search the directory " + hidden);
+                assertThat(file).doesNotExist();
+                assertThat(partials("srx.save")).isEmpty();
+                assertThat(xend.xm("list", "srx").requireSuccess().out()).containsPattern("srx .* (r-----|-b----)");
+            }
+        } finally {
+            xend.xm("destroy", "srx");
+        }
     }
 
     static List<Path> partials(String of) {
