@@ -83,8 +83,7 @@ final class SaveRestore {
                 deleteQuietly(tmp);
                 if (wasRunning && d.runtime != null) {
                     try {
-                        lendDisks(d);
-                        rt.qmp().cont(); // the save stopped the guest's vCPUs: give them back
+                        rt.qmp().cont(); // the save stopped the guest's vCPUs: give them back (its disks were lent first)
                     } catch (Exception again) {
                         e.addSuppressed(again);
                     }
@@ -104,8 +103,7 @@ final class SaveRestore {
             String what = "saved to " + file + " (" + bytes + " bytes of state)";
             if (checkpoint) {
                 try {
-                    lendDisks(d);
-                    if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
+                    if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont); // disks lent before
                 } finally {
                     d.moveTo(before);
                 }
@@ -190,7 +188,10 @@ final class SaveRestore {
         service.event(d, "save-failed", "a save was cut short by xend's end; the guest runs on");
     }
 
-    /** After a migration QEMU opens the images again to continue: a QEMU that has dropped root needs them lent. */
+    /**
+     * QEMU opens the images again at a save's end (to let go of them) and to continue after a migration: a QEMU that
+     * has dropped root needs them lent. A save lends them before it begins, which covers its failure and {@code -c}.
+     */
     private void lendDisks(Domain d) {
         if (host.qemuUser().isEmpty()) return;
         for (org.vmhost.config.DiskConfig disk : d.config().disks()) {
