@@ -967,6 +967,16 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         disk.target().ifPresent(t -> lentFiles.lend(d.uuid, t, disk.access().writable() && !disk.cdrom()));
     }
 
+    /**
+     * Whether the domain's QEMU must be lent its config's images before a save's or a migration's end, or before it
+     * continues after one: only a QEMU that an older xend started opens them again then ({@link
+     * org.vmhost.qemu.QemuProcess#keepsImagesOpen}); this xend's keep the descriptors they opened as root.
+     */
+    boolean reopensImages(Domain d) {
+        DomainRuntime rt = d.runtime;
+        return rt == null || !org.vmhost.qemu.QemuProcess.keepsImagesOpen(rt.process().handle());
+    }
+
     /** The domain's QEMU no longer uses a disk's file. */
     void release(Domain d, org.vmhost.config.DiskConfig disk) {
         if (disk.backend() == org.vmhost.config.DiskBackend.NBD) return;

@@ -134,11 +134,13 @@ final class Migration implements RelocationServer.Handler {
         List<String> copy = m.copies();
         Tunnel tunnel = null;
         long downtime = -1;
+        Path qemuLog = home.qemuLog(d.uuid);
+        long qemuLogBefore = org.vmhost.qemu.QemuProcess.logEnd(qemuLog);
         try {
             d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
             service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
-            if (!copy.isEmpty()) lendDisks(d); // a mirror's end (or failure) makes QEMU open the disk again, no longer root
+            if (!copy.isEmpty()) lendDisks(d); // an older xend's QEMU opens the disk again at a mirror's end (or failure)
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);
             Instant readyBy = Instant.now().plus(MIRROR_READY);
             while (!copy.isEmpty() && !QemuMigration.mirrorsReady(qmp, copy)) {
@@ -171,8 +173,11 @@ final class Migration implements RelocationServer.Handler {
             stayHere(d, qmp, copy, before);
             m.close();
             if (tunnel != null) tunnel.close();
+            // QEMU's migration reports only "failed"; why is in what QEMU wrote to its log meanwhile.
+            String qemuSaid = e instanceof VmhostException ve && ve.code() == ErrorCode.QEMU_FAILED
+                    ? org.vmhost.qemu.QemuProcess.wordsSince(qemuLog, qemuLogBefore, " (QEMU said: ") : "";
             throw new VmhostException(e instanceof VmhostException v ? v.code() : ErrorCode.QEMU_FAILED,
-                    prefix + LocalDomainService.describe(e) + "; it still runs here");
+                    prefix + LocalDomainService.describe(e) + (qemuSaid.isEmpty() ? "" : qemuSaid + ")") + "; it still runs here");
         }
         boolean there;
         try {
@@ -306,8 +311,8 @@ final class Migration implements RelocationServer.Handler {
                 configs.requireFilesExist(config); // the kernel and ramdisk too, named if missing
                 if (!copy.isEmpty()) in.nbdDir = qemuDir(home, host.qemuUser());
                 service.launchIncoming(d, home.domainRunDir(d.uuid).resolve("incoming.sock"));
-                // QEMU takes its images up again when the state has arrived (or an export asks): by then it is not root.
-                lendDisks(d);
+                // QEMU takes its images up again when the state has arrived (or an export asks), no longer root: it
+                // keeps the descriptors it opened as root, so nothing is lent to it.
                 if (!copy.isEmpty()) {
                     try {
                         QemuMigration.exportDisks(d.runtime.qmp(), in.nbdDir.resolve("n.sock"), copy);
@@ -561,12 +566,14 @@ final class Migration implements RelocationServer.Handler {
     // ---- small things --------------------------------------------------------------------------
 
     /**
-     * After a migration QEMU takes its images up again (and an NBD export makes a waiting one do so early): a QEMU
-     * that has dropped root then needs them lent, as a hot-plugged disk is. A disk it cannot be lent is logged; if
-     * QEMU then cannot open it, that error is the one reported.
+     * A QEMU that an older xend started opens its images again at a migration's end, and to take them up again after
+     * one (an NBD export makes a waiting one do so early), no longer root: it then needs them lent, as a hot-plugged
+     * disk is. A disk it cannot be lent is logged; if QEMU then cannot open it, that error is the one reported. This
+     * xend's QEMUs keep their images open and are lent nothing: on shared storage, two hosts' xends would otherwise
+     * change the owner of the same image, each giving it back at its own time.
      */
     private void lendDisks(Domain d) {
-        if (host.qemuUser().isEmpty()) return;
+        if (host.qemuUser().isEmpty() || !service.reopensImages(d)) return;
         for (DiskConfig disk : d.config().disks()) {
             if (disk.target().isEmpty()) continue;
             try {

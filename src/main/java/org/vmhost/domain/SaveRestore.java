@@ -73,7 +73,7 @@ final class SaveRestore {
             Path tmp = file.resolveSibling("." + file.getFileName() + ".partial-" + UUID.randomUUID());
             long bytes;
             Path qemuLog = home.qemuLog(d.uuid);
-            long qemuLogBefore = sizeOf(qemuLog);
+            long qemuLogBefore = org.vmhost.qemu.QemuProcess.logEnd(qemuLog);
             d.moveTo(DomainState.SAVING); // xm list and the API show the save; other operations are refused meanwhile
             try {
                 bytes = write(rt, header, tmp);
@@ -169,15 +169,14 @@ final class SaveRestore {
     }
 
     /**
-     * Feeds the saved stream to the new QEMU. The guest's images were opened inactive for the incoming migration and
-     * are opened again when the guest continues, by a QEMU that has dropped root: they are lent to its user first.
+     * Feeds the saved stream to the new QEMU. It opened the guest's images as root, inactive for the incoming
+     * migration, and keeps them open when the guest continues: nothing is lent to it.
      */
     private Launch.Incoming incoming(Domain d, SaveFile.Checked checked) {
         return qmp -> {
             try (InputStream stream = SaveFile.openStream(checked)) {
                 MigrationStream.load(qmp, home.runDir(), host.qemuUser(), stream, STREAM_TIMEOUT);
             }
-            lendDisks(d);
         };
     }
 
@@ -189,11 +188,12 @@ final class SaveRestore {
     }
 
     /**
-     * QEMU opens the images again at a save's end (to let go of them) and to continue after a migration: a QEMU that
-     * has dropped root needs them lent. A save lends them before it begins, which covers its failure and {@code -c}.
+     * A QEMU that an older xend started opens the images again at a save's end (to let go of them) and to continue
+     * after a migration, no longer root: it needs them lent. A save lends them before it begins, which covers its
+     * failure and {@code -c}. This xend's QEMUs keep their images open and are lent nothing.
      */
     private void lendDisks(Domain d) {
-        if (host.qemuUser().isEmpty()) return;
+        if (host.qemuUser().isEmpty() || !service.reopensImages(d)) return;
         for (org.vmhost.config.DiskConfig disk : d.config().disks()) {
             if (disk.target().isPresent()) service.lend(d, disk);
         }
@@ -249,14 +249,6 @@ final class SaveRestore {
             ch.force(true);
         } catch (IOException e) {
             LocalDomainService.LOG.warning("cannot fsync " + dir + ": " + e.getMessage());
-        }
-    }
-
-    private static long sizeOf(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0;
         }
     }
 

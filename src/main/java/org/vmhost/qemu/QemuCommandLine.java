@@ -55,6 +55,7 @@ import org.vmhost.config.VifConfig;
 public final class QemuCommandLine {
     /** The virtio-balloon device's id, for xm mem-set. */
     static final String BALLOON_ID = "balloon0";
+    private static final String AUTO_READ_ONLY = "auto-read-only";
 
 
     /** NIC models and the QEMU device each becomes on a PCI bus (hvm). */
@@ -372,6 +373,22 @@ public final class QemuCommandLine {
         }
     }
 
+    /**
+     * Whether the QEMU of this command line keeps each image open as it opened it: every image's {@code -drive} says
+     * {@code file.auto-read-only=off}. A QEMU that an older xend started does not: at a save's or a migration's end it
+     * opens its images again, and to continue after one, as the unprivileged user it has become by then, so they
+     * must be lent to that user first.
+     */
+    public static boolean keepsImagesOpen(List<String> argv) {
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (!argv.get(i).equals("-drive")) continue;
+            List<String> opts = QemuOpts.split(argv.get(i + 1));
+            if (opts.stream().anyMatch(o -> o.startsWith("file.filename="))
+                    && !opts.contains("file." + AUTO_READ_ONLY + "=off")) return false;
+        }
+        return true;
+    }
+
     /** Adds the {@code -drive} of a disk and returns its id. */
     private static String drive(DiskConfig disk, Argv a) {
         String id = QemuBlockDevices.driveId(disk.vdev());
@@ -384,6 +401,11 @@ public final class QemuCommandLine {
                 // file.filename rather than file=: QEMU reads a plain file= as a URL when it has a colon.
                 String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
                 d.add("file.driver", protocol).add("file.filename", disk.target().get());
+                // -drive's default (auto-read-only=on) lets QEMU reopen the image read-only whenever nothing writes it:
+                // at a save's or a migration's end, and read-write again to continue. By then QEMU has dropped root
+                // (-runas), so a root-only image failed the save ("bdrv_inactivate_all() failed"). Off, QEMU keeps
+                // the descriptor it opened as root for its whole life, and no image need be lent for it.
+                d.add("file." + AUTO_READ_ONLY, "off");
             }
         }
         d.add("readonly", !disk.access().writable() || disk.cdrom());

@@ -52,6 +52,26 @@ final class QemuOpts {
         return sb.toString();
     }
 
+    /** The parts of an argument as QEMU reads it: split at each single comma, a doubled one a comma of the value. */
+    static List<String> split(String arg) {
+        List<String> out = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        for (int i = 0; i < arg.length(); i++) {
+            char c = arg.charAt(i);
+            if (c != ',') {
+                part.append(c);
+            } else if (i + 1 < arg.length() && arg.charAt(i + 1) == ',') {
+                part.append(',');
+                i++;
+            } else {
+                out.add(part.toString());
+                part.setLength(0);
+            }
+        }
+        out.add(part.toString());
+        return out;
+    }
+
     /** Doubles commas; refuses control characters, which no QEMU option value may carry. */
     static String escape(String value) {
         for (int i = 0; i < value.length(); i++) {

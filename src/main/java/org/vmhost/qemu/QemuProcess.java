@@ -350,6 +350,19 @@ public final class QemuProcess implements Qemu {
         return stat(handle.pid()).filter(s -> !s.isZombie() && s.startTime() == handle.startTime()).isPresent();
     }
 
+    /**
+     * Whether the QEMU of a handle keeps its images open as it opened them ({@link QemuCommandLine#keepsImagesOpen});
+     * false where its command line cannot be read, so that the images are lent as to a QEMU that reopens them.
+     */
+    public static boolean keepsImagesOpen(QemuHandle handle) {
+        try {
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "cmdline"), StandardCharsets.UTF_8);
+            return !cmdline.isEmpty() && QemuCommandLine.keepsImagesOpen(List.of(cmdline.split("\0")));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static Optional<ProcStat> stat(long pid) {
         try {
             return ProcStat.read(pid);
@@ -440,6 +453,15 @@ public final class QemuProcess implements Qemu {
      */
     static String lastWords(Path log, String prefix) {
         return wordsSince(log, 0, prefix);
+    }
+
+    /** Where QEMU's log ends now (0 if it cannot be read): the offset for {@link #wordsSince} after an operation. */
+    public static long logEnd(Path log) {
+        try {
+            return Files.size(log);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**

@@ -76,7 +76,11 @@ class XendMigrationIT {
         badTokenFile = base.resolve("bad.token");
         Files.writeString(badTokenFile, "not-a-token-of-b");
         fingerprint = Files.readString(b.home().resolve("tls/xend.p12.sha256")).strip();
-        a.xm("new", a.config("mig1.cfg", guest("mig1")).toString()).requireSuccess();
+        // mig1's second disk is root's alone, on the shared storage: neither QEMU, once it has dropped root, may need
+        // to open it again (at the migration's end on A, or to take it up on B), and neither xend lends it.
+        sh("qemu-img", "create", "-q", "-f", "raw", shared.resolve("mig1-data.raw").toString(), "16M");
+        Files.setPosixFilePermissions(shared.resolve("mig1-data.raw"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        a.xm("new", a.config("mig1.cfg", guest("mig1", "file:" + shared.resolve("mig1-data.raw") + ",xvdb,w")).toString()).requireSuccess();
         a.xm("start", "mig1").requireSuccess();
         // A NIC without mac=: xend chooses its MAC at start, and a migration must keep it (Order 7).
         a.xm("create", a.config("mig2.cfg", guest("mig2") + "vif = [ 'type=user' ]\n").toString()).requireSuccess();
@@ -147,6 +151,7 @@ class XendMigrationIT {
         double uptimeBefore;
         try (XmConsole c = XmConsole.open(a, "mig1")) {
             c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
+            c.type("echo on-a-$((6*7)) | dd of=/dev/vdb bs=512 conv=sync 2>/dev/null; sync\n");
             c.type("export MIGTOK=tok$((6*7)); (while :; do echo x >> /tmp/ticks; sleep 1; done) &\n");
             c.type("echo set-$MIGTOK; cat /proc/uptime\n");
             c.awaitMatch("set-tok42\\s+([0-9.]+) ", Duration.ofSeconds(20));
@@ -169,7 +174,14 @@ class XendMigrationIT {
             assertThat(m.find()).isTrue();
             assertThat(Integer.parseInt(m.group(1))).as("ticks the guest counted").isGreaterThan(1);
             assertThat(Double.parseDouble(m.group(2))).as("the guest's uptime went on").isGreaterThan(uptimeBefore);
+            // The root-only shared disk: what A's QEMU wrote, read on B, and B's QEMU writes it too.
+            c.type("dd if=/dev/vdb bs=7 count=1 2>/dev/null; echo ' read-on-b'; echo on-b-$((6*7)) | dd of=/dev/vdb bs=512 conv=sync 2>/dev/null; sync; echo synced-$((1+1))\n");
+            c.awaitText("on-a-42 read-on-b", Duration.ofSeconds(30));
+            c.awaitText("synced-2", Duration.ofSeconds(30));
         }
+        Path data = shared.resolve("mig1-data.raw");
+        assertThat(new String(Files.readAllBytes(data), 0, 7, StandardCharsets.US_ASCII)).as("the shared disk").isEqualTo("on-b-42");
+        assertThat(Files.getAttribute(data, "unix:uid") + ":" + Files.getAttribute(data, "unix:gid")).as("its owner").isEqualTo("0:0");
         assertThat(b.xm("log").out()).contains("migrated in from");
     }
 

@@ -338,7 +338,7 @@ class XendSaveRestoreIT {
     void anHvmGuestBootedFromItsDiskComesBackWithItsMemoryAndItsCounterAndUptimeRunOn() throws Exception {
         Path disk = work.resolve("srh.qcow2");
         Files.copy(IMAGES.resolve("hvm-disk.qcow2"), disk);
-        // Root's alone, as an administrator's image may be: QEMU, no longer root, opens it again at the save's end.
+        // Root's alone, as an administrator's image may be: QEMU, no longer root, must not open it again at the save's end.
         Files.setPosixFilePermissions(disk, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         xend.xm("create", xend.config("srh.cfg", """
                 builder = 'hvm'
@@ -393,25 +393,50 @@ class XendSaveRestoreIT {
     }
 
     @Test
-    void aDiskQemusUserCannotReachIsRefusedNamingItsDirectoryAndTheGuestRunsOn() throws Exception {
+    void aRootOnlyDiskInADirectoryQemusUserCannotSearchIsCheckpointedSavedAndRestoredWithoutBeingLent() throws Exception {
+        // QEMU opens its images as root, then drops to its own user: it must keep them open as it opened them, for
+        // it could not open this one again (a 0600 image in a 0700 directory), and nothing needs to be lent to it.
         Path hidden = Files.createDirectories(work.resolve("hidden"));
         Files.setPosixFilePermissions(hidden, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        Path disk = hidden.resolve("srx.qcow2");
-        HostDisks.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "16M"));
-        xend.xm("create", xend.config("srx.cfg", pv("srx", disk)).toString()).requireSuccess(); // QEMU opens it as root
+        Path disk = hidden.resolve("srx.raw");
+        HostDisks.run(List.of("qemu-img", "create", "-q", "-f", "raw", disk.toString(), "16M"));
+        Files.setPosixFilePermissions(disk, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String config = PvGuestConfig.named("srx").kernelArgs("vmhost.dhcp=0").disk("tap:aio:" + disk + ",xvda,w")
+                .line("on_poweroff = 'destroy'").text();
+        xend.xm("create", xend.config("srx.cfg", config).toString()).requireSuccess();
         try {
-            Path file = work.resolve("srx.save");
-            for (int attempt = 1; attempt <= 2; attempt++) { // and again: the first refusal left nothing in the way
-                XendInstance.Result r = xend.xm("save", "srx", file.toString());
-                assertThat(r.exit()).as("save %d: %s", attempt, r.err()).isNotZero();
-                assertThat(r.err()).contains("cannot save domain 'srx'", "cannot search the directory " + hidden);
-                assertThat(file).doesNotExist();
-                assertThat(partials("srx.save")).isEmpty();
-                assertThat(xend.xm("list", "srx").requireSuccess().out()).containsPattern("srx .* (r-----|-b----)");
+            try (XmConsole c = XmConsole.open(xend, "srx")) {
+                c.awaitText("vmhost-guest: ready", Duration.ofSeconds(90));
             }
+            Path file = work.resolve("srx.save");
+            for (int attempt = 1; attempt <= 2; attempt++) { // a checkpoint, twice: QEMU lets go of the disk and takes it up again
+                XendInstance.Result r = xend.xm("save", "-c", "srx", file.toString());
+                assertThat(r.exit()).as("checkpoint %d: %s", attempt, r.err()).isZero();
+                assertThat(xend.xm("list", "srx").requireSuccess().out()).containsPattern("srx .* (r-----|-b----)");
+                assertThat(ownerOf(disk)).as("the image's owner after checkpoint %d", attempt).isEqualTo("0:0");
+            }
+            Files.delete(file);
+            xend.xm("save", "srx", file.toString()).requireSuccess();
+            assertThat(partials("srx.save")).isEmpty();
+            xend.xm("restore", file.toString()).requireSuccess();
+            assertThat(ownerOf(disk)).as("the image's owner after the restore").isEqualTo("0:0");
+            try (XmConsole c = XmConsole.open(xend, "srx")) { // the restored QEMU writes the image it opened as root
+                c.type("\necho srx-wrote-$((40+2)) | dd of=/dev/vda bs=512 conv=sync 2>/dev/null; sync; echo done-$((1+1))\n");
+                c.awaitText("done-2", Duration.ofSeconds(30));
+            }
+            byte[] head = new byte[13];
+            try (var in = Files.newInputStream(disk)) {
+                assertThat(in.readNBytes(head, 0, head.length)).isEqualTo(head.length);
+            }
+            assertThat(new String(head, java.nio.charset.StandardCharsets.US_ASCII)).as("the image's first bytes").isEqualTo("srx-wrote-42\n");
         } finally {
             xend.xm("destroy", "srx");
         }
+        assertThat(ownerOf(disk)).isEqualTo("0:0");
+    }
+
+    static String ownerOf(Path p) throws IOException {
+        return Files.getAttribute(p, "unix:uid") + ":" + Files.getAttribute(p, "unix:gid");
     }
 
     static List<Path> partials(String of) {

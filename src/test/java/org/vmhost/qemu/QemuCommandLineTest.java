@@ -181,8 +181,8 @@ class QemuCommandLineTest {
     @Test
     void aVhdImageIsQemusVpcFormat() throws Exception {
         assertThat(values(argv("name='a'\nkernel='/k'\ndisk=['tap:vhd:/x.vhd,xvda,w']\n"), "-drive"))
-                .containsExactly("if=none,id=drive-xvda,format=vpc,file.driver=file,file.filename=/x.vhd,readonly=off,"
-                        + "cache=none,aio=threads");
+                .containsExactly("if=none,id=drive-xvda,format=vpc,file.driver=file,file.filename=/x.vhd,"
+                        + "file.auto-read-only=off,readonly=off,cache=none,aio=threads");
     }
 
     @Test
@@ -190,7 +190,26 @@ class QemuCommandLineTest {
         // xl's target= takes the rest of the spec, commas and all: none of it may become an option of its own.
         List<String> argv = argv("name='a'\nkernel='/k'\ndisk=['format=raw,vdev=xvda,access=r,target=/img/nbd:x,readonly=off,file=/etc/shadow']\n");
         assertThat(values(argv, "-drive")).containsExactly("if=none,id=drive-xvda,format=raw,file.driver=file,"
-                + "file.filename=/img/nbd:x,,readonly=off,,file=/etc/shadow,readonly=on,cache=none,aio=threads");
+                + "file.filename=/img/nbd:x,,readonly=off,,file=/etc/shadow,file.auto-read-only=off,readonly=on,cache=none,aio=threads");
+    }
+
+    @Test
+    void everyImageIsKeptOpenAsItWasOpenedAndAnOlderXendsQemuIsToldApart() throws Exception {
+        // QEMU drops root once started: an image it opened again at a save's end could be one it may not open.
+        List<String> argv = argv("name='a'\nbuilder='hvm'\ndisk=['file:/i/a.qcow2,xvda,w', 'phy:/dev/loop7,xvdb,w', "
+                + "'file:/i/x.iso,hdc:cdrom,r', ',hdd:cdrom,r']\n");
+        assertThat(values(argv, "-drive")).filteredOn(d -> d.contains("file.filename="))
+                .hasSize(3).allSatisfy(d -> assertThat(d).contains(",file.auto-read-only=off,"));
+        assertThat(QemuCommandLine.keepsImagesOpen(argv)).isTrue();
+
+        List<String> older = argv.stream().map(a -> a.replace(",file.auto-read-only=off", "")).toList();
+        assertThat(QemuCommandLine.keepsImagesOpen(older)).isFalse();
+        // Only an option of its own counts, not the same words inside a file name.
+        List<String> named = argv("name='a'\nkernel='/k'\ndisk=['format=raw,vdev=xvda,access=w,target=/i/x,file.auto-read-only=off']\n")
+                .stream().map(a -> a.replace(",file.auto-read-only=off,readonly", ",readonly")).toList();
+        assertThat(values(named, "-drive")).singleElement().asString().contains("/i/x,,file.auto-read-only=off,readonly=off");
+        assertThat(QemuCommandLine.keepsImagesOpen(named)).isFalse();
+        assertThat(QemuCommandLine.keepsImagesOpen(List.of("qemu-system-x86_64", "-kernel", "/k"))).as("no image").isTrue();
     }
 
     @Test
