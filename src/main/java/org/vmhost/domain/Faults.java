@@ -23,6 +23,17 @@ final class Faults {
 
     private Faults() {}
 
+    /**
+     * With {@code -Dvmhost.fault.olderXendQemu=true}, a QEMU is started as an older xend started it, without
+     * {@code file.auto-read-only=off} on its images, so that a test can prove what xend does for such a QEMU
+     * still running after an upgrade (it lends it the images it will open again).
+     */
+    static void asOlderXend(java.util.List<String> argv) {
+        if (!Boolean.getBoolean("vmhost.fault.olderXendQemu")) return;
+        LocalDomainService.LOG.warning("fault olderXendQemu: QEMU starts without file.auto-read-only=off");
+        argv.replaceAll(a -> a.replaceAll("(?<!,),file\\.auto-read-only=off(?=,|$)", ""));
+    }
+
     static void pause(String point) {
         String ms = System.getProperty("vmhost.fault." + point);
         if (ms == null) return;

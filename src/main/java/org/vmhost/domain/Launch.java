@@ -122,6 +122,8 @@ final class Launch {
             // no early output or event is missed, and a paused start is exactly that.
             argv.add("-S");
             if (incoming != null) argv.addAll(incoming.args());
+            Faults.asOlderXend(argv);
+            boolean keepsImagesOpen = QemuCommandLine.keepsImagesOpen(argv);
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();
@@ -148,7 +150,7 @@ final class Launch {
             }
             Faults.pause(Faults.BEFORE_RUN);
             if (!paused) qmp.cont();
-            d.runtime = new DomainRuntime(process, console, events, runDir);
+            d.runtime = new DomainRuntime(process, console, events, runDir, keepsImagesOpen);
             service.watchExit(d, process, queue);
             d.started(domid, now);
             d.lastStart = now;

@@ -968,13 +968,34 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
     }
 
     /**
-     * Whether the domain's QEMU must be lent its config's images before a save's or a migration's end, or before it
-     * continues after one: only a QEMU that an older xend started opens them again then ({@link
-     * org.vmhost.qemu.QemuProcess#keepsImagesOpen}); this xend's keep the descriptors they opened as root.
+     * Before a save or a migration, and before a guest continues after one: lends the domain's config images to QEMU's
+     * user if its QEMU will open them again then, no longer root. Only a QEMU that an older xend started does
+     * ({@link DomainRuntime#keepsImagesOpen}); this xend's keep the descriptors they opened as root and are lent
+     * nothing. Strict, an image that cannot be lent fails the call (naming the directory QEMU's user cannot search);
+     * otherwise it is logged, and QEMU's own error is the one reported if it then cannot open it.
      */
-    boolean reopensImages(Domain d) {
+    void lendImagesIfReopened(Domain d, boolean strict) {
         DomainRuntime rt = d.runtime;
-        return rt == null || !org.vmhost.qemu.QemuProcess.keepsImagesOpen(rt.process().handle());
+        if (host.qemuUser().isEmpty() || (rt != null && rt.keepsImagesOpen())) return;
+        for (org.vmhost.config.DiskConfig disk : d.config().disks()) {
+            if (disk.target().isEmpty()) continue;
+            try {
+                lend(d, disk);
+            } catch (VmhostException e) {
+                if (strict) throw e;
+                LOG.warning("domain '" + d.name() + "': " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * What QEMU wrote to its log since {@code before}, as {@code " (QEMU said: ...)"}, for a failure QEMU reported
+     * only as "failed" (a save's or a migration's); empty for any other failure, or if QEMU said nothing.
+     */
+    static String qemuSaid(Exception e, Path log, long before) {
+        if (!(e instanceof VmhostException ve) || ve.code() != ErrorCode.QEMU_FAILED) return "";
+        String words = org.vmhost.qemu.QemuProcess.wordsSince(log, before, " (QEMU said: ");
+        return words.isEmpty() ? "" : words + ")";
     }
 
     /** The domain's QEMU no longer uses a disk's file. */

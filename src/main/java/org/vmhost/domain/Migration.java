@@ -140,7 +140,7 @@ final class Migration implements RelocationServer.Handler {
             d.moveTo(DomainState.MIGRATING); // xm list and the API show the move; other operations are refused meanwhile
             service.saveStatus(d); // a later xend, this one killed meanwhile, must not resume a guest that may run there
             tunnel = Tunnel.open(home, host.qemuUser(), client, m.session(), !copy.isEmpty());
-            if (!copy.isEmpty()) lendDisks(d); // an older xend's QEMU opens the disk again at a mirror's end (or failure)
+            service.lendImagesIfReopened(d, false); // an older xend's QEMU opens them again at the end (a mirror's too)
             for (String vdev : copy) QemuMigration.mirror(qmp, tunnel.nbd, vdev);
             Instant readyBy = Instant.now().plus(MIRROR_READY);
             while (!copy.isEmpty() && !QemuMigration.mirrorsReady(qmp, copy)) {
@@ -173,11 +173,9 @@ final class Migration implements RelocationServer.Handler {
             stayHere(d, qmp, copy, before);
             m.close();
             if (tunnel != null) tunnel.close();
-            // QEMU's migration reports only "failed"; why is in what QEMU wrote to its log meanwhile.
-            String qemuSaid = e instanceof VmhostException ve && ve.code() == ErrorCode.QEMU_FAILED
-                    ? org.vmhost.qemu.QemuProcess.wordsSince(qemuLog, qemuLogBefore, " (QEMU said: ") : "";
             throw new VmhostException(e instanceof VmhostException v ? v.code() : ErrorCode.QEMU_FAILED,
-                    prefix + LocalDomainService.describe(e) + (qemuSaid.isEmpty() ? "" : qemuSaid + ")") + "; it still runs here");
+                    prefix + LocalDomainService.describe(e) + LocalDomainService.qemuSaid(e, qemuLog, qemuLogBefore)
+                            + "; it still runs here");
         }
         boolean there;
         try {
@@ -190,7 +188,7 @@ final class Migration implements RelocationServer.Handler {
             } catch (VmhostException lost) {
                 m.close();
                 tunnel.close();
-                lendDisks(d); // so that an unpause here can take the images up again
+                service.lendImagesIfReopened(d, false); // so that an unpause here can take the images up again
                 d.moveTo(DomainState.PAUSED);
                 service.saveStatus(d);
                 service.event(d, "migrate-failed", "migration to " + client.host() + " ended without an answer; the domain is paused here");
@@ -229,7 +227,7 @@ final class Migration implements RelocationServer.Handler {
                 Thread.sleep(100);
             if (!copy.isEmpty()) QemuMigration.endMirrors(qmp, copy, Duration.ofSeconds(30));
             if (wasRunning && !qmp.queryStatus().running()) {
-                lendDisks(d);
+                service.lendImagesIfReopened(d, false);
                 qmp.cont();
             }
         } catch (QmpException | InterruptedException | RuntimeException e) {
@@ -451,7 +449,7 @@ final class Migration implements RelocationServer.Handler {
      * may run on the destination now, so it is not resumed here (never twice): kept paused, the user told what to do.
      */
     void keepAfterUnfinishedMigration(Domain d) {
-        lendDisks(d); // an unpause takes the images up again, as after a failed migration
+        service.lendImagesIfReopened(d, false); // an unpause takes the images up again, as after a failed migration
         d.moveTo(DomainState.PAUSED);
         service.event(d, "migrate-failed", "a migration was cut short by xend's end after the guest's state was sent; "
                 + "it is kept paused here: if it runs on the destination, destroy it here, otherwise unpause it");
@@ -564,25 +562,6 @@ final class Migration implements RelocationServer.Handler {
     }
 
     // ---- small things --------------------------------------------------------------------------
-
-    /**
-     * A QEMU that an older xend started opens its images again at a migration's end, and to take them up again after
-     * one (an NBD export makes a waiting one do so early), no longer root: it then needs them lent, as a hot-plugged
-     * disk is. A disk it cannot be lent is logged; if QEMU then cannot open it, that error is the one reported. This
-     * xend's QEMUs keep their images open and are lent nothing: on shared storage, two hosts' xends would otherwise
-     * change the owner of the same image, each giving it back at its own time.
-     */
-    private void lendDisks(Domain d) {
-        if (host.qemuUser().isEmpty() || !service.reopensImages(d)) return;
-        for (DiskConfig disk : d.config().disks()) {
-            if (disk.target().isEmpty()) continue;
-            try {
-                service.lend(d, disk);
-            } catch (VmhostException e) {
-                LocalDomainService.LOG.warning("domain '" + d.name() + "': " + e.getMessage());
-            }
-        }
-    }
 
     private static long virtualSize(Path path, DiskConfig disk) {
         String out = HostCommand.of("qemu-img", "info", "-U", "--output=json", "-f", disk.format().configName(), "--", path.toString())

@@ -57,11 +57,12 @@ final class SaveRestore {
         d.runJob("save", () -> {
             Transitions.requireAllowed(d.name(), Operation.SAVE, d.state());
             service.requireNoHotplugged(d, "save");
-            // At the save's end QEMU, no longer root, opens each disk again to let go of it (read-only): a disk its
-            // user cannot open failed the save there, with only "bdrv_inactivate_all() failed", and left QEMU
-            // refusing every later save. Lent first, such a disk is refused here, naming why, before anything stops.
+            // A QEMU an older xend started opens each disk again at the save's end (to let go of it), no longer root:
+            // a disk its user cannot open failed the save there, with only "bdrv_inactivate_all() failed", and left
+            // QEMU refusing every later save. Lent first (which also covers -c and a failure's continue), such a disk
+            // is refused here, naming why, before anything stops. This xend's QEMUs need nothing lent.
             try {
-                lendDisks(d);
+                service.lendImagesIfReopened(d, true);
             } catch (VmhostException e) {
                 throw new VmhostException(e.code(), "cannot save domain '" + d.name() + "': " + e.getMessage(), e);
             }
@@ -83,19 +84,16 @@ final class SaveRestore {
                 deleteQuietly(tmp);
                 if (wasRunning && d.runtime != null) {
                     try {
-                        rt.qmp().cont(); // the save stopped the guest's vCPUs: give them back (its disks were lent first)
+                        rt.qmp().cont(); // the save stopped the guest's vCPUs: give them back
                     } catch (Exception again) {
                         e.addSuppressed(again);
                     }
                 }
                 if (d.state() == DomainState.SAVING) d.moveTo(before);
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-                // QEMU's migration reports only "failed"; why is in what QEMU wrote to its log meanwhile.
-                String qemuSaid = e instanceof VmhostException ve && ve.code() == ErrorCode.QEMU_FAILED
-                        ? org.vmhost.qemu.QemuProcess.wordsSince(qemuLog, qemuLogBefore, " (QEMU said: ") : "";
                 String message = "cannot save domain '" + d.name() + "' to " + file + ": "
                         + (e instanceof VmhostException ? e.getMessage() : LocalDomainService.describe(e))
-                        + (qemuSaid.isEmpty() ? "" : qemuSaid + ")");
+                        + LocalDomainService.qemuSaid(e, qemuLog, qemuLogBefore);
                 service.event(d, "save-failed", message);
                 throw new VmhostException(e instanceof VmhostException ve && ve.code() != ErrorCode.INTERNAL ? ve.code()
                         : ErrorCode.HOST_FAILED, message, e);
@@ -103,7 +101,7 @@ final class SaveRestore {
             String what = "saved to " + file + " (" + bytes + " bytes of state)";
             if (checkpoint) {
                 try {
-                    if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont); // disks lent before
+                    if (wasRunning) service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
                 } finally {
                     d.moveTo(before);
                 }
@@ -180,23 +178,11 @@ final class SaveRestore {
         };
     }
 
-    /** At xend's start: a guest that an unfinished save stopped runs on (its images lent first). */
+    /** At xend's start: a guest that an unfinished save stopped runs on (its images lent first, to an older xend's QEMU). */
     void resumeAfterUnfinishedSave(Domain d) {
-        lendDisks(d);
+        service.lendImagesIfReopened(d, false);
         service.qmp(d, "continue", org.vmhost.qemu.qmp.QmpClient::cont);
         service.event(d, "save-failed", "a save was cut short by xend's end; the guest runs on");
-    }
-
-    /**
-     * A QEMU that an older xend started opens the images again at a save's end (to let go of them) and to continue
-     * after a migration, no longer root: it needs them lent. A save lends them before it begins, which covers its
-     * failure and {@code -c}. This xend's QEMUs keep their images open and are lent nothing.
-     */
-    private void lendDisks(Domain d) {
-        if (host.qemuUser().isEmpty() || !service.reopensImages(d)) return;
-        for (org.vmhost.config.DiskConfig disk : d.config().disks()) {
-            if (disk.target().isPresent()) service.lend(d, disk);
-        }
     }
 
     /** The configuration that comes back on restore: the domain's own, with its UUID and the MACs its NICs have now. */

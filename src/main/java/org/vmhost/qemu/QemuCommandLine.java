@@ -405,6 +405,8 @@ public final class QemuCommandLine {
                 // at a save's or a migration's end, and read-write again to continue. By then QEMU has dropped root
                 // (-runas), so a root-only image failed the save ("bdrv_inactivate_all() failed"). Off, QEMU keeps
                 // the descriptor it opened as root for its whole life, and no image need be lent for it.
+                // Said on read-only drives too, where QEMU never reopens: every image's -drive has it, which
+                // keepsImagesOpen reads back from a running QEMU's command line.
                 d.add("file." + AUTO_READ_ONLY, "off");
             }
         }

@@ -351,13 +351,16 @@ public final class QemuProcess implements Qemu {
     }
 
     /**
-     * Whether the QEMU of a handle keeps its images open as it opened them ({@link QemuCommandLine#keepsImagesOpen});
-     * false where its command line cannot be read, so that the images are lent as to a QEMU that reopens them.
+     * Whether the QEMU of a handle, found running when xend starts, keeps its images open as it opened them
+     * ({@link QemuCommandLine#keepsImagesOpen}): read from its command line in /proc (bytes as they are: a path need
+     * not be UTF-8). False where that cannot be read or the pid is no longer that QEMU's, so that the images are lent
+     * as to a QEMU that opens them again.
      */
     public static boolean keepsImagesOpen(QemuHandle handle) {
         try {
-            String cmdline = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "cmdline"), StandardCharsets.UTF_8);
-            return !cmdline.isEmpty() && QemuCommandLine.keepsImagesOpen(List.of(cmdline.split("\0")));
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(handle.pid()), "cmdline"));
+            if (cmdline.length == 0 || !isRunning(handle)) return false;
+            return QemuCommandLine.keepsImagesOpen(List.of(new String(cmdline, StandardCharsets.ISO_8859_1).split("\0")));
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -159,6 +159,8 @@ class XendMigrationIT {
             assertThat(m.find()).isTrue();
             uptimeBefore = Double.parseDouble(m.group(1));
         }
+        assertThat(new String(Files.readAllBytes(shared.resolve("mig1-data.raw")), 0, 7, StandardCharsets.US_ASCII))
+                .as("the shared disk, written on A").isEqualTo("on-a-42");
         XendInstance.Result r = migrate(a, "-l", "mig1", ADDR_B);
         r.requireSuccess();
         qemusOnB = 1;
@@ -174,7 +176,7 @@ class XendMigrationIT {
             assertThat(m.find()).isTrue();
             assertThat(Integer.parseInt(m.group(1))).as("ticks the guest counted").isGreaterThan(1);
             assertThat(Double.parseDouble(m.group(2))).as("the guest's uptime went on").isGreaterThan(uptimeBefore);
-            // The root-only shared disk: what A's QEMU wrote, read on B, and B's QEMU writes it too.
+            // The root-only shared disk: B's guest reads what A's wrote, and B's QEMU writes it (checked on the host).
             c.type("dd if=/dev/vdb bs=7 count=1 2>/dev/null; echo ' read-on-b'; echo on-b-$((6*7)) | dd of=/dev/vdb bs=512 conv=sync 2>/dev/null; sync; echo synced-$((1+1))\n");
             c.awaitText("on-a-42 read-on-b", Duration.ofSeconds(30));
             c.awaitText("synced-2", Duration.ofSeconds(30));

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -383,6 +384,7 @@ class XendSaveRestoreIT {
             assertThat(Integer.parseInt(c3.group(1))).as("and still ticks").isGreaterThan(after);
         }
         assertThat(xend.xm("list", "srh").requireSuccess().out()).containsPattern("srh .* (r-----|-b----)");
+        assertThat(ownerOf(disk)).as("the image's owner: nothing lent to the restored QEMU").isEqualTo("0:0");
         xend.xm("destroy", "srh").requireSuccess();
     }
 
@@ -432,7 +434,57 @@ class XendSaveRestoreIT {
         } finally {
             xend.xm("destroy", "srx");
         }
-        assertThat(ownerOf(disk)).isEqualTo("0:0");
+    }
+
+    @Test
+    void aQemuAnOlderXendStartedIsLentItsImagesBeforeASaveOrRefusedNamingTheDirectoryItsUserCannotSearch() throws Exception {
+        // Upgraded with guests running: their QEMUs, started by an older xend (the fault leaves out
+        // file.auto-read-only=off, as it did), open their images again at a save's end, no longer root.
+        Path reachable = work.resolve("sro.raw");
+        Path hidden = Files.createDirectories(work.resolve("hidden-old"));
+        Files.setPosixFilePermissions(hidden, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path unreachable = hidden.resolve("srq.raw");
+        for (Path p : List.of(reachable, unreachable)) {
+            HostDisks.run(List.of("qemu-img", "create", "-q", "-f", "raw", p.toString(), "16M"));
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        xend.xend("stop").requireSuccess();
+        try {
+            xend.startWith("-Dvmhost.fault.olderXendQemu=true");
+            for (var g : java.util.Map.of("sro", reachable, "srq", unreachable).entrySet()) {
+                xend.xm("create", xend.config(g.getKey() + ".cfg", PvGuestConfig.named(g.getKey()).kernelArgs("vmhost.dhcp=0")
+                        .disk("tap:aio:" + g.getValue() + ",xvda,w").line("on_poweroff = 'destroy'").text()).toString()).requireSuccess();
+            }
+        } finally {
+            xend.xend("stop");
+            xend.start(); // this xend, which re-attaches to both
+        }
+        try {
+            xend.awaitRecovery();
+            List<String> older = new ArrayList<>();
+            for (long pid : xend.qemuPids()) {
+                String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                if (cmdline.matches("(?s).*guest=sr[oq],.*")) older.add(cmdline);
+            }
+            assertThat(older).as("the older xend's QEMUs").hasSize(2)
+                    .allSatisfy(c -> assertThat(c).contains("file.filename=" + work).doesNotContain("auto-read-only"));
+            Path file = work.resolve("srq.save");
+            XendInstance.Result r = xend.xm("save", "srq", file.toString());
+            assertThat(r.exit()).as(r.err()).isNotZero();
+            assertThat(r.err()).contains("cannot save domain 'srq'", "cannot search the directory " + hidden);
+            assertThat(file).doesNotExist();
+            assertThat(xend.xm("list", "srq").requireSuccess().out()).containsPattern("srq .* (r-----|-b----)");
+
+            String qemuUser = HostDisks.run(List.of("id", "-u", "vmhost-qemu")).strip();
+            xend.xm("save", "-c", "sro", work.resolve("sro.save").toString()).requireSuccess();
+            assertThat(xend.xm("list", "sro").requireSuccess().out()).containsPattern("sro .* (r-----|-b----)");
+            assertThat(ownerOf(reachable)).as("lent while the older QEMU runs").startsWith(qemuUser + ":");
+            xend.xm("destroy", "sro").requireSuccess();
+            assertThat(ownerOf(reachable)).as("given back at its end").isEqualTo("0:0");
+        } finally {
+            xend.xm("destroy", "sro");
+            xend.xm("destroy", "srq");
+        }
     }
 
     static String ownerOf(Path p) throws IOException {

@@ -59,4 +59,29 @@ class QemuLaunchTest {
         Files.writeString(log, "qemu: new\n");
         assertThat(QemuProcess.wordsSince(log, before, ": ")).isEqualTo(": qemu: new");
     }
+    @Test
+    void aRunningQemuIsToldKeepingItsImagesOpenByItsCommandLineInProc(@TempDir Path dir) throws Exception {
+        // A process whose command line looks like QEMU's as this xend starts it, and one as an older xend did.
+        String drive = "if=none,id=drive-xvda,format=raw,file.driver=file,file.filename=" + dir.resolve("d\u00e9.raw");
+        Process keeps = new ProcessBuilder("sh", "-c", "sleep 60", "sh", "-drive", drive + ",file.auto-read-only=off,readonly=off").start();
+        Process older = new ProcessBuilder("sh", "-c", "sleep 60", "sh", "-drive", drive + ",readonly=off").start();
+        try {
+            QemuHandle keepsHandle = handle(keeps.pid(), dir);
+            assertThat(QemuProcess.keepsImagesOpen(keepsHandle)).isTrue();
+            assertThat(QemuProcess.keepsImagesOpen(handle(older.pid(), dir))).isFalse();
+            // The same pid with another start time is not that QEMU any more: told as one that opens them again.
+            assertThat(QemuProcess.keepsImagesOpen(new QemuHandle(keeps.pid(), keepsHandle.startTime() + 1, dir.resolve("q"),
+                    dir.resolve("c"), dir.resolve("l"), List.of()))).isFalse();
+            keeps.destroyForcibly().waitFor();
+            assertThat(QemuProcess.keepsImagesOpen(keepsHandle)).as("a QEMU gone").isFalse();
+        } finally {
+            keeps.destroyForcibly();
+            older.destroyForcibly();
+        }
+    }
+
+    private static QemuHandle handle(long pid, Path dir) throws Exception {
+        return new QemuHandle(pid, ProcStat.read(pid).orElseThrow().startTime(), dir.resolve("q"), dir.resolve("c"),
+                dir.resolve("l"), List.of());
+    }
 }
