@@ -430,7 +430,7 @@ class XendSaveRestoreIT {
             try (var in = Files.newInputStream(disk)) {
                 assertThat(in.readNBytes(head, 0, head.length)).isEqualTo(head.length);
             }
-            assertThat(new String(head, java.nio.charset.StandardCharsets.US_ASCII)).as("the image's first bytes").isEqualTo("srx-wrote-42\n");
+            assertThat(new String(head, StandardCharsets.US_ASCII)).as("the image's first bytes").isEqualTo("srx-wrote-42\n");
         } finally {
             xend.xm("destroy", "srx");
         }

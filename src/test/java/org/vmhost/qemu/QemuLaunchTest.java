@@ -59,6 +59,7 @@ class QemuLaunchTest {
         Files.writeString(log, "qemu: new\n");
         assertThat(QemuProcess.wordsSince(log, before, ": ")).isEqualTo(": qemu: new");
     }
+
     @Test
     void aRunningQemuIsToldKeepingItsImagesOpenByItsCommandLineInProc(@TempDir Path dir) throws Exception {
         // A process whose command line looks like QEMU's as this xend starts it, and one as an older xend did.
