@@ -343,14 +343,18 @@ final class Recovery {
      */
     private void killStrays(List<Long> owned) {
         String marker = home.runDir().toString() + "/";
-        ProcessHandle.allProcesses()
+        List<ProcessHandle> strays = ProcessHandle.allProcesses()
                 .filter(p -> !owned.contains(p.pid()))
                 .filter(p -> p.info().arguments().map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.contains(marker))).orElse(false))
                 .filter(p -> p.info().command().map(c -> c.contains("qemu")).orElse(false))
-                .forEach(p -> {
-                    LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
-                    p.destroyForcibly();
-                });
+                .toList();
+        for (ProcessHandle p : strays) {
+            LOG.warning("killing stray QEMU pid " + p.pid() + " that no domain owns");
+            p.destroyForcibly();
+        }
+        // Until a killed QEMU has been reaped (by init: its xend is gone) its cgroup cannot be removed, and the sweep
+        // that follows would leave it there.
+        for (ProcessHandle p : strays) awaitEnd(p, STRAY_END_WAIT);
         // Run directories of domains that no longer run, and what else an earlier xend left in run/. Not this xend's
         // own: the API, open meanwhile, binds its socket in a private directory named after this pid
         // (api.ApiServer's ".<pid in base 36>-<n>") and moves it to xend.sock.
@@ -367,6 +371,22 @@ final class Recovery {
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot tidy " + home.runDir(), e);
+        }
+    }
+
+    /** How long the sweep waits for a killed stray QEMU to end before going on without it. */
+    private static final java.time.Duration STRAY_END_WAIT = java.time.Duration.ofSeconds(5);
+
+    private static void awaitEnd(ProcessHandle p, java.time.Duration wait) {
+        try {
+            p.onExit().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warning("stray QEMU pid " + p.pid() + " has not ended " + wait.toSeconds() + " s after SIGKILL; its cgroup "
+                    + "stays until xend's next start");
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.log(Level.WARNING, "cannot wait for stray QEMU pid " + p.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -28,17 +28,7 @@ final class Scheduling {
     Scheduling(LocalDomainService service, DomainRegistry registry, Path cgroupRoot, Path home) {
         this.service = service;
         this.registry = registry;
-        this.controller = CpuController.detect(cgroupRoot, xendName(home));
-    }
-
-    /** A short name for one xend's groups, from its home: "x" and the first 12 hex digits of its SHA-256. */
-    static String xendName(Path home) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return "x" + java.util.HexFormat.of().formatHex(d, 0, 6);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
-        }
+        this.controller = CpuController.detect(cgroupRoot, CpuController.xendName(home));
     }
 
     /** xend stopping: its own group goes if no guest is left in it. */

@@ -22,6 +22,16 @@ public sealed interface CpuController {
     long PERIOD_US = 100_000;
     String GROUP = "vmhost";
 
+    /** The name of one xend's group, from its home: "x" and the first 12 hex digits of the home's SHA-256. */
+    static String xendName(Path home) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(home.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "x" + java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
     /** What {@code xm info} says: the version and where. */
     String describe();
 

@@ -14,11 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.vmhost.resources.CpuController;
 
 /**
  * A private xend for one test class: its own VMHOST_HOME under /tmp (short, for UNIX socket paths), the
  * real bin/xend and bin/xm of this checkout, and a clean-up that leaves no QEMU behind: every domain is
- * destroyed through xm, then any QEMU whose command line names this home is killed by its PID.
+ * destroyed through xm, then any QEMU whose command line names this home is killed by its PID, and the cgroups
+ * xend named after this home are removed.
  */
 public final class XendInstance implements AutoCloseable {
     public static final Path PROJECT = Path.of(System.getProperty("user.dir")).toAbsolutePath();
@@ -175,6 +177,19 @@ public final class XendInstance implements AutoCloseable {
                 .map(ProcessHandle::pid).toList();
     }
 
+    /** The scheduler groups (cgroups) of this xend's domains that exist now, by the name xend gives its own group. */
+    public List<Path> schedulerGroups() throws IOException {
+        var controller = cpuController();
+        if (controller.isEmpty() || !Files.isDirectory(controller.get().xendGroup())) return List.of();
+        try (var dirs = Files.list(controller.get().xendGroup())) {
+            return dirs.filter(Files::isDirectory).toList();
+        }
+    }
+
+    private java.util.Optional<CpuController> cpuController() {
+        return CpuController.detect(Path.of("/sys/fs/cgroup"), CpuController.xendName(home));
+    }
+
     /** The PID of the running xend, from its pid file. */
     public long xendPid() throws IOException {
         return Long.parseLong(Files.readString(home.resolve("run/xend.pid")).trim());
@@ -208,7 +223,16 @@ public final class XendInstance implements AutoCloseable {
             }
         }
         xend("stop");
-        for (long pid : qemuPids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> left = qemuPids().stream().flatMap(pid -> ProcessHandle.of(pid).stream()).toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        await("the QEMUs left to end", Duration.ofSeconds(10), () -> left.stream().noneMatch(ProcessHandle::isAlive));
+        // The scheduler groups of guests xend did not stop itself (a test killed xend, or a QEMU xend lost), by the
+        // name xend gives them; cgroupfs removes a group only once its last process has been reaped.
+        cpuController().ifPresent(c -> await("this xend's cgroups to go", Duration.ofSeconds(10), () -> {
+            c.sweep(java.util.Set.of());
+            c.removeXendGroupIfEmpty();
+            return !Files.exists(c.xendGroup());
+        }));
         try (var walk = Files.walk(home)) {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }

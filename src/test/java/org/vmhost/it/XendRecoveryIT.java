@@ -55,6 +55,7 @@ class XendRecoveryIT {
         await("the half-started QEMU to be killed", Duration.ofSeconds(20), () -> xend.qemuPids().isEmpty());
         xend.awaitRecovery(); // the sweep removes the run directory after it has killed the QEMU
         assertThat(domainRunDirs()).isEmpty();
+        assertThat(xend.schedulerGroups()).as("the killed QEMU's cgroup").isEmpty();
         assertThat(xend.xm("log").requireSuccess().out()).doesNotContain("reattached");
     }
 
