@@ -54,7 +54,11 @@ public final class HostAccounts implements AutoCloseable {
 
     @Override
     public void close() {
-        for (String u : users) HostCommand.of("userdel", u).tryRun();
+        for (String u : users) {
+            HostCommand.of("userdel", u).tryRun();
+            // what a JVM run as the user leaves in /tmp (bin/xm and bin/xend's clients make none)
+            HostCommand.of("rm", "-rf", "--", "/tmp/hsperfdata_" + u).tryRun();
+        }
         for (String g : groups) HostCommand.of("groupdel", g).tryRun();
     }
 }

@@ -64,6 +64,7 @@ class XendAccessIT {
         assertThat(list.output()).contains("win1");
         assertThat(refused.exit()).isNotZero();
         assertThat(refused.output()).startsWith("Error: Unable to connect to xend:").doesNotContain("win1");
+        assertThat(java.nio.file.Path.of("/tmp/hsperfdata_" + member)).as("what the user's xm left in /tmp").doesNotExist();
     }
 
     static String url(String path) {
