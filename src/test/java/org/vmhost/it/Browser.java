@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -191,7 +190,7 @@ public final class Browser implements AutoCloseable {
         try {
             Files.createDirectories(SCREENSHOTS);
             Path to = SCREENSHOTS.resolve(name + ".png");
-            Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), to, StandardCopyOption.REPLACE_EXISTING);
+            Files.write(to, driver.getScreenshotAs(OutputType.BYTES)); // FILE's copy in /tmp outlives a killed JVM
             return to;
         } catch (IOException | RuntimeException e) {
             return Path.of("(no screenshot: " + e.getMessage() + ")");
