@@ -115,14 +115,8 @@ class LauncherIT {
      */
     @Test
     void aStartUpCacheOlderThanTheJarIsNotUsed() throws IOException {
-        Path top = scratch.resolve("checkout");
-        Files.createDirectories(top.resolve("bin"));
-        for (String f : List.of("xm", "xend", "vmhost-java")) {
-            Files.copy(BIN.resolve(f), top.resolve("bin").resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-        Path jar = Files.copy(XendInstance.PROJECT.resolve("target/vmhost.jar"), Files.createDirectories(top.resolve("target"))
-                .resolve("vmhost.jar"));
-        Files.createSymbolicLink(top.resolve("target/lib"), XendInstance.PROJECT.resolve("target/lib"));
+        Path top = checkoutWithoutCache();
+        Path jar = top.resolve("target/vmhost.jar");
         Path args = scratch.resolve("jvm-args.txt");
         Path jvm = Files.writeString(scratch.resolve("recording-java"), "#!/bin/sh\necho \"$@\" > '" + args + "'\n");
         jvm.toFile().setExecutable(true);
@@ -155,6 +149,64 @@ class LauncherIT {
             assertThat(rebuilt.exit()).as(rebuilt.err()).isZero();
             assertThat(Files.readString(args)).contains("org.vmhost.cli.XmMain " + sub).doesNotContain("AOTCache");
         }
+    }
+
+    /**
+     * Without a build's cache naming the JVM, the launcher takes a JDK's version from its release file and starts
+     * only the JVM that runs xm; a JDK too old by its release file is passed over unrun; a java with no release file
+     * beside it is asked its version, as before.
+     */
+    @Test
+    void theJavaVersionIsReadFromTheJdksReleaseFileAndAskedOnlyWhenThereIsNone() throws IOException {
+        Path top = checkoutWithoutCache();
+        Path calls = scratch.resolve("java-calls.txt");
+        // Each stand-in JVM records how it was run; asked for its settings, it answers as a JDK 25 would.
+        java.util.function.BiFunction<String, String, Path> jdk = (name, release) -> {
+            try {
+                Path bin = Files.createDirectories(scratch.resolve(name).resolve("bin"));
+                if (release != null) Files.writeString(scratch.resolve(name).resolve("release"), release);
+                Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\necho \"" + name + " $*\" >> '" + calls + "'\n"
+                        + "case \"$*\" in *-XshowSettings*) echo '    java.specification.version = 25' >&2 ;; esac\n");
+                java.toFile().setExecutable(true);
+                return java;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        Path withRelease = jdk.apply("jdk25", "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"25.0.3\"\n");
+        Path bare = jdk.apply("bare", null);
+        Path old = jdk.apply("jdk17", "JAVA_VERSION=\"17.0.15\"\n");
+
+        Run r = run(xm(top, List.of("list")), Map.of("LANG", "C.UTF-8", "VMHOST_JAVA", withRelease.toString()), scratch);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(calls)).as("the JVMs started").singleElement().asString()
+                .startsWith("jdk25 ").contains("org.vmhost.cli.XmMain list").doesNotContain("-XshowSettings");
+
+        Files.delete(calls);
+        r = run(xm(top, List.of("list")), Map.of("LANG", "C.UTF-8", "VMHOST_JAVA", bare.toString()), scratch);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(calls)).as("the JVMs started").hasSize(2)
+                .anySatisfy(l -> assertThat(l).startsWith("bare ").contains("-XshowSettings"))
+                .anySatisfy(l -> assertThat(l).startsWith("bare ").contains("org.vmhost.cli.XmMain list"));
+
+        Files.delete(calls);
+        r = run(xm(top, List.of("list")), Map.of("LANG", "C.UTF-8", "VMHOST_JAVA", old.toString(),
+                "JAVA_HOME", withRelease.getParent().getParent().toString()), scratch);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(calls)).as("the JVMs started: JDK 17's release file is enough to pass it over")
+                .singleElement().asString().startsWith("jdk25 ").contains("org.vmhost.cli.XmMain list");
+    }
+
+    /** A copy of this checkout's launchers and jar, with no start-up cache: the launcher must find a JVM itself. */
+    private Path checkoutWithoutCache() throws IOException {
+        Path top = scratch.resolve("checkout");
+        Files.createDirectories(top.resolve("bin"));
+        for (String f : List.of("xm", "xend", "vmhost-java")) {
+            Files.copy(BIN.resolve(f), top.resolve("bin").resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Files.copy(XendInstance.PROJECT.resolve("target/vmhost.jar"), Files.createDirectories(top.resolve("target")).resolve("vmhost.jar"));
+        Files.createSymbolicLink(top.resolve("target/lib"), XendInstance.PROJECT.resolve("target/lib"));
+        return top;
     }
 
     private static List<String> xm(Path top, List<String> args) {
