@@ -202,6 +202,7 @@ final class DiskHotplug {
         org.vmhost.qemu.QemuBlockDevices.refusal(type, disk, scsiBus).ifPresent(why -> {
             throw new VmhostException(ErrorCode.INVALID_STATE, "cannot " + verb + " domain '" + d.name() + "': " + why);
         });
+        service.requireLendable(disk); // before the SCSI controller below: a refused file changes nothing
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI && !scsiBus) {
             service.qmp(d, verb, q -> q.deviceAdd(org.vmhost.qemu.QemuBlockDevices.scsiControllerAdd()));
         }
@@ -259,6 +260,7 @@ final class DiskHotplug {
     private void changeMedium(Domain d, DiskConfig drive, DiskConfig medium) {
         String verb = "change the medium of " + drive.vdev() + " in";
         String id = drive.vdev();
+        if (!medium.empty()) service.requireLendable(medium); // a refused medium must not cost the drive its current one
         service.qmp(d, verb, q -> q.ejectMedium(org.vmhost.qemu.QemuBlockDevices.tray(id, true), org.vmhost.qemu.QemuBlockDevices.tray(id, false)));
         dropNode(d, org.vmhost.qemu.QemuBlockDevices.mediumNodeName(drive));
         service.release(d, drive);

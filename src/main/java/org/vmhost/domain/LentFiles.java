@@ -29,8 +29,8 @@ final class LentFiles {
     private static final Logger LOG = Logger.getLogger(LentFiles.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One lent file: its owner before, and the domains (UUIDs) that use it. */
-    record Entry(int uid, int gid, Set<String> domains) {}
+    /** One lent file: its owner before, which file it was (0 and 0 in an older record), and the domains (UUIDs) that use it. */
+    record Entry(int uid, int gid, long dev, long ino, Set<String> domains) {}
 
     private final Optional<QemuUser> user;
     private final Path file;
@@ -55,11 +55,16 @@ final class LentFiles {
         Entry e = lent.get(key);
         if (e == null) {
             QemuUser.Owner owner = user.get().lend(Path.of(key), writable);
-            e = new Entry(owner.uid(), owner.gid(), new LinkedHashSet<>());
+            e = new Entry(owner.uid(), owner.gid(), owner.dev(), owner.ino(), new LinkedHashSet<>());
             lent.put(key, e);
         }
         e.domains().add(uuid);
         save();
+    }
+
+    /** Refuses, changing nothing, a file that {@link #lend} would refuse. */
+    void requireLendable(String path) {
+        user.ifPresent(u -> u.requireLendable(Path.of(real(path))));
     }
 
     /** A domain no longer uses a file; the last one gives it back. */
@@ -69,7 +74,7 @@ final class LentFiles {
         if (e == null || !e.domains().remove(uuid)) return;
         if (e.domains().isEmpty()) {
             lent.remove(key);
-            QemuUser.giveBack(Path.of(key), new QemuUser.Owner(e.uid(), e.gid()));
+            user.ifPresent(u -> u.giveBack(Path.of(key), new QemuUser.Owner(e.uid(), e.gid(), e.dev(), e.ino())));
         }
         save();
     }

@@ -967,6 +967,12 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         disk.target().ifPresent(t -> lentFiles.lend(d.uuid, t, disk.access().writable() && !disk.cdrom()));
     }
 
+    /** Refuses, before anything changes, a disk's file that {@link #lend} would refuse. */
+    void requireLendable(org.vmhost.config.DiskConfig disk) {
+        if (disk.backend() == org.vmhost.config.DiskBackend.NBD) return;
+        disk.target().ifPresent(lentFiles::requireLendable);
+    }
+
     /**
      * Before a save or a migration, and before a guest continues after one: lends the domain's config images to QEMU's
      * user if its QEMU will open them again then, no longer root. Only a QEMU that an older xend started does

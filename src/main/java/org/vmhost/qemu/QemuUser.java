@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -79,22 +80,32 @@ public record QemuUser(String name, int uid, int gid) {
         return false;
     }
 
-    /** Who owned a file before it was lent, to give it back. */
-    public record Owner(int uid, int gid) {}
+    /**
+     * Who owned a file before it was lent, to give it back, and which file it was (its device and inode; 0 and 0
+     * in a record written before they were kept), so that nothing else is given in its place.
+     */
+    public record Owner(int uid, int gid, long dev, long ino) {}
+
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 0060000, S_ISVTX = 01000;
 
     /**
      * Gives a file (an image, a device node) to this user, so that a QEMU that has dropped root can open it,
-     * and returns its owner before. Then checks, as this user, that it can open it: a directory on the way
-     * that the user cannot search is refused with its name (and the file given back).
+     * and returns its owner before. Refused, naming why: a file in a directory that anyone but root may write (its
+     * writer could put another file, or a link to one, under the same name while it is lent, and have root give
+     * that away or back), and anything but a regular file or a block device. The owner is changed without
+     * following a link. Then checks, as this user, that it can open the file: a directory on the way that the user
+     * cannot search is refused with its name (and the file given back).
      *
+     * @param file     the file's real path (no symbolic link on the way)
      * @param writable whether QEMU must write it
      */
     public Owner lend(Path file, boolean writable) {
         Owner before;
         try {
-            before = new Owner((Integer) Files.getAttribute(file, "unix:uid"), (Integer) Files.getAttribute(file, "unix:gid"));
-            HostCommand.of("chown", uid + ":" + gid, "--", file.toString()).run();
-        } catch (IOException | RuntimeException e) {
+            Map<String, Object> a = lendable(file);
+            before = new Owner((Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("dev"), (Long) a.get("ino"));
+            chownNoFollow(file, uid, gid);
+        } catch (IOException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
                     + e.getMessage(), e);
         }
@@ -108,12 +119,76 @@ public record QemuUser(String name, int uid, int gid) {
         return before;
     }
 
-    /** Gives a lent file back to its owner; a file that is gone is fine. */
-    public static void giveBack(Path file, Owner owner) {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) return;
-        HostCommand.Result r = HostCommand.of("chown", owner.uid() + ":" + owner.gid(), "--", file.toString()).tryRun();
-        if (!r.ok()) System.getLogger(QemuUser.class.getName()).log(System.Logger.Level.WARNING,
-                "cannot give " + file + " back to uid " + owner.uid() + ": " + r.output().strip());
+    /** Refuses, as {@link #lend} would and changing nothing, a file that cannot be lent. */
+    public void requireLendable(Path file) {
+        try {
+            lendable(file);
+        } catch (IOException e) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The file's owner, device, inode and mode, once it is known that it may be lent. */
+    private Map<String, Object> lendable(Path file) throws IOException {
+        requireOnlyRootMayRename(file);
+        Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
+        int type = (Integer) a.get("mode") & S_IFMT;
+        if (type != S_IFREG && type != S_IFBLK) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to " + name
+                    + ": it is neither a regular file nor a block device");
+        }
+        return a;
+    }
+
+    /**
+     * Gives a lent file back to its owner: only the file that was lent (same device and inode), still this user's,
+     * and never through a link; a file that is gone is fine, anything else is left as it is and logged.
+     */
+    public void giveBack(Path file, Owner owner) {
+        System.Logger log = System.getLogger(QemuUser.class.getName());
+        try {
+            Map<String, Object> a = Files.readAttributes(file, "unix:uid,dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
+            boolean same = owner.ino() == 0 || ((Long) a.get("dev") == owner.dev() && (Long) a.get("ino") == owner.ino());
+            int type = (Integer) a.get("mode") & S_IFMT;
+            if (!same || (type != S_IFREG && type != S_IFBLK) || (Integer) a.get("uid") != uid) {
+                log.log(System.Logger.Level.WARNING, "not giving " + file + " back to uid " + owner.uid() + ": it is no longer "
+                        + "the file lent to " + name + " (another file, a link, or no longer its)");
+                return;
+            }
+            chownNoFollow(file, owner.uid(), owner.gid());
+        } catch (java.nio.file.NoSuchFileException e) {
+            // gone: nothing to give back
+        } catch (IOException e) {
+            log.log(System.Logger.Level.WARNING, "cannot give " + file + " back to uid " + owner.uid() + ": " + e.getMessage());
+        }
+    }
+
+    private static void chownNoFollow(Path file, int uid, int gid) throws IOException {
+        Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Refuses a file that someone other than root could replace by renaming: each directory above it must be
+     * root's and writable by no one else, or sticky (where only an entry's owner may rename it) with a root-owned
+     * entry below it on the way.
+     */
+    static void requireOnlyRootMayRename(Path file) throws IOException {
+        Path below = file;
+        for (Path dir = file.getParent(); dir != null; below = dir, dir = dir.getParent()) {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) a.get("mode");
+            boolean othersWrite = (mode & 0022) != 0;
+            boolean sticky = (mode & S_ISVTX) != 0;
+            boolean entryRoots = (Integer) Files.getAttribute(below, "unix:uid", LinkOption.NOFOLLOW_LINKS) == 0;
+            if ((Integer) a.get("uid") != 0 || (othersWrite && !(sticky && entryRoots))) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to QEMU's user " + NAME + ": "
+                        + dir + " is writable by " + ((Integer) a.get("uid") != 0 ? "uid " + a.get("uid") : "others")
+                        + ", who could put another file in its place while QEMU has it; keep hot-plugged images and "
+                        + "media in a directory only root may write, such as an image pool");
+            }
+        }
     }
 
     /**

@@ -329,6 +329,15 @@ class XendStorageIT {
         assertThat(twice.err()).contains("already has a disk xvda");
         XendInstance.Result missing = xend.xm("block-attach", "hr1", "file:" + work.resolve("none.raw"), "sdb", "w");
         assertThat(missing.err()).contains("none.raw does not exist");
+        // A file in a local user's directory: its owner could swap it, while QEMU's user has it, for a link to a root
+        // file that xend would then give away or back. Refused, naming the directory, and the file left as it was.
+        Path alice = Files.createDirectory(work.resolve("alice"));
+        Path theirs = Files.write(alice.resolve("theirs.raw"), new byte[1 << 20]);
+        Files.setAttribute(alice, "unix:uid", 65534);
+        XendInstance.Result swappable = xend.xm("block-attach", "hr1", "file:" + theirs, "sdb", "w");
+        assertThat(swappable.exit()).isNotZero();
+        assertThat(swappable.err()).contains(alice + " is writable by uid 65534");
+        assertThat(Files.getAttribute(theirs, "unix:uid")).isEqualTo(0);
         XendInstance.Result nothing = xend.xm("block-detach", "hr1", "51728");
         assertThat(nothing.exit()).isNotZero();
         assertThat(nothing.err()).contains("has no disk '51728'");
