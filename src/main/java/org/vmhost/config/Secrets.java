@@ -1,5 +1,10 @@
 package org.vmhost.config;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -8,72 +13,105 @@ import java.util.regex.Pattern;
  * {@code xm list -l} and the web GUI), as {@link SxpWriter} masks them in SXP. The stored definition keeps the
  * real value; what leaves xend shows {@value #MASK}.
  *
- * <p>Both spellings are masked: the hvm key {@code vncpasswd = "s3cret"} and the option inside a vfb entry,
- * {@code vfb = ['vnc=1,vncpasswd=s3cret']}; also SPICE's {@code spicepasswd}. Masking is idempotent.
+ * <p>Both spellings are masked: the hvm key {@code vncpasswd = "s3cret"} (or {@code +=}, which appends to it) and the
+ * option inside a vfb entry, {@code vfb = ['vnc=1,vncpasswd=s3cret']}, whose value runs to the next comma or the
+ * string's end, whatever it holds; also SPICE's {@code spicepasswd}. Masking is idempotent.
  */
 public final class Secrets {
     public static final String MASK = "XXXXXXXX";
 
-    /** The pattern, compiled on the first text that may hold a password. */
+    /** The patterns, compiled on the first text that may hold a password. */
     private static final class Holder {
-        static final Pattern SECRET = Pattern.compile(
-                "(?i)\\b((?:vnc|spice)passwd\\s*=\\s*)(\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)*'|[^,'\"\\s\\]]*)");
+        /** A string literal, in either quote, with its escapes. */
+        static final Pattern LITERAL = Pattern.compile("\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)*'");
+        /** The key form's start, just before its value's literal: {@code vncpasswd = } or {@code vncpasswd += }. */
+        static final Pattern KEY_BEFORE = Pattern.compile("(?i)\\b((?:vnc|spice)passwd)[ \\t]*\\+?=[ \\t]*$");
+        /** The key form with an unquoted value (and in comments), outside literals. */
+        static final Pattern KEY_BARE = Pattern.compile("(?i)\\b((?:vnc|spice)passwd)[ \\t]*\\+?=[ \\t]*([^,'\"\\s\\]]+)");
+        /** The option inside a literal (a vfb entry's): its value runs to the next comma or the literal's end. */
+        static final Pattern OPTION = Pattern.compile("(?i)(?<![A-Za-z0-9_])((?:vnc|spice)passwd)[ \\t]*=([^,]*)");
+    }
+
+    /** Where one password's value lies: {@code [start, end)}; for the key form its literal, quotes included. */
+    private record Found(String key, int start, int end) {
+        String value(String text) {
+            return text.substring(start, end);
+        }
     }
 
     private Secrets() {
     }
 
+    /** Every password's value in the text, in order: the key form (quoted or not) and the option inside strings. */
+    private static List<Found> find(String text) {
+        List<Found> found = new ArrayList<>();
+        Matcher lit = Holder.LITERAL.matcher(text);
+        int pos = 0;
+        while (lit.find()) {
+            bare(text, pos, lit.start(), found);
+            int lineStart = text.lastIndexOf('\n', lit.start() - 1) + 1;
+            Matcher key = Holder.KEY_BEFORE.matcher(text).region(Math.max(lineStart, pos), lit.start());
+            if (key.find()) {
+                found.add(new Found(key.group(1).toLowerCase(Locale.ROOT) + "=", lit.start(), lit.end()));
+            } else {
+                Matcher option = Holder.OPTION.matcher(text).region(lit.start() + 1, lit.end() - 1);
+                while (option.find()) found.add(new Found(option.group(1).toLowerCase(Locale.ROOT) + ",", option.start(2), option.end(2)));
+            }
+            pos = lit.end();
+        }
+        bare(text, pos, text.length(), found);
+        return found;
+    }
+
+    private static void bare(String text, int from, int to, List<Found> found) {
+        Matcher m = Holder.KEY_BARE.matcher(text).region(from, to);
+        while (m.find()) found.add(new Found(m.group(1).toLowerCase(Locale.ROOT) + "=", m.start(2), m.end(2)));
+    }
+
     /** The text with every password's value replaced by {@value #MASK}, quoted as it was. */
     public static String mask(String configText) {
-        // Most texts hold no password, and xm list masks every domain it reads: the pattern is compiled only for one
-        // that may (its compilation was ~1 ms of each xm list).
-        if (!configText.toLowerCase(java.util.Locale.ROOT).contains("passwd")) return configText;
-        Matcher m = Holder.SECRET.matcher(configText);
+        // Most texts hold no password, and xm list masks every domain it reads: the patterns are compiled only for one
+        // that may (their compilation was ~1 ms of each xm list).
+        if (!configText.toLowerCase(Locale.ROOT).contains("passwd")) return configText;
         StringBuilder out = new StringBuilder(configText.length());
-        while (m.find()) {
-            String value = m.group(2);
+        int pos = 0;
+        for (Found f : find(configText)) {
+            String value = f.value(configText);
             String quote = value.startsWith("\"") ? "\"" : value.startsWith("'") ? "'" : "";
-            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + quote + MASK + quote));
+            out.append(configText, pos, f.start()).append(quote).append(MASK).append(quote);
+            pos = f.end();
         }
-        m.appendTail(out);
-        return out.toString();
+        return out.append(configText.substring(pos)).toString();
     }
 
     /**
      * Text a user edited from the masked view, made whole again: each password still shown as {@value #MASK} gets
-     * back the stored value of the same key (the first masked {@code vncpasswd} the first stored one, and so on);
-     * a password the user typed stays as typed. Saving the mask itself as a password would lock the user out, so a
-     * mask with no stored value to stand for is refused, naming its line.
+     * back the stored value of the same key and form (the first masked {@code vncpasswd} the first stored one, and so
+     * on); a password the user typed stays as typed. Saving the mask itself as a password would lock the user out, so
+     * a mask with no stored value to stand for is refused, naming its line.
      *
      * @param source the name errors give the edited text
      * @throws ConfigValueException for a mask that stands for no stored password
      */
     public static String keep(String source, String edited, String stored) throws ConfigValueException {
-        java.util.Map<String, java.util.List<String>> values = new java.util.HashMap<>();
-        Matcher s = Holder.SECRET.matcher(stored);
-        while (s.find()) values.computeIfAbsent(key(s), k -> new java.util.ArrayList<>()).add(s.group(2));
-        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
-        Matcher m = Holder.SECRET.matcher(edited);
+        Map<String, List<String>> values = new HashMap<>();
+        for (Found f : find(stored)) values.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(f.value(stored));
+        Map<String, Integer> seen = new HashMap<>();
         StringBuilder out = new StringBuilder(edited.length());
-        while (m.find()) {
-            String key = key(m);
-            int n = seen.merge(key, 1, Integer::sum) - 1;
-            String value = m.group(2);
-            if (!unquote(value).equals(MASK)) continue;
-            java.util.List<String> old = values.getOrDefault(key, java.util.List.of());
+        int pos = 0;
+        for (Found f : find(edited)) {
+            int n = seen.merge(f.key(), 1, Integer::sum) - 1;
+            if (!unquote(f.value(edited)).equals(MASK)) continue;
+            List<String> old = values.getOrDefault(f.key(), List.of());
             if (n >= old.size()) {
-                int line = 1 + (int) edited.substring(0, m.start()).chars().filter(c -> c == '\n').count();
-                throw new ConfigValueException(source, line, key, MASK + " stands for a stored password, and there is none "
-                        + "here to keep; type the password itself");
+                int line = 1 + (int) edited.substring(0, f.start()).chars().filter(c -> c == '\n').count();
+                throw new ConfigValueException(source, line, f.key().substring(0, f.key().length() - 1), MASK
+                        + " stands for a stored password, and there is none here to keep; type the password itself");
             }
-            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + old.get(n)));
+            out.append(edited, pos, f.start()).append(old.get(n));
+            pos = f.end();
         }
-        m.appendTail(out);
-        return out.toString();
-    }
-
-    private static String key(Matcher m) {
-        return m.group(1).replaceAll("[\\s=]", "").toLowerCase(java.util.Locale.ROOT);
+        return out.append(edited.substring(pos)).toString();
     }
 
     private static String unquote(String value) {

@@ -37,6 +37,28 @@ class SecretsTest {
                 .isEqualTo("VNCPASSWD = 'XXXXXXXX'\nvfb = [ 'vnc=1,VncPasswd=XXXXXXXX' ]\n");
     }
 
+    /** What a viewer must not read through the masked view, whatever the password holds or however it is set. */
+    @Test
+    void anAppendedPasswordAndAVfbPasswordWithSpacesOrQuotesAreMaskedWhole() throws ConfigException {
+        assertThat(Secrets.mask("vncpasswd += \"s3cret\"\nspicepasswd+='th1rd'\n"))
+                .isEqualTo("vncpasswd += \"XXXXXXXX\"\nspicepasswd+='XXXXXXXX'\n");
+        assertThat(Secrets.mask("vfb = [ 'vnc=1,vncpasswd=ab cd,keymap=de' ]\n"))
+                .isEqualTo("vfb = [ 'vnc=1,vncpasswd=XXXXXXXX,keymap=de' ]\n");
+        assertThat(Secrets.mask("vfb = [ \"vnc=1,vncpasswd=a'b]c\" ]\n")).isEqualTo("vfb = [ \"vnc=1,vncpasswd=XXXXXXXX\" ]\n");
+        assertThat(Secrets.mask("vfb = [ 'vnc=1,vncpasswd=a\\'b' ]\n")).isEqualTo("vfb = [ 'vnc=1,vncpasswd=XXXXXXXX' ]\n");
+        String text = "name = 'w'\nvncpasswd = 'a'\nvncpasswd += 'b'\nvfb = [ 'vnc=1,vncpasswd=x y' ]\n";
+        String masked = Secrets.mask(text);
+        assertThat(masked).doesNotContain("'a'").doesNotContain("'b'").doesNotContain("x y");
+        assertThat(Secrets.mask(masked)).isEqualTo(masked);
+        assertThat(Secrets.keep("w.cfg", masked, text)).isEqualTo(text);
+    }
+
+    @Test
+    void aPasswordInAStringThatIsNotAVfbOptionIsNotTakenForOne() {
+        String text = "name = 'w'\nextra = 'console=ttyS0 myvncpasswd=1'\n";
+        assertThat(Secrets.mask(text)).isEqualTo(text);
+    }
+
     @Test
     void textWithoutPasswordsIsLeftAsItWas() {
         String text = "name = 'a'\n# the vnc password is set elsewhere\nvnc = 1\n";

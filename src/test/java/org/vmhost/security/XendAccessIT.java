@@ -109,6 +109,32 @@ class XendAccessIT {
             assertThat(Files.readString(xend.home().resolve("log/xend.out"))).doesNotContain("s3cret");
     }
 
+    /** However the configuration spells a password (appended to, or a vfb option holding a space), a viewer reads none. */
+    @Test
+    void aViewerReadsNoPasswordHoweverTheConfigurationSpellsIt() throws Exception {
+        java.nio.file.Path cfg = xend.config("win2.cfg", """
+                name = "win2"
+                builder = "hvm"
+                memory = 64
+                vnc = 1
+                vncpasswd = "pre"
+                vncpasswd += "Appended-s3cret"
+                vfb = [ 'vnc=1,vncpasswd=with space-s3cret' ]
+                """);
+        xend.xm("new", cfg.toString()).requireSuccess();
+        String token = xend.xm("token-create", "--viewer", "peek").requireSuccess().out().strip();
+        try {
+            for (String path : List.of("/api/v1/domains/win2", "/api/v1/domains")) {
+                HostCommand.Result read = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url(path));
+                assertThat(HostAccounts.status(read)).isEqualTo(200);
+                assertThat(read.output()).contains("win2").contains("XXXXXXXX").doesNotContain("s3cret");
+            }
+        } finally {
+            xend.xm("token-delete", "peek").requireSuccess();
+            xend.xm("delete", "win2").requireSuccess();
+        }
+    }
+
     @Test
     void aViewerTokenMadeWithXmMayLookButNotChangeOrReadTheLog() {
         String token = xend.xm("token-create", "--viewer", "monitoring").requireSuccess().out().strip();
