@@ -25,6 +25,12 @@ public record VfbConfig(boolean vnc, boolean sdl, Optional<String> vnclisten, Op
         Objects.requireNonNull(keymap, "keymap");
         // Blank fields are defaults, as in the spec; a comma would end the field in the spec text.
         vnclisten = field("vnclisten", vnclisten);
+        // An address, and nothing QEMU's -vnc would read as an option of its own (websocket=..., unix:...).
+        vnclisten.ifPresent(l -> {
+            if (!l.matches("[A-Za-z0-9._:%-]+")) {
+                throw new IllegalArgumentException("vnclisten must be an IP address or a host name, not '" + l + "'");
+            }
+        });
         vncpasswd = field("vncpasswd", vncpasswd);
         keymap = field("keymap", keymap);
         vncdisplay.ifPresent(d -> {

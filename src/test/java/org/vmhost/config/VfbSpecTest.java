@@ -41,7 +41,9 @@ class VfbSpecTest {
             "type=spice         | type 'spice' is neither vnc nor sdl",
             "vncdisplay=-1      | vncdisplay '-1' is not a display number (0 to 59635)",
             "vncdisplay=x       | vncdisplay 'x' is not a display number (0 to 59635)",
-            "colour=red         | unknown option 'colour'"})
+            "colour=red         | unknown option 'colour'",
+            "vnclisten=websocket=5700 | vnclisten must be an IP address or a host name, not 'websocket=5700'",
+            "vnclisten=unix:/tmp/v    | vnclisten must be an IP address or a host name, not 'unix:/tmp/v'"})
     void badSpecsAreRefusedNamingTheSpec(String spec, String reason) {
         assertThatThrownBy(() -> parse(spec)).isInstanceOf(ConfigValueException.class)
                 .hasMessage("vfb: '" + spec + "': " + reason);
