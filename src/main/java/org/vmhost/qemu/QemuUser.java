@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 import org.vmhost.host.HostCommand;
+import org.vmhost.host.TrustedPaths;
 
 /**
  * The unprivileged user QEMU becomes ({@code -runas}) once it has opened what its command line names: a
@@ -86,7 +87,7 @@ public record QemuUser(String name, int uid, int gid) {
      */
     public record Owner(int uid, int gid, long dev, long ino) {}
 
-    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 0060000, S_ISVTX = 01000;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFBLK = 0060000;
 
     /**
      * Gives a file (an image, a device node) to this user, so that a QEMU that has dropped root can open it,
@@ -169,25 +170,13 @@ public record QemuUser(String name, int uid, int gid) {
         Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
-    /**
-     * Refuses a file that someone other than root could replace by renaming: each directory above it must be
-     * root's and writable by no one else, or sticky (where only an entry's owner may rename it) with a root-owned
-     * entry below it on the way.
-     */
+    /** Refuses a file that someone other than root could replace by renaming ({@link TrustedPaths#whoElseMayRename}). */
     static void requireOnlyRootMayRename(Path file) throws IOException {
-        Path below = file;
-        for (Path dir = file.getParent(); dir != null; below = dir, dir = dir.getParent()) {
-            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-            int mode = (Integer) a.get("mode");
-            boolean othersWrite = (mode & 0022) != 0;
-            boolean sticky = (mode & S_ISVTX) != 0;
-            boolean entryRoots = (Integer) Files.getAttribute(below, "unix:uid", LinkOption.NOFOLLOW_LINKS) == 0;
-            if ((Integer) a.get("uid") != 0 || (othersWrite && !(sticky && entryRoots))) {
-                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to QEMU's user " + NAME + ": "
-                        + dir + " is writable by " + ((Integer) a.get("uid") != 0 ? "uid " + a.get("uid") : "others")
-                        + ", who could put another file in its place while QEMU has it; keep hot-plugged images and "
-                        + "media in a directory only root may write, such as an image pool");
-            }
+        Optional<String> who = TrustedPaths.whoElseMayRename(file);
+        if (who.isPresent()) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to QEMU's user " + NAME + ": "
+                    + who.get() + ", who could put another file in its place while QEMU has it; keep hot-plugged images "
+                    + "and media in a directory only root may write, such as an image pool");
         }
     }
 

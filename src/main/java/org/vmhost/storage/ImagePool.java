@@ -275,7 +275,9 @@ public final class ImagePool {
      * image's own directory, each as a format stated rather than probed: when the directory's pool records the
      * image as another format; when a non-raw image has an external data file, or a backing file outside its
      * directory, or one whose format its header does not state or states otherwise than the pool's record.
-     * A raw image passes at once: QEMU reads nothing in it as metadata. So does a file qemu-img cannot read as
+     * A non-raw image, and each file of its chain, must be one that only root may write or rename (its header could
+ * otherwise name another file after this check: QEMU opens boot-time images as root).
+ * A raw image passes at once: QEMU reads nothing in it as metadata. So does a file qemu-img cannot read as
      * {@code format} at all: QEMU refuses it alike, opening nothing it names, and says why.
      *
      * <p>The lifecycle asks this before a domain starts and before a disk is attached; the pool before qemu-img
@@ -309,6 +311,19 @@ public final class ImagePool {
             if (depth >= MAX_CHAIN) {
                 throw new StorageException(StorageException.Kind.BAD_REQUEST, "image " + image + " has a backing chain longer than "
                         + MAX_CHAIN + " images (or a loop)");
+            }
+            // The header names what QEMU opens with the image, as root: it must hold still from this check to then.
+            Optional<String> who;
+            try {
+                who = org.vmhost.host.TrustedPaths.whoElseMayChange(real);
+            } catch (IOException e) {
+                throw new StorageException(StorageException.Kind.FAILED, "cannot read the owner of image " + current + ": " + e.getMessage());
+            }
+            if (who.isPresent()) {
+                throw new StorageException(StorageException.Kind.BAD_REQUEST, "image " + current + " is " + currentFormat
+                        + ", whose header names the files QEMU opens with it as root, and " + who.get() + ", who could make it"
+                        + " name any host file after this check" + (depth == 0 ? "" : " (the backing file of " + image + ")")
+                        + "; keep " + currentFormat + " images where only root may write them, or use raw");
             }
             JsonNode n;
             try {
