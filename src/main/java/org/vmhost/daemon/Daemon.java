@@ -115,6 +115,11 @@ final class Daemon {
         java.util.concurrent.Executor beside = task -> Thread.ofVirtual().name("host-facts").start(task);
         var tscKhz = java.util.concurrent.CompletableFuture.supplyAsync(HostTsc::khz, beside);
         var qemuVersion = java.util.concurrent.CompletableFuture.supplyAsync(() -> HostFacts.qemuVersion(emulator), beside);
+        // Without the build's copy of SQLite's native library (bin/vmhost-java names it), the driver copies it out of
+        // its jar: into xend's private run directory rather than /tmp, where a killed xend's copy stayed for good.
+        if (System.getProperty("org.sqlite.lib.path") == null && System.getProperty("org.sqlite.tmpdir") == null) {
+            System.setProperty("org.sqlite.tmpdir", home.runDir().toString());
+        }
         Store store = Store.open(home.database(), retention);
         AcceleratorChoice choice = probeOncePerBoot(emulator);
         String accel = choice.accelerator().qemuName();
