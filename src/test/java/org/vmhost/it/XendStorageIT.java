@@ -334,7 +334,7 @@ class XendStorageIT {
         Path alice = Files.createDirectory(work.resolve("alice"));
         Path theirs = Files.write(alice.resolve("theirs.raw"), new byte[1 << 20]);
         Files.setAttribute(alice, "unix:uid", 65534);
-        XendInstance.Result swappable = xend.xm("block-attach", "hr1", "file:" + theirs, "sdb", "w");
+        XendInstance.Result swappable = xend.xm("block-attach", "hr1", "file:" + theirs, "xvdb", "w");
         assertThat(swappable.exit()).isNotZero();
         assertThat(swappable.err()).contains(alice + " is writable by uid 65534");
         assertThat(Files.getAttribute(theirs, "unix:uid")).isEqualTo(0);
