@@ -338,6 +338,7 @@ public final class HostNetwork {
             }
             Path tmp = hosts.resolveSibling(hosts.getFileName() + ".tmp");
             Files.write(tmp, lines);
+            letDnsmasqRead(tmp); // it reads the file again on SIGHUP, no longer root
             Files.move(tmp, hosts, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Optional<ProcessHandle> dnsmasq = dnsmasqPid(stateDir.resolve(s.name() + ".pid"));
             if (dnsmasq.isPresent()) HostCommand.of("kill", "-HUP", Long.toString(dnsmasq.get().pid())).tryRun();
@@ -553,6 +554,11 @@ public final class HostNetwork {
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot make " + hosts + ": " + e.getMessage(), e);
         }
+        // dnsmasq parses every guest's DHCP and DNS packets: it drops root for DNSMASQ_USER once it has bound its
+        // sockets and opened its lease and pid files (keeping only the capabilities DHCP needs), as libvirt's does.
+        // It reads the hosts file again on SIGHUP as that user: the file and its directory are opened to it alone.
+        letDnsmasqSearch(stateDir);
+        letDnsmasqRead(hosts);
         // dnsmasq forks into its own session, so it outlives xend as the guests do.
         HostCommand.of("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
                 "--except-interface=lo", "--interface=" + s.bridge(), "--listen-address=" + net.hostAddress(),
@@ -560,7 +566,24 @@ public final class HostNetwork {
                 "--dhcp-authoritative", "--dhcp-no-override", "--no-resolv", "--no-hosts",
                 "--domain=" + s.name(), "--local=/" + s.name() + "/", "--expand-hosts",
                 "--dhcp-leasefile=" + stateDir.resolve(s.name() + ".leases"), "--dhcp-hostsfile=" + hosts,
-                "--pid-file=" + pid, "--user=root").run();
+                "--pid-file=" + pid, "--user=" + DNSMASQ_USER).run();
+    }
+
+    /** Who dnsmasq runs as once it has set itself up; its group stays its build's default. */
+    private static final String DNSMASQ_USER = "nobody";
+
+    /** A POSIX ACL entry: this file is readable by dnsmasq's user, and by no one else it was not already. */
+    private static void letDnsmasqRead(Path file) {
+        acl("u:" + DNSMASQ_USER + ":r", file);
+    }
+
+    private static void letDnsmasqSearch(Path dir) {
+        acl("u:" + DNSMASQ_USER + ":x", dir);
+    }
+
+    private static void acl(String entry, Path path) {
+        HostCommand.Result r = HostCommand.of("setfacl", "-m", entry, "--", path.toString()).tryRun();
+        if (!r.ok()) LOG.warning("cannot let dnsmasq reach " + path + " (guests' names may not resolve): " + r.output().strip());
     }
 
     private void stopDnsmasq(Stored s) {

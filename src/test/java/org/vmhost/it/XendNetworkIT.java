@@ -147,6 +147,13 @@ class XendNetworkIT {
         } finally {
             http.stop(0);
         }
+        // The DHCP and DNS server of the guests' network holds no root: it parses whatever a guest sends it. (It found
+        // the guest's name above, in the hosts file it reads again, as that user, when a guest is named.)
+        String dnsmasqPid = Files.readString(xend.home().resolve("network/nat" + SUFFIX + ".pid")).strip();
+        String uids = Files.readAllLines(Path.of("/proc", dnsmasqPid, "status")).stream().filter(l -> l.startsWith("Uid:"))
+                .findFirst().orElseThrow();
+        assertThat(uids.split("\\s+")).as("dnsmasq's real, effective, saved and file uids").hasSize(5)
+                .allSatisfy(u -> assertThat(u).isNotEqualTo("0"));
         // The lease is dnsmasq's: it knows the guest's MAC.
         String leases = Files.readString(xend.home().resolve("network/nat" + SUFFIX + ".leases"));
         String mac = xend.xm("network-list", "n").requireSuccess().out().lines().skip(1).findFirst().orElseThrow()
