@@ -3,7 +3,6 @@ package org.vmhost.domain;
 import org.vmhost.event.DomainEvent;
 import org.vmhost.error.VmhostException;
 import org.vmhost.error.ErrorCode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -1054,13 +1053,9 @@ public final class LocalDomainService implements DomainService, AutoCloseable {
         return new DomainDefinition(d.uuid, d.name(), d.nextBootText(), d.sourceName(), d.managed, d.autostart(), Instant.now());
     }
 
+    /** Removes a run or migration directory, which QEMU's user may write in, without following links (FileTrees). */
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot remove " + dir, e);
-        }
+        org.vmhost.host.FileTrees.deleteOrLog(dir);
     }
 
     static String describe(Throwable e) {

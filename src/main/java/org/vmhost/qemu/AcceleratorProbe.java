@@ -10,12 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Decides between KVM and TCG by booting a probe guest under KVM. A {@code /dev/kvm} that opens proves
@@ -190,11 +188,7 @@ public final class AcceleratorProbe {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot remove the probe's directory " + dir, e);
-        }
+        org.vmhost.host.FileTrees.deleteOrLog(dir);
     }
 
     /** A duration as people write it: "80 ms", "5 s", "1.3 s". */

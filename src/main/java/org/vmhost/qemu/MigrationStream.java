@@ -211,10 +211,6 @@ public final class MigrationStream {
     }
 
     private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            System.getLogger(MigrationStream.class.getName()).log(System.Logger.Level.WARNING, "cannot remove " + dir, e);
-        }
+        org.vmhost.host.FileTrees.deleteOrLog(dir);
     }
 }
