@@ -16,6 +16,18 @@ import org.vmhost.qemu.qmp.QmpClient;
  *                        again at a save's or a migration's end, and must be lent them first
  */
 record DomainRuntime(Qemu process, ConsoleRelay console, ExecutorService events, Path runDir, boolean keepsImagesOpen) {
+    /** In the run directory of a QEMU this xend started keeping its images open: what re-attach believes first. */
+    static final String KEEPS_IMAGES_OPEN_FILE = "keeps-images-open";
+
+    /**
+     * For a QEMU found running: its run directory's mark, written by the xend that started it; without one (an older
+     * xend's QEMU), its command line in /proc.
+     */
+    static boolean keepsImagesOpen(Path runDir, org.vmhost.qemu.QemuHandle handle) {
+        return java.nio.file.Files.exists(runDir.resolve(KEEPS_IMAGES_OPEN_FILE))
+                || org.vmhost.qemu.QemuProcess.keepsImagesOpen(handle);
+    }
+
     DomainRuntime {
         Objects.requireNonNull(process);
         Objects.requireNonNull(console);

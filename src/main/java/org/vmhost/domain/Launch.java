@@ -124,6 +124,9 @@ final class Launch {
             if (incoming != null) argv.addAll(incoming.args());
             Faults.asOlderXend(argv);
             boolean keepsImagesOpen = QemuCommandLine.keepsImagesOpen(argv);
+            // Kept where QEMU's user cannot write (the run directory is root's), for a later xend to read at re-attach: a
+            // QEMU's command line in /proc is memory QEMU itself could rewrite, to have its images lent to it.
+            if (keepsImagesOpen) Files.createFile(runDir.resolve(DomainRuntime.KEEPS_IMAGES_OPEN_FILE));
             // An xend killed between launch and the row below leaves a QEMU no row names: recover()
             // finds it by its run directory in its command line and kills it.
             Path consoleSocket = ctx.consoleSocket();

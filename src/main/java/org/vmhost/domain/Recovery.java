@@ -218,7 +218,7 @@ final class Recovery {
         try {
             p.qmp().subscribe(e -> events.execute(() -> service.onEvent(d, e)));
             console.start(LocalDomainService.QMP_TIMEOUT);
-            d.runtime = new DomainRuntime(p, console, events, runDir, org.vmhost.qemu.QemuProcess.keepsImagesOpen(handle));
+            d.runtime = new DomainRuntime(p, console, events, runDir, DomainRuntime.keepsImagesOpen(runDir, handle));
             service.watchExit(d, p, events);
             QmpStatus status = p.qmp().queryStatus();
             if (saved == DomainState.MIGRATING && service.wasMigratingIn(d) && !status.running()) {
