@@ -21,31 +21,52 @@ public final class TrustedPaths {
 
     /**
      * Why someone else could put another file in this one's place, if so: a directory above it is not root's (or
-     * xend's user's), or others may write it, unless it is sticky (only an entry's owner may rename it) and the
-     * entry below it on the way is trusted.
+     * xend's user's), or another user or a group other than root's may write it. A sticky directory (where only an
+     * entry's owner may rename it, like /tmp) does if the entry below it on the way is trusted; for the file itself
+     * only with {@code stickyForFile}: a file that is to change owners (lent to QEMU's user) could be renamed by its
+     * new owner there.
      */
-    public static Optional<String> whoElseMayRename(Path file) throws IOException {
-        Path below = file;
-        for (Path dir = file.getParent(); dir != null; below = dir, dir = dir.getParent()) {
-            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+    public static Optional<String> whoElseMayRename(Path file, boolean stickyForFile) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Path below = absolute;
+        for (Path dir = below.getParent(); dir != null; below = dir, dir = dir.getParent()) {
+            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
             int owner = (Integer) a.get("uid");
             int mode = (Integer) a.get("mode");
-            boolean sticky = (mode & S_ISVTX) != 0;
             if (!trusted(owner)) return Optional.of(dir + " is writable by uid " + owner);
-            if ((mode & 0022) != 0 && !(sticky && trusted((Integer) Files.getAttribute(below, "unix:uid", LinkOption.NOFOLLOW_LINKS)))) {
-                return Optional.of(dir + " is writable by others");
+            Optional<String> writers = otherWriters(a);
+            boolean stickyHolds = (mode & S_ISVTX) != 0 && (below != absolute || stickyForFile)
+                    && trusted((Integer) Files.getAttribute(below, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            if (writers.isPresent() && !stickyHolds) {
+                return Optional.of(dir + " is writable by " + writers.get());
             }
         }
         return Optional.empty();
     }
 
-    /** Why someone else could change this file, if so: as its owner or through its mode, or by renaming (above). */
+    /**
+     * Why someone else could change this file, if so: as its owner or through its mode, or by renaming it (above,
+     * a sticky directory with a trusted entry doing).
+     */
     public static Optional<String> whoElseMayChange(Path file) throws IOException {
-        Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
         int owner = (Integer) a.get("uid");
         if (!trusted(owner)) return Optional.of(file + " is owned by uid " + owner);
-        if (((Integer) a.get("mode") & 0022) != 0) return Optional.of(file + " is writable by others");
-        return whoElseMayRename(file);
+        Optional<String> writers = otherWriters(a);
+        if (writers.isPresent()) return Optional.of(file + " is writable by " + writers.get());
+        return whoElseMayRename(file, true);
+    }
+
+    /**
+     * Who besides the owner may write, by the mode: others, or a group other than root's and disk's (whose members
+     * may write every disk of the host already). A POSIX ACL's entries show in the group bits, as its mask.
+     */
+    private static Optional<String> otherWriters(Map<String, Object> a) {
+        int mode = (Integer) a.get("mode");
+        if ((mode & 0002) != 0) return Optional.of("others");
+        int gid = (Integer) a.get("gid");
+        if ((mode & 0020) != 0 && gid != 0 && gid != Self.DISK_GID) return Optional.of("group " + gid);
+        return Optional.empty();
     }
 
     private static boolean trusted(int uid) {
@@ -54,6 +75,19 @@ public final class TrustedPaths {
 
     private static final class Self {
         static final int UID = ownUid();
+        static final int DISK_GID = diskGid();
+
+        private static int diskGid() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+                    String[] f = line.split(":");
+                    if (f.length > 2 && f[0].equals("disk")) return Integer.parseInt(f[2]);
+                }
+            } catch (IOException | NumberFormatException e) {
+                // none known
+            }
+            return 0;
+        }
 
         private static int ownUid() {
             try {

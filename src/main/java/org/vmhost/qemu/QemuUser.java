@@ -91,55 +91,69 @@ public record QemuUser(String name, int uid, int gid) {
 
     /**
      * Gives a file (an image, a device node) to this user, so that a QEMU that has dropped root can open it,
-     * and returns its owner before. Refused, naming why: a file in a directory that anyone but root may write (its
-     * writer could put another file, or a link to one, under the same name while it is lent, and have root give
-     * that away or back), and anything but a regular file or a block device. The owner is changed without
-     * following a link. Then checks, as this user, that it can open the file: a directory on the way that the user
-     * cannot search is refused with its name (and the file given back).
+     * and returns its owner before. Refused, naming why and changing nothing: a file in a directory that anyone but
+     * root may write (its writer could put another file, or a link to one, under the same name while it is lent, and
+     * have root give that away or back), anything but a regular file or a block device, and a file behind a
+     * directory this user cannot search. The owner is changed without following a link; then this user must be able
+     * to open the file, or it is given back.
      *
      * @param file     the file's real path (no symbolic link on the way)
      * @param writable whether QEMU must write it
      */
     public Owner lend(Path file, boolean writable) {
-        Owner before;
+        Map<String, Object> a = lendable(file);
+        Owner before = new Owner((Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("dev"), (Long) a.get("ino"));
         try {
-            Map<String, Object> a = lendable(file);
-            before = new Owner((Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("dev"), (Long) a.get("ino"));
             chownNoFollow(file, uid, gid);
         } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
-                    + e.getMessage(), e);
+            throw cannotGive(file, e);
         }
-        HostCommand.Result reach = asThisUser("test", writable ? "-w" : "-r", file.toString());
-        if (!reach.ok()) {
+        if (!asThisUser("test", writable ? "-w" : "-r", file.toString()).ok()) {
             giveBack(file, before);
-            throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file
-                    + unreachableDirectory(file).map(d -> ": it cannot search the directory " + d
-                            + " (let it, e.g. setfacl -m u:" + name + ":x " + d + ", or keep images where it can)").orElse(""));
+            throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file);
         }
         return before;
     }
 
     /** Refuses, as {@link #lend} would and changing nothing, a file that cannot be lent. */
     public void requireLendable(Path file) {
+        lendable(file);
+    }
+
+    /**
+     * The file's owner, device, inode and mode, once it is known that it may be lent: only root may rename it (a
+     * sticky directory does not do: the file, once this user's, could be renamed by it), it is a regular file or a
+     * block device, and this user can search every directory on its way.
+     */
+    private Map<String, Object> lendable(Path file) {
         try {
-            lendable(file);
+            Optional<String> who = TrustedPaths.whoElseMayRename(file, false);
+            if (who.isPresent()) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to QEMU's user " + NAME + ": "
+                        + who.get() + ", who could put another file in its place while QEMU has it; keep hot-plugged "
+                        + "images and media in a directory only root may write, such as an image pool");
+            }
+            Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
+            int type = (Integer) a.get("mode") & S_IFMT;
+            if (type != S_IFREG && type != S_IFBLK) {
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to " + name
+                        + ": it is neither a regular file nor a block device");
+            }
+            Optional<Path> closed = unreachableDirectory(file);
+            if (closed.isPresent()) {
+                throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file
+                        + ": it cannot search the directory " + closed.get() + " (let it, e.g. setfacl -m u:" + name + ":x "
+                        + closed.get() + ", or keep images where it can)");
+            }
+            return a;
         } catch (IOException e) {
-            throw new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
-                    + e.getMessage(), e);
+            throw cannotGive(file, e);
         }
     }
 
-    /** The file's owner, device, inode and mode, once it is known that it may be lent. */
-    private Map<String, Object> lendable(Path file) throws IOException {
-        requireOnlyRootMayRename(file);
-        Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,dev,ino,mode", LinkOption.NOFOLLOW_LINKS);
-        int type = (Integer) a.get("mode") & S_IFMT;
-        if (type != S_IFREG && type != S_IFBLK) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to " + name
-                    + ": it is neither a regular file nor a block device");
-        }
-        return a;
+    private VmhostException cannotGive(Path file, IOException e) {
+        return new VmhostException(ErrorCode.HOST_FAILED, "cannot give " + file + " to " + name + ", as which QEMU runs: "
+                + e.getMessage(), e);
     }
 
     /**
@@ -168,16 +182,6 @@ public record QemuUser(String name, int uid, int gid) {
     private static void chownNoFollow(Path file, int uid, int gid) throws IOException {
         Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    /** Refuses a file that someone other than root could replace by renaming ({@link TrustedPaths#whoElseMayRename}). */
-    static void requireOnlyRootMayRename(Path file) throws IOException {
-        Optional<String> who = TrustedPaths.whoElseMayRename(file);
-        if (who.isPresent()) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to QEMU's user " + NAME + ": "
-                    + who.get() + ", who could put another file in its place while QEMU has it; keep hot-plugged images "
-                    + "and media in a directory only root may write, such as an image pool");
-        }
     }
 
     /**

@@ -276,8 +276,8 @@ public final class ImagePool {
      * image as another format; when a non-raw image has an external data file, or a backing file outside its
      * directory, or one whose format its header does not state or states otherwise than the pool's record.
      * A non-raw image, and each file of its chain, must be one that only root may write or rename (its header could
- * otherwise name another file after this check: QEMU opens boot-time images as root).
- * A raw image passes at once: QEMU reads nothing in it as metadata. So does a file qemu-img cannot read as
+     * otherwise name another file after this check: QEMU opens boot-time images as root).
+     * A raw image passes at once: QEMU reads nothing in it as metadata. So does a file qemu-img cannot read as
      * {@code format} at all: QEMU refuses it alike, opening nothing it names, and says why.
      *
      * <p>The lifecycle asks this before a domain starts and before a disk is attached; the pool before qemu-img

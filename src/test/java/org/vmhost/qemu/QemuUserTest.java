@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,18 +70,38 @@ class QemuUserTest {
         assertThat(owner(iso)).isZero();
     }
 
+    /**
+     * Under a sticky directory such as /tmp, only a root-owned directory's file may be lent: a file lent straight out
+     * of the sticky directory becomes QEMU's user's, which may then rename it there, and a user's file may be renamed
+     * by that user.
+     */
     @Test
-    void inAStickyDirectoryOnlyARootOwnedFileMayBeLent() throws IOException {
+    void underAStickyDirectoryOnlyAFileInARootOwnedDirectoryMayBeLent() throws IOException {
         Path shared = Files.createDirectory(dir.resolve("shared"));
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.setAttribute(shared, "unix:mode", 01777);
-        Path roots = Files.writeString(shared.resolve("roots.iso"), "medium\n");
+        Path roots = Files.writeString(Files.createDirectory(shared.resolve("roots")).resolve("a.iso"), "medium\n");
+        Files.setAttribute(roots.getParent(), "unix:mode", 0711);
+        Path loose = Files.writeString(shared.resolve("loose.iso"), "medium\n");
         Path users = Files.writeString(shared.resolve("users.iso"), "medium\n");
         Files.setAttribute(users, "unix:uid", 65534);
 
         user.giveBack(roots, user.lend(roots, false));
-        assertThatThrownBy(() -> user.lend(users, false)).hasMessageContaining(shared + " is writable by others");
-        assertThat(owner(users)).isEqualTo(65534);
+        assertThat(owner(roots)).isZero();
+        for (Path refused : List.of(loose, users)) {
+            int before = owner(refused);
+            assertThatThrownBy(() -> user.lend(refused, false)).hasMessageContaining(shared + " is writable by others");
+            assertThat(owner(refused)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aDirectoryQemusUserCannotSearchIsRefusedBeforeAnythingChanges() throws IOException {
+        Path closed = Files.createDirectory(dir.resolve("closed"));
+        Files.setAttribute(closed, "unix:mode", 0700);
+        Path iso = Files.writeString(closed.resolve("inst.iso"), "medium\n");
+        assertThatThrownBy(() -> user.requireLendable(iso)).hasMessageContaining("cannot search the directory " + closed);
+        assertThatThrownBy(() -> user.lend(iso, false)).hasMessageContaining("cannot search the directory " + closed);
+        assertThat(owner(iso)).isZero();
     }
 
     @Test
