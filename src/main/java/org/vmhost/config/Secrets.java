@@ -28,6 +28,8 @@ public final class Secrets {
         static final Pattern KEY_BEFORE = Pattern.compile("(?i)\\b((?:vnc|spice)passwd)[ \\t]*\\+?=[ \\t]*$");
         /** The key form with an unquoted value (and in comments), outside literals. */
         static final Pattern KEY_BARE = Pattern.compile("(?i)\\b((?:vnc|spice)passwd)[ \\t]*\\+?=[ \\t]*([^,'\"\\s\\]]+)");
+        /** A setting's start, at a line's start: {@code name =} or {@code name +=}. */
+        static final Pattern SETTING = Pattern.compile("(?m)^[ \\t]*([A-Za-z_][A-Za-z0-9_]*)[ \\t]*\\+?=");
         /** The option inside a literal (a vfb entry's): its value runs to the next comma or the literal's end. */
         static final Pattern OPTION = Pattern.compile("(?i)(?<![A-Za-z0-9_])((?:vnc|spice)passwd)[ \\t]*=([^,]*)");
     }
@@ -86,8 +88,8 @@ public final class Secrets {
 
     /**
      * Text a user edited from the masked view, made whole again: each password still shown as {@value #MASK} gets
-     * back the stored value of the same key and form (the first masked {@code vncpasswd} the first stored one, and so
-     * on); a password the user typed stays as typed. Saving the mask itself as a password would lock the user out, so
+     * back the stored value of the same setting, key and form (the first masked {@code vncpasswd} the first stored one,
+     * and so on; comments neither count nor get one back); a password the user typed stays as typed. Saving the mask itself as a password would lock the user out, so
      * a mask with no stored value to stand for is refused, naming its line.
      *
      * @param source the name errors give the edited text
@@ -95,14 +97,19 @@ public final class Secrets {
      */
     public static String keep(String source, String edited, String stored) throws ConfigValueException {
         Map<String, List<String>> values = new HashMap<>();
-        for (Found f : find(stored)) values.computeIfAbsent(f.key(), k -> new ArrayList<>()).add(f.value(stored));
+        for (Found f : find(stored)) {
+            String where = where(stored, f);
+            if (where != null) values.computeIfAbsent(where, k -> new ArrayList<>()).add(f.value(stored));
+        }
         Map<String, Integer> seen = new HashMap<>();
         StringBuilder out = new StringBuilder(edited.length());
         int pos = 0;
         for (Found f : find(edited)) {
-            int n = seen.merge(f.key(), 1, Integer::sum) - 1;
-            if (!unquote(f.value(edited)).equals(MASK)) continue;
-            List<String> old = values.getOrDefault(f.key(), List.of());
+            String where = where(edited, f);
+            if (where == null) continue; // a comment's: it stays masked
+            int n = seen.merge(where, 1, Integer::sum) - 1;
+            if (!unquote(f.value(edited)).strip().equals(MASK)) continue;
+            List<String> old = values.getOrDefault(where, List.of());
             if (n >= old.size()) {
                 int line = 1 + (int) edited.substring(0, f.start()).chars().filter(c -> c == '\n').count();
                 throw new ConfigValueException(source, line, f.key().substring(0, f.key().length() - 1), MASK
@@ -112,6 +119,19 @@ public final class Secrets {
             pos = f.end();
         }
         return out.append(edited.substring(pos)).toString();
+    }
+
+    /**
+     * What a password's value pairs with across an edit: the setting it is in (vfb, vncpasswd, extra...), its key and
+     * its form, so that a mask typed into another setting never gets a stored password; null in a comment.
+     */
+    private static String where(String text, Found f) {
+        int lineStart = text.lastIndexOf('\n', f.start() - 1) + 1;
+        if (text.substring(lineStart, f.start()).strip().startsWith("#")) return null;
+        Matcher m = Holder.SETTING.matcher(text).region(0, f.start());
+        String setting = "";
+        while (m.find()) setting = m.group(1).toLowerCase(Locale.ROOT);
+        return setting + "/" + f.key();
     }
 
     private static String unquote(String value) {

@@ -53,6 +53,26 @@ class SecretsTest {
         assertThat(Secrets.keep("w.cfg", masked, text)).isEqualTo(text);
     }
 
+    /** A mask moved, typed into another setting or left in a comment never gets a password it does not stand for. */
+    @Test
+    void anEditKeepsEachPasswordInItsOwnSettingAndCommentsCountForNothing() throws ConfigException {
+        String stored = "name = 'w'\n# old: vncpasswd = 'old-one'\nvncpasswd = 's3cret'\nvfb = [ 'vnc=1,vncpasswd=an0ther' ]\n";
+        String masked = Secrets.mask(stored);
+        assertThat(masked).doesNotContain("old-one");
+
+        // The comment deleted: the key keeps its own password, not the comment's.
+        String noComment = masked.replaceAll("(?m)^#.*\n", "");
+        assertThat(Secrets.keep("w.cfg", noComment, stored))
+                .isEqualTo("name = 'w'\nvncpasswd = 's3cret'\nvfb = [ 'vnc=1,vncpasswd=an0ther' ]\n");
+        // A mask typed into extra (QEMU's -append, which ps shows) stands for no password of extra's: refused.
+        String intoExtra = "extra = 'console=ttyS0 vncpasswd=XXXXXXXX'\n" + masked;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Secrets.keep("w.cfg", intoExtra, stored))
+                .isInstanceOf(ConfigValueException.class).hasMessageStartingWith("w.cfg:1: vncpasswd: XXXXXXXX stands for");
+        // A mask with a space before it is still the mask, not a new password "XXXXXXXX".
+        String spaced = masked.replace("vncpasswd=XXXXXXXX", "vncpasswd= XXXXXXXX");
+        assertThat(Secrets.keep("w.cfg", spaced, stored)).contains("vncpasswd=an0ther").doesNotContain("XXXXXXXX' ]");
+    }
+
     @Test
     void aPasswordInAStringThatIsNotAVfbOptionIsNotTakenForOne() {
         String text = "name = 'w'\nextra = 'console=ttyS0 myvncpasswd=1'\n";
