@@ -557,8 +557,14 @@ public final class HostNetwork {
         // dnsmasq parses every guest's DHCP and DNS packets: it drops root for DNSMASQ_USER once it has bound its
         // sockets and opened its lease and pid files (keeping only the capabilities DHCP needs), as libvirt's does.
         // It reads the hosts file again on SIGHUP as that user: the file and its directory are opened to it alone.
+        letDnsmasqSearch(stateDir.getParent());
         letDnsmasqSearch(stateDir);
         letDnsmasqRead(hosts);
+        HostCommand.Result reach = HostCommand.of("runuser", "-u", DNSMASQ_USER, "--", "test", "-r", hosts.toString()).tryRun();
+        if (!reach.ok()) {
+            throw new VmhostException(ErrorCode.HOST_FAILED, "dnsmasq, which runs as " + DNSMASQ_USER + ", could not read "
+                    + hosts + " (are POSIX ACLs, setfacl, available on " + stateDir + "?)");
+        }
         // dnsmasq forks into its own session, so it outlives xend as the guests do.
         HostCommand.of("dnsmasq", "--conf-file=/dev/null", "--strict-order", "--bind-interfaces",
                 "--except-interface=lo", "--interface=" + s.bridge(), "--listen-address=" + net.hostAddress(),
@@ -603,11 +609,17 @@ public final class HostNetwork {
         }
     }
 
-    /** The dnsmasq of a pid file, if it still runs (a reused pid that is not dnsmasq is not it). */
+    /**
+     * The dnsmasq of a pid file, if it still runs: a dnsmasq started with this very pid file. dnsmasq gives its pid
+     * file to the user it runs as, so the number in it is not trusted alone: a reused pid, or another dnsmasq's
+     * written there, is not it, and is never signalled.
+     */
     private static Optional<ProcessHandle> dnsmasqPid(Path pidFile) {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).strip());
-            return ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("dnsmasq")).orElse(false));
+            String ownPidFile = "--pid-file=" + pidFile;
+            return ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("dnsmasq")).orElse(false)
+                    && p.info().arguments().map(a -> java.util.Arrays.asList(a).contains(ownPidFile)).orElse(false));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
