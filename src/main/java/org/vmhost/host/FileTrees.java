@@ -22,21 +22,23 @@ public final class FileTrees {
     private FileTrees() {
     }
 
-    /** Removes {@code dir} and all it holds; a link is removed itself, never followed; what is gone already is fine. */
+    /**
+     * Removes {@code dir} and all it holds; a link is removed itself, never followed (the tree's root included); what
+     * is gone already is fine.
+     */
     public static void delete(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.deleteIfExists(dir);
+        Path absolute = dir.toAbsolutePath();
+        Path parent = absolute.getParent();
+        if (parent == null || !Files.isDirectory(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(absolute);
             return;
         }
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(parent)) {
             if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
                 throw new IOException("this file system cannot remove " + dir + " without following links");
             }
-            deleteEntries(secure);
-        } catch (NoSuchFileException e) {
-            return;
+            deleteDirectory(secure, absolute.getFileName());
         }
-        Files.deleteIfExists(dir);
     }
 
     /** As {@link #delete}, logging a failure rather than throwing it (a clean-up that must go on). */
@@ -48,25 +50,27 @@ public final class FileTrees {
         }
     }
 
-    private static void deleteEntries(SecureDirectoryStream<Path> dir) throws IOException {
-        List<Path> names = new ArrayList<>();
-        for (Path entry : dir) names.add(entry.getFileName());
-        for (Path name : names) {
-            boolean isDir;
-            try {
-                isDir = dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .readAttributes().isDirectory();
-            } catch (NoSuchFileException e) {
-                continue;
-            }
-            if (isDir) {
-                try (SecureDirectoryStream<Path> sub = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-                    deleteEntries(sub);
+    /** Removes the directory {@code name} of {@code parent} and what it holds, each through its parent's descriptor. */
+    private static void deleteDirectory(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+        try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            List<Path> names = new ArrayList<>();
+            for (Path entry : dir) names.add(entry.getFileName());
+            for (Path entry : names) {
+                try {
+                    boolean isDir = dir.getFileAttributeView(entry, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .readAttributes().isDirectory();
+                    if (isDir) {
+                        deleteDirectory(dir, entry);
+                    } else {
+                        dir.deleteFile(entry);
+                    }
+                } catch (NoSuchFileException e) {
+                    // gone meanwhile
                 }
-                dir.deleteDirectory(name);
-            } else {
-                dir.deleteFile(name);
             }
+        } catch (NoSuchFileException e) {
+            return;
         }
+        parent.deleteDirectory(name);
     }
 }

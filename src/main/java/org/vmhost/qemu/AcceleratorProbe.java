@@ -122,7 +122,7 @@ public final class AcceleratorProbe {
         try {
             return boot(accelerator, dir);
         } finally {
-            deleteTree(dir);
+            org.vmhost.host.FileTrees.deleteOrLog(dir);
         }
     }
 
@@ -187,9 +187,6 @@ public final class AcceleratorProbe {
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1).strip();
     }
 
-    private static void deleteTree(Path dir) {
-        org.vmhost.host.FileTrees.deleteOrLog(dir);
-    }
 
     /** A duration as people write it: "80 ms", "5 s", "1.3 s". */
     static String format(Duration d) {

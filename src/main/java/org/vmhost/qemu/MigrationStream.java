@@ -93,7 +93,7 @@ public final class MigrationStream {
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot open the migration channel " + socket + ": " + e.getMessage(), e);
         } finally {
-            deleteTree(dir);
+            org.vmhost.host.FileTrees.deleteOrLog(dir);
         }
     }
 
@@ -131,7 +131,7 @@ public final class MigrationStream {
                         + done.error().map(s -> ": " + s).orElse(""));
             }
         } finally {
-            deleteTree(dir);
+            org.vmhost.host.FileTrees.deleteOrLog(dir);
         }
     }
 
@@ -210,7 +210,4 @@ public final class MigrationStream {
         HostCommand.of("chown", user.uid() + ":" + user.gid(), "--", file.toString()).run();
     }
 
-    private static void deleteTree(Path dir) {
-        org.vmhost.host.FileTrees.deleteOrLog(dir);
-    }
 }

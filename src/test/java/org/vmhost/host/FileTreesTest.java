@@ -28,6 +28,18 @@ class FileTreesTest {
     }
 
     @Test
+    void aTreeWhoseRootIsALinkLosesTheLinkAndNotWhatItNames() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("etc"));
+        Path victim = Files.writeString(outside.resolve("shadow"), "root's\n");
+        Path link = Files.createSymbolicLink(tmp.resolve("run"), outside);
+
+        FileTrees.delete(link);
+
+        assertThat(link).doesNotExist();
+        assertThat(victim).exists().hasContent("root's");
+    }
+
+    @Test
     void whatIsGoneAlreadyIsFine() throws IOException {
         FileTrees.delete(tmp.resolve("none"));
         Path link = Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("nowhere"));
