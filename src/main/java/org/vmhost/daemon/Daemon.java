@@ -117,8 +117,15 @@ final class Daemon {
         var qemuVersion = java.util.concurrent.CompletableFuture.supplyAsync(() -> HostFacts.qemuVersion(emulator), beside);
         // Without the build's copy of SQLite's native library (bin/vmhost-java names it), the driver copies it out of
         // its jar: into xend's private run directory rather than /tmp, where a killed xend's copy stayed for good.
+        // A killed xend's copy stays (the driver keeps a copy whose lock file is left): this xend holds the home's lock,
+        // so every copy there is an earlier xend's.
         if (System.getProperty("org.sqlite.lib.path") == null && System.getProperty("org.sqlite.tmpdir") == null) {
             System.setProperty("org.sqlite.tmpdir", home.runDir().toString());
+            try (var copies = Files.newDirectoryStream(home.runDir(), "sqlite-*")) {
+                for (Path copy : copies) Files.deleteIfExists(copy);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot remove an earlier xend's copies of SQLite's library from " + home.runDir(), e);
+            }
         }
         Store store = Store.open(home.database(), retention);
         AcceleratorChoice choice = probeOncePerBoot(emulator);

@@ -354,7 +354,7 @@ final class Recovery {
         }
         // Until a killed QEMU has been reaped (by init: its xend is gone) its cgroup cannot be removed, and the sweep
         // that follows would leave it there.
-        for (ProcessHandle p : strays) awaitEnd(p, STRAY_END_WAIT);
+        awaitEnd(strays, STRAY_END_WAIT);
         // Run directories of domains that no longer run, and what else an earlier xend left in run/. Not this xend's
         // own: the API, open meanwhile, binds its socket in a private directory named after this pid
         // (api.ApiServer's ".<pid in base 36>-<n>") and moves it to xend.sock.
@@ -377,14 +377,16 @@ final class Recovery {
     /** How long the sweep waits for a killed stray QEMU to end before going on without it. */
     private static final java.time.Duration STRAY_END_WAIT = java.time.Duration.ofSeconds(5);
 
-    private static void awaitEnd(ProcessHandle p, java.time.Duration wait) {
+    /** Waits for every one of the processes to end, together, at most {@code wait}; one that has not is logged. */
+    private static void awaitEnd(List<ProcessHandle> processes, java.time.Duration wait) {
         try {
-            p.onExit().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.warning("stray QEMU pid " + p.pid() + " has not ended " + wait.toSeconds() + " s after SIGKILL; its cgroup "
-                    + "stays until xend's next start");
-        } catch (java.util.concurrent.ExecutionException e) {
-            LOG.log(Level.WARNING, "cannot wait for stray QEMU pid " + p.pid(), e);
+            java.util.concurrent.CompletableFuture.allOf(processes.stream().map(ProcessHandle::onExit)
+                    .toArray(java.util.concurrent.CompletableFuture[]::new)).get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            for (ProcessHandle p : processes) {
+                if (p.isAlive()) LOG.warning("stray QEMU pid " + p.pid() + " has not ended " + wait.toSeconds()
+                        + " s after SIGKILL; its cgroup stays until xend's next start");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

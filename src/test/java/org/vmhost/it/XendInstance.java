@@ -223,18 +223,21 @@ public final class XendInstance implements AutoCloseable {
             }
         }
         xend("stop");
-        List<ProcessHandle> left = qemuPids().stream().flatMap(pid -> ProcessHandle.of(pid).stream()).toList();
-        left.forEach(ProcessHandle::destroyForcibly);
-        await("the QEMUs left to end", Duration.ofSeconds(10), () -> left.stream().noneMatch(ProcessHandle::isAlive));
-        // The scheduler groups of guests xend did not stop itself (a test killed xend, or a QEMU xend lost), by the
-        // name xend gives them; cgroupfs removes a group only once its last process has been reaped.
-        cpuController().ifPresent(c -> await("this xend's cgroups to go", Duration.ofSeconds(10), () -> {
-            c.sweep(java.util.Set.of());
-            c.removeXendGroupIfEmpty();
-            return !Files.exists(c.xendGroup());
-        }));
-        try (var walk = Files.walk(home)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            List<ProcessHandle> left = qemuPids().stream().flatMap(pid -> ProcessHandle.of(pid).stream()).toList();
+            left.forEach(ProcessHandle::destroyForcibly);
+            await("the QEMUs left to end", Duration.ofSeconds(10), () -> left.stream().noneMatch(ProcessHandle::isAlive));
+            // The scheduler groups of guests xend did not stop itself (a test killed xend, or a QEMU xend lost), by the
+            // name xend gives them; cgroupfs removes a group only once its last process has been reaped.
+            cpuController().ifPresent(c -> await("this xend's cgroups to go", Duration.ofSeconds(10), () -> {
+                c.sweep(java.util.Set.of());
+                c.removeXendGroupIfEmpty();
+                return !Files.exists(c.xendGroup());
+            }));
+        } finally {
+            try (var walk = Files.walk(home)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
         }
     }
 }
