@@ -508,4 +508,25 @@ class XendStorageIT {
         assertThat(xend.qemuPids()).containsExactlyInAnyOrderElementsOf(before);
         assertThat(new ArrayList<>(xend.xm("list").requireSuccess().out().lines().toList())).noneMatch(l -> l.startsWith("m"));
     }
+
+    /**
+     * A qcow2 another user may write: between xend's check of its backing chain and QEMU's open, as root, its owner
+     * could rewrite its header to name /etc/shadow as the backing file. Refused, naming who, before QEMU starts; the
+     * same image root's own starts.
+     */
+    @Test
+    void aQcow2ImageAnotherUserMayChangeIsRefusedBeforeQemuStarts() throws Exception {
+        List<Long> before = xend.qemuPids();
+        Path theirs = image("theirs.qcow2", "qcow2", 8);
+        Files.setAttribute(theirs, "unix:uid", 65534);
+        XendInstance.Result refused = xend.xm("create", xend.config("q1.cfg", pv("q1", "tap:qcow2:" + theirs + ",xvda,w")).toString());
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains(theirs + " is owned by uid 65534", "could make it name any host file");
+        assertThat(xend.qemuPids()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(xend.xm("list").requireSuccess().out()).doesNotContain("q1");
+
+        Files.setAttribute(theirs, "unix:uid", 0);
+        xend.xm("create", xend.config("q2.cfg", pv("q2", "tap:qcow2:" + theirs + ",xvda,w")).toString()).requireSuccess();
+        xend.xm("destroy", "q2").requireSuccess();
+    }
 }
