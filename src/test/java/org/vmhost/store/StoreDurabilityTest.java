@@ -42,6 +42,8 @@ class StoreDurabilityTest {
         Process writer = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
+                // its copy of SQLite's library in the test's directory: a killed JVM leaves it (in /tmp otherwise)
+                "-Dorg.sqlite.tmpdir=" + dir,
                 "-cp", System.getProperty("java.class.path"),
                 KilledWriter.class.getName(), file.toString())
                 .redirectError(stderr.toFile())
