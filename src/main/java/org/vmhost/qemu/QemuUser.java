@@ -110,20 +110,31 @@ public record QemuUser(String name, int uid, int gid) {
         }
         if (!asThisUser("test", writable ? "-w" : "-r", file.toString()).ok()) {
             giveBack(file, before);
-            throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file);
+            throw unreachable(file);
         }
         return before;
     }
 
-    /** Refuses, as {@link #lend} would and changing nothing, a file that cannot be lent. */
+    /**
+     * Refuses, as {@link #lend} would and changing nothing, a file that cannot be lent, including one behind a
+     * directory this user cannot search (which {@link #lend} finds only once the file is its own).
+     */
     public void requireLendable(Path file) {
         lendable(file);
+        if (unreachableDirectory(file).isPresent()) throw unreachable(file);
+    }
+
+    /** A file this user cannot open, naming the first directory on its way that it cannot search. */
+    private VmhostException unreachable(Path file) {
+        return new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file
+                + unreachableDirectory(file).map(d -> ": it cannot search the directory " + d
+                        + " (let it, e.g. setfacl -m u:" + name + ":x " + d + ", or keep images where it can)").orElse(""));
     }
 
     /**
      * The file's owner, device, inode and mode, once it is known that it may be lent: only root may rename it (a
-     * sticky directory does not do: the file, once this user's, could be renamed by it), it is a regular file or a
-     * block device, and this user can search every directory on its way.
+     * sticky directory does not do: the file, once this user's, could be renamed by it), and it is a regular file or
+     * a block device. Stat calls only: whether this user can reach it costs a process per directory, asked once.
      */
     private Map<String, Object> lendable(Path file) {
         try {
@@ -138,12 +149,6 @@ public record QemuUser(String name, int uid, int gid) {
             if (type != S_IFREG && type != S_IFBLK) {
                 throw new VmhostException(ErrorCode.BAD_REQUEST, "cannot give " + file + " to " + name
                         + ": it is neither a regular file nor a block device");
-            }
-            Optional<Path> closed = unreachableDirectory(file);
-            if (closed.isPresent()) {
-                throw new VmhostException(ErrorCode.HOST_FAILED, "QEMU runs as " + name + ", which cannot reach " + file
-                        + ": it cannot search the directory " + closed.get() + " (let it, e.g. setfacl -m u:" + name + ":x "
-                        + closed.get() + ", or keep images where it can)");
             }
             return a;
         } catch (IOException e) {
