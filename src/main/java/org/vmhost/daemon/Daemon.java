@@ -40,6 +40,8 @@ import org.vmhost.store.Store;
 final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
     static final Path DEFAULT_EMULATOR = Path.of("/usr/bin/qemu-system-x86_64");
+    /** The file descriptor of the pipe to {@code xend start}, set by bin/xend: see {@link #tellStarter}. */
+    static final String READY_FD_PROPERTY = "vmhost.readyFd";
 
     private final XendHome home;
     private final Optional<String> listen;
@@ -74,6 +76,35 @@ final class Daemon {
         }
     }
 
+    /** Another xend has this home: said to the starter, or on standard error to whoever ran this one. */
+    private int anotherRuns(Optional<ProcessHandle> other) {
+        String pid = other.map(p -> Long.toString(p.pid())).orElse("unknown");
+        if (!tellStarter("running " + pid)) {
+            System.err.println("Error: another xend is running with home " + home.root() + " (pid " + pid + ")");
+        }
+        return 1;
+    }
+
+    /**
+     * Tells the {@code xend start} that runs this daemon (bin/xend) how its start went, on the pipe it gave as the
+     * file descriptor named by {@value #READY_FD_PROPERTY}: {@code ready PID HOME} once the API answers, or
+     * {@code running PID} when another xend has the home. It waits on that pipe rather than polling the socket, and
+     * learns of a daemon that died first at once: the pipe closes. Opened read-write, which never blocks: opened
+     * write-only, a pipe whose reader is gone (the start interrupted) would hold this daemon until one came.
+     * False when no one asked.
+     */
+    static boolean tellStarter(String line) {
+        String fd = System.getProperty(READY_FD_PROPERTY, "");
+        if (!fd.matches("[0-9]{1,9}")) return false;
+        try (FileChannel pipe = FileChannel.open(Path.of("/proc/self/fd", fd), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            pipe.write(java.nio.ByteBuffer.wrap((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot tell 'xend start' on file descriptor " + fd + ": " + line, e);
+            return false;
+        }
+    }
+
     /** xend.conf's {@code image_pools}: absolute directories, each an image pool besides xend's own. */
     static List<Path> imagePools(XendSettings settings) {
         List<Path> pools = new java.util.ArrayList<>();
@@ -89,6 +120,9 @@ final class Daemon {
     }
 
     int run() throws Exception {
+        // Before anything else: a second daemon must not touch the running one's home, nor open its log.
+        Optional<ProcessHandle> other = running(home);
+        if (other.isPresent()) return anotherRuns(other);
         XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it changes anything
         List<Path> imagePools = imagePools(settings);
         long consoleLimit = settings.integer("console_limit", ConsoleLog.DEFAULT_LIMIT, ConsoleLog.MIN_LIMIT, 1L << 30);
@@ -102,10 +136,7 @@ final class Daemon {
         FileChannel lockFile = FileChannel.open(home.runDir().resolve("xend.lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockFile.tryLock();
-        if (lock == null) {
-            System.err.println("Error: another xend is running with home " + home.root());
-            return 1;
-        }
+        if (lock == null) return anotherRuns(running(home));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         LOG.info("xend " + XendMain.VERSION + " starting, pid " + ProcessHandle.current().pid() + ", home " + home.root());
 
@@ -195,6 +226,8 @@ final class Daemon {
             // Under systemd, xendomains.service restores the saved domains first and then asks for the autostart.
             if (!"0".equals(System.getenv("VMHOST_AUTOSTART"))) Thread.ofVirtual().name("autostart").start(service::autostart);
         });
+        // Last: once it is told, 'xend start' returns, and 'xend stop' must find every hook in place.
+        tellStarter("ready " + ProcessHandle.current().pid() + " " + home.root());
         stopped.await();
         return 0;
     }

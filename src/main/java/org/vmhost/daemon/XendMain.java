@@ -1,12 +1,6 @@
 package org.vmhost.daemon;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +24,6 @@ import org.vmhost.domain.XendHome;
 // The subcommands are added by commandLine(), only the one being run where it is named (as xm does).
 public final class XendMain implements Callable<Integer> {
     static final String VERSION = "0.1.0";
-    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     public static void main(String[] args) {
@@ -85,7 +78,7 @@ public final class XendMain implements Callable<Integer> {
         /** Runs it as its subcommand's {@code call} does. */
         int run() throws Exception {
             return switch (command) {
-                case "start" -> start(home(), listen);
+                case "start" -> start(listen);
                 case "restart" -> restart(home(), listen);
                 case "run" -> XendMain.run(listen);
                 case "stop" -> stop(home());
@@ -166,7 +159,7 @@ public final class XendMain implements Callable<Integer> {
         boolean noTcp;
 
         List<String> asArgs() {
-            List<String> a = new ArrayList<>(List.of("--port", Integer.toString(port), "--listen", listen));
+            List<String> a = new ArrayList<>(List.of("--port=" + port, "--listen=" + listen));
             if (noTcp) a.add("--no-tcp");
             return a;
         }
@@ -179,7 +172,7 @@ public final class XendMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return start(home(), listen);
+            return start(listen);
         }
     }
 
@@ -227,7 +220,7 @@ public final class XendMain implements Callable<Integer> {
 
     static int restart(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
         int rc = stop(home);
-        return rc != 0 ? rc : start(home, listen);
+        return rc != 0 ? rc : start(listen);
     }
 
     static int status() {
@@ -242,54 +235,27 @@ public final class XendMain implements Callable<Integer> {
 
     /** Set by bin/vmhost-java to bin/xend's path, which {@code start} runs the daemon through. */
     static final String LAUNCHER_PROPERTY = "vmhost.xend";
+    /** Tells bin/xend that {@code start}'s arguments were parsed here: it passes them on to the daemon as they are. */
+    static final String ARGS_CHECKED_VARIABLE = "VMHOST_XEND_ARGS_CHECKED";
 
-    static int start(XendHome home, ListenOptions listen) throws IOException, InterruptedException {
-        Optional<ProcessHandle> running = Daemon.running(home);
-        if (running.isPresent()) {
-            System.out.println("xend is already running (pid " + running.get().pid() + ")");
-            return 0;
-        }
-        home.createPrivately();
-        Path out = home.xendOut();
-        Daemon.createPrivately(out);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        // A JVM cannot set its umask: the shell sets 077 for the daemon and everything it runs (QEMU,
-        // qemu-img, dnsmasq), so that whatever they create is their owner's alone. The shell starts the daemon in the
-        // background, prints its pid and exits: a child this JVM still waited on would hold its exit 300 ms (HotSpot
-        // waits that long for a thread in native code, here the one in waitpid). The log path is an argument, never
-        // part of the script.
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
-                "out=$1; shift; umask 077 && { \"$@\" </dev/null >>\"$out\" 2>&1 & } && echo $!", "sh", out.toString(), "setsid"));
+    /**
+     * Starts the daemon through bin/xend, which runs {@code xend run} in the background and waits for the daemon's
+     * word (docs/DEVELOPING.md). bin/xend does so itself for the forms it knows; this is the way for the rest,
+     * once picocli has parsed them, and for {@code restart}. The listener options go as {@code --name=value}, which
+     * the daemon's parser reads whatever the value looks like.
+     */
+    static int start(ListenOptions listen) throws IOException, InterruptedException {
         String launcher = System.getProperty(LAUNCHER_PROPERTY);
-        if (launcher != null) {
-            // bin/xend run: the launcher gives the daemon its own JVM options and start-up cache (this process, a
-            // short-lived client, has a small cache of its own); VMHOST_JAVA_OPTS reaches it through the environment.
-            cmd.addAll(List.of(launcher, "run"));
-        } else {
-            cmd.add(java);
-            cmd.addAll(jvmOptions());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), XendMain.class.getName(), "run"));
+        if (launcher == null) {
+            System.err.println("Error: 'xend start' runs through bin/xend, which starts the daemon in the background; "
+                    + "run that, or 'xend run' in the foreground");
+            return 1;
         }
+        List<String> cmd = new ArrayList<>(List.of(launcher, "start"));
         cmd.addAll(listen.asArgs());
-        Process shell = new ProcessBuilder(cmd)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .start();
-        String printed = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-        shell.waitFor();
-        Optional<ProcessHandle> daemon = printed.matches("[0-9]+") ? ProcessHandle.of(Long.parseLong(printed)) : Optional.empty();
-        Instant deadline = Instant.now().plus(START_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            if (answers(home.apiSocket()) && Daemon.running(home).isPresent()) {
-                System.out.println("xend started (pid " + Daemon.running(home).get().pid() + ", home " + home.root() + ")");
-                return 0;
-            }
-            if (daemon.map(XendMain::exited).orElse(true)) break;
-            Thread.sleep(10); // a connect attempt costs far less than the 25 ms a 50 ms poll added on average
-        }
-        System.err.println("Error: xend did not start; see " + home.xendLog() + " and " + out);
-        tail(out, 5).forEach(l -> System.err.println("  " + l));
-        return 1;
+        ProcessBuilder starter = new ProcessBuilder(cmd).inheritIO();
+        starter.environment().put(ARGS_CHECKED_VARIABLE, "1");
+        return starter.start().waitFor();
     }
 
     static int stop(XendHome home) throws InterruptedException {
@@ -308,49 +274,6 @@ public final class XendMain implements Callable<Integer> {
         }
         System.out.println("xend stopped; running guests were left running");
         return 0;
-    }
-
-    /** The JVM options of this process worth passing on to the daemon (heap, collector, start-up cache...). */
-    private static List<String> jvmOptions() {
-        List<String> opts = new ArrayList<>();
-        // This JVM's own command line up to the class path (bin/vmhost-java puts -cp right before the main class),
-        // read from /proc rather than through the management API, which costs xend start a tenth of a second.
-        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
-            if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")) break;
-            // xm-style short-lived tuning does not suit a daemon; a cache is trained by one process, not two.
-            if (a.startsWith("-XX:TieredStopAtLevel") || a.startsWith("-XX:AOTCacheOutput") || a.startsWith("-XX:AOTConfiguration")
-                    || a.startsWith("-XX:AOTMode") || a.startsWith("-XX:ArchiveClassesAtExit")) continue;
-            opts.add(a);
-        }
-        return opts;
-    }
-
-    /** Gone, or dead and waiting, a zombie, for an init that may never reap it (PID 1 is not always one). */
-    private static boolean exited(ProcessHandle daemon) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(daemon.pid()), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 1).strip().startsWith("Z");
-        } catch (IOException | RuntimeException e) {
-            return !daemon.isAlive();
-        }
-    }
-
-    static boolean answers(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static List<String> tail(Path file, int n) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            return lines.subList(Math.max(0, lines.size() - n), lines.size());
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

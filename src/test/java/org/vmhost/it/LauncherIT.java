@@ -99,6 +99,79 @@ class LauncherIT {
         assertThat(alive(Long.parseLong(started.group(1)))).as("the daemon that could not listen is still alive").isFalse();
     }
 
+    /**
+     * 'xend start' waits on a pipe for the daemon's word rather than being a JVM of its own. Run again, it says which
+     * xend runs and leaves it alone: the second daemon stops before it opens the first one's log. {@code restart}
+     * goes through XendMain, which parses its options, and comes back to the same start.
+     */
+    @Test
+    void xendStartSaysWhatBecameOfTheDaemon() throws IOException {
+        Run first = xend("start", "--no-tcp");
+        assertThat(first.exit()).as("exit; stderr: %s", first.err()).isZero();
+        var started = java.util.regex.Pattern.compile("xend started \\(pid (\\d+), home (.+)\\)").matcher(first.out().strip());
+        assertThat(started.matches()).as("output: %s", first.out()).isTrue();
+        assertThat(started.group(2)).isEqualTo(scratch.toString());
+        String pid = started.group(1);
+        assertThat(Files.readString(scratch.resolve("run/xend.pid")).strip()).isEqualTo(pid);
+
+        Run again = xend("start", "--port=8000", "--no-tcp");
+        assertThat(again.exit()).as("exit; stderr: %s", again.err()).isZero();
+        assertThat(again.out().strip()).isEqualTo("xend is already running (pid " + pid + ")");
+        assertThat(alive(Long.parseLong(pid))).isTrue();
+        assertThat(Files.readString(scratch.resolve("log/xend.log")).split("starting, pid", -1))
+                .as("daemons that wrote xend.log").hasSize(2);
+        assertThat(scratch.resolve("log/xend.log.1")).as("a second log, opened beside the first").doesNotExist();
+
+        Run restarted = xend("restart", "--no-tcp");
+        assertThat(restarted.exit()).as("exit; stderr: %s", restarted.err()).isZero();
+        assertThat(restarted.out()).contains("xend stopped").containsPattern("xend started \\(pid (?!" + pid + "\\b)\\d+, home ");
+        assertThat(xend("status").exit()).isZero();
+    }
+
+    /**
+     * The shell that waits is interrupted (^C) before the daemon is ready: the daemon, in a session of its own, still
+     * comes up whole, answers, and stops as it should.
+     */
+    @Test
+    void anInterruptedXendStartLeavesAWholeDaemon() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(BIN.resolve("xend").toString(), "start", "--no-tcp").directory(scratch.toFile());
+        pb.environment().put("VMHOST_HOME", scratch.toString());
+        pb.environment().remove("VMHOST_JAVA_OPTS");
+        Process starting = pb.redirectErrorStream(true).redirectOutput(scratch.resolve("start.out").toFile()).start();
+        Instant deadline = Instant.now().plusSeconds(30);
+        // The waiting side, killed as ^C would: a fresh home's daemon is seconds from ready (its accelerator probe).
+        ProcessHandle waiter = null;
+        while (waiter == null && Instant.now().isBefore(deadline)) {
+            waiter = starting.descendants().filter(h -> h.info().command().orElse("").endsWith("/timeout")).findFirst().orElse(null);
+            if (waiter == null) Thread.sleep(5);
+        }
+        assertThat(waiter).as("the shell's wait for the daemon").isNotNull();
+        waiter.destroy();
+        assertThat(starting.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Path log = scratch.resolve("log/xend.log");
+        assertThat(Files.exists(log) ? Files.readString(log) : "").as("the daemon had not said it was ready").doesNotContain("API on");
+
+        Run list = run(List.of(BIN.resolve("xm").toString(), "list"), Map.of(), scratch);
+        while (list.exit() != 0 && Instant.now().isBefore(deadline.plusSeconds(30))) {
+            Thread.sleep(100);
+            list = run(List.of(BIN.resolve("xm").toString(), "list"), Map.of(), scratch);
+        }
+        assertThat(list.exit()).as("xm list; stderr: %s", list.err()).isZero();
+        assertThat(list.out()).contains("Domain-0");
+        while (!Files.readString(scratch.resolve("log/xend.log")).contains("recovery ended") && Instant.now().isBefore(deadline.plusSeconds(60))) {
+            Thread.sleep(100);
+        }
+        assertThat(xend("stop").exit()).isZero();
+        assertThat(Files.readString(scratch.resolve("log/xend.log"))).as("xend's own end, from its shutdown hook")
+                .contains("xend stopped");
+    }
+
+    private Run xend(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(BIN.resolve("xend").toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, Map.of(), scratch);
+    }
+
     /** Alive and not a zombie: a dead daemon's parent, the shell, has exited, and PID 1 may never reap it. */
     private static boolean alive(long pid) throws IOException {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
