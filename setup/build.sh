@@ -63,7 +63,7 @@ done
 VMHOST_HOME=$home "$top/bin/xm" new "$top/examples/demo-pv.cfg" >/dev/null
 VMHOST_HOME=$home "$top/bin/xm" list >/dev/null
 VMHOST_HOME=$home "$top/bin/xm" list -l >/dev/null
-# 'xend start|stop|status', a client of the daemon, has a small cache of its own.
+# 'xend stop|status|restart', a client of the daemon, has a small cache of its own.
 VMHOST_HOME=$home VMHOST_JAVA_OPTS="$(cache XendCtl)" "$top/bin/xend" status \
   2> >(grep -v "^Picked up JAVA_TOOL_OPTIONS" >&2) >/dev/null
 VMHOST_HOME=$home "$top/bin/xend" stop >/dev/null
@@ -79,4 +79,4 @@ printf '%s\n' "$java" > "$cds/java"
 [ -f "$cds/XmMain.$ext" ] || die "xm's start-up cache ($cds/XmMain.$ext) was not written"
 [ -f "$cds/XmList.$ext" ] || die "the start-up cache of 'xm list' ($cds/XmList.$ext) was not written"
 [ -f "$cds/XendMain.$ext" ] || die "xend's start-up cache ($cds/XendMain.$ext) was not written"
-[ -f "$cds/XendCtl.$ext" ] || die "the start-up cache of 'xend start|stop|status' ($cds/XendCtl.$ext) was not written"
+[ -f "$cds/XendCtl.$ext" ] || die "the start-up cache of 'xend stop|status|restart' ($cds/XendCtl.$ext) was not written"

@@ -96,7 +96,18 @@ final class Daemon {
     static boolean tellStarter(String line) {
         String fd = System.getProperty(READY_FD_PROPERTY, "");
         if (!fd.matches("[0-9]{1,9}")) return false;
-        try (FileChannel pipe = FileChannel.open(Path.of("/proc/self/fd", fd), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        Path path = Path.of("/proc/self/fd", fd);
+        try {
+            // Only a pipe: opened read-write, a regular file would be written over from its start.
+            if (!Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).isOther()) {
+                LOG.warning("file descriptor " + fd + " is no pipe; 'xend start' is not told: " + line);
+                return false;
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "no file descriptor " + fd + " to tell 'xend start': " + line, e);
+            return false;
+        }
+        try (FileChannel pipe = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             pipe.write(java.nio.ByteBuffer.wrap((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             return true;
         } catch (IOException e) {
@@ -120,24 +131,22 @@ final class Daemon {
     }
 
     int run() throws Exception {
-        // Before anything else: a second daemon must not touch the running one's home, nor open its log.
-        Optional<ProcessHandle> other = running(home);
-        if (other.isPresent()) return anotherRuns(other);
-        XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it changes anything
-        List<Path> imagePools = imagePools(settings);
-        long consoleLimit = settings.integer("console_limit", ConsoleLog.DEFAULT_LIMIT, ConsoleLog.MIN_LIMIT, 1L << 30);
-        EventRetention retention = new EventRetention(
-                (int) settings.integer("event_log_max", EventRetention.DEFAULT.maxEvents(), 100, 10_000_000),
-                Duration.ofDays(settings.integer("event_log_days", EventRetention.DEFAULT.maxAge().toDays(), 1, 36_500)));
-        Relocation relocation = Relocation.of(settings); // checked before anything changes, like every setting
         home.createPrivately(); // owner-only, whatever the umask and whatever an older xend left
-        setUpLogging();
-        // One xend per home: the lock lives as long as this process, whatever way it ends.
+        // One xend per home, decided first: a second one must read nothing of the first one's and open no log beside
+        // its. The lock lives as long as this process, whatever way it ends.
         FileChannel lockFile = FileChannel.open(home.runDir().resolve("xend.lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockFile.tryLock();
         if (lock == null) return anotherRuns(running(home));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
+        XendSettings settings = XendSettings.load(home.settingsFile()); // a bad file stops xend before it starts anything
+        List<Path> imagePools = imagePools(settings);
+        long consoleLimit = settings.integer("console_limit", ConsoleLog.DEFAULT_LIMIT, ConsoleLog.MIN_LIMIT, 1L << 30);
+        EventRetention retention = new EventRetention(
+                (int) settings.integer("event_log_max", EventRetention.DEFAULT.maxEvents(), 100, 10_000_000),
+                Duration.ofDays(settings.integer("event_log_days", EventRetention.DEFAULT.maxAge().toDays(), 1, 36_500)));
+        Relocation relocation = Relocation.of(settings); // checked before anything starts, like every setting
+        setUpLogging();
         LOG.info("xend " + XendMain.VERSION + " starting, pid " + ProcessHandle.current().pid() + ", home " + home.root());
 
         Path emulator = Optional.ofNullable(System.getenv("VMHOST_QEMU")).map(Path::of).orElse(DEFAULT_EMULATOR);
@@ -227,7 +236,7 @@ final class Daemon {
             if (!"0".equals(System.getenv("VMHOST_AUTOSTART"))) Thread.ofVirtual().name("autostart").start(service::autostart);
         });
         // Last: once it is told, 'xend start' returns, and 'xend stop' must find every hook in place.
-        tellStarter("ready " + ProcessHandle.current().pid() + " " + home.root());
+        if (tellStarter("ready " + ProcessHandle.current().pid() + " " + home.root())) LOG.info("xend start told: ready");
         stopped.await();
         return 0;
     }

@@ -15,8 +15,9 @@ import org.vmhost.domain.XendHome;
 /**
  * {@code xend start|stop|restart|status}, and {@code xend run}, the daemon itself in the foreground.
  *
- * <p>{@code start} launches {@code run} in a session of its own (setsid), so that closing the terminal
- * or a Ctrl-C there never reaches xend, and waits until its API answers.
+ * <p>{@code start} is bin/xend's own (docs/DEVELOPING.md): it runs {@code run} in a session of its own (setsid), so
+ * that closing the terminal or a Ctrl-C there never reaches xend, and waits until its API answers. The forms bin/xend
+ * leaves to picocli come back to it through {@link #start}.
  */
 @Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
         description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",

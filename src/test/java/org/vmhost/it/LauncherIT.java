@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * bin/xm and bin/xend as a user's shell starts them: under any locale, through a symbolic link or a relative
- * path, and {@code xend start} with a daemon that dies at once. The launchers avoid forks where they can (a
+ * path, and {@code xend start}: what it says of its daemon, which it waits for on a pipe. The launchers avoid forks where they can (a
  * locale whose name says UTF-8 is taken at its word, the script's path is resolved only when it is a link);
  * these are the cases that shortcut must not break. No guest is booted.
  */
@@ -80,8 +80,9 @@ class LauncherIT {
     }
 
     /**
-     * The daemon runs detached from the shell that started it, so 'xend start' watches its PID: a daemon that cannot
-     * listen (its port taken) is reported with its own words, and at once rather than after the 60 s start timeout.
+     * The daemon runs detached from the shell that started it, which waits on a pipe for its word: a daemon that
+     * cannot listen (its port taken) closes it by dying, and is reported with its own words, at once rather than
+     * after the 60 s start timeout.
      */
     @Test
     void xendStartReportsADaemonThatDiesAtOnce() throws IOException {
@@ -129,27 +130,29 @@ class LauncherIT {
     }
 
     /**
-     * The shell that waits is interrupted (^C) before the daemon is ready: the daemon, in a session of its own, still
-     * comes up whole, answers, and stops as it should.
+     * ^C while 'xend start' waits: the shell and its wait end at once, and the daemon, in a session of its own, still
+     * comes up whole: it tells a pipe no one reads any more without waiting for a reader, answers, and stops as it
+     * should.
      */
     @Test
     void anInterruptedXendStartLeavesAWholeDaemon() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(BIN.resolve("xend").toString(), "start", "--no-tcp").directory(scratch.toFile());
+        // In a process group of its own, as a terminal's foreground job is, so that ^C (SIGINT to the group) reaches
+        // the shell and whatever it waits on, and not this test.
+        ProcessBuilder pb = new ProcessBuilder("setsid", BIN.resolve("xend").toString(), "start", "--no-tcp").directory(scratch.toFile());
         pb.environment().put("VMHOST_HOME", scratch.toString());
         pb.environment().remove("VMHOST_JAVA_OPTS");
-        Process starting = pb.redirectErrorStream(true).redirectOutput(scratch.resolve("start.out").toFile()).start();
+        Path said = scratch.resolve("start.out");
+        Process starting = pb.redirectErrorStream(true).redirectOutput(said.toFile()).start();
         Instant deadline = Instant.now().plusSeconds(30);
-        // The waiting side, killed as ^C would: a fresh home's daemon is seconds from ready (its accelerator probe).
-        ProcessHandle waiter = null;
-        while (waiter == null && Instant.now().isBefore(deadline)) {
-            waiter = starting.descendants().filter(h -> h.info().command().orElse("").endsWith("/timeout")).findFirst().orElse(null);
-            if (waiter == null) Thread.sleep(5);
+        boolean waiting = false;
+        while (!waiting && Instant.now().isBefore(deadline)) {
+            waiting = starting.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("/timeout"));
+            if (!waiting) Thread.sleep(5);
         }
-        assertThat(waiter).as("the shell's wait for the daemon").isNotNull();
-        waiter.destroy();
-        assertThat(starting.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        Path log = scratch.resolve("log/xend.log");
-        assertThat(Files.exists(log) ? Files.readString(log) : "").as("the daemon had not said it was ready").doesNotContain("API on");
+        assertThat(waiting).as("the shell waits for the daemon's word").isTrue();
+        assertThat(new ProcessBuilder("kill", "-INT", "--", "-" + starting.pid()).start().waitFor()).isZero();
+        assertThat(starting.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the shell ended by ^C").isTrue();
+        assertThat(Files.readString(said)).as("what the interrupted start said").doesNotContain("xend started");
 
         Run list = run(List.of(BIN.resolve("xm").toString(), "list"), Map.of(), scratch);
         while (list.exit() != 0 && Instant.now().isBefore(deadline.plusSeconds(30))) {
@@ -158,12 +161,45 @@ class LauncherIT {
         }
         assertThat(list.exit()).as("xm list; stderr: %s", list.err()).isZero();
         assertThat(list.out()).contains("Domain-0");
-        while (!Files.readString(scratch.resolve("log/xend.log")).contains("recovery ended") && Instant.now().isBefore(deadline.plusSeconds(60))) {
+        Path log = scratch.resolve("log/xend.log");
+        while (!Files.readString(log).contains("xend start told: ready") && Instant.now().isBefore(deadline.plusSeconds(30))) {
             Thread.sleep(100);
         }
+        assertThat(Files.readString(log)).as("the daemon's word, told to no one").contains("xend start told: ready");
         assertThat(xend("stop").exit()).isZero();
-        assertThat(Files.readString(scratch.resolve("log/xend.log"))).as("xend's own end, from its shutdown hook")
-                .contains("xend stopped");
+        assertThat(Files.readString(log)).as("xend's own end, from its shutdown hook").contains("xend stopped");
+        assertThat(starting.descendants().filter(ProcessHandle::isAlive).toList()).as("the wait's processes").isEmpty();
+    }
+
+    /**
+     * 'xend start' in the forms the shell knows starts one JVM, the daemon itself, with the pipe's descriptor as a
+     * property and the options as given, and says what the daemon told it. The daemon holds none of the caller's
+     * other files (a caller's lock or pipe would otherwise stay open for as long as the daemon runs). A stand-in JDK
+     * records how it was run and answers as the daemon does.
+     */
+    @Test
+    void xendStartRunsTheDaemonAloneAndGivesItNoneOfTheCallersFiles() throws IOException {
+        Path top = checkoutWithoutCache();
+        Path calls = scratch.resolve("java-calls.txt");
+        Path held = scratch.resolve("daemon-files.txt");
+        Path callers = Files.writeString(scratch.resolve("callers-file"), "");
+        Path jdk = Files.createDirectories(scratch.resolve("jdk25/bin"));
+        Files.writeString(scratch.resolve("jdk25/release"), "JAVA_VERSION=\"25.0.3\"\n");
+        Path java = Files.writeString(jdk.resolve("java"), "#!/bin/sh\n"
+                + "echo \"$*\" >> '" + calls + "'\n"
+                + "for fd in /proc/$$/fd/*; do readlink \"$fd\"; done > '" + held + "'\n"
+                + "case \"$*\" in *-Dvmhost.readyFd=3\\ *) echo \"ready $$ $VMHOST_HOME\" >&3 ;; esac\n");
+        java.toFile().setExecutable(true);
+        // The caller holds its file open on a low descriptor and on one above 9, as bash's {var}> gives.
+        Run r = run(List.of("/bin/bash", "-c", "exec 7>>\"$1\" {high}>>\"$1\"; exec \"$2\" start --port 0 --no-tcp", "caller",
+                callers.toString(), top.resolve("bin/xend").toString()), Map.of("LANG", "C.UTF-8", "VMHOST_JAVA", java.toString()), scratch);
+        assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("xend started (pid " + r.out().replaceAll("(?s).*pid (\\d+).*", "$1").strip()
+                + ", home " + scratch + ")");
+        assertThat(Files.readAllLines(calls)).as("the JVMs started").singleElement().asString()
+                .contains("-Dvmhost.readyFd=3 ").endsWith("org.vmhost.daemon.XendMain run --port 0 --no-tcp");
+        assertThat(Files.readAllLines(held)).as("the daemon's open files").doesNotContain(callers.toString())
+                .contains(scratch.resolve("log/xend.out").toString());
     }
 
     private Run xend(String... args) {
