@@ -166,7 +166,8 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start", description = "Start xend in the background; running guests are re-attached.")
+    @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+            description = "Start xend in the background; running guests are re-attached.")
     static final class Start implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();
@@ -177,7 +178,8 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "stop", description = "Stop xend. Running guests are left running.")
+    @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+            description = "Stop xend. Running guests are left running.")
     static final class Stop implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -185,7 +187,8 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart", description = "Stop xend and start it again. Running guests are left running.")
+    @Command(name = "restart", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+            description = "Stop xend and start it again. Running guests are left running.")
     static final class Restart implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();
@@ -196,7 +199,8 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "Say whether xend is running; exit 0 if it is, 3 if not.")
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+            description = "Say whether xend is running; exit 0 if it is, 3 if not.")
     static final class Status implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -204,7 +208,8 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "run", description = "Run xend in the foreground (what start runs in the background).")
+    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+            description = "Run xend in the foreground (what start runs in the background).")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();

@@ -63,6 +63,22 @@ class XendMainTest {
         assertThat(l.noTcp).isFalse();
     }
 
+    /** {@code xend SUBCOMMAND --help} helps, as {@code xend --help} does: the subcommand's usage, and exit 0. */
+    @Test
+    void everySubcommandHasHelp() {
+        for (String sub : List.of("start", "stop", "restart", "status", "run")) {
+            for (String help : List.of("--help", "-h")) {
+                java.io.StringWriter out = new java.io.StringWriter();
+                java.io.StringWriter err = new java.io.StringWriter();
+                CommandLine cl = XendMain.commandLine(sub);
+                cl.setOut(new java.io.PrintWriter(out)).setErr(new java.io.PrintWriter(err));
+                assertThat(cl.execute(sub, help)).as("xend %s %s; stderr: %s", sub, help, err).isZero();
+                assertThat(out.toString()).as("xend %s %s", sub, help).startsWith("Usage: xend " + sub);
+                assertThat(err.toString()).isEmpty();
+            }
+        }
+    }
+
     @Test
     void helpVersionMistakesAndEverythingElseGoToPicocli() {
         for (String[] args : List.of(new String[] {}, new String[] {"--help"}, new String[] {"-V"},
