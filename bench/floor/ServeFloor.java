@@ -1,0 +1,125 @@
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/**
+ * The least a daemon on xend's libraries can hold in memory: a JVM that serves one JSON answer (a list of one
+ * record) and a WebSocket echo on a UNIX socket, and nothing of xend's own. bench/run measures its resident memory
+ * idle, with xend's JVM options and an ahead-of-time cache of its own, beside xend's, in four forms:
+ * <ul>
+ *   <li>{@code none}: an empty main that sleeps (the JVM with xend's options);
+ *   <li>{@code javalin}: Javalin on Jetty's servlet layer, Jackson's data binding (xend's stack);
+ *   <li>{@code jetty}: Jetty's own handlers without servlets, Jackson's data binding;
+ *   <li>{@code jetty-plain}: Jetty's own handlers, the JSON written out as text.
+ * </ul>
+ * Usage: {@code java ServeFloor FORM SOCKET [train]}. {@code GET /quit} ends a server (its training run); {@code
+ * none} with {@code train} ends at once.
+ */
+public final class ServeFloor {
+    record Domain(String name, int id, long memory, String state) {}
+
+    private static final List<Domain> ANSWER = List.of(new Domain("floor", 1, 256, "r-----"));
+
+    private ServeFloor() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String form = args[0];
+        Path socket = Path.of(args[1]);
+        Files.deleteIfExists(socket);
+        switch (form) {
+            case "none" -> {
+                if (args.length > 2) return; // its training run: nothing to learn but the JVM's own start
+                Files.createFile(socket); // no server: the file only says "up"
+            }
+            case "javalin" -> javalin(socket);
+            case "jetty" -> jetty(socket, true);
+            case "jetty-plain" -> jetty(socket, false);
+            default -> throw new IllegalArgumentException("unknown form " + form);
+        }
+        Thread.currentThread().join();
+    }
+
+    private static void javalin(Path socket) {
+        Javalin.create(config -> {
+            config.startup.showJavalinBanner = false; // as xend sets it
+            config.startup.showOldJavalinVersionWarning = false;
+            config.startup.startupWatcherEnabled = false;
+            config.jetty.addConnector((server, http) -> {
+                UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+                unix.setUnixDomainPath(socket);
+                return unix;
+            });
+            config.routes.get("/x", ctx -> ctx.json(ANSWER));
+            config.routes.get("/quit", ctx -> quitSoon());
+            config.routes.ws("/ws", ws -> ws.onMessage(m -> m.send(m.message())));
+        }).start(0);
+    }
+
+    private static void jetty(Path socket, boolean dataBinding) throws Exception {
+        ObjectMapper json = dataBinding ? new ObjectMapper() : null;
+        Server server = new Server();
+        UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
+        unix.setUnixDomainPath(socket);
+        server.addConnector(unix);
+        Handler answers = new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                switch (Request.getPathInContext(request)) {
+                    case "/x" -> {
+                        Domain d = ANSWER.getFirst();
+                        String body = json != null ? json.writeValueAsString(ANSWER)
+                                : "[{\"name\":\"" + d.name() + "\",\"id\":" + d.id() + ",\"memory\":" + d.memory()
+                                        + ",\"state\":\"" + d.state() + "\"}]";
+                        response.getHeaders().put("Content-Type", "application/json");
+                        Content.Sink.write(response, true, body, callback);
+                    }
+                    case "/quit" -> {
+                        Content.Sink.write(response, true, "", callback);
+                        quitSoon();
+                    }
+                    default -> {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        };
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, c -> c.addMapping("/ws",
+                (request, response, callback) -> new org.eclipse.jetty.websocket.api.Session.Listener.AbstractAutoDemanding() {
+                    @Override
+                    public void onWebSocketText(String message) {
+                        getSession().sendText(message, org.eclipse.jetty.websocket.api.Callback.NOOP);
+                    }
+                }));
+        ws.setHandler(answers);
+        context.setHandler(ws);
+        server.setHandler(context);
+        server.start();
+    }
+
+    /** Ends the JVM once the answer is out, so that a training run writes its cache. */
+    private static void quitSoon() {
+        Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            System.exit(0);
+        });
+    }
+}
