@@ -12,11 +12,12 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * The least a daemon on xend's libraries can hold in memory: a JVM that serves one JSON answer (a list of one
- * record) and a WebSocket echo on a UNIX socket, and nothing of xend's own. bench/run measures its resident memory
+ * record) on a UNIX socket, with a WebSocket route (an echo) registered beside it, and nothing of xend's own. bench/run measures its resident memory
  * idle, with xend's JVM options and an ahead-of-time cache of its own, beside xend's, in four forms:
  * <ul>
  *   <li>{@code none}: an empty main that sleeps (the JVM with xend's options);
@@ -54,9 +55,12 @@ public final class ServeFloor {
 
     private static void javalin(Path socket) {
         Javalin.create(config -> {
-            config.startup.showJavalinBanner = false; // as xend sets it
+            // Javalin as xend's ApiServer sets it up: virtual threads, exact paths, no banner.
+            config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.startup.startupWatcherEnabled = false;
+            config.concurrency.useVirtualThreads = true;
+            config.router.ignoreTrailingSlashes = false;
             config.jetty.addConnector((server, http) -> {
                 UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
                 unix.setUnixDomainPath(socket);
@@ -70,7 +74,7 @@ public final class ServeFloor {
 
     private static void jetty(Path socket, boolean dataBinding) throws Exception {
         ObjectMapper json = dataBinding ? new ObjectMapper() : null;
-        Server server = new Server();
+        Server server = new Server(new VirtualThreadPool()); // virtual threads, as xend's Javalin has
         UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
         unix.setUnixDomainPath(socket);
         server.addConnector(unix);
