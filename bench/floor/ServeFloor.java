@@ -13,12 +13,14 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * The least a daemon on xend's libraries can hold in memory: a JVM that serves one JSON answer (a list of one
- * record) on a UNIX socket, with a WebSocket route (an echo) registered beside it, and nothing of xend's own. bench/run measures its resident memory
- * idle, with xend's JVM options and an ahead-of-time cache of its own, beside xend's, in four forms:
+ * record) on a UNIX socket, with a WebSocket route (an echo) registered beside it, and nothing of xend's own.
+ * bench/run measures its resident memory idle, with xend's JVM options and a start-up cache of its own, beside
+ * xend's, in four forms (the servers on virtual threads, as xend's Javalin is):
  * <ul>
  *   <li>{@code none}: an empty main that sleeps (the JVM with xend's options);
  *   <li>{@code javalin}: Javalin on Jetty's servlet layer, Jackson's data binding (xend's stack);
@@ -103,7 +105,7 @@ public final class ServeFloor {
         };
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, c -> c.addMapping("/ws",
-                (request, response, callback) -> new org.eclipse.jetty.websocket.api.Session.Listener.AbstractAutoDemanding() {
+                (request, response, callback) -> new Session.Listener.AbstractAutoDemanding() {
                     @Override
                     public void onWebSocketText(String message) {
                         getSession().sendText(message, org.eclipse.jetty.websocket.api.Callback.NOOP);
