@@ -2,6 +2,12 @@ package org.vmhost.api;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jvnet.libpam.PAM;
 import org.jvnet.libpam.PAMException;
 import org.jvnet.libpam.UnixUser;
@@ -13,34 +19,78 @@ import org.vmhost.error.VmhostException;
  * service ({@code /etc/pam.d/vmhost}, installed by setup/install.sh) decides how a password is checked; xend
  * decides the role: root and members of the socket group are administrators, everyone else a viewer.
  *
- * <p>One login at a time: PAM modules are not all safe to run concurrently, and a password guesser gains
- * nothing from many connections (pam_unix also waits after each failure).
+ * <p>One login at a time, on a platform thread of its own: PAM modules are not all safe to run concurrently, and a
+ * password guesser gains nothing from many connections (pam_unix also waits after each failure). The requests
+ * themselves run on virtual threads, and one blocked in PAM's native code, or waiting to enter a monitor on JDK 21
+ * to 23, holds its carrier: a handful of failing logins would stall every other request, the UNIX socket's
+ * included. So a request only waits for its turn, and beyond {@link #WAITING} waiting logins is refused.
  */
 final class PamLogin {
-    private final String service;
-    private final Optional<String> adminGroup;
+    /** How many logins may wait for their turn; more are refused until some are done. */
+    static final int WAITING = 8;
 
-    PamLogin(String service, Optional<String> adminGroup) {
-        this.service = Objects.requireNonNull(service);
-        this.adminGroup = Objects.requireNonNull(adminGroup);
+    /** The password check: PAM's, or a stand-in in tests. */
+    interface Check {
+        Caller authenticate(String user, String password);
     }
 
-    synchronized Caller authenticate(String user, String password) {
+    private final Check check;
+    private final ThreadPoolExecutor thread;
+
+    PamLogin(String service, Optional<String> adminGroup) {
+        this(pam(Objects.requireNonNull(service), Objects.requireNonNull(adminGroup)));
+    }
+
+    PamLogin(Check check) {
+        this.check = Objects.requireNonNull(check);
+        // One platform thread, gone when idle so that no server leaves it behind.
+        this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(WAITING),
+                Thread.ofPlatform().name("pam-login").daemon().factory());
+        this.thread.allowCoreThreadTimeOut(true);
+    }
+
+    Caller authenticate(String user, String password) {
         if (user == null || user.isEmpty() || password == null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a login needs 'user' and 'password'");
-        PAM pam = null;
+        Future<Caller> turn;
         try {
-            pam = new PAM(service);
-            UnixUser u = pam.authenticate(user, password);
-            boolean admin = u.getUID() == 0 || adminGroup.map(g -> u.getGroups().contains(g)).orElse(false);
-            return new Caller(u.getUserName(), admin ? Role.ADMIN : Role.VIEWER, "session");
-        } catch (PAMException e) {
-            // PAM's reason (no such user, wrong password, expired) stays in xend's log, never in the answer
-            System.getLogger(PamLogin.class.getName()).log(System.Logger.Level.INFO,
-                    "login of '" + user.replaceAll("[^\\x21-\\x7e]", "?") + "' refused: " + e.getMessage());
-            throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login failed: wrong user name or password");
-        } finally {
-            if (pam != null) pam.dispose();
+            turn = thread.submit(() -> check.authenticate(user, password));
+        } catch (RejectedExecutionException e) {
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins at once; try again in a few seconds");
         }
+        try {
+            return turn.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            turn.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login interrupted");
+        }
+    }
+
+    /** How many logins wait for their turn now. */
+    int waiting() {
+        return thread.getQueue().size();
+    }
+
+    private static Check pam(String service, Optional<String> adminGroup) {
+        return (user, password) -> {
+            PAM pam = null;
+            try {
+                pam = new PAM(service);
+                UnixUser u = pam.authenticate(user, password);
+                boolean admin = u.getUID() == 0 || adminGroup.map(g -> u.getGroups().contains(g)).orElse(false);
+                return new Caller(u.getUserName(), admin ? Role.ADMIN : Role.VIEWER, "session");
+            } catch (PAMException e) {
+                // PAM's reason (no such user, wrong password, expired) stays in xend's log, never in the answer
+                System.getLogger(PamLogin.class.getName()).log(System.Logger.Level.INFO,
+                        "login of '" + user.replaceAll("[^\\x21-\\x7e]", "?") + "' refused: " + e.getMessage());
+                throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login failed: wrong user name or password");
+            } finally {
+                if (pam != null) pam.dispose();
+            }
+        };
     }
 }

@@ -1,0 +1,93 @@
+package org.vmhost.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
+
+/** Logins take turns on a thread of their own, so that a flood of them holds up no other request. */
+class PamLoginTest {
+    static final Caller ALICE = new Caller("alice", Role.VIEWER, "session");
+
+    @Test
+    void thePasswordIsCheckedOnAPlatformThreadNotOnTheRequestsVirtualOne() throws Exception {
+        AtomicBoolean onVirtual = new AtomicBoolean(true);
+        PamLogin login = new PamLogin((user, password) -> {
+            onVirtual.set(Thread.currentThread().isVirtual());
+            return ALICE;
+        });
+
+        Caller caller = CompletableFuture.supplyAsync(() -> login.authenticate("alice", "pw"),
+                r -> Thread.ofVirtual().start(r)).get(10, TimeUnit.SECONDS);
+
+        assertThat(caller).isEqualTo(ALICE);
+        assertThat(onVirtual).isFalse();
+    }
+
+    @Test
+    void loginsBeyondThoseWaitingAreRefusedAtOnceAndTheWaitingOnesAllGetTheirAnswer() throws Exception {
+        CountDownLatch checking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger checks = new AtomicInteger();
+        PamLogin login = new PamLogin((user, password) -> {
+            checks.incrementAndGet();
+            checking.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return new Caller(user, Role.VIEWER, "session");
+        });
+        List<CompletableFuture<Caller>> logins = new ArrayList<>();
+        logins.add(CompletableFuture.supplyAsync(() -> login.authenticate("u0", "pw"), r -> Thread.ofVirtual().start(r)));
+        assertThat(checking.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= PamLogin.WAITING; i++) {
+            String user = "u" + i;
+            logins.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw"), r -> Thread.ofVirtual().start(r)));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (login.waiting() < PamLogin.WAITING && System.nanoTime() < deadline) Thread.sleep(5);
+
+        assertThatThrownBy(() -> login.authenticate("one-too-many", "pw"))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
+                .hasMessageContaining("too many logins at once");
+        release.countDown();
+        for (int i = 0; i < logins.size(); i++)
+            assertThat(logins.get(i).get(10, TimeUnit.SECONDS).name()).isEqualTo("u" + i);
+        assertThat(checks).hasValue(PamLogin.WAITING + 1);
+    }
+
+    @Test
+    void aRefusedPasswordComesBackAsTheCheckRefusedIt() {
+        PamLogin login = new PamLogin((user, password) -> {
+            throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login failed: wrong user name or password");
+        });
+
+        assertThatThrownBy(() -> login.authenticate("alice", "wrong"))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                .hasMessage("login failed: wrong user name or password");
+    }
+
+    @Test
+    void aLoginWithoutUserOrPasswordIsRefusedWithoutAskingPam() {
+        AtomicInteger checks = new AtomicInteger();
+        PamLogin login = new PamLogin((user, password) -> {
+            checks.incrementAndGet();
+            return ALICE;
+        });
+
+        assertThatThrownBy(() -> login.authenticate("", "pw")).hasMessage("a login needs 'user' and 'password'");
+        assertThatThrownBy(() -> login.authenticate("alice", null)).hasMessage("a login needs 'user' and 'password'");
+        assertThat(checks).hasValue(0);
+    }
+}
