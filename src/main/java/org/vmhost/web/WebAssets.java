@@ -56,7 +56,8 @@ public final class WebAssets {
     }
 
     private final String root;
-    private final Map<String, Optional<Asset>> cache = new ConcurrentHashMap<>();
+    /** The files found so far; never a miss, or any caller could fill the heap with names of files that are not. */
+    private final Map<String, Asset> cache = new ConcurrentHashMap<>();
 
     private WebAssets(String root) {
         this.root = root;
@@ -82,7 +83,16 @@ public final class WebAssets {
         if (path == null || !SAFE_PATH.matcher(path).matches() || path.contains("..")) return Optional.empty();
         String file = path.equals("/") ? "/index.html" : path;
         if (extension(file).isEmpty()) return Optional.empty(); // a directory reads as its listing from target/classes
-        return cache.computeIfAbsent(file, this::load);
+        Asset cached = cache.get(file);
+        if (cached != null) return Optional.of(cached);
+        Optional<Asset> loaded = load(file);
+        loaded.ifPresent(a -> cache.putIfAbsent(file, a));
+        return loaded;
+    }
+
+    /** How many files are kept in memory. */
+    int cached() {
+        return cache.size();
     }
 
     private Optional<Asset> load(String file) {
