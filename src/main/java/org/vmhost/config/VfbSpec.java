@@ -58,7 +58,7 @@ public final class VfbSpec {
                 case "vncpasswd" -> vncpasswd = Optional.of(value);
                 case "keymap" -> keymap = Optional.of(value);
                 case "display", "xauthority", "opengl", "backend" ->
-                        warnings.accept("vfb '" + spec + "': '" + key + "' has no effect in vmhost; ignored");
+                        warnings.accept("vfb '" + shown(spec) + "': '" + key + "' has no effect in vmhost; ignored");
                 default -> throw invalid(spec, "unknown option '" + key + "'");
             }
         }
@@ -91,6 +91,20 @@ public final class VfbSpec {
     }
 
     private static ConfigValueException invalid(String spec, String reason) {
-        return new ConfigValueException("", 0, "vfb", "'" + spec + "': " + reason);
+        return new ConfigValueException("", 0, "vfb", "'" + shown(spec) + "': " + reason);
+    }
+
+    /**
+     * The specification as messages quote it, its password masked: a message reaches xend's log and, for a stored
+     * definition that no longer reads, every viewer's domain list.
+     */
+    private static String shown(String spec) {
+        StringJoiner s = new StringJoiner(",");
+        for (String part : spec.split(",", -1)) {
+            int eq = part.indexOf('=');
+            boolean password = eq >= 0 && part.substring(0, eq).strip().equalsIgnoreCase("vncpasswd");
+            s.add(password ? part.substring(0, eq + 1) + Secrets.MASK : part);
+        }
+        return s.toString();
     }
 }

@@ -50,6 +50,23 @@ class VfbSpecTest {
     }
 
     @Test
+    void aRefusedSpecIsQuotedWithItsPasswordMasked() {
+        // The message goes to xend's log, and for a stored definition that no longer reads, into every viewer's list.
+        assertThatThrownBy(() -> parse("vnc=1,vncpasswd=s3cret,vnclisten=unix:/tmp/v")).isInstanceOf(ConfigValueException.class)
+                .hasMessage("vfb: 'vnc=1,vncpasswd=XXXXXXXX,vnclisten=unix:/tmp/v': "
+                        + "vnclisten must be an IP address or a host name, not 'unix:/tmp/v'");
+        assertThatThrownBy(() -> parse("vncpasswd = s3cret ,colour=red")).hasMessageNotContaining("s3cret")
+                .hasMessageContaining("'vncpasswd =XXXXXXXX,colour=red'");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aWarningQuotesTheSpecWithItsPasswordMasked() throws Exception {
+        parse("vnc=1,display=:0,vncpasswd=s3cret");
+        assertThat(warnings).containsExactly("vfb 'vnc=1,display=:0,vncpasswd=XXXXXXXX': 'display' has no effect in vmhost; ignored");
+    }
+
+    @Test
     void sdlDisplaySettingsWarn() throws Exception {
         parse("type=sdl,display=:0,xauthority=/root/.Xauthority");
         assertThat(warnings).hasSize(2).allMatch(w -> w.endsWith("has no effect in vmhost; ignored"));
