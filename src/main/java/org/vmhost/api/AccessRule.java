@@ -71,7 +71,10 @@ final class AccessRule {
             throw new VmhostException(ErrorCode.BAD_REQUEST, "the header " + Header.X_HTTP_METHOD_OVERRIDE + " is not supported");
         boolean read = isRead(ctx);
         if (isLogin(ctx) || read && WebAssets.isPublic(ctx.path())) { // the login, and the page that asks for it
-            if (!onLocalSocket(ctx)) checkNames(ctx);
+            // The socket is its peers' alone, whatever the route: a socket opened to all by hand must not let
+            // everyone guess passwords through it.
+            if (onLocalSocket(ctx)) peers.identify(ctx);
+            else checkNames(ctx);
             return;
         }
         Caller caller = authenticate(ctx, !read);

@@ -129,6 +129,23 @@ class LocalUserAttackTest {
     }
 
     @Test
+    void onASocketOpenedByHandNobodyCannotUseTheLoginToGuessPasswords() throws IOException {
+        start(Optional.empty());
+        Files.setPosixFilePermissions(server.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        HostCommand.Result login = HostAccounts.curlAs("nobody", "--unix-socket", server.socket().toString(), "-X", "POST",
+                "-H", "Content-Type: application/json", "--data", "{\"user\":\"root\",\"password\":\"guess\"}",
+                "http://localhost/api/v1/session");
+        HostCommand.Result page = HostAccounts.curlAs("nobody", "--unix-socket", server.socket().toString(),
+                "http://localhost/index.html");
+
+        assertThat(HostAccounts.status(login)).isEqualTo(403);
+        assertThat(login.output()).contains("user 'nobody' may not use xend's socket: it is for root")
+                .doesNotContain("login failed");
+        assertThat(HostAccounts.status(page)).isEqualTo(403);
+    }
+
+    @Test
     void aMemberOfTheSocketGroupIsAnAdministratorOnTheSocketAndOthersCannotConnect() throws IOException {
         String group = accounts.group("g");
         String member = accounts.user("m", null, group);
