@@ -1,7 +1,19 @@
 // The browser's one client of xend's API: JSON in and out, the session cookie (sent by the browser), the CSRF
-// token on every change, and xend's error body turned into the Error the user sees. Also the event stream.
+// token on every request, and xend's error body turned into the Error the user sees. Also the event stream.
 
-let csrfToken = null;
+// The token the login answered, kept for this origin's tabs: xend takes no request of a login session without it,
+// because the cookie alone also reaches other ports of this host. Only xend's own pages can read it (an origin
+// includes its port).
+const TOKEN_KEY = 'vmhost.csrfToken';
+let csrfToken = stored();
+
+function stored() {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage turned off: each tab logs in by itself
+  }
+}
 
 /** A refused or failed request: `message` is xend's own sentence, `status` the HTTP status (0: unreachable). */
 export class ApiError extends Error {
@@ -12,16 +24,27 @@ export class ApiError extends Error {
   }
 }
 
-/** The token the login answered; sent as X-CSRF-Token with every change. */
+/** The token the login answered (null at logout); sent as X-CSRF-Token with every request. */
 export function setCsrfToken(token) {
   csrfToken = token;
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage turned off: the token lives as long as this page
+  }
+}
+
+/** The query that gives a WebSocket the token (a browser's WebSocket takes no header): `?csrf=...`, or ''. */
+export function socketQuery() {
+  return csrfToken ? `?csrf=${encodeURIComponent(csrfToken)}` : '';
 }
 
 /** `method path` with `body` as JSON; resolves to the parsed answer (null for none). */
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(path, {
@@ -63,7 +86,7 @@ export function openEvents(onEvent, onState) {
   let timer = null;
   const connect = () => {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events/ws`);
+    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events/ws${socketQuery()}`);
     socket.onopen = () => {
       delay = 500;
       onState(true);

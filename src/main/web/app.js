@@ -88,7 +88,7 @@ function confirm(text, okLabel = 'OK') {
 function begin(session) {
   app.user = session.user;
   app.role = session.role === 'ADMIN' ? 'admin' : 'viewer';
-  setCsrfToken(session.csrfToken);
+  if (session.csrfToken) setCsrfToken(session.csrfToken); // a login's answer; asking who is logged in gives none
   document.getElementById('user').textContent = `${session.user} (${app.role})`;
   const nav = document.getElementById('nav');
   nav.querySelector('[data-route=new]')?.remove();

@@ -2,10 +2,12 @@
 // restarted) it reconnects with a growing pause, and says what it is doing through onState. Shared by the
 // serial and the graphical console pages.
 
-/** ws(s)://this-host/api/v1/domains/NAME/KIND/ws */
+import { socketQuery } from '../api.js';
+
+/** ws(s)://this-host/api/v1/domains/NAME/KIND/ws, with the login's token */
 export function consoleUrl(name, kind) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/api/v1/domains/${encodeURIComponent(name)}/${kind}/ws`;
+  return `${scheme}//${location.host}/api/v1/domains/${encodeURIComponent(name)}/${kind}/ws${socketQuery()}`;
 }
 
 /**

@@ -32,6 +32,8 @@ import org.vmhost.web.WebAssets;
 final class AccessRule {
     static final String SESSION_COOKIE = "vmhost_session";
     static final String CSRF_HEADER = "X-CSRF-Token";
+    /** The same token on a WebSocket upgrade, which a browser's script cannot give a header. */
+    static final String CSRF_PARAM = "csrf";
     private static final String CALLER = "vmhost.caller";
 
     /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
@@ -77,13 +79,13 @@ final class AccessRule {
             else checkNames(ctx);
             return;
         }
-        Caller caller = authenticate(ctx, !read);
+        Caller caller = authenticate(ctx, !read, false);
         authorize(caller, !read && !isLogout(ctx), ctx.path());
     }
 
     /** Javalin's {@code wsBeforeUpgrade}: every WebSocket upgrade, which {@code before} never sees. */
     void checkUpgrade(Context ctx) {
-        Caller caller = authenticate(ctx, false); // the Origin check stops other sites' pages; browsers send it
+        Caller caller = authenticate(ctx, false, true); // the Origin check stops other sites' pages; browsers send it
         authorize(caller, false, ctx.path());
     }
 
@@ -94,13 +96,13 @@ final class AccessRule {
         return c;
     }
 
-    private Caller authenticate(Context ctx, boolean change) {
+    private Caller authenticate(Context ctx, boolean change, boolean upgrade) {
         Caller caller;
         if (onLocalSocket(ctx)) {
             caller = peers.identify(ctx);
         } else {
             checkNames(ctx);
-            caller = fromCredentials(ctx, change);
+            caller = fromCredentials(ctx, change, upgrade);
         }
         ctx.attribute(CALLER, caller);
         return caller;
@@ -112,7 +114,7 @@ final class AccessRule {
         hosts.checkOrigin(ctx.header(Header.ORIGIN));
     }
 
-    private Caller fromCredentials(Context ctx, boolean change) {
+    private Caller fromCredentials(Context ctx, boolean change, boolean upgrade) {
         String authorization = ctx.header(Header.AUTHORIZATION);
         if (authorization != null) {
             if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7))
@@ -125,12 +127,20 @@ final class AccessRule {
         if (cookie != null) {
             Sessions.Session session = sessions.find(cookie)
                     .orElseThrow(() -> unauthenticated(ctx, "the login session has ended; log in again"));
-            if (change) {
-                String csrf = ctx.header(CSRF_HEADER);
+            // The cookie alone is not enough for anything but the GUI's own files: a browser sends it to every port
+            // of this host (cookies do not tell ports apart), so a local user's web server on another port could
+            // collect it. The token the login answered stays with xend's own pages.
+            if (change || upgrade || !WebAssets.isWebPath(ctx.path())) {
+                String csrf = upgrade ? ctx.queryParam(CSRF_PARAM) : ctx.header(CSRF_HEADER);
                 if (csrf == null || !MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
-                        session.csrfToken().getBytes(StandardCharsets.UTF_8)))
-                    throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
-                            + CSRF_HEADER + " with the csrfToken its login answered");
+                        session.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+                    if (change)
+                        throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
+                                + CSRF_HEADER + " with the csrfToken its login answered");
+                    throw unauthenticated(ctx, "a login session's requests need the csrfToken its login answered ("
+                            + (upgrade ? "?" + CSRF_PARAM + "= on a WebSocket" : "the header " + CSRF_HEADER)
+                            + "), not its cookie alone; log in again");
+                }
             }
             return session.caller();
         }

@@ -366,7 +366,8 @@ class WebConsoleIT {
         String answers = String.valueOf(((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 Promise.all(['/api/v1/domains/wchvm', '/api/v1/domains/wchvm/vnc', '/api/v1/domains']
-                    .map(u => fetch(u).then(r => r.text()))).then(t => done(t.join('\\n')), e => done(String(e)));"""));
+                    .map(u => fetch(u, {headers: {'X-CSRF-Token': localStorage.getItem('vmhost.csrfToken')}}).then(r => r.text())))
+                    .then(t => done(t.join('\\n')), e => done(String(e)));"""));
         assertThat(answers).contains("wchvm").doesNotContain(VNC_PASSWORD);
     }
 
@@ -382,11 +383,13 @@ class WebConsoleIT {
                 assertThat(viewer.all("[data-test=serial-terminal], [data-test=vnc-screen]")).isEmpty();
             }
             viewer.screenshot("console-viewer-refused");
-            // the page shows no console, and xend would not give one: the viewer's own WebSocket is refused
+            // the page shows no console, and xend would not give one: the viewer's own WebSocket, with its session's
+            // token, is refused
             for (String kind : new String[] {"console", "vnc"}) {
                 Object opened = ((org.openqa.selenium.JavascriptExecutor) viewer.driver()).executeAsyncScript("""
                         const done = arguments[arguments.length - 1];
-                        const ws = new WebSocket(`ws://${location.host}/api/v1/domains/wcpv/${arguments[0]}/ws`);
+                        const token = encodeURIComponent(localStorage.getItem('vmhost.csrfToken'));
+                        const ws = new WebSocket(`ws://${location.host}/api/v1/domains/wcpv/${arguments[0]}/ws?csrf=${token}`);
                         ws.binaryType = 'arraybuffer';
                         let got = 0;
                         ws.onmessage = () => got++;

@@ -251,11 +251,13 @@ class WebGuiIT {
             b.await("the host's facts", d -> b.find("info-host") != null && !b.find("info-host").getText().isEmpty());
             b.screenshot("viewer-host");
 
-            // The viewer's own session, with its CSRF token, as a page's script would send it.
+            // The viewer's own session, with its CSRF token (which the GUI keeps for its origin), as a page's script
+            // would send it.
             Map<String, Object> refused = b.scriptAsync("""
-                    const session = await (await fetch('/api/v1/session')).json();
+                    const token = localStorage.getItem('vmhost.csrfToken');
+                    const session = await (await fetch('/api/v1/session', {headers: {'X-CSRF-Token': token}})).json();
                     const r = await fetch('/api/v1/domains/look1/start', {method: 'POST',
-                        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrfToken}, body: '{}'});
+                        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token}, body: '{}'});
                     return {status: r.status, body: await r.text(), role: session.role};""");
             assertThat(refused.get("role")).isEqualTo("VIEWER");
             assertThat(refused.get("status")).isEqualTo(403L);

@@ -87,7 +87,8 @@ class WebHardwareIT {
     /** The stored configuration text, as the API gives it to the configuration page. */
     private String storedConfig(String name) {
         Map<String, Object> answer = browser.scriptAsync("""
-                const r = await fetch('/api/v1/domains/' + args[0] + '/config');
+                const r = await fetch('/api/v1/domains/' + args[0] + '/config',
+                    {headers: {'X-CSRF-Token': localStorage.getItem('vmhost.csrfToken')}});
                 return {status: r.status, body: await r.json()};""", name);
         assertThat(answer.get("status")).isEqualTo(200L);
         @SuppressWarnings("unchecked")
@@ -119,8 +120,9 @@ class WebHardwareIT {
         assertThat((String) noToken.get("body")).containsIgnoringCase("csrf");
         // A GET of the same path only lists (and one with the fields as a query is refused, not read as a change).
         Map<String, Object> get = browser.scriptAsync("""
-                const plain = await fetch('/api/v1/networks');
-                const r = await fetch('/api/v1/networks?name=get' + args[0] + '&type=isolated&bridge=vmhgt' + args[0]);
+                const headers = {'X-CSRF-Token': localStorage.getItem('vmhost.csrfToken')};
+                const plain = await fetch('/api/v1/networks', {headers});
+                const r = await fetch('/api/v1/networks?name=get' + args[0] + '&type=isolated&bridge=vmhgt' + args[0], {headers});
                 return {plain: plain.status, status: r.status};""", SUFFIX);
         assertThat(get.get("plain")).isEqualTo(200L);
         assertThat(get.get("status")).isEqualTo(400L);
@@ -132,8 +134,8 @@ class WebHardwareIT {
             viewer.await("the network's row", d -> viewer.find("net-" + NET));
             assertThat(viewer.all("[data-admin]")).as("controls that change something, for a viewer").isEmpty();
             Map<String, Object> refused = viewer.scriptAsync("""
-                    const s = await (await fetch('/api/v1/session')).json();
-                    const r = await fetch('/api/v1/networks/' + args[0], {method: 'DELETE', headers: {'X-CSRF-Token': s.csrfToken}});
+                    const token = localStorage.getItem('vmhost.csrfToken');
+                    const r = await fetch('/api/v1/networks/' + args[0], {method: 'DELETE', headers: {'X-CSRF-Token': token}});
                     return {status: r.status, body: await r.text()};""", NET);
             assertThat(refused.get("status")).isEqualTo(403L);
             assertThat((String) refused.get("body")).contains("viewer");

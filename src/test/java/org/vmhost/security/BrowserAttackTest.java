@@ -185,13 +185,14 @@ class BrowserAttackTest {
         browser.get(xend() + "/api/v1/session");
 
         JsonNode out = run("""
-                const read = await fetch('/api/v1/domains/win1');
+                const read = await fetch('/api/v1/domains/win1', {headers: {'X-CSRF-Token': arguments[0]}});
                 const noCsrf = await fetch('/api/v1/domains/win1/start', {method: 'POST',
                     headers: {'Content-Type': 'application/json'}, body: '{}'});
                 const start = await fetch('/api/v1/domains/win1/start', {method: 'POST',
                     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': arguments[0]}, body: '{}'});
                 const socket = await new Promise(resolve => {
-                  const ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/v1/events/ws');
+                  const ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/v1/events/ws?csrf='
+                      + encodeURIComponent(arguments[0]));
                   ws.onmessage = m => { ws.close(); resolve({opened: true, first: m.data}); };
                   ws.onclose = () => resolve({opened: false});
                   setTimeout(() => resolve({timeout: true}), 5000);
@@ -205,5 +206,50 @@ class BrowserAttackTest {
         assertThat(out.path("start").asInt()).isEqualTo(200);
         assertThat(fake.calls()).contains("start win1 paused=false");
         assertThat(out.path("socket").path("first").asText()).contains("\"domain\":\"win1\"");
+    }
+
+    /**
+     * A local user's web server on another port of 127.0.0.1: the browser sends it xend's session cookie (cookies do
+     * not tell ports apart). With that cookie the local user reads nothing, learns no token and opens no console.
+     */
+    @Test
+    @Order(4)
+    void aPageOnAnotherPortOfThisHostGetsTheCookieButTheCookieAloneOpensNothing() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> sent = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpServer local = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        local.createContext("/", exchange -> {
+            sent.set(exchange.getRequestHeaders().getFirst("Cookie"));
+            byte[] page = "<!doctype html><title>a link</title>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        local.start();
+        try {
+            browser.get("http://127.0.0.1:" + local.getAddress().getPort() + "/");
+        } finally {
+            local.stop(0);
+        }
+        String cookie = sent.get();
+        assertThat(cookie).as("the browser sent xend's cookie to another port of the host").contains("vmhost_session=");
+
+        var client = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+            try {
+                return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(xend() + path))
+                        .header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        for (String path : List.of("/api/v1/domains/win1", "/api/v1/domains", "/api/v1/session", "/api/v1/dmesg")) {
+            var r = get.apply(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(401);
+            assertThat(r.body()).as(path).doesNotContain("configText").doesNotContain(csrf).doesNotContain("win1\"");
+        }
+        var console = HostAccounts.curlAs("root", "--max-time", "3", "-H", "Cookie: " + cookie, "-H", "Connection: Upgrade",
+                "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                xend() + "/api/v1/events/ws");
+        assertThat(HostAccounts.status(console)).as("the event stream with the cookie alone").isEqualTo(401);
     }
 }

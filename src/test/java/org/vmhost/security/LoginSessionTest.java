@@ -107,9 +107,9 @@ class LoginSessionTest {
         String csrf = login.json().path("csrfToken").asText();
         assertThat(login.json().path("role").asText()).isEqualTo("VIEWER");
 
-        Reply read = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie);
+        Reply read = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie, "X-CSRF-Token", csrf);
         Reply change = send("POST", "/api/v1/domains/web1/pause", null, "Cookie", cookie, "X-CSRF-Token", csrf);
-        Reply log = send("GET", "/api/v1/dmesg", null, "Cookie", cookie);
+        Reply log = send("GET", "/api/v1/dmesg", null, "Cookie", cookie, "X-CSRF-Token", csrf);
 
         assertThat(read.status()).isEqualTo(200);
         assertThat(change.status()).isEqualTo(403);
@@ -137,21 +137,61 @@ class LoginSessionTest {
         Reply change = send("POST", "/api/v1/domains/web1/pause", null, "Cookie", cookie, "X-CSRF-Token", csrf);
         assertThat(change.status()).isEqualTo(200);
         assertThat(fake.calls()).contains("pause web1");
-        assertThat(send("GET", "/api/v1/dmesg", null, "Cookie", cookie).status()).isEqualTo(200);
+        assertThat(send("GET", "/api/v1/dmesg", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
         assertThat(send("POST", "/api/v1/domains/web1/unpause", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
+    }
+
+    /**
+     * Browsers send a host's cookies to all its ports, so a page that a local user serves on another port of
+     * 127.0.0.1 collects the administrator's session cookie. Alone, it must open nothing: no read, no console, and
+     * not the token either.
+     */
+    @Test
+    void theSessionCookieAloneOpensNoReadNoWebSocketAndNotTheToken() throws Exception {
+        Reply login = login(admin, PASSWORD);
+        String cookie = cookie(login);
+        String csrf = login.json().path("csrfToken").asText();
+
+        Reply read = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie);
+        Reply session = send("GET", "/api/v1/session", null, "Cookie", cookie);
+        Reply wrong = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie, "X-CSRF-Token", csrf + "x");
+        // (java.net.http will not send an Upgrade header: curl, as root, as a local attacker's script would)
+        String ws = "http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/domains/web1/console/ws";
+        List<String> upgrade = List.of("--max-time", "3", "-H", "Cookie: " + cookie, "-H", "Connection: Upgrade",
+                "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+        var console = HostAccounts.curlAs("root", java.util.stream.Stream.concat(upgrade.stream(), java.util.stream.Stream.of(ws))
+                .toArray(String[]::new));
+        var consoleWithToken = HostAccounts.curlAs("root", java.util.stream.Stream.concat(upgrade.stream(),
+                java.util.stream.Stream.of(ws + "?csrf=" + csrf)).toArray(String[]::new));
+        Reply withToken = send("GET", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", csrf);
+
+        assertThat(read.status()).isEqualTo(401);
+        assertThat(read.json().path("error").path("message").asText()).isEqualTo("a login session's requests need the "
+                + "csrfToken its login answered (the header X-CSRF-Token), not its cookie alone; log in again");
+        assertThat(read.raw().body()).doesNotContain("web1\"");
+        assertThat(session.status()).isEqualTo(401);
+        assertThat(session.raw().body()).doesNotContain(csrf);
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(HostAccounts.status(console)).isEqualTo(401);
+        assertThat(HostAccounts.status(consoleWithToken)).as("the same upgrade with the token").isEqualTo(101);
+        assertThat(withToken.status()).isEqualTo(200);
+        assertThat(withToken.json().path("user").asText()).isEqualTo(admin);
+        assertThat(withToken.raw().body()).as("only the login answers the token").doesNotContain(csrf);
     }
 
     @Test
     void afterLogoutTheCookieNoLongerWorks() throws Exception {
         Reply login = login(viewer, PASSWORD);
         String cookie = cookie(login);
-        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie).json().path("user").asText()).isEqualTo(viewer);
+        String csrf = login.json().path("csrfToken").asText();
+        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", csrf).json().path("user").asText())
+                .isEqualTo(viewer);
 
-        Reply logout = send("DELETE", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", login.json().path("csrfToken").asText());
+        Reply logout = send("DELETE", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", csrf);
 
         assertThat(logout.status()).isEqualTo(204);
         assertThat(logout.raw().headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
-        assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie).status()).isEqualTo(401);
+        assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(401);
     }
 
     @Test
@@ -224,11 +264,13 @@ class LoginSessionTest {
         try (ApiServer second = new ApiServer(own, settings)) {
             second.start();
             server = second;
-            assertThat(send("GET", "/api/v1/session", null, "Cookie", kept).json().path("user").asText()).isEqualTo(admin);
+            assertThat(send("GET", "/api/v1/session", null, "Cookie", kept, "X-CSRF-Token", keptCsrf).json().path("user").asText())
+                    .isEqualTo(admin);
             assertThat(send("POST", "/api/v1/domains/web1/pause", null, "Cookie", kept, "X-CSRF-Token", keptCsrf).status())
                     .as("a change with the session and CSRF token of before the restart").isEqualTo(200);
             assertThat(own.calls()).contains("pause web1");
-            assertThat(send("GET", "/api/v1/domains", null, "Cookie", ended).status()).as("a session logged out before the restart")
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", ended, "X-CSRF-Token", "any").status())
+                    .as("a session logged out before the restart")
                     .isEqualTo(401);
         } finally {
             server = original;
