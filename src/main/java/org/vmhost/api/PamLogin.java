@@ -1,5 +1,6 @@
 package org.vmhost.api;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -8,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jvnet.libpam.PAM;
 import org.jvnet.libpam.PAMException;
 import org.jvnet.libpam.UnixUser;
@@ -28,6 +30,8 @@ import org.vmhost.error.VmhostException;
 final class PamLogin {
     /** How many logins may wait for their turn; more are refused until some are done. */
     static final int WAITING = 8;
+    /** How long a request waits for its login, turn included. */
+    static final Duration LIMIT = Duration.ofSeconds(60);
 
     /** The password check: PAM's, or a stand-in in tests. */
     interface Check {
@@ -59,15 +63,26 @@ final class PamLogin {
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins at once; try again in a few seconds");
         }
         try {
-            return turn.get();
+            return turn.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            giveUp(turn);
+            System.getLogger(PamLogin.class.getName()).log(System.Logger.Level.WARNING,
+                    "a login took more than " + LIMIT.toSeconds() + " s (PAM waiting on a directory service?)");
+            throw new VmhostException(ErrorCode.TIMEOUT, "the login took too long; try again");
         } catch (InterruptedException e) {
-            turn.cancel(false);
+            giveUp(turn);
             Thread.currentThread().interrupt();
-            throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login interrupted");
+            throw new VmhostException(ErrorCode.INTERNAL, "login interrupted");
         }
+    }
+
+    /** A login no one waits for any more: out of the queue, so that it holds no place there. */
+    private void giveUp(Future<Caller> turn) {
+        turn.cancel(false);
+        thread.remove((Runnable) turn);
     }
 
     /** How many logins wait for their turn now. */

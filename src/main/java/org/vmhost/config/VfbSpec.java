@@ -34,7 +34,8 @@ public final class VfbSpec {
             String p = part.strip();
             if (p.isEmpty()) continue;
             int eq = p.indexOf('=');
-            if (eq < 0) throw invalid(spec, "'" + p + "' is not KEY=VALUE");
+            // (A part after a password may be the rest of it, cut at a comma: not quoted then.)
+            if (eq < 0) throw invalid(spec, (secret(spec) ? "a part" : "'" + p + "'") + " is not KEY=VALUE");
             String key = p.substring(0, eq).strip();
             String value = p.substring(eq + 1).strip();
             switch (key) {
@@ -100,11 +101,18 @@ public final class VfbSpec {
      */
     private static String shown(String spec) {
         StringJoiner s = new StringJoiner(",");
+        boolean inPassword = false;
         for (String part : spec.split(",", -1)) {
             int eq = part.indexOf('=');
-            boolean password = eq >= 0 && part.substring(0, eq).strip().equalsIgnoreCase("vncpasswd");
-            s.add(password ? part.substring(0, eq + 1) + Secrets.MASK : part);
+            if (eq < 0 && inPassword) continue; // the rest of a password that held a comma
+            inPassword = eq >= 0 && secret(part.substring(0, eq));
+            s.add(inPassword ? part.substring(0, eq + 1) + Secrets.MASK : part);
         }
         return s.toString();
+    }
+
+    /** Whether the text names a password: vncpasswd, or a misspelling of it (vncpassword, passwd ...). */
+    private static boolean secret(String text) {
+        return text.toLowerCase(java.util.Locale.ROOT).contains("passw");
     }
 }

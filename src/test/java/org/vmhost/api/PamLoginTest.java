@@ -15,6 +15,7 @@ import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 
 /** Logins take turns on a thread of their own, so that a flood of them holds up no other request. */
+@org.junit.jupiter.api.Timeout(30)
 class PamLoginTest {
     static final Caller ALICE = new Caller("alice", Role.VIEWER, "session");
 

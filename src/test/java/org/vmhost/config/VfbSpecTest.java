@@ -57,6 +57,11 @@ class VfbSpecTest {
                         + "vnclisten must be an IP address or a host name, not 'unix:/tmp/v'");
         assertThatThrownBy(() -> parse("vncpasswd = s3cret ,colour=red")).hasMessageNotContaining("s3cret")
                 .hasMessageContaining("'vncpasswd =XXXXXXXX,colour=red'");
+        // a misspelt key's value, and what a comma cut from a password, are not quoted either
+        assertThatThrownBy(() -> parse("vnc=1,vncpassword=s3cret")).hasMessageNotContaining("s3cret")
+                .hasMessage("vfb: 'vnc=1,vncpassword=XXXXXXXX': unknown option 'vncpassword'");
+        assertThatThrownBy(() -> parse("vncpasswd=ab,cd,vnc=1")).hasMessageNotContaining("cd")
+                .hasMessage("vfb: 'vncpasswd=XXXXXXXX,vnc=1': a part is not KEY=VALUE");
         assertThat(warnings).isEmpty();
     }
 
