@@ -4,15 +4,20 @@
 // The token the login answered, kept for this origin's tabs: xend takes no request of a login session without it,
 // because the cookie alone also reaches other ports of this host. Only xend's own pages can read it (an origin
 // includes its port).
+// Read at each request: a login in another tab replaces the token (and the cookie) for every tab.
 const TOKEN_KEY = 'vmhost.csrfToken';
-let csrfToken = stored();
+let ownToken = null;
 
 function stored() {
   try {
     return localStorage.getItem(TOKEN_KEY);
   } catch {
-    return null; // storage turned off: each tab logs in by itself
+    return null; // storage turned off: the token lives as long as this page
   }
+}
+
+function currentToken() {
+  return stored() ?? ownToken;
 }
 
 /** A refused or failed request: `message` is xend's own sentence, `status` the HTTP status (0: unreachable). */
@@ -26,10 +31,11 @@ export class ApiError extends Error {
 
 /** The token the login answered (null at logout); sent as X-CSRF-Token with every request. */
 export function setCsrfToken(token) {
-  csrfToken = token;
+  const mine = ownToken;
+  ownToken = token;
   try {
     if (token) localStorage.setItem(TOKEN_KEY, token);
-    else localStorage.removeItem(TOKEN_KEY);
+    else if (stored() === mine) localStorage.removeItem(TOKEN_KEY); // not another tab's newer login
   } catch {
     // storage turned off: the token lives as long as this page
   }
@@ -37,14 +43,16 @@ export function setCsrfToken(token) {
 
 /** The query that gives a WebSocket the token (a browser's WebSocket takes no header): `?csrf=...`, or ''. */
 export function socketQuery() {
-  return csrfToken ? `?csrf=${encodeURIComponent(csrfToken)}` : '';
+  const token = currentToken();
+  return token ? `?csrf=${encodeURIComponent(token)}` : '';
 }
 
 /** `method path` with `body` as JSON; resolves to the parsed answer (null for none). */
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const token = currentToken();
+  if (token) headers['X-CSRF-Token'] = token;
   let res;
   try {
     res = await fetch(path, {

@@ -104,6 +104,7 @@ function begin(session) {
   document.getElementById('shell').hidden = false;
   if (closeEvents) closeEvents();
   let dropped = false;
+  let failures = 0;
   closeEvents = openEvents(
     (event) => subscribers.forEach((fn) => fn(event)),
     (open) => {
@@ -112,6 +113,10 @@ function begin(session) {
       live.textContent = open ? 'live' : 'reconnecting';
       if (open && dropped) subscribers.forEach((fn) => fn({ kind: 'reconnected' }));
       dropped = !open;
+      // A stream refused again and again may be a session that ended: asking who is logged in finds out (a 401
+      // shows the login), as the consoles do.
+      failures = open ? 0 : failures + 1;
+      if (failures === 3) app.api('GET', path('session')).catch(() => {});
     });
 }
 

@@ -25,7 +25,8 @@ import org.vmhost.web.WebAssets;
  *       DNS rebinding and other sites' pages are refused before anything else.</li>
  *   <li>Then credentials, on every route but the login and the files of the login page (which hold no data): {@code Authorization: Bearer <token>} (the admin token
  *       in {@code api.token}, or one made with {@code xm token-create}), or the session cookie of a login,
- *       whose changes must also carry the session's {@code X-CSRF-Token}. None: 401.</li>
+ *       whose every request but for the GUI's own files must also carry the session's {@code X-CSRF-Token} (a
+ *       WebSocket: {@code ?csrf=}). None: 401.</li>
  *   <li>Then the role: a viewer may read, but not change anything, read xend's own log or open a console.</li>
  * </ol>
  */
@@ -130,7 +131,7 @@ final class AccessRule {
             // The cookie alone is not enough for anything but the GUI's own files: a browser sends it to every port
             // of this host (cookies do not tell ports apart), so a local user's web server on another port could
             // collect it. The token the login answered stays with xend's own pages.
-            if (change || upgrade || !WebAssets.isWebPath(ctx.path())) {
+            if (change || upgrade || !WebAssets.mayBeFile(ctx.path())) {
                 String csrf = upgrade ? ctx.queryParam(CSRF_PARAM) : ctx.header(CSRF_HEADER);
                 if (csrf == null || !MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
                         session.csrfToken().getBytes(StandardCharsets.UTF_8))) {

@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * Browser sessions after a login: a random id in an HttpOnly, SameSite=Strict cookie, and a CSRF token that
- * every change must repeat in the {@code X-CSRF-Token} header. Looked up by the id's hash, so that the map's
+ * every request but for the GUI's files must repeat in the {@code X-CSRF-Token} header (the cookie alone also
+ * reaches other ports of the host). Looked up by the id's hash, so that the map's
  * timing says nothing of live ids. Kept in {@code sessions.json} (0600, beside the tokens; the ids only as
  * hashes) so that an xend restart logs no one out: an open console reconnects by itself.
  */

@@ -73,6 +73,16 @@ public final class WebAssets {
         return PUBLIC.contains(path);
     }
 
+    /**
+     * Whether {@code path} can name one of the GUI's files: plain, with an extension, and neither the API's nor the
+     * metrics'. What a login session's cookie alone may fetch, so this is an allow-list: a route added later is not
+     * one of these unless it looks like a file.
+     */
+    public static boolean mayBeFile(String path) {
+        return path != null && SAFE_PATH.matcher(path).matches() && !path.contains("..") && !extension(path).isEmpty()
+                && isWebPath(path) && !path.startsWith("/metrics");
+    }
+
     /** Whether {@code path} is the GUI's rather than the API's ({@code /api/...}, {@code /metrics}). */
     public static boolean isWebPath(String path) {
         return !path.startsWith("/api/") && !path.equals("/api") && !path.equals("/metrics");

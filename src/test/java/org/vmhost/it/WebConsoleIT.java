@@ -368,7 +368,7 @@ class WebConsoleIT {
                 Promise.all(['/api/v1/domains/wchvm', '/api/v1/domains/wchvm/vnc', '/api/v1/domains']
                     .map(u => fetch(u, {headers: {'X-CSRF-Token': localStorage.getItem('vmhost.csrfToken')}}).then(r => r.text())))
                     .then(t => done(t.join('\\n')), e => done(String(e)));"""));
-        assertThat(answers).contains("wchvm").doesNotContain(VNC_PASSWORD);
+        assertThat(answers).contains("wchvm").doesNotContain(VNC_PASSWORD).doesNotContain("UNAUTHENTICATED");
     }
 
     @Test
@@ -398,5 +398,13 @@ class WebConsoleIT {
                 assertThat(opened).as(kind).isEqualTo("refused, 0 messages");
             }
         }
+        // The same script in the administrator's page opens the serial console: the viewer was refused for its role.
+        Object admin = ((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const token = encodeURIComponent(localStorage.getItem('vmhost.csrfToken'));
+                const ws = new WebSocket(`ws://${location.host}/api/v1/domains/wcpv/console/ws?csrf=${token}`);
+                ws.onopen = () => { ws.close(); done('opened'); };
+                ws.onclose = () => done('refused');""");
+        assertThat(admin).isEqualTo("opened");
     }
 }

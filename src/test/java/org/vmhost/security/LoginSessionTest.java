@@ -179,6 +179,52 @@ class LoginSessionTest {
         assertThat(withToken.raw().body()).as("only the login answers the token").doesNotContain(csrf);
     }
 
+    /**
+     * Every API route docs/api/openapi.yaml lists (as GET, HEAD and its own methods), /metrics and an OPTIONS, with the
+     * session cookie alone: refused, and nothing done. The GUI's own files are the one thing the cookie alone
+     * fetches, a page script for one.
+     */
+    @Test
+    void everyRouteOfTheApiRefusesTheCookieAloneAndOnlyTheGuisFilesTakeIt() throws Exception {
+        String cookie = cookie(login(admin, PASSWORD));
+        int callsBefore = fake.calls().size();
+        JsonNode paths = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(Path.of("docs/api/openapi.yaml").toFile()).path("paths");
+        List<String> tried = new java.util.ArrayList<>();
+        for (var it = paths.fieldNames(); it.hasNext(); ) {
+            String template = it.next();
+            if (template.equals("/api/v1/session")) continue; // the login, open by design
+            if (!template.startsWith("/api/") && !template.equals("/metrics")) continue; // the GUI's files: below
+            String path = template.replaceAll("\\{[a-z]+\\}", "web1");
+            java.util.Set<String> methods = new java.util.TreeSet<>(List.of("GET", "HEAD"));
+            paths.path(template).fieldNames().forEachRemaining(m -> methods.add(m.toUpperCase(java.util.Locale.ROOT)));
+            methods.removeIf(m -> m.equals("PARAMETERS"));
+            for (String method : methods) {
+                Reply r = send(method, path, method.equals("GET") || method.equals("HEAD") ? null : "{}", "Cookie", cookie,
+                        "Content-Type", "application/json");
+                assertThat(r.status()).as(method + " " + path).isIn(401, 403);
+                tried.add(method + " " + path);
+            }
+        }
+        for (String path : List.of("/metrics", "/metrics/", "/api/v1/domains/")) {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.tcpPort().orElseThrow() + path)).header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode() + " " + r.body()).as(path).matches("(401|403|404) .*");
+        }
+        assertThat(send("OPTIONS", "/api/v1/domains", null, "Cookie", cookie).status()).isIn(401, 403);
+        assertThat(tried).hasSizeGreaterThan(60);
+        assertThat(fake.calls()).as("nothing was done").hasSize(callsBefore);
+
+        URI page = URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/pages/domains.js");
+        HttpResponse<String> withCookie = HttpClient.newHttpClient().send(HttpRequest.newBuilder(page).header("Cookie", cookie)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> without = HttpClient.newHttpClient().send(HttpRequest.newBuilder(page).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(withCookie.statusCode()).as("a GUI file with the cookie alone").isEqualTo(200);
+        assertThat(withCookie.body()).contains("export function render");
+        assertThat(without.statusCode()).as("the same without it").isEqualTo(401);
+    }
+
     @Test
     void afterLogoutTheCookieNoLongerWorks() throws Exception {
         Reply login = login(viewer, PASSWORD);
