@@ -60,6 +60,16 @@ class WebGuiIT {
             b.await("the domain list", d -> b.find("domain-list"));
             assertThat(b.driver().getCurrentUrl()).endsWith("#/domains");
             assertThat(b.text("user")).isEqualTo(host.admin() + " (admin)");
+            // A reload, and a second tab of the same browser, stay logged in: the GUI keeps the session's token.
+            b.reload("#/domains");
+            b.await("the domain list after a reload", d -> b.find("domain-list"));
+            assertThat(b.text("user")).isEqualTo(host.admin() + " (admin)");
+            String first = b.driver().getWindowHandle();
+            b.driver().switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            b.reload("#/host");
+            b.await("the host page in a second tab", d -> b.find("info-host") != null && !b.find("info-host").getText().isEmpty());
+            b.driver().close();
+            b.driver().switchTo().window(first);
 
             b.find("logout").click();
             b.await("the login form after the logout", d -> b.<Boolean>script("return document.querySelector('#page[data-page=login] form') !== null"));
