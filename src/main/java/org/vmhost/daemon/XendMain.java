@@ -19,7 +19,9 @@ import org.vmhost.domain.XendHome;
  * that closing the terminal or a Ctrl-C there never reaches xend, and waits until its API answers. The forms bin/xend
  * leaves to picocli come back to it through {@link #start}.
  */
+// scope = INHERIT: every subcommand gets -h/--help and -V/--version too.
 @Command(name = "xend", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = {"The vmhost daemon: keeps domain configurations and runs domains in QEMU.",
                 "Everything it writes lives under $VMHOST_HOME (default /var/lib/vmhost)."})
 // The subcommands are added by commandLine(), only the one being run where it is named (as xm does).
@@ -166,8 +168,7 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
-            description = "Start xend in the background; running guests are re-attached.")
+    @Command(name = "start", description = "Start xend in the background; running guests are re-attached.")
     static final class Start implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();
@@ -178,8 +179,7 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
-            description = "Stop xend. Running guests are left running.")
+    @Command(name = "stop", description = "Stop xend. Running guests are left running.")
     static final class Stop implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -187,8 +187,7 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
-            description = "Stop xend and start it again. Running guests are left running.")
+    @Command(name = "restart", description = "Stop xend and start it again. Running guests are left running.")
     static final class Restart implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();
@@ -199,8 +198,7 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
-            description = "Say whether xend is running; exit 0 if it is, 3 if not.")
+    @Command(name = "status", description = "Say whether xend is running; exit 0 if it is, 3 if not.")
     static final class Status implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -208,8 +206,7 @@ public final class XendMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = XendMain.Version.class,
-            description = "Run xend in the foreground (what start runs in the background).")
+    @Command(name = "run", description = "Run xend in the foreground (what start runs in the background).")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         ListenOptions listen = new ListenOptions();
