@@ -3,8 +3,8 @@
 
 // The token the login answered, kept for this origin's tabs: xend takes no request of a login session without it,
 // because the cookie alone also reaches other ports of this host. Only xend's own pages can read it (an origin
-// includes its port).
-// Read at each request: a login in another tab replaces the token (and the cookie) for every tab.
+// includes its port). It is read at each request: a login in another tab replaces the token (and the cookie) for
+// every tab.
 const TOKEN_KEY = 'vmhost.csrfToken';
 let ownToken = null;
 

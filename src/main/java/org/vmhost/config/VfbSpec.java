@@ -1,5 +1,6 @@
 package org.vmhost.config;
 
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.StringJoiner;
@@ -113,6 +114,6 @@ public final class VfbSpec {
 
     /** Whether the text names a password: vncpasswd, or a misspelling of it (vncpassword, passwd ...). */
     private static boolean secret(String text) {
-        return text.toLowerCase(java.util.Locale.ROOT).contains("passw");
+        return text.toLowerCase(Locale.ROOT).contains("passw");
     }
 }

@@ -79,8 +79,12 @@ public final class WebAssets {
      * one of these unless it looks like a file.
      */
     public static boolean mayBeFile(String path) {
-        return path != null && SAFE_PATH.matcher(path).matches() && !path.contains("..") && !extension(path).isEmpty()
-                && isWebPath(path) && !path.startsWith("/metrics");
+        return plainFile(path) && isWebPath(path) && !path.startsWith("/metrics");
+    }
+
+    /** A path of plain names, no {@code ..}, ending in a name with an extension: what {@link #find} may read. */
+    private static boolean plainFile(String path) {
+        return path != null && SAFE_PATH.matcher(path).matches() && !path.contains("..") && !extension(path).isEmpty();
     }
 
     /** Whether {@code path} is the GUI's rather than the API's ({@code /api/...}, {@code /metrics}). */
@@ -90,9 +94,9 @@ public final class WebAssets {
 
     /** The file at {@code path} ({@code /} is {@code index.html}), or empty if there is none or the path is not plain. */
     public Optional<Asset> find(String path) {
-        if (path == null || !SAFE_PATH.matcher(path).matches() || path.contains("..")) return Optional.empty();
-        String file = path.equals("/") ? "/index.html" : path;
-        if (extension(file).isEmpty()) return Optional.empty(); // a directory reads as its listing from target/classes
+        String file = "/".equals(path) ? "/index.html" : path;
+        // (without an extension: a directory, which reads as its listing from target/classes)
+        if (!plainFile(file)) return Optional.empty();
         Asset cached = cache.get(file);
         if (cached != null) return Optional.of(cached);
         Optional<Asset> loaded = load(file);
