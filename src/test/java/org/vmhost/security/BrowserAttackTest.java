@@ -247,9 +247,7 @@ class BrowserAttackTest {
             assertThat(r.statusCode()).as(path).isEqualTo(401);
             assertThat(r.body()).as(path).doesNotContain("configText").doesNotContain(csrf).doesNotContain("win1\"");
         }
-        var console = HostAccounts.curlAs("root", "--max-time", "3", "-H", "Cookie: " + cookie, "-H", "Connection: Upgrade",
-                "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-                xend() + "/api/v1/events/ws");
+        var console = HostAccounts.upgradeWithCookie(cookie, xend() + "/api/v1/events/ws");
         assertThat(HostAccounts.status(console)).as("the event stream with the cookie alone").isEqualTo(401);
     }
 }

@@ -44,6 +44,12 @@ public final class HostAccounts implements AutoCloseable {
         return HostCommand.of(argv).timeout(Duration.ofSeconds(20)).tryRun();
     }
 
+    /** A WebSocket upgrade of {@code url} by curl as root, sending {@code cookie}, given up after 3 s (an open socket). */
+    static HostCommand.Result upgradeWithCookie(String cookie, String url) {
+        return curlAs("root", "--max-time", "3", "-H", "Cookie: " + cookie, "-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
+                "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", url);
+    }
+
     static int status(HostCommand.Result curl) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d{3})$").matcher(curl.output());
         int status = -1;

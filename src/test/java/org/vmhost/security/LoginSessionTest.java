@@ -155,14 +155,10 @@ class LoginSessionTest {
         Reply read = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie);
         Reply session = send("GET", "/api/v1/session", null, "Cookie", cookie);
         Reply wrong = send("GET", "/api/v1/domains/web1", null, "Cookie", cookie, "X-CSRF-Token", csrf + "x");
-        // (java.net.http will not send an Upgrade header: curl, as root, as a local attacker's script would)
+        // (java.net.http will not send an Upgrade header: curl, as a local attacker's script would)
         String ws = "http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/domains/web1/console/ws";
-        List<String> upgrade = List.of("--max-time", "3", "-H", "Cookie: " + cookie, "-H", "Connection: Upgrade",
-                "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
-        var console = HostAccounts.curlAs("root", java.util.stream.Stream.concat(upgrade.stream(), java.util.stream.Stream.of(ws))
-                .toArray(String[]::new));
-        var consoleWithToken = HostAccounts.curlAs("root", java.util.stream.Stream.concat(upgrade.stream(),
-                java.util.stream.Stream.of(ws + "?csrf=" + csrf)).toArray(String[]::new));
+        var console = HostAccounts.upgradeWithCookie(cookie, ws);
+        var consoleWithToken = HostAccounts.upgradeWithCookie(cookie, ws + "?csrf=" + csrf);
         Reply withToken = send("GET", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", csrf);
 
         assertThat(read.status()).isEqualTo(401);
