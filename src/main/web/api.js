@@ -82,9 +82,13 @@ export function path(...segments) {
   return '/api/v1/' + segments.map(encodeURIComponent).join('/');
 }
 
+/** The close code of a WebSocket whose login or token has ended (or whose user's role changed). */
+export const CREDENTIAL_ENDED = 4401;
+
 /**
  * xend's event stream (/api/v1/events/ws), kept open: reconnects after a drop, with a growing pause.
- * `onEvent(event)` gets each event ({time, domain, kind, message}), `onState(open)` each change of connection.
+ * `onEvent(event)` gets each event ({time, domain, kind, message}), `onState(open, closeCode)` each change of
+ * connection.
  * The stream starts with the newest events of the log, then each new one. Returns a function that closes it.
  */
 export function openEvents(onEvent, onState) {
@@ -106,8 +110,8 @@ export function openEvents(onEvent, onState) {
         console.error('event stream:', e);
       }
     };
-    socket.onclose = () => {
-      onState(false);
+    socket.onclose = (e) => {
+      onState(false, e.code);
       if (closed) return;
       timer = setTimeout(connect, delay);
       delay = Math.min(delay * 2, 10000);

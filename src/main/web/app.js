@@ -1,7 +1,7 @@
 // The shell of vmhost's web Virtual Machine Manager: who is logged in, the hash router that loads one module
 // per page (pages/NAME.js, see GUI.md), the event stream, toasts and the confirm dialog. Everything a page
 // needs reaches it through the `app` object given to its render().
-import { api, ApiError, openEvents, path, setCsrfToken } from './api.js';
+import { api, ApiError, CREDENTIAL_ENDED, openEvents, path, setCsrfToken } from './api.js';
 
 /** Routes: hash pattern → page module; the pattern's groups fill the named params. */
 const ROUTES = [
@@ -107,17 +107,27 @@ function begin(session) {
   let failures = 0;
   closeEvents = openEvents(
     (event) => subscribers.forEach((fn) => fn(event)),
-    (open) => {
+    (open, closeCode) => {
       const live = document.getElementById('live');
       live.classList.toggle('on', open);
       live.textContent = open ? 'live' : 'reconnecting';
       if (open && dropped) subscribers.forEach((fn) => fn({ kind: 'reconnected' }));
       dropped = !open;
       // A stream refused again and again may be a session that ended: asking who is logged in finds out (a 401
-      // shows the login), as the consoles do.
+      // shows the login), as the consoles do. xend says so at once when it closes a stream for that reason.
       failures = open ? 0 : failures + 1;
-      if (failures === 3) app.api('GET', path('session')).catch(() => {});
+      if (failures === 3 || closeCode === CREDENTIAL_ENDED) recheckSession();
     });
+}
+
+/** Asks xend who is logged in: a session that ended shows the login, a role that changed redraws the pages. */
+function recheckSession() {
+  app.api('GET', path('session')).then((session) => {
+    if (session && (session.role === 'ADMIN' ? 'admin' : 'viewer') !== app.role) {
+      begin(session);
+      route(true);
+    }
+  }).catch(() => { /* a 401 has shown the login */ });
 }
 
 function loggedOut(message) {
