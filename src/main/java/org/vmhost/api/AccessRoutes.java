@@ -7,21 +7,29 @@ import java.util.Set;
 import org.vmhost.api.ResponseBody.NewToken;
 import org.vmhost.api.ResponseBody.SessionInfo;
 import org.vmhost.api.ResponseBody.TokenList;
+import org.vmhost.error.ErrorCode;
+import org.vmhost.error.VmhostException;
 
 /**
  * The routes of access itself: logging in and out, and bearer tokens. Who may call them is decided by
  * {@link AccessRule} like every other route (the login is the one route open without credentials).
  */
 final class AccessRoutes {
+    /** When a login refused for a full queue may try again: about two logins' worth of pam_unix's delay. */
+    static final String RETRY_AFTER_SECONDS = "5";
+
     private final PamLogin pam;
     private final Sessions sessions;
     private final ApiTokens tokens;
+    private final OpenSockets sockets;
     private final boolean secureCookie;
 
-    AccessRoutes(PamLogin pam, Sessions sessions, ApiTokens tokens, boolean secureCookie) {
+    /** @param sockets the open WebSockets, closed with the session or token that opened them */
+    AccessRoutes(PamLogin pam, Sessions sessions, ApiTokens tokens, OpenSockets sockets, boolean secureCookie) {
         this.pam = pam;
         this.sessions = sessions;
         this.tokens = tokens;
+        this.sockets = sockets;
         this.secureCookie = secureCookie;
     }
 
@@ -35,13 +43,20 @@ final class AccessRoutes {
                     tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created())).toList()))),
             new Routes.Route(HandlerType.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
                 tokens.delete(ctx.pathParam("name"));
+                sockets.recheck(); // the token's consoles and event streams end with it
                 ctx.status(204);
             }));
     }
 
     private void login(Context ctx) {
         RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
-        Caller caller = pam.authenticate(body.user(), body.password());
+        Caller caller;
+        try {
+            caller = pam.authenticate(body.user(), body.password());
+        } catch (VmhostException e) {
+            if (e.code() == ErrorCode.RESOURCE_BUSY) ctx.header("Retry-After", RETRY_AFTER_SECONDS); // the queue was full
+            throw e;
+        }
         String id = sessions.open(caller);
         Sessions.Session session = sessions.find(id).orElseThrow();
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict"
@@ -59,6 +74,7 @@ final class AccessRoutes {
 
     private void logout(Context ctx) {
         sessions.close(ctx.cookie(AccessRule.SESSION_COOKIE));
+        sockets.recheck(); // the session's consoles and event streams end with it
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 + (secureCookie ? "; Secure" : ""));
         ctx.status(204);

@@ -3,6 +3,7 @@ package org.vmhost.api;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.Header;
+import io.javalin.websocket.WsContext;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,8 +28,11 @@ import org.vmhost.web.WebAssets;
  *       in {@code api.token}, or one made with {@code xm token-create}), or the session cookie of a login,
  *       whose every request but for the GUI's own files must also carry the session's {@code X-CSRF-Token} (a
  *       WebSocket: {@code ?csrf=}). None: 401.</li>
- *   <li>Then the role: a viewer may read, but not change anything, read xend's own log or open a console.</li>
+ *   <li>Then the role: a viewer may read, but not change anything, read xend's own log or open a console. A
+ *       login session's role is its user's now ({@link AccountRoles}), not the one it logged in with.</li>
  * </ol>
+ *
+ * <p>A WebSocket is checked when it opens; {@link OpenSockets} closes it when what let it in ends.
  */
 final class AccessRule {
     static final String SESSION_COOKIE = "vmhost_session";
@@ -36,6 +40,7 @@ final class AccessRule {
     /** The same token on a WebSocket upgrade, which a browser's script cannot give a header. */
     static final String CSRF_PARAM = "csrf";
     private static final String CALLER = "vmhost.caller";
+    private static final String GRANT = "vmhost.grant";
 
     /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
     private static final List<Pattern> ADMIN_READS = List.of(
@@ -50,20 +55,23 @@ final class AccessRule {
     private final Sessions sessions;
     private final HostCheck hosts;
     private final SocketPeers peers;
+    private final AccountRoles roles;
     private final String administrators;
 
     /**
      * @param adminToken     the token of {@code api.token}, or null without TCP
      * @param hosts          the TCP listener's names, or null without TCP
+     * @param roles          a login session's user's role now
      * @param administrators who the administrators are, for the message a viewer gets
      */
     AccessRule(TokenFile adminToken, ApiTokens tokens, Sessions sessions, HostCheck hosts, SocketPeers peers,
-               String administrators) {
+               AccountRoles roles, String administrators) {
         this.adminToken = adminToken;
         this.tokens = tokens;
         this.sessions = sessions;
         this.hosts = hosts;
         this.peers = peers;
+        this.roles = roles;
         this.administrators = administrators;
     }
 
@@ -90,6 +98,13 @@ final class AccessRule {
         authorize(caller, false, ctx.path());
     }
 
+    /** What let an open WebSocket in, for {@link OpenSockets} to check again while it is open. */
+    static OpenSockets.Grant grant(WsContext ctx) {
+        OpenSockets.Grant g = ctx.attribute(GRANT);
+        if (g == null) throw new IllegalStateException("no access check ran for a WebSocket");
+        return g;
+    }
+
     /** The caller the check admitted. */
     static Caller caller(Context ctx) {
         Caller c = ctx.attribute(CALLER);
@@ -98,15 +113,16 @@ final class AccessRule {
     }
 
     private Caller authenticate(Context ctx, boolean change, boolean upgrade) {
-        Caller caller;
+        OpenSockets.Grant grant;
         if (onLocalSocket(ctx)) {
-            caller = peers.identify(ctx);
+            grant = OpenSockets.Grant.lasting(peers.identify(ctx));
         } else {
             checkNames(ctx);
-            caller = fromCredentials(ctx, change, upgrade);
+            grant = fromCredentials(ctx, change, upgrade);
         }
-        ctx.attribute(CALLER, caller);
-        return caller;
+        ctx.attribute(CALLER, grant.caller());
+        if (upgrade) ctx.attribute(GRANT, grant);
+        return grant.caller();
     }
 
     private void checkNames(Context ctx) {
@@ -115,14 +131,17 @@ final class AccessRule {
         hosts.checkOrigin(ctx.header(Header.ORIGIN));
     }
 
-    private Caller fromCredentials(Context ctx, boolean change, boolean upgrade) {
+    private OpenSockets.Grant fromCredentials(Context ctx, boolean change, boolean upgrade) {
         String authorization = ctx.header(Header.AUTHORIZATION);
         if (authorization != null) {
             if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7))
                 throw unauthenticated(ctx, "xend accepts only 'Authorization: Bearer <token>'");
             String token = authorization.substring(7).strip();
-            if (adminToken != null && adminToken.accepts("Bearer " + token)) return new Caller("token:api.token", Role.ADMIN, "token");
-            return tokens.find(token).orElseThrow(() -> unauthenticated(ctx, "the bearer token is not one of xend's (deleted, or mistyped?)"));
+            if (adminToken != null && adminToken.accepts("Bearer " + token))
+                return OpenSockets.Grant.lasting(new Caller("token:api.token", Role.ADMIN, "token"));
+            Caller caller = tokens.find(token)
+                    .orElseThrow(() -> unauthenticated(ctx, "the bearer token is not one of xend's (deleted, or mistyped?)"));
+            return new OpenSockets.Grant(caller, () -> tokens.find(token).filter(caller::equals).isPresent());
         }
         String cookie = ctx.cookie(SESSION_COOKIE);
         if (cookie != null) {
@@ -143,10 +162,24 @@ final class AccessRule {
                             + "), not its cookie alone; log in again");
                 }
             }
-            return session.caller();
+            return current(ctx, cookie, session.caller());
         }
         throw unauthenticated(ctx, "xend's API over TCP needs credentials: log in (POST " + ApiPaths.SESSION
                 + ") or send 'Authorization: Bearer <token>'");
+    }
+
+    /**
+     * A session's caller with its user's role now: a user who left the administrators' group is a viewer from then
+     * on, and one whose account is gone, locked or expired is logged out.
+     */
+    private OpenSockets.Grant current(Context ctx, String cookie, Caller opened) {
+        Role role = roles.now(opened.name(), opened.role()).orElseThrow(() -> {
+            sessions.close(cookie);
+            return unauthenticated(ctx, "the account '" + opened.name() + "' is gone, locked or expired; its session has ended");
+        });
+        Caller caller = new Caller(opened.name(), role, opened.via());
+        return new OpenSockets.Grant(caller, () -> sessions.find(cookie).isPresent()
+                && roles.now(caller.name(), role).filter(role::equals).isPresent());
     }
 
     private void authorize(Caller caller, boolean change, String path) {

@@ -176,18 +176,20 @@ public final class ApiServer implements AutoCloseable {
         HostCheck hosts = settings.tcp().map(t -> new HostCheck(t.host(), a.allowedHosts(), tls != null,
                 () -> tcpConnector == null ? -1 : tcpConnector.getLocalPort())).orElse(null);
         AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()),
-                "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token");
+                new AccountRoles(a.socketGroup()), "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token");
         config.routes.before(access::check);
         // Javalin runs no HTTP 'before' handler for a WebSocket upgrade: this hook is where upgrades are checked.
         config.routes.wsBeforeUpgrade(access::checkUpgrade);
         List<Routes.Route> routes = new java.util.ArrayList<>(Routes.table(service));
-        routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup()), sessions, tokens, tls != null).table());
+        OpenSockets sockets = new OpenSockets();
+        routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup()), sessions, tokens, sockets, tls != null).table());
         routes.add(new WebPages(org.vmhost.web.WebAssets.fromClasspath()).route()); // last: "/*" matches what no API route did
         for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
-        config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);
-        config.routes.ws(ApiPaths.CONSOLE_WS, new ConsoleSockets(service::console, "serial console")::configure);
-        config.routes.ws(ApiPaths.VNC_WS, new ConsoleSockets(service::vnc, "graphical console")::configure);
+        // Every WebSocket through OpenSockets: closed when the login or token that opened it ends.
+        config.routes.ws(ApiPaths.EVENTS_WS, sockets.tracked(new EventStream(service)::configure));
+        config.routes.ws(ApiPaths.CONSOLE_WS, sockets.tracked(new ConsoleSockets(service::console, "serial console")::configure));
+        config.routes.ws(ApiPaths.VNC_WS, sockets.tracked(new ConsoleSockets(service::vnc, "graphical console")::configure));
         config.routes.exception(HttpResponseException.class, Failures::respond);
         config.routes.exception(Exception.class, Failures::respond);
         config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));

@@ -26,8 +26,14 @@ import org.vmhost.event.DomainEvent;
  */
 final class EventStream {
     static final int BACKLOG = 100;
+    /** The close code of a refused stream (RFC 6455's "try again later"). */
+    static final int TRY_AGAIN_LATER = 1013;
     /** More clients than this are refused rather than let one browser fill xend's memory with sockets. */
     static final int MAX_STREAMS = 64;
+    /** The most streams one caller (a user's tabs, a token) may hold: no one takes every place. */
+    static final int PER_CALLER = 16;
+    /** The most streams viewers may hold together: the rest stay for administrators, whatever viewers do. */
+    static final int FOR_VIEWERS = 32;
     /** The longest the pump sleeps without a signal before it reads the log anyway. */
     static final Duration IDLE = Duration.ofSeconds(5);
 
@@ -38,11 +44,13 @@ final class EventStream {
     /** A client and the events it was last brought up to; its lock orders the pump's sends and the backlog's. */
     private static final class Client {
         final WsContext ctx;
+        final Caller caller;
         final ReentrantLock lock = new ReentrantLock();
         List<DomainEvent> seen = List.of();
 
-        Client(WsContext ctx) {
+        Client(WsContext ctx, Caller caller) {
             this.ctx = ctx;
+            this.caller = caller;
         }
 
         void sendAll(List<String> messages) {
@@ -74,16 +82,20 @@ final class EventStream {
 
     void configure(WsConfig ws) {
         ws.onConnect(ctx -> {
-            if (clients.size() >= MAX_STREAMS) {
-                ctx.closeSession(1013, "too many event streams; try again later");
-                return;
-            }
-            Client c = new Client(ctx);
+            Client c = new Client(ctx, AccessRule.grant(ctx).caller());
             c.lock.lock();
             try {
                 // Registered before the backlog is read: an event committed after that read wakes the pump,
                 // which then finds this client.
-                clients.put(ctx.sessionId(), c);
+                String refused;
+                synchronized (clients) {
+                    refused = refusal(c.caller);
+                    if (refused == null) clients.put(ctx.sessionId(), c);
+                }
+                if (refused != null) {
+                    ctx.closeSession(TRY_AGAIN_LATER, ConsoleSockets.reason(refused));
+                    return;
+                }
                 startPump();
                 c.bringUpTo(service.events(BACKLOG));
             } catch (RuntimeException e) {
@@ -95,6 +107,17 @@ final class EventStream {
         });
         ws.onClose(ctx -> clients.remove(ctx.sessionId()));
         ws.onError(ctx -> clients.remove(ctx.sessionId()));
+    }
+
+    /** Why {@code caller} may not have another stream now, or null if it may. */
+    private String refusal(Caller caller) {
+        if (clients.size() >= MAX_STREAMS) return "too many event streams; try again later";
+        long own = clients.values().stream().filter(c -> c.caller.name().equals(caller.name())).count();
+        if (own >= PER_CALLER) return "'" + caller.name() + "' has " + PER_CALLER + " event streams open; close some tabs";
+        boolean viewer = !caller.role().allows(Role.ADMIN);
+        if (viewer && clients.values().stream().filter(c -> !c.caller.role().allows(Role.ADMIN)).count() >= FOR_VIEWERS)
+            return "viewers hold " + FOR_VIEWERS + " event streams; the rest are for administrators; try again later";
+        return null;
     }
 
     /**

@@ -51,7 +51,7 @@ class ApiAccessTest {
     /** Every route xend serves over HTTP but the login, with its path parameters filled in. */
     static Stream<Routes.Route> everyRoute() {
         List<Routes.Route> all = new ArrayList<>(Routes.table(new FakeDomainService()));
-        all.addAll(new AccessRoutes(null, null, null, false).table());
+        all.addAll(new AccessRoutes(null, null, null, null, false).table());
         return all.stream().filter(r -> !(r.method() == HandlerType.POST && r.path().equals(ApiPaths.SESSION)));
     }
 

@@ -44,44 +44,123 @@ class EventStreamTest {
         server.close();
     }
 
-    record Client(WebSocket ws, BlockingQueue<String> messages) {
+    record Client(WsProbe probe) {
+        WebSocket ws() {
+            return probe.ws();
+        }
+
         /** The next event, past any state message. */
         String next() throws InterruptedException {
             while (true) {
-                String m = messages.poll(10, TimeUnit.SECONDS);
-                assertThat(m).as("a message within 10 s").isNotNull();
+                String m = probe.next();
                 if (!m.contains("\"kind\":\"state\"")) return m;
             }
         }
 
         /** The next message, event or state. */
         String nextMessage() throws InterruptedException {
-            String m = messages.poll(10, TimeUnit.SECONDS);
-            assertThat(m).as("a message within 10 s").isNotNull();
-            return m;
+            return probe.next();
         }
 
         /** The messages that came meanwhile, state messages left out. */
         List<String> events() {
-            return messages.stream().filter(m -> !m.contains("\"kind\":\"state\"")).toList();
+            return probe.messages().stream().filter(m -> !m.contains("\"kind\":\"state\"")).toList();
         }
     }
 
     Client connect() throws Exception {
-        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                .header("Authorization", "Bearer " + token)
-                .header("Origin", "http://127.0.0.1:" + server.tcpPort().orElseThrow())
-                .buildAsync(URI.create("ws://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/events/ws"),
-                        new WebSocket.Listener() {
-                            @Override
-                            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                                messages.add(data.toString());
-                                webSocket.request(1);
-                                return null;
-                            }
-                        }).get(10, TimeUnit.SECONDS);
-        return new Client(ws, messages);
+        return connect(token);
+    }
+
+    Client connect(String bearer) throws Exception {
+        return new Client(WsProbe.open(URI.create("ws://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/events/ws"),
+                "Authorization", "Bearer " + bearer, "Origin", "http://127.0.0.1:" + server.tcpPort().orElseThrow()));
+    }
+
+    /** A token made through the API, as {@code xm token-create} makes one. */
+    String newToken(String name, String role) throws Exception {
+        var r = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/tokens"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("token").asText();
+    }
+
+    int deleteToken(String name) throws Exception {
+        return HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/tokens/" + name))
+                .header("Authorization", "Bearer " + token).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void aDeletedTokensStreamsCloseAtOnceAndOtherCallersStayOpen() throws Exception {
+        String ci = newToken("ci", "VIEWER");
+        String ops = newToken("ops", "ADMIN");
+        Client a = connect(ci);
+        Client b = connect(ci);
+        Client other = connect(ops);
+        try {
+            assertThat(a.next()).contains("\"kind\":\"paused\"");
+            assertThat(other.next()).contains("\"kind\":\"paused\"");
+
+            assertThat(deleteToken("ci")).isEqualTo(204);
+
+            // at once: well before the recheck's period
+            assertThat(a.probe().closedWithin(Duration.ofSeconds(3))).startsWith("4401 the token that opened this has ended");
+            assertThat(b.probe().closedWithin(Duration.ofSeconds(3))).startsWith("4401");
+            assertThat(other.probe().openAfter(Duration.ofMillis(300))).as("another token's stream").isTrue();
+            fake.unpause("web1");
+            assertThat(other.next()).contains("\"kind\":\"unpaused\"");
+        } finally {
+            other.ws().abort();
+        }
+    }
+
+    @Test
+    void aTokenRemovedBehindXendsBackClosesItsStreamWithinTheRecheck() throws Exception {
+        String ci = newToken("ci", "ADMIN");
+        Client a = connect(ci);
+        Client other = connect();
+        try {
+            assertThat(a.next()).contains("\"kind\":\"paused\"");
+            Path file = home.resolve("api-tokens.json");
+            assertThat(file).exists();
+            Files.writeString(file, "[]"); // as an administrator editing it by hand would
+
+            assertThat(a.probe().closedWithin(OpenSockets.RECHECK.plusSeconds(5))).startsWith("4401");
+            assertThat(other.probe().openAfter(Duration.ofMillis(100))).as("api.token's stream").isTrue();
+        } finally {
+            other.ws().abort();
+        }
+    }
+
+    @Test
+    void oneCallerCannotTakeEveryStreamAndViewersLeaveRoomForAdministrators() throws Exception {
+        List<Client> open = new java.util.ArrayList<>();
+        try {
+            String v1 = newToken("v1", "VIEWER");
+            for (int i = 0; i < EventStream.PER_CALLER; i++) open.add(connect(v1));
+            Client refused = connect(v1);
+            assertThat(refused.probe().closedWithin(Duration.ofSeconds(5)))
+                    .isEqualTo("1013 'token:v1' has " + EventStream.PER_CALLER + " event streams open; close some tabs");
+
+            for (int t = 2; open.size() < EventStream.FOR_VIEWERS; t++) {
+                String v = newToken("v" + t, "VIEWER");
+                for (int i = 0; i < EventStream.PER_CALLER && open.size() < EventStream.FOR_VIEWERS; i++) open.add(connect(v));
+            }
+            Client viewer = connect(newToken("late", "VIEWER"));
+            assertThat(viewer.probe().closedWithin(Duration.ofSeconds(5))).startsWith("1013 viewers hold "
+                    + EventStream.FOR_VIEWERS + " event streams");
+            Client admin = connect();
+            open.add(admin);
+            assertThat(admin.next()).as("an administrator still gets a stream").contains("\"kind\":\"paused\"");
+            assertThat(admin.probe().openAfter(Duration.ofMillis(200))).isTrue();
+        } finally {
+            open.forEach(c -> c.ws().abort());
+        }
     }
 
     @Test

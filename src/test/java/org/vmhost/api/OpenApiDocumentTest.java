@@ -26,7 +26,7 @@ class OpenApiDocumentTest {
     @Test
     void theDocumentDescribesExactlyTheRoutesTheServerServes() {
         Set<String> served = java.util.stream.Stream.concat(Routes.table(new FakeDomainService()).stream(),
-                        new AccessRoutes(null, null, null, false).table().stream())
+                        new AccessRoutes(null, null, null, null, false).table().stream())
                 .map(r -> r.method().name() + " " + r.path()).collect(Collectors.toCollection(TreeSet::new));
         served.add("GET " + ApiPaths.EVENTS_WS); // the WebSocket routes
         served.add("GET " + ApiPaths.CONSOLE_WS);

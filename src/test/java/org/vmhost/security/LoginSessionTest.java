@@ -17,8 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.vmhost.api.ApiServer;
 import org.vmhost.api.ApiSettings;
+import org.vmhost.api.AccessTimes;
+import org.vmhost.api.WsProbe;
 import org.vmhost.domain.DomainState;
 import org.vmhost.domain.FakeDomainService;
 
@@ -234,6 +238,92 @@ class LoginSessionTest {
         assertThat(logout.status()).isEqualTo(204);
         assertThat(logout.raw().headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
         assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(401);
+    }
+
+    /** A session's event stream, opened as the GUI opens it: the cookie, and the token as ?csrf=. */
+    static WsProbe events(Reply login) throws Exception {
+        int port = server.tcpPort().orElseThrow();
+        return WsProbe.open(URI.create("ws://127.0.0.1:" + port + "/api/v1/events/ws?csrf=" + login.json().path("csrfToken").asText()),
+                "Cookie", cookie(login), "Origin", "http://127.0.0.1:" + port);
+    }
+
+    @Test
+    void aLogoutClosesItsSessionsWebSocketsAtOnceAndNoOtherSessions() throws Exception {
+        Reply one = login(admin, PASSWORD);
+        Reply other = login(admin, PASSWORD);
+        WsProbe oneStream = events(one);
+        WsProbe otherStream = events(other);
+        try {
+            assertThat(oneStream.openAfter(java.time.Duration.ofMillis(300))).isTrue();
+
+            send("DELETE", "/api/v1/session", null, "Cookie", cookie(one), "X-CSRF-Token", one.json().path("csrfToken").asText());
+
+            assertThat(oneStream.closedWithin(java.time.Duration.ofSeconds(3)))
+                    .isEqualTo("4401 the session that opened this has ended");
+            assertThat(otherStream.openAfter(java.time.Duration.ofMillis(300))).as("the other session's stream").isTrue();
+        } finally {
+            otherStream.ws().abort();
+        }
+    }
+
+    @Test
+    void aUserWhoLeavesTheGroupIsAViewerFromThenOnAndTheirAdministratorsSocketsClose() throws Exception {
+        String leaving = accounts.user("l", PASSWORD, group);
+        Reply login = login(leaving, PASSWORD);
+        String cookie = cookie(login);
+        String csrf = login.json().path("csrfToken").asText();
+        assertThat(login.json().path("role").asText()).isEqualTo("ADMIN");
+        WsProbe stream = events(login);
+        assertThat(stream.openAfter(java.time.Duration.ofMillis(300))).isTrue();
+        assertThat(send("GET", "/api/v1/dmesg", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
+
+        org.vmhost.host.HostCommand.of("gpasswd", "-d", leaving, group).run();
+
+        // within the cache of account roles, without a new login
+        long deadline = System.nanoTime() + AccessTimes.ROLE_CACHE.plusSeconds(3).toNanos();
+        Reply adminRead; // xend's own log: an administrator's read, and no change to the domains other tests use
+        do {
+            Thread.sleep(250);
+            adminRead = send("GET", "/api/v1/dmesg", null, "Cookie", cookie, "X-CSRF-Token", csrf);
+        } while (adminRead.status() == 200 && System.nanoTime() < deadline);
+        assertThat(adminRead.status()).isEqualTo(403);
+        assertThat(adminRead.json().path("error").path("message").asText()).startsWith("'" + leaving + "' is a viewer");
+        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie, "X-CSRF-Token", csrf).json().path("role").asText())
+                .isEqualTo("VIEWER");
+        assertThat(send("GET", "/api/v1/domains/web1", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
+        assertThat(stream.closedWithin(AccessTimes.SOCKET_RECHECK.plus(AccessTimes.ROLE_CACHE).plusSeconds(3))).startsWith("4401");
+        WsProbe asViewer = events(login);
+        try {
+            assertThat(asViewer.openAfter(java.time.Duration.ofMillis(500))).as("the stream a viewer may have").isTrue();
+        } finally {
+            asViewer.ws().abort();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"userdel", "usermod -L", "usermod -e 1"})
+    void theSessionOfAnAccountRemovedLockedOrExpiredEnds(String command) throws Exception {
+        String user = accounts.user("r" + command.length(), PASSWORD);
+        Reply login = login(user, PASSWORD);
+        String cookie = cookie(login);
+        String csrf = login.json().path("csrfToken").asText();
+        assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie, "X-CSRF-Token", csrf).status()).isEqualTo(200);
+
+        List<String> argv = new java.util.ArrayList<>(List.of(command.split(" ")));
+        argv.add(user);
+        org.vmhost.host.HostCommand.of(argv).run();
+
+        long deadline = System.nanoTime() + AccessTimes.ROLE_CACHE.plusSeconds(3).toNanos();
+        Reply read;
+        do {
+            Thread.sleep(250);
+            read = send("GET", "/api/v1/domains", null, "Cookie", cookie, "X-CSRF-Token", csrf);
+        } while (read.status() == 200 && System.nanoTime() < deadline);
+        assertThat(read.status()).isEqualTo(401);
+        assertThat(read.json().path("error").path("message").asText())
+                .isEqualTo("the account '" + user + "' is gone, locked or expired; its session has ended");
+        assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie, "X-CSRF-Token", csrf).json().path("error")
+                .path("message").asText()).isEqualTo("the login session has ended; log in again");
     }
 
     @Test
