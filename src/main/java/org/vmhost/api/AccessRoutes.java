@@ -73,7 +73,7 @@ final class AccessRoutes {
     }
 
     private void logout(Context ctx) {
-        sessions.close(ctx.cookie(AccessRule.SESSION_COOKIE));
+        sessions.close(AccessRule.sessionId(ctx)); // the one admitted, not a cookie of the same name tossed in beside it
         sockets.recheck(); // the session's consoles and event streams end with it
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 + (secureCookie ? "; Secure" : ""));

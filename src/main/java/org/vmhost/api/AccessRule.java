@@ -7,7 +7,9 @@ import io.javalin.websocket.WsContext;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.vmhost.error.ErrorCode;
@@ -41,6 +43,9 @@ final class AccessRule {
     static final String CSRF_PARAM = "csrf";
     private static final String CALLER = "vmhost.caller";
     private static final String GRANT = "vmhost.grant";
+    private static final String SESSION_ID = "vmhost.session";
+    /** More session cookies than this in one request are not looked at: a browser holds one, or a few tossed in. */
+    private static final int MAX_SESSION_COOKIES = 4;
 
     /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
     private static final List<Pattern> ADMIN_READS = List.of(
@@ -143,29 +148,52 @@ final class AccessRule {
                     .orElseThrow(() -> unauthenticated(ctx, "the bearer token is not one of xend's (deleted, or mistyped?)"));
             return new OpenSockets.Grant(caller, () -> tokens.find(token).filter(caller::equals).isPresent());
         }
-        String cookie = ctx.cookie(SESSION_COOKIE);
-        if (cookie != null) {
-            Sessions.Session session = sessions.find(cookie)
-                    .orElseThrow(() -> unauthenticated(ctx, "the login session has ended; log in again"));
+        List<String> cookies = sessionCookies(ctx);
+        if (!cookies.isEmpty()) {
             // The cookie alone is not enough for anything but the GUI's own files: a browser sends it to every port
             // of this host (cookies do not tell ports apart), so a local user's web server on another port could
             // collect it. The token the login answered stays with xend's own pages.
-            if (change || upgrade || !WebAssets.mayBeFile(ctx.path())) {
-                String csrf = upgrade ? ctx.queryParam(CSRF_PARAM) : ctx.header(CSRF_HEADER);
-                if (csrf == null || !MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
-                        session.csrfToken().getBytes(StandardCharsets.UTF_8))) {
-                    if (change)
-                        throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
-                                + CSRF_HEADER + " with the csrfToken its login answered");
-                    throw unauthenticated(ctx, "a login session's requests need the csrfToken its login answered ("
-                            + (upgrade ? "?" + CSRF_PARAM + "= on a WebSocket" : "the header " + CSRF_HEADER)
-                            + "), not its cookie alone; log in again");
-                }
+            boolean needsToken = change || upgrade || !WebAssets.mayBeFile(ctx.path());
+            String csrf = !needsToken ? null : upgrade ? ctx.queryParam(CSRF_PARAM) : ctx.header(CSRF_HEADER);
+            // Such a page can also set a cookie of the same name, which the browser then sends beside xend's (first,
+            // if its path is longer): the session is the one whose token the request carries, not the first cookie.
+            boolean live = false;
+            for (String cookie : cookies) {
+                Optional<Sessions.Session> session = sessions.find(cookie);
+                if (session.isEmpty()) continue;
+                live = true;
+                if (needsToken && !sameToken(csrf, session.get().csrfToken())) continue;
+                ctx.attribute(SESSION_ID, cookie);
+                return current(ctx, cookie, session.get().caller());
             }
-            return current(ctx, cookie, session.caller());
+            if (!live) throw unauthenticated(ctx, "the login session has ended; log in again");
+            if (change)
+                throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
+                        + CSRF_HEADER + " with the csrfToken its login answered");
+            throw unauthenticated(ctx, "a login session's requests need the csrfToken its login answered ("
+                    + (upgrade ? "?" + CSRF_PARAM + "= on a WebSocket" : "the header " + CSRF_HEADER)
+                    + "), not its cookie alone; log in again");
         }
         throw unauthenticated(ctx, "xend's API over TCP needs credentials: log in (POST " + ApiPaths.SESSION
                 + ") or send 'Authorization: Bearer <token>'");
+    }
+
+    /** The values of every session cookie the request carries, in its order (a few at most). */
+    private static List<String> sessionCookies(Context ctx) {
+        jakarta.servlet.http.Cookie[] all = ctx.req().getCookies();
+        if (all == null) return List.of();
+        return Arrays.stream(all).filter(c -> c.getName().equals(SESSION_COOKIE)).map(jakarta.servlet.http.Cookie::getValue)
+                .filter(v -> v != null && !v.isEmpty()).distinct().limit(MAX_SESSION_COOKIES).toList();
+    }
+
+    private static boolean sameToken(String presented, String session) {
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                session.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The id of the login session the request was admitted with, or null (a token, the UNIX socket). */
+    static String sessionId(Context ctx) {
+        return ctx.attribute(SESSION_ID);
     }
 
     /**

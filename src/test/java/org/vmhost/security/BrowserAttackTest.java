@@ -250,4 +250,49 @@ class BrowserAttackTest {
         var console = HostAccounts.upgradeWithCookie(cookie, xend() + "/api/v1/events/ws");
         assertThat(HostAccounts.status(console)).as("the event stream with the cookie alone").isEqualTo(401);
     }
+
+    /**
+     * The same local user's server sets a cookie named vmhost_session with a longer path: the browser keeps it beside
+     * xend's (ports are not told apart) and sends it first to xend's API. The user is not locked out by it.
+     */
+    @Test
+    @Order(5)
+    void aSessionCookieTossedInFromAnotherPortDoesNotLockTheUserOut() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> sent = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpServer local = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        local.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().startsWith("/api/")) sent.set(exchange.getRequestHeaders().getFirst("Cookie"));
+            else exchange.getResponseHeaders().add("Set-Cookie", "vmhost_session=tossed; Path=/api; HttpOnly");
+            byte[] page = "<!doctype html><title>a link</title>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        local.start();
+        try {
+            String base = "http://127.0.0.1:" + local.getAddress().getPort();
+            browser.get(base + "/");
+            browser.get(base + "/api/check");
+        } finally {
+            local.stop(0);
+        }
+        assertThat(sent.get()).as("the browser sends the tossed cookie first, beside xend's")
+                .startsWith("vmhost_session=tossed; vmhost_session=");
+
+        browser.get(xend() + "/api/v1/session");
+        JsonNode out = run("""
+                const who = await fetch('/api/v1/session', {headers: {'X-CSRF-Token': arguments[0]}});
+                const socket = await new Promise(resolve => {
+                  const ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/v1/events/ws?csrf='
+                      + encodeURIComponent(arguments[0]));
+                  ws.onopen = () => { ws.close(); resolve({opened: true}); };
+                  ws.onclose = () => resolve({opened: false});
+                  setTimeout(() => resolve({timeout: true}), 5000);
+                });
+                return {status: who.status, body: await who.json(), socket};""", csrf);
+
+        assertThat(out.path("status").asInt()).isEqualTo(200);
+        assertThat(out.path("body").path("user").asText()).isEqualTo(admin);
+        assertThat(out.path("socket").path("opened").asBoolean()).as("the event stream").isTrue();
+    }
 }

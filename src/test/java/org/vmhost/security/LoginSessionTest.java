@@ -326,6 +326,40 @@ class LoginSessionTest {
                 .path("message").asText()).isEqualTo("the login session has ended; log in again");
     }
 
+    /**
+     * A page on another port of this host can set a cookie named vmhost_session, which the browser then sends beside
+     * xend's, first if its path is longer: junk, or the attacker's own viewer session. Neither locks the user out,
+     * and the attacker's session serves only with the attacker's token.
+     */
+    @Test
+    void aSessionCookieTossedInBesideXendsNeitherLocksTheUserOutNorLendsItsSession() throws Exception {
+        Reply own = login(admin, PASSWORD);
+        Reply attackers = login(viewer, PASSWORD);
+        String token = own.json().path("csrfToken").asText();
+        String both = cookie(attackers) + "; " + cookie(own);
+
+        Reply junkFirst = send("GET", "/api/v1/session", null, "Cookie", "vmhost_session=junk; " + cookie(own), "X-CSRF-Token", token);
+        Reply attackersFirst = send("GET", "/api/v1/session", null, "Cookie", both, "X-CSRF-Token", token);
+        Reply adminRead = send("GET", "/api/v1/dmesg", null, "Cookie", both, "X-CSRF-Token", token);
+        Reply withAttackersToken = send("GET", "/api/v1/session", null, "Cookie", both,
+                "X-CSRF-Token", attackers.json().path("csrfToken").asText());
+        Reply noToken = send("GET", "/api/v1/domains", null, "Cookie", both);
+
+        assertThat(junkFirst.status()).isEqualTo(200);
+        assertThat(junkFirst.json().path("user").asText()).isEqualTo(admin);
+        assertThat(attackersFirst.json().path("user").asText()).isEqualTo(admin);
+        assertThat(adminRead.status()).isEqualTo(200);
+        assertThat(withAttackersToken.json().path("user").asText()).isEqualTo(viewer);
+        assertThat(noToken.status()).isEqualTo(401);
+
+        Reply logout = send("DELETE", "/api/v1/session", null, "Cookie", both, "X-CSRF-Token", token);
+        assertThat(logout.status()).isEqualTo(204);
+        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie(own), "X-CSRF-Token", token).status())
+                .as("the session the request was admitted with has ended").isEqualTo(401);
+        assertThat(send("GET", "/api/v1/session", null, "Cookie", cookie(attackers),
+                "X-CSRF-Token", attackers.json().path("csrfToken").asText()).status()).as("not the other one").isEqualTo(200);
+    }
+
     @Test
     void aLoginFromAnotherSitesPageIsRefusedBeforePamIsAsked() throws Exception {
         Reply login = send("POST", "/api/v1/session", "{\"user\":\"" + admin + "\",\"password\":\"" + PASSWORD + "\"}",
