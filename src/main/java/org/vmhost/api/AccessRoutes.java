@@ -52,9 +52,10 @@ final class AccessRoutes {
         RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
         Caller caller;
         try {
-            caller = pam.authenticate(body.user(), body.password());
+            caller = pam.authenticate(body.user(), body.password(),
+                    AccessRule.onLocalSocket(ctx) ? "local" : ctx.req().getRemoteAddr());
         } catch (VmhostException e) {
-            if (e.code() == ErrorCode.RESOURCE_BUSY) ctx.header("Retry-After", RETRY_AFTER_SECONDS); // the queue was full
+            if (e.code() == ErrorCode.RESOURCE_BUSY) ctx.header("Retry-After", RETRY_AFTER_SECONDS); // a queue was full
             throw e;
         }
         String id = sessions.open(caller);

@@ -1,6 +1,11 @@
 package org.vmhost.api;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,6 +37,11 @@ final class PamLogin {
     static final int WAITING = 8;
     /** How long a request waits for its login, turn included. */
     static final Duration LIMIT = Duration.ofSeconds(60);
+    /**
+     * How many logins one address (an IPv6 /64) may have waiting or being checked: a password guesser there cannot
+     * take every place in the queue. Local users all come from 127.0.0.1; they share these, and leave the rest.
+     */
+    static final int PER_ADDRESS = 3;
 
     /** The password check: PAM's, or a stand-in in tests. */
     interface Check {
@@ -40,6 +50,7 @@ final class PamLogin {
 
     private final Check check;
     private final ThreadPoolExecutor thread;
+    private final Map<String, Integer> fromAddress = new HashMap<>(); // guarded by itself
 
     PamLogin(String service, Optional<String> adminGroup) {
         this(pam(Objects.requireNonNull(service), Objects.requireNonNull(adminGroup)));
@@ -53,9 +64,39 @@ final class PamLogin {
         this.thread.allowCoreThreadTimeOut(true);
     }
 
-    Caller authenticate(String user, String password) {
+    /** @param from the client's address, as the connection gives it ({@code local} on the UNIX socket) */
+    Caller authenticate(String user, String password, String from) {
         if (user == null || user.isEmpty() || password == null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a login needs 'user' and 'password'");
+        String source = source(from);
+        synchronized (fromAddress) {
+            int logins = fromAddress.getOrDefault(source, 0);
+            if (logins >= PER_ADDRESS)
+                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins from " + from + " at once; try again in a few seconds");
+            fromAddress.put(source, logins + 1);
+        }
+        try {
+            return takeTurn(user, password);
+        } finally {
+            synchronized (fromAddress) {
+                fromAddress.computeIfPresent(source, (k, n) -> n > 1 ? n - 1 : null);
+            }
+        }
+    }
+
+    /** Where a login comes from, as counted: the address, or an IPv6 address's /64 (one host's usual share). */
+    static String source(String from) {
+        String literal = from.startsWith("[") && from.endsWith("]") ? from.substring(1, from.length() - 1) : from;
+        if (!literal.contains(":")) return literal; // IPv4, or "local"
+        try {
+            byte[] a = InetAddress.getByName(literal).getAddress(); // a literal: no name is looked up
+            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : InetAddress.getByAddress(a).getHostAddress();
+        } catch (UnknownHostException e) {
+            return literal;
+        }
+    }
+
+    private Caller takeTurn(String user, String password) {
         Future<Caller> turn;
         try {
             turn = thread.submit(() -> check.authenticate(user, password));

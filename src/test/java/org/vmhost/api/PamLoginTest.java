@@ -27,7 +27,7 @@ class PamLoginTest {
             return ALICE;
         });
 
-        Caller caller = CompletableFuture.supplyAsync(() -> login.authenticate("alice", "pw"),
+        Caller caller = CompletableFuture.supplyAsync(() -> login.authenticate("alice", "pw", "127.0.0.1"),
                 r -> Thread.ofVirtual().start(r)).get(10, TimeUnit.SECONDS);
 
         assertThat(caller).isEqualTo(ALICE);
@@ -50,16 +50,16 @@ class PamLoginTest {
             return new Caller(user, Role.VIEWER, "session");
         });
         List<CompletableFuture<Caller>> logins = new ArrayList<>();
-        logins.add(CompletableFuture.supplyAsync(() -> login.authenticate("u0", "pw"), r -> Thread.ofVirtual().start(r)));
+        logins.add(CompletableFuture.supplyAsync(() -> login.authenticate("u0", "pw", "192.0.2.0"), r -> Thread.ofVirtual().start(r)));
         assertThat(checking.await(10, TimeUnit.SECONDS)).isTrue();
         for (int i = 1; i <= PamLogin.WAITING; i++) {
             String user = "u" + i;
-            logins.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw"), r -> Thread.ofVirtual().start(r)));
+            logins.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", "192.0.2." + user.substring(1)), r -> Thread.ofVirtual().start(r)));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (login.waiting() < PamLogin.WAITING && System.nanoTime() < deadline) Thread.sleep(5);
 
-        assertThatThrownBy(() -> login.authenticate("one-too-many", "pw"))
+        assertThatThrownBy(() -> login.authenticate("one-too-many", "pw", "198.51.100.1"))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
                 .hasMessageContaining("too many logins at once");
         release.countDown();
@@ -74,7 +74,7 @@ class PamLoginTest {
             throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login failed: wrong user name or password");
         });
 
-        assertThatThrownBy(() -> login.authenticate("alice", "wrong"))
+        assertThatThrownBy(() -> login.authenticate("alice", "wrong", "127.0.0.1"))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
                 .hasMessage("login failed: wrong user name or password");
     }
@@ -87,8 +87,51 @@ class PamLoginTest {
             return ALICE;
         });
 
-        assertThatThrownBy(() -> login.authenticate("", "pw")).hasMessage("a login needs 'user' and 'password'");
-        assertThatThrownBy(() -> login.authenticate("alice", null)).hasMessage("a login needs 'user' and 'password'");
+        assertThatThrownBy(() -> login.authenticate("", "pw", "127.0.0.1")).hasMessage("a login needs 'user' and 'password'");
+        assertThatThrownBy(() -> login.authenticate("alice", null, "127.0.0.1")).hasMessage("a login needs 'user' and 'password'");
         assertThat(checks).hasValue(0);
+    }
+
+    @Test
+    void oneAddressHoldsAtMostAFewPlacesAndOthersStillLogIn() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
+        PamLogin login = new PamLogin((user, password) -> {
+            started.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return new Caller(user, Role.VIEWER, "session");
+        });
+        List<CompletableFuture<Caller>> guesses = new ArrayList<>();
+        for (int i = 0; i < PamLogin.PER_ADDRESS; i++) {
+            String user = "g" + i;
+            guesses.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", "203.0.113.9"), r -> Thread.ofVirtual().start(r)));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (login.waiting() < PamLogin.PER_ADDRESS - 1 && System.nanoTime() < deadline) Thread.sleep(5);
+
+        assertThatThrownBy(() -> login.authenticate("g9", "pw", "203.0.113.9"))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
+                .hasMessage("too many logins from 203.0.113.9 at once; try again in a few seconds");
+        CompletableFuture<Caller> other = CompletableFuture.supplyAsync(() -> login.authenticate("admin", "pw", "127.0.0.1"),
+                r -> Thread.ofVirtual().start(r));
+        release.countDown();
+        assertThat(other.get(10, TimeUnit.SECONDS).name()).as("a login from elsewhere waits its turn").isEqualTo("admin");
+        for (CompletableFuture<Caller> g : guesses) assertThat(g.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(login.authenticate("g9", "pw", "203.0.113.9").name()).as("places given back").isEqualTo("g9");
+        assertThat(started).hasValue(PamLogin.PER_ADDRESS + 2);
+    }
+
+    @Test
+    void anIpv6AddressCountsByItsSlash64() {
+        assertThat(PamLogin.source("2001:db8:1:2::77")).isEqualTo(PamLogin.source("2001:db8:1:2:ffff::1"))
+                .isEqualTo("20010db800010002::/64");
+        assertThat(PamLogin.source("2001:db8:1:3::1")).isNotEqualTo(PamLogin.source("2001:db8:1:2::1"));
+        assertThat(PamLogin.source("[::1]")).isEqualTo(PamLogin.source("0:0:0:0:0:0:0:1"));
+        assertThat(PamLogin.source("192.0.2.7")).isEqualTo("192.0.2.7");
+        assertThat(PamLogin.source("local")).isEqualTo("local");
     }
 }
