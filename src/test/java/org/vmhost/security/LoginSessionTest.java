@@ -360,6 +360,32 @@ class LoginSessionTest {
                 "X-CSRF-Token", attackers.json().path("csrfToken").asText()).status()).as("not the other one").isEqualTo(200);
     }
 
+    /** pam_unix waits about 2 s after each wrong password: logins sent at once from one address overlap. */
+    @Test
+    void wrongLoginsAtOnceFromOneAddressGetAFewPlacesAndTheRestAreToldWhenToRetry() throws Exception {
+        List<java.util.concurrent.CompletableFuture<Reply>> logins = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++)
+            logins.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return login(viewer, "not-" + PASSWORD);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, r -> Thread.ofVirtual().start(r)));
+        List<Reply> replies = new java.util.ArrayList<>();
+        for (var l : logins) replies.add(l.get(60, java.util.concurrent.TimeUnit.SECONDS));
+
+        List<Reply> refused = replies.stream().filter(r -> r.status() == 409).toList();
+        assertThat(replies).allSatisfy(r -> assertThat(r.status()).isIn(401, 409));
+        assertThat(refused).as("more than 3 at once from 127.0.0.1").isNotEmpty();
+        assertThat(refused).allSatisfy(r -> {
+            assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(r.json().path("error").path("message").asText())
+                    .isEqualTo("too many logins from 127.0.0.1 at once; try again in a few seconds");
+        });
+        assertThat(login(viewer, PASSWORD).status()).as("a right login afterwards").isEqualTo(200);
+    }
+
     @Test
     void aLoginFromAnotherSitesPageIsRefusedBeforePamIsAsked() throws Exception {
         Reply login = send("POST", "/api/v1/session", "{\"user\":\"" + admin + "\",\"password\":\"" + PASSWORD + "\"}",
