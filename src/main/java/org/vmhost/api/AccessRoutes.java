@@ -42,8 +42,8 @@ final class AccessRoutes {
             new Routes.Route(HandlerType.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
                     tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created())).toList()))),
             new Routes.Route(HandlerType.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
-                tokens.delete(ctx.pathParam("name"));
-                sockets.recheck(); // the token's consoles and event streams end with it
+                ApiTokens.Entry deleted = tokens.delete(ctx.pathParam("name"));
+                sockets.end(OpenSockets.Grant.TOKEN + deleted.sha256()); // its consoles and event streams end with it
                 ctx.status(204);
             }));
     }
@@ -74,8 +74,11 @@ final class AccessRoutes {
     }
 
     private void logout(Context ctx) {
-        sessions.close(AccessRule.sessionId(ctx)); // the one admitted, not a cookie of the same name tossed in beside it
-        sockets.recheck(); // the session's consoles and event streams end with it
+        String id = AccessRule.sessionId(ctx); // the one admitted, not a cookie of the same name tossed in beside it
+        if (id != null) {
+            sessions.close(id);
+            sockets.end(OpenSockets.Grant.SESSION + ApiTokens.sha256(id)); // its consoles and event streams end with it
+        }
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 + (secureCookie ? "; Secure" : ""));
         ctx.status(204);

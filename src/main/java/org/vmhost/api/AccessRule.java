@@ -120,7 +120,7 @@ final class AccessRule {
     private Caller authenticate(Context ctx, boolean change, boolean upgrade) {
         OpenSockets.Grant grant;
         if (onLocalSocket(ctx)) {
-            grant = OpenSockets.Grant.lasting(peers.identify(ctx));
+            grant = peers.grant(ctx);
         } else {
             checkNames(ctx);
             grant = fromCredentials(ctx, change, upgrade);
@@ -143,10 +143,11 @@ final class AccessRule {
                 throw unauthenticated(ctx, "xend accepts only 'Authorization: Bearer <token>'");
             String token = authorization.substring(7).strip();
             if (adminToken != null && adminToken.accepts("Bearer " + token))
-                return OpenSockets.Grant.lasting(new Caller("token:api.token", Role.ADMIN, "token"));
+                return OpenSockets.Grant.lasting(new Caller("token:" + TokenFile.NAME, Role.ADMIN, "token"), TokenFile.NAME);
             Caller caller = tokens.find(token)
                     .orElseThrow(() -> unauthenticated(ctx, "the bearer token is not one of xend's (deleted, or mistyped?)"));
-            return new OpenSockets.Grant(caller, () -> tokens.find(token).filter(caller::equals).isPresent());
+            return new OpenSockets.Grant(caller, OpenSockets.Grant.TOKEN + ApiTokens.sha256(token),
+                    () -> tokens.find(token).filter(caller::equals).isPresent());
         }
         List<String> cookies = sessionCookies(ctx);
         if (!cookies.isEmpty()) {
@@ -198,16 +199,15 @@ final class AccessRule {
 
     /**
      * A session's caller with its user's role now: a user who left the administrators' group is a viewer from then
-     * on, and one whose account is gone, locked or expired is logged out.
+     * on, and one whose account is not found, locked or expired is refused. The session itself is kept, so that a
+     * directory service that answers "no such user" while it is down costs no one their session.
      */
     private OpenSockets.Grant current(Context ctx, String cookie, Caller opened) {
-        Role role = roles.now(opened.name(), opened.role()).orElseThrow(() -> {
-            sessions.close(cookie);
-            return unauthenticated(ctx, "the account '" + opened.name() + "' is gone, locked or expired; its session has ended");
-        });
+        Role role = roles.now(opened.name(), opened.role()).orElseThrow(() -> unauthenticated(ctx,
+                "the account '" + opened.name() + "' is not found, locked or expired now; its session is refused"));
         Caller caller = new Caller(opened.name(), role, opened.via());
-        return new OpenSockets.Grant(caller, () -> sessions.find(cookie).isPresent()
-                && roles.now(caller.name(), role).filter(role::equals).isPresent());
+        return new OpenSockets.Grant(caller, OpenSockets.Grant.SESSION + ApiTokens.sha256(cookie),
+                () -> sessions.find(cookie).isPresent() && roles.now(caller.name(), role).filter(role::equals).isPresent());
     }
 
     private void authorize(Caller caller, boolean change, String path) {

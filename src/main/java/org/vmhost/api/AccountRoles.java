@@ -1,5 +1,6 @@
 package org.vmhost.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -8,19 +9,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 import org.vmhost.host.HostCommand;
 
 /**
  * The role a host account has now, as a login would give it ({@link PamLogin}): an administrator if it is root or a
- * member of {@code unix_sock_group}, else a viewer; none if the account is gone, locked or expired. A login session
- * takes its role from here at each request, so that a user who leaves the group, or whose account is removed or
- * locked, loses what the session allowed within {@link #CACHE}, not at the end of its 8 hours.
+ * member of {@code unix_sock_group}, else a viewer; none if the account is not found, locked or expired. A login
+ * session takes its role from here at each request, so that a user who leaves the group, or whose account is
+ * removed or locked, loses what the session allowed within {@link #CACHE}, not at the end of its 8 hours.
  *
- * <p>Read with {@code getent} and {@code id} (NSS, as the login's own lookup), in a process with a time limit: a directory service
- * that hangs holds up no request thread for long. When it cannot be read the session keeps the role it had, so a
- * directory's outage does not log every administrator out.
+ * <p>Read with {@code getent} and {@code id} (NSS, as the login's own lookup), in processes with a time limit: a
+ * directory service that hangs holds up no request thread for long, and one user's requests wait for one lookup,
+ * not one each. When the accounts cannot be read, a session keeps the role last read for it (or, before any, the
+ * one it logged in with), so a directory's outage does not lock every administrator out, nor give back what a user
+ * had lost.
  */
 final class AccountRoles {
     static final Duration CACHE = Duration.ofSeconds(5);
@@ -28,60 +32,99 @@ final class AccountRoles {
     /** getent's exit status for a key it does not know. */
     private static final int NOT_FOUND = 2;
 
+    /** Runs a lookup command: {@link HostCommand} with a time limit, or a stand-in in tests. */
+    interface Lookup {
+        HostCommand.Result run(String... argv);
+    }
+
     private record Read(Optional<Role> role, Instant at) {
     }
 
     private final Optional<String> adminGroup;
+    private final Lookup lookup;
+    private final Clock clock;
     private final Map<String, Read> read = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> reading = new ConcurrentHashMap<>();
 
     AccountRoles(Optional<String> adminGroup) {
-        this.adminGroup = adminGroup;
+        this(adminGroup, argv -> HostCommand.of(argv).timeout(LIMIT).tryRun(), Clock.systemUTC());
     }
 
-    /** {@code user}'s role now, or empty if the account is gone, locked or expired; {@code had} when that cannot be told. */
+    AccountRoles(Optional<String> adminGroup, Lookup lookup, Clock clock) {
+        this.adminGroup = adminGroup;
+        this.lookup = lookup;
+        this.clock = clock;
+    }
+
+    /**
+     * {@code user}'s role now, or empty if the account is not found, locked or expired. When that cannot be told:
+     * the role last read, or {@code had}.
+     */
     Optional<Role> now(String user, Role had) {
-        Instant now = Instant.now();
         Read last = read.get(user);
-        if (last != null && now.isBefore(last.at().plus(CACHE))) return last.role();
-        Optional<Role> role;
+        if (fresh(last)) return last.role();
+        ReentrantLock lock = reading.computeIfAbsent(user, u -> new ReentrantLock());
+        lock.lock();
         try {
-            role = lookUp(user);
-        } catch (VmhostException e) {
-            System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING,
-                    "cannot tell the role of '" + user + "' now, keeping its session's: " + e.getMessage());
-            return Optional.of(had);
+            last = read.get(user);
+            if (fresh(last)) return last.role(); // read by the request this one waited for
+            Optional<Role> role;
+            try {
+                role = lookUp(user);
+            } catch (VmhostException e) {
+                role = last != null ? last.role() : Optional.of(had);
+                System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING,
+                        "cannot tell the role of '" + user + "' now, keeping " + role.map(r -> r.name().toLowerCase(java.util.Locale.ROOT))
+                                .orElse("it refused") + " for " + CACHE.toSeconds() + " s: " + e.getMessage());
+            }
+            read.put(user, new Read(role, clock.instant()));
+            return role;
+        } finally {
+            lock.unlock();
         }
-        read.put(user, new Read(role, now));
-        return role;
+    }
+
+    private boolean fresh(Read r) {
+        return r != null && clock.instant().isBefore(r.at().plus(CACHE));
     }
 
     private Optional<Role> lookUp(String user) {
-        HostCommand.Result entry = HostCommand.of("getent", "passwd", "--", user).timeout(LIMIT).tryRun();
+        HostCommand.Result entry = lookup.run("getent", "passwd", "--", user);
         if (entry.exit() == NOT_FOUND) return Optional.empty();
-        String[] fields = entry.orThrow().strip().split(":", -1);
-        if (fields.length < 3)
-            throw new VmhostException(ErrorCode.HOST_FAILED, "getent passwd answered no account entry for '" + user + "'");
+        String[] fields = entryOf(user, entry, "passwd");
+        if (fields.length < 3) throw new VmhostException(ErrorCode.HOST_FAILED, "getent passwd gave no account entry for '" + user + "'");
         if (lockedOrExpired(user)) return Optional.empty();
         if (fields[2].equals("0")) return Optional.of(Role.ADMIN);
         if (adminGroup.isEmpty()) return Optional.of(Role.VIEWER);
-        List<String> groups = List.of(HostCommand.of("id", "-Gn", "--", user).timeout(LIMIT).run().strip().split("\\s+"));
-        return Optional.of(groups.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER);
+        HostCommand.Result groups = lookup.run("id", "-Gn", "--", user);
+        if (!groups.ok()) throw new VmhostException(ErrorCode.HOST_FAILED, "'id -Gn " + user + "' failed: " + groups.output().strip());
+        List<String> lines = groups.output().strip().lines().toList();
+        List<String> names = lines.isEmpty() ? List.of() : List.of(lines.get(lines.size() - 1).strip().split("\\s+"));
+        return Optional.of(names.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER);
     }
 
     /**
      * Whether the account's shadow entry is locked ({@code passwd -l}, {@code usermod -L}: a password starting with
      * '!') or past its expiry date ({@code usermod -e}), as pam_unix would find at a login. An account with no local
-     * shadow entry (a directory's) is left to PAM's next login.
+     * shadow entry (a directory's) is left to PAM's next login. The entry holds the password's hash: no message quotes it.
      */
-    private static boolean lockedOrExpired(String user) {
-        HostCommand.Result shadow = HostCommand.of("getent", "shadow", "--", user).timeout(LIMIT).tryRun();
+    private boolean lockedOrExpired(String user) {
+        HostCommand.Result shadow = lookup.run("getent", "shadow", "--", user);
         if (shadow.exit() == NOT_FOUND) return false;
-        String[] f = shadow.orThrow().strip().split(":", -1);
-        if (f.length > 1 && f[1].startsWith("!")) return true;
+        String[] f = entryOf(user, shadow, "shadow");
+        if (f.length < 8) throw new VmhostException(ErrorCode.HOST_FAILED, "getent shadow gave no readable entry for '" + user + "'");
+        if (f[1].startsWith("!")) return true;
         try {
-            return f.length > 7 && !f[7].isEmpty() && Long.parseLong(f[7]) <= LocalDate.now(ZoneOffset.UTC).toEpochDay();
+            return !f[7].isEmpty() && Long.parseLong(f[7]) <= LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toEpochDay();
         } catch (NumberFormatException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "the shadow entry of '" + user + "' has no readable expiry date");
         }
+    }
+
+    /** The fields of {@code user}'s line in getent's output (a warning an NSS module printed may stand beside it). */
+    private static String[] entryOf(String user, HostCommand.Result r, String database) {
+        if (!r.ok()) throw new VmhostException(ErrorCode.HOST_FAILED, "getent " + database + " failed with exit status " + r.exit());
+        return r.output().lines().filter(l -> l.startsWith(user + ":")).findFirst().map(l -> l.split(":", -1))
+                .orElse(new String[0]);
     }
 }

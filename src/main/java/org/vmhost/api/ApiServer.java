@@ -186,10 +186,11 @@ public final class ApiServer implements AutoCloseable {
         routes.add(new WebPages(org.vmhost.web.WebAssets.fromClasspath()).route()); // last: "/*" matches what no API route did
         for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);
-        // Every WebSocket through OpenSockets: closed when the login or token that opened it ends.
-        config.routes.ws(ApiPaths.EVENTS_WS, sockets.tracked(new EventStream(service)::configure));
-        config.routes.ws(ApiPaths.CONSOLE_WS, sockets.tracked(new ConsoleSockets(service::console, "serial console")::configure));
-        config.routes.ws(ApiPaths.VNC_WS, sockets.tracked(new ConsoleSockets(service::vnc, "graphical console")::configure));
+        // Every WebSocket is known to OpenSockets, and closed when the login or token that opened it ends.
+        config.routes.wsBefore(sockets::configure);
+        config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);
+        config.routes.ws(ApiPaths.CONSOLE_WS, new ConsoleSockets(service::console, "serial console")::configure);
+        config.routes.ws(ApiPaths.VNC_WS, new ConsoleSockets(service::vnc, "graphical console")::configure);
         config.routes.exception(HttpResponseException.class, Failures::respond);
         config.routes.exception(Exception.class, Failures::respond);
         config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));

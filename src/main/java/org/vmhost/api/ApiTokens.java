@@ -50,6 +50,8 @@ final class ApiTokens {
         if (name == null || !NAME.matcher(name).matches())
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a token name is 1 to 64 letters, digits, '.', '_' or '-', "
                     + "starting with a letter or digit, not '" + name + "'");
+        if (name.equals(TokenFile.NAME))
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "the name '" + name + "' is xend's own token's; choose another");
         List<Entry> entries = new ArrayList<>(read());
         if (entries.stream().anyMatch(e -> e.name().equals(name)))
             throw new VmhostException(ErrorCode.RESOURCE_BUSY, "a token named '" + name + "' exists; delete it first");
@@ -63,11 +65,14 @@ final class ApiTokens {
         return read();
     }
 
-    synchronized void delete(String name) {
+    /** Deletes the token named {@code name} and gives what was stored of it. */
+    synchronized Entry delete(String name) {
         List<Entry> entries = new ArrayList<>(read());
-        if (!entries.removeIf(e -> e.name().equals(name)))
-            throw new VmhostException(ErrorCode.NO_SUCH_DEVICE, "no token named '" + name + "'");
+        Entry deleted = entries.stream().filter(e -> e.name().equals(name)).findFirst()
+                .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE, "no token named '" + name + "'"));
+        entries.remove(deleted);
         write(entries);
+        return deleted;
     }
 
     /** The caller a presented token stands for; compared by hash, in constant time per entry. */

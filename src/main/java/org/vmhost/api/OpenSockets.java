@@ -1,28 +1,22 @@
 package org.vmhost.api;
 
-import io.javalin.websocket.WsBinaryMessageHandler;
-import io.javalin.websocket.WsCloseHandler;
 import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsConnectHandler;
 import io.javalin.websocket.WsContext;
-import io.javalin.websocket.WsErrorHandler;
-import io.javalin.websocket.WsMessageHandler;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * The WebSockets open now, each with the credential it was opened with, so that the end of that credential ends
  * them too: access is checked at the upgrade only ({@link AccessRule#checkUpgrade}), and a console left open would
  * otherwise outlive the logout, the deleted token or the expired session that let it in. A logout and a token's
- * deletion close theirs at once ({@link #recheck}); what ends without a request to xend (a session's expiry, a
- * token file edited by hand, an account that lost its group) within {@link #RECHECK}.
+ * deletion close theirs at once ({@link #end}); what ends without a request to xend (a session's expiry, a token
+ * file edited by hand, a user's role changed) is found by a recheck every {@link #RECHECK} while any is open.
  *
- * <p>Every WebSocket route is registered through {@link #tracked}, so a route added later is covered without
- * remembering to.
+ * <p>It is Javalin's {@code wsBefore} for every WebSocket path ({@link #configure}), so a route added later is
+ * covered without remembering to.
  */
 final class OpenSockets {
     /** The close code of a WebSocket whose credential has ended: log in again, or use another token. */
@@ -31,18 +25,23 @@ final class OpenSockets {
     static final Duration RECHECK = Duration.ofSeconds(10);
 
     /**
-     * What let a WebSocket in: the caller and whether that still holds (the session is open, the token kept, the
-     * role the same). Read at the upgrade, by {@link AccessRule}.
+     * What let a WebSocket in: the caller, the credential by a name that holds no secret ({@link #SESSION} or
+     * {@link #TOKEN} and the SHA-256 of the secret, or the UNIX socket's peer), and whether it still holds (the
+     * session is open, the token kept, the role the same). Made at the upgrade, by {@link AccessRule}.
      */
-    record Grant(Caller caller, BooleanSupplier holds) {
+    record Grant(Caller caller, String credential, BooleanSupplier holds) {
+        static final String SESSION = "session:";
+        static final String TOKEN = "token:";
+
         Grant {
             Objects.requireNonNull(caller);
+            Objects.requireNonNull(credential);
             Objects.requireNonNull(holds);
         }
 
-        /** A grant that holds as long as the socket: a peer of the UNIX socket, xend's own api.token. */
-        static Grant lasting(Caller caller) {
-            return new Grant(caller, () -> true);
+        /** A grant that holds as long as the socket: xend's own api.token. */
+        static Grant lasting(Caller caller, String credential) {
+            return new Grant(caller, credential, () -> true);
         }
     }
 
@@ -50,107 +49,51 @@ final class OpenSockets {
     }
 
     private final Map<String, Open> open = new ConcurrentHashMap<>();
-    private final Duration recheck;
     private Thread watcher; // guarded by this
 
-    OpenSockets() {
-        this(RECHECK);
+    /** Javalin's {@code wsBefore} for every path: each connection is known from its connect to its close. */
+    void configure(WsConfig ws) {
+        ws.onConnect(this::opened);
+        ws.onClose(ctx -> open.remove(ctx.sessionId()));
+        ws.onError(ctx -> open.remove(ctx.sessionId()));
     }
 
-    OpenSockets(Duration recheck) {
-        this.recheck = recheck;
+    /** Closes, with {@value #CREDENTIAL_ENDED}, the WebSockets opened with {@code credential}: it has just ended. */
+    void end(String credential) {
+        open.forEach((id, o) -> {
+            if (o.grant().credential().equals(credential)) close(id, o);
+        });
     }
 
-    /**
-     * {@code configure}, a WebSocket route's set-up, with its connections recorded here: each is known from before
-     * its own {@code onConnect} runs until after its {@code onClose} or {@code onError}.
-     */
-    Consumer<WsConfig> tracked(Consumer<WsConfig> configure) {
-        return ws -> {
-            Handlers h = new Handlers();
-            configure.accept(h);
-            ws.onConnect(ctx -> {
-                opened(ctx);
-                if (h.connect != null) h.connect.handleConnect(ctx);
-            });
-            ws.onClose(ctx -> {
-                try {
-                    if (h.close != null) h.close.handleClose(ctx);
-                } finally {
-                    open.remove(ctx.sessionId());
-                }
-            });
-            ws.onError(ctx -> {
-                try {
-                    if (h.error != null) h.error.handleError(ctx);
-                } finally {
-                    open.remove(ctx.sessionId());
-                }
-            });
-            if (h.message != null) ws.onMessage(h.message);
-            if (h.binary != null) ws.onBinaryMessage(h.binary);
-        };
-    }
-
-    /** The handlers a route sets, kept to be wrapped; Javalin's own WsConfig keeps its fields to itself. */
-    private static final class Handlers extends WsConfig {
-        WsConnectHandler connect;
-        WsCloseHandler close;
-        WsErrorHandler error;
-        WsMessageHandler message;
-        WsBinaryMessageHandler binary;
-
-        @Override
-        public void onConnect(WsConnectHandler handler) {
-            connect = handler;
-        }
-
-        @Override
-        public void onClose(WsCloseHandler handler) {
-            close = handler;
-        }
-
-        @Override
-        public void onError(WsErrorHandler handler) {
-            error = handler;
-        }
-
-        @Override
-        public void onMessage(WsMessageHandler handler) {
-            message = handler;
-        }
-
-        @Override
-        public void onBinaryMessage(WsBinaryMessageHandler handler) {
-            binary = handler;
-        }
-    }
-
-    /** How many WebSockets are open now. */
-    int count() {
-        return open.size();
-    }
-
-    /** Closes, with {@value #CREDENTIAL_ENDED}, every open WebSocket whose credential no longer holds. */
+    /** Closes every open WebSocket whose credential no longer holds. */
     void recheck() {
-        for (Map.Entry<String, Open> e : open.entrySet()) {
-            Open o = e.getValue();
-            boolean holds;
-            try {
-                holds = o.grant().holds().getAsBoolean();
-            } catch (RuntimeException ex) {
-                holds = false; // a credential that cannot be checked is not taken on trust
-            }
-            if (holds || !open.remove(e.getKey(), o)) continue;
-            System.getLogger(OpenSockets.class.getName()).log(System.Logger.Level.INFO,
-                    "closing a WebSocket of '" + o.grant().caller().name() + "': its " + o.grant().caller().via() + " has ended");
-            o.ctx().closeSession(CREDENTIAL_ENDED, "the " + o.grant().caller().via() + " that opened this has ended");
+        open.forEach((id, o) -> {
+            if (!holds(o.grant())) close(id, o);
+        });
+    }
+
+    private static boolean holds(Grant grant) {
+        try {
+            return grant.holds().getAsBoolean();
+        } catch (RuntimeException e) {
+            return false; // a credential that cannot be checked is not taken on trust
         }
+    }
+
+    private void close(String id, Open o) {
+        if (!open.remove(id, o)) return;
+        Caller caller = o.grant().caller();
+        System.getLogger(OpenSockets.class.getName()).log(System.Logger.Level.INFO,
+                "closing a WebSocket of '" + caller.name() + "': its " + caller.via() + " has ended or its role changed");
+        o.ctx().closeSession(CREDENTIAL_ENDED, "the " + caller.via() + " that opened this has ended");
     }
 
     private void opened(WsContext ctx) {
-        open.put(ctx.sessionId(), new Open(ctx, AccessRule.grant(ctx)));
+        Open o = new Open(ctx, AccessRule.grant(ctx));
+        open.put(ctx.sessionId(), o);
         startWatcher();
+        // A logout between this socket's upgrade and now went through the map before it was in it.
+        if (!holds(o.grant())) close(ctx.sessionId(), o);
     }
 
     /** One virtual thread rechecks while any WebSocket is open, and ends with the last. */
@@ -168,12 +111,14 @@ final class OpenSockets {
     private void watch() {
         try {
             while (keepWatching()) {
-                Thread.sleep(recheck);
+                Thread.sleep(RECHECK);
                 recheck();
             }
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
             synchronized (this) {
-                watcher = null;
+                if (watcher == Thread.currentThread()) watcher = null; // whatever ended it, the next socket starts another
             }
         }
     }

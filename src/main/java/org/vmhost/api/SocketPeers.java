@@ -35,12 +35,22 @@ final class SocketPeers {
     }
 
     Caller identify(Context ctx) {
+        return grant(ctx).caller();
+    }
+
+    /** The peer as {@link #identify} admits it, and whether it still would: a member who left the group would not. */
+    OpenSockets.Grant grant(Context ctx) {
         UnixDomainPrincipal peer = peer(ctx);
         String user = peer.user().getName();
-        if (user.equals("root") || user.equals(self) || inGroup(peer))
-            return new Caller(user, Role.ADMIN, "socket");
+        if (allowed(peer))
+            return new OpenSockets.Grant(new Caller(user, Role.ADMIN, "socket"), "socket:" + user, () -> allowed(peer));
         throw new VmhostException(ErrorCode.UNAUTHORIZED, "user '" + user + "' may not use xend's socket: it is for root"
                 + group.map(g -> " and members of group '" + g + "'").orElse(" (set unix_sock_group in xend.conf to let a group in)"));
+    }
+
+    private boolean allowed(UnixDomainPrincipal peer) {
+        String user = peer.user().getName();
+        return user.equals("root") || user.equals(self) || inGroup(peer);
     }
 
     private boolean inGroup(UnixDomainPrincipal peer) {

@@ -20,6 +20,8 @@ import org.vmhost.error.VmhostException;
  * may read.
  */
 final class TokenFile {
+    /** Its name, as a caller ({@code token:api.token}): no token made with xm may take it. */
+    static final String NAME = "api.token";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final byte[] expectedHeader;

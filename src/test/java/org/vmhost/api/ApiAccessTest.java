@@ -153,6 +153,15 @@ class ApiAccessTest {
     }
 
     @Test
+    void noTokenMayTakeTheNameOfXendsOwn() {
+        ApiFixture.Reply made = api.admin("POST", "/api/v1/tokens", "{\"name\":\"api.token\",\"role\":\"VIEWER\"}");
+
+        assertThat(made.status()).isEqualTo(400);
+        assertThat(made.errorMessage()).isEqualTo("the name 'api.token' is xend's own token's; choose another");
+        assertThat(api.admin("GET", "/api/v1/tokens", null).body()).doesNotContain("api.token");
+    }
+
+    @Test
     void aChangeOverTcpWithAWrongTokenIsRefused() {
         ApiFixture.Reply reply = api.tcp("POST", "/api/v1/domains/web1/pause", null,
                 "Authorization", "Bearer " + api.token() + "x");

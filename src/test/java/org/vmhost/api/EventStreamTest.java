@@ -137,19 +137,25 @@ class EventStreamTest {
         }
     }
 
+    private static Client counted(Client c) throws InterruptedException {
+        assertThat(c.next()).contains("\"kind\":\"paused\"");
+        return c;
+    }
+
     @Test
     void oneCallerCannotTakeEveryStreamAndViewersLeaveRoomForAdministrators() throws Exception {
         List<Client> open = new java.util.ArrayList<>();
         try {
             String v1 = newToken("v1", "VIEWER");
-            for (int i = 0; i < EventStream.PER_CALLER; i++) open.add(connect(v1));
+            // each waits for its backlog: counted by xend before the next one asks
+            for (int i = 0; i < EventStream.PER_CALLER; i++) open.add(counted(connect(v1)));
             Client refused = connect(v1);
             assertThat(refused.probe().closedWithin(Duration.ofSeconds(5)))
                     .isEqualTo("1013 'token:v1' has " + EventStream.PER_CALLER + " event streams open; close some tabs");
 
             for (int t = 2; open.size() < EventStream.FOR_VIEWERS; t++) {
                 String v = newToken("v" + t, "VIEWER");
-                for (int i = 0; i < EventStream.PER_CALLER && open.size() < EventStream.FOR_VIEWERS; i++) open.add(connect(v));
+                for (int i = 0; i < EventStream.PER_CALLER && open.size() < EventStream.FOR_VIEWERS; i++) open.add(counted(connect(v)));
             }
             Client viewer = connect(newToken("late", "VIEWER"));
             assertThat(viewer.probe().closedWithin(Duration.ofSeconds(5))).startsWith("1013 viewers hold "

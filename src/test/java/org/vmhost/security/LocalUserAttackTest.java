@@ -164,4 +164,50 @@ class LocalUserAttackTest {
         assertThat(fake.calls()).contains("start win1 paused=false");
         assertThat(HostAccounts.status(outsider)).isEqualTo(0);
     }
+
+    /**
+     * A member's WebSocket on the UNIX socket ends when they leave the group, as their next request would be
+     * refused: it is checked again while open, not only at its upgrade. curl as the member holds it open (it does not
+     * speak WebSocket: it shows what xend sends, the close frame included).
+     */
+    @Test
+    void aMembersWebSocketOnTheSocketClosesWhenTheyLeaveTheGroup(@org.junit.jupiter.api.io.TempDir Path out) throws Exception {
+        String group = accounts.group("w");
+        String member = accounts.user("w", null, group);
+        start(Optional.of(group));
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path headers = out.resolve("headers");
+        Path body = out.resolve("body");
+        Process curl = new ProcessBuilder("runuser", "-u", member, "--", "curl", "-sS", "-N", "--max-time", "60",
+                "--unix-socket", server.socket().toString(), "-D", headers.toString(), "-o", body.toString(),
+                "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "http://localhost/api/v1/events/ws")
+                .redirectErrorStream(true).redirectOutput(out.resolve("curl.log").toFile()).start();
+        try {
+            awaitFile(headers, "101", java.time.Duration.ofSeconds(10));
+
+            HostCommand.of("gpasswd", "-d", member, group).run();
+
+            // SocketPeers reads the group's members at most every 10 s; open sockets are checked every 10 s
+            String closed = awaitFile(body, "has ended", java.time.Duration.ofSeconds(30));
+            assertThat(closed).contains("the socket that opened this has ended");
+            assertThat(curl.isAlive() || curl.exitValue() != 28).as("closed by xend, not by curl's own limit").isTrue();
+        } finally {
+            curl.destroyForcibly().waitFor();
+        }
+    }
+
+    /** The file's text once it contains {@code what}; fails after {@code limit}. */
+    private static String awaitFile(Path file, String what, java.time.Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (text.contains(what)) return text;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + what + "' in " + file + " within " + limit + ": "
+                + (Files.exists(file) ? Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1) : "(no file)"));
+    }
 }
