@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -39,6 +40,8 @@ final class ApiTokens {
         }
     }
 
+    /** Not a monitor: on JDK 21 to 23 a virtual thread that does file I/O inside one holds its carrier. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Path file;
 
     ApiTokens(Path file) {
@@ -46,33 +49,48 @@ final class ApiTokens {
     }
 
     /** Makes a token and gives its value, the only time anyone sees it. */
-    synchronized String create(String name, Role role) {
-        if (name == null || !NAME.matcher(name).matches())
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "a token name is 1 to 64 letters, digits, '.', '_' or '-', "
-                    + "starting with a letter or digit, not '" + name + "'");
-        if (name.equals(TokenFile.NAME))
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "the name '" + name + "' is xend's own token's; choose another");
-        List<Entry> entries = new ArrayList<>(read());
-        if (entries.stream().anyMatch(e -> e.name().equals(name)))
-            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "a token named '" + name + "' exists; delete it first");
-        String token = TokenFile.newToken();
-        entries.add(new Entry(name, role, sha256(token), Instant.now().toString()));
-        write(entries);
-        return token;
+    String create(String name, Role role) {
+        lock.lock();
+        try {
+            if (name == null || !NAME.matcher(name).matches())
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "a token name is 1 to 64 letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit, not '" + name + "'");
+            if (name.equals(TokenFile.NAME))
+                throw new VmhostException(ErrorCode.BAD_REQUEST, "the name '" + name + "' is xend's own token's; choose another");
+            List<Entry> entries = new ArrayList<>(read());
+            if (entries.stream().anyMatch(e -> e.name().equals(name)))
+                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "a token named '" + name + "' exists; delete it first");
+            String token = TokenFile.newToken();
+            entries.add(new Entry(name, role, sha256(token), Instant.now().toString()));
+            write(entries);
+            return token;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized List<Entry> list() {
-        return read();
+    List<Entry> list() {
+        lock.lock();
+        try {
+            return read();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Deletes the token named {@code name} and gives what was stored of it. */
-    synchronized Entry delete(String name) {
-        List<Entry> entries = new ArrayList<>(read());
-        Entry deleted = entries.stream().filter(e -> e.name().equals(name)).findFirst()
-                .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE, "no token named '" + name + "'"));
-        entries.remove(deleted);
-        write(entries);
-        return deleted;
+    Entry delete(String name) {
+        lock.lock();
+        try {
+            List<Entry> entries = new ArrayList<>(read());
+            Entry deleted = entries.stream().filter(e -> e.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_DEVICE, "no token named '" + name + "'"));
+            entries.remove(deleted);
+            write(entries);
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The caller a presented token stands for; compared by hash, in constant time per entry. */

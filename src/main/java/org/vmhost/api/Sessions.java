@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Browser sessions after a login: a random id in an HttpOnly, SameSite=Strict cookie, and a CSRF token that
@@ -35,6 +36,8 @@ final class Sessions {
     record Stored(String user, Role role, String csrfToken, long expiresEpochSecond) {
     }
 
+    /** Not a monitor: on JDK 21 to 23 a virtual thread that does file I/O inside one holds its carrier. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Session> byHash = new LinkedHashMap<>();
     private final Optional<Path> file;
 
@@ -62,31 +65,46 @@ final class Sessions {
     }
 
     /** Opens a session and gives its id, for the cookie. */
-    synchronized String open(Caller caller) {
-        Instant now = Instant.now();
-        byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
-        String id = random();
-        byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
-                now.plus(LIFETIME)));
-        save();
-        return id;
-    }
-
-    synchronized Optional<Session> find(String id) {
-        if (id == null || id.isEmpty()) return Optional.empty();
-        String key = ApiTokens.sha256(id);
-        Session s = byHash.get(key);
-        if (s == null) return Optional.empty();
-        if (Instant.now().isAfter(s.expires())) {
-            byHash.remove(key);
+    String open(Caller caller) {
+        lock.lock();
+        try {
+            Instant now = Instant.now();
+            byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
+            String id = random();
+            byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
+                    now.plus(LIFETIME)));
             save();
-            return Optional.empty();
+            return id;
+        } finally {
+            lock.unlock();
         }
-        return Optional.of(s);
     }
 
-    synchronized void close(String id) {
-        if (id != null && byHash.remove(ApiTokens.sha256(id)) != null) save();
+    Optional<Session> find(String id) {
+        lock.lock();
+        try {
+            if (id == null || id.isEmpty()) return Optional.empty();
+            String key = ApiTokens.sha256(id);
+            Session s = byHash.get(key);
+            if (s == null) return Optional.empty();
+            if (Instant.now().isAfter(s.expires())) {
+                byHash.remove(key);
+                save();
+                return Optional.empty();
+            }
+            return Optional.of(s);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void close(String id) {
+        lock.lock();
+        try {
+            if (id != null && byHash.remove(ApiTokens.sha256(id)) != null) save();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void save() {
