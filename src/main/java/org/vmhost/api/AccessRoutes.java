@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Set;
 import org.vmhost.api.ResponseBody.NewToken;
 import org.vmhost.api.ResponseBody.SessionInfo;
+import org.vmhost.api.ResponseBody.SessionList;
+import org.vmhost.api.ResponseBody.SessionsEnded;
 import org.vmhost.api.ResponseBody.TokenList;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -38,6 +40,10 @@ final class AccessRoutes {
             new Routes.Route(HandlerType.POST,   ApiPaths.SESSION, Set.of(), this::login),
             new Routes.Route(HandlerType.GET,    ApiPaths.SESSION, Set.of(), this::whoAmI),
             new Routes.Route(HandlerType.DELETE, ApiPaths.SESSION, Set.of(), this::logout),
+            new Routes.Route(HandlerType.GET,    ApiPaths.SESSIONS, Set.of(), ctx -> reply(ctx, 200, new SessionList(
+                    sessions.live().stream().map(s -> new SessionList.SessionSummary(s.caller().name(), s.caller().role(),
+                            s.expires().toString())).toList()))),
+            new Routes.Route(HandlerType.DELETE, ApiPaths.USER_SESSIONS, Set.of(), this::endSessions),
             new Routes.Route(HandlerType.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
             new Routes.Route(HandlerType.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
                     tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created())).toList()))),
@@ -82,6 +88,16 @@ final class AccessRoutes {
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 + (secureCookie ? "; Secure" : ""));
         ctx.status(204);
+    }
+
+    /** Ends every session of a user (a password that leaked, an account to be locked), and what they hold open. */
+    private void endSessions(Context ctx) {
+        String user = ctx.pathParam("user");
+        List<String> ended = sessions.closeAll(user);
+        ended.forEach(hash -> sockets.end(OpenSockets.Grant.SESSION + hash));
+        System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO, ended.size() + " session(s) of '"
+                + user.replaceAll("[^\\x21-\\x7e]", "?") + "' ended by '" + AccessRule.caller(ctx).name() + "'");
+        reply(ctx, 200, new SessionsEnded(user, ended.size()));
     }
 
     private void createToken(Context ctx) {

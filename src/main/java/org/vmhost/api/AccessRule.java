@@ -47,13 +47,14 @@ final class AccessRule {
     /** More session cookies than this in one request are not looked at: a browser holds one, or a few tossed in. */
     private static final int MAX_SESSION_COOKIES = 4;
 
-    /** Reads that only an administrator may make: xend's own log, consoles, the token list. */
+    /** Reads that only an administrator may make: xend's own log, consoles, the token list, who is logged in. */
     private static final List<Pattern> ADMIN_READS = List.of(
             Pattern.compile(Pattern.quote(ApiPaths.DMESG)),
             // consoles, serial and graphical, and their WebSockets: a console types into the guest and shows
             // whatever it prints (passwords typed at a prompt included), so a viewer may not even watch
             Pattern.compile(Pattern.quote(ApiPaths.DOMAINS) + "/[^/]+/(console|vnc)(/ws)?"),
-            Pattern.compile(Pattern.quote(ApiPaths.TOKENS) + "(/.*)?"));
+            Pattern.compile(Pattern.quote(ApiPaths.TOKENS) + "(/.*)?"),
+            Pattern.compile(Pattern.quote(ApiPaths.SESSIONS) + "(/.*)?"));
 
     private final TokenFile adminToken;
     private final ApiTokens tokens;

@@ -382,6 +382,21 @@ public final class ApiClient implements DomainService {
         call("DELETE", ApiPaths.TOKENS + "/" + ApiPaths.encode(name), null, Void.class);
     }
 
+    /** {@code xm session-list}: who is logged in to the web GUI or API, and until when. */
+    public List<SessionEntry> listSessions() {
+        return call("GET", ApiPaths.SESSIONS, null, ResponseBody.SessionList.class).sessions().stream()
+                .map(s -> new SessionEntry(s.user(), s.role(), s.expires())).toList();
+    }
+
+    /** {@code xm session-delete USER}: how many of the user's sessions ended. */
+    public int deleteSessions(String user) {
+        return call("DELETE", ApiPaths.SESSIONS + "/" + ApiPaths.encode(user), null, ResponseBody.SessionsEnded.class).ended();
+    }
+
+    /** A login session as {@code xm session-list} shows it: never its id or token. */
+    public record SessionEntry(String user, Role role, String expires) {
+    }
+
     /** A bearer token as {@code xm token-list} shows it: never its value. */
     public record TokenInfo(String name, Role role, String created) {
     }

@@ -24,6 +24,8 @@ final class ApiPaths {
     /** A login session: POST logs in, GET says who the caller is, DELETE logs out. */
     static final String SESSION = V1 + "/session";
     /** Bearer tokens, and one of them by name. */
+    static final String SESSIONS = V1 + "/sessions";
+    static final String USER_SESSIONS = SESSIONS + "/{user}";
     static final String TOKENS = V1 + "/tokens";
     static final String TOKEN = TOKENS + "/{name}";
     static final String STATS = V1 + "/stats";

@@ -101,6 +101,17 @@ sealed interface ResponseBody {
     record NewToken(String name, Role role, String created, String token) implements ResponseBody {
     }
 
+    /** {@code xm session-list}: who is logged in, never a session's id or token. */
+    record SessionList(List<SessionSummary> sessions) implements ResponseBody {
+        /** @param role the role it logged in with (each request takes the user's role now) */
+        record SessionSummary(String user, Role role, String expires) {
+        }
+    }
+
+    /** {@code xm session-delete}: how many of the user's sessions ended. */
+    record SessionsEnded(String user, int ended) implements ResponseBody {
+    }
+
     /** {@code xm token-list}: names and roles, never values or hashes. */
     record TokenList(List<TokenSummary> tokens) implements ResponseBody {
         record TokenSummary(String name, Role role, String created) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -93,6 +94,31 @@ final class Sessions {
                 return Optional.empty();
             }
             return Optional.of(s);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The live sessions, oldest first. */
+    List<Session> live() {
+        lock.lock();
+        try {
+            Instant now = Instant.now();
+            return byHash.values().stream().filter(s -> !now.isAfter(s.expires())).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends every session of {@code user} and gives their keys (the hashes of their ids). */
+    List<String> closeAll(String user) {
+        lock.lock();
+        try {
+            List<String> ended = byHash.entrySet().stream().filter(e -> e.getValue().caller().name().equals(user))
+                    .map(Map.Entry::getKey).toList();
+            ended.forEach(byHash::remove);
+            if (!ended.isEmpty()) save();
+            return ended;
         } finally {
             lock.unlock();
         }

@@ -78,7 +78,9 @@ public final class XmMain {
                 NetDeleteCommand::new,
                 TokenCommands.Create::new,
                 TokenCommands.ListTokens::new,
-                TokenCommands.Delete::new);
+                TokenCommands.Delete::new,
+                SessionCommands.ListSessions::new,
+                SessionCommands.Delete::new);
 
         private Commands() {
         }

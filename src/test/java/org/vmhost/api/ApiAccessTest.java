@@ -87,7 +87,8 @@ class ApiAccessTest {
 
         api.admin("GET", path(route), null);
 
-        if (!route.path().startsWith(ApiPaths.TOKENS) && !route.path().equals(ApiPaths.SESSION))
+        // the routes of access itself (tokens, sessions) answer from xend's own files, not the service
+        if (!route.path().startsWith(ApiPaths.TOKENS) && !route.path().startsWith(ApiPaths.SESSION))
             assertThat(api.fake.calls()).as("the GET reached the service").isNotEmpty();
         assertThat(api.fake.calls()).allSatisfy(call -> assertThat(READS).contains(call.split(" ")[0]));
     }

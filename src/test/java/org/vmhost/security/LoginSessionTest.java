@@ -395,6 +395,44 @@ class LoginSessionTest {
     }
 
     @Test
+    void anAdministratorSeesWhoIsLoggedInAndEndsAUsersSessionsWithWhatTheyHoldOpen() throws Exception {
+        String user = accounts.user("s", PASSWORD);
+        Reply one = login(user, PASSWORD);
+        Reply two = login(user, PASSWORD);
+        Reply bystander = login(admin, PASSWORD);
+        String adminToken = java.nio.file.Files.readString(home.resolve("api.token")).strip();
+        WsProbe stream = events(one);
+        try {
+            Reply list = send("GET", "/api/v1/sessions", null, "Authorization", "Bearer " + adminToken);
+            Reply asViewer = send("GET", "/api/v1/sessions", null, "Cookie", cookie(one),
+                    "X-CSRF-Token", one.json().path("csrfToken").asText());
+
+            assertThat(list.status()).isEqualTo(200);
+            List<String> users = new java.util.ArrayList<>();
+            list.json().path("sessions").forEach(e -> users.add(e.path("user").asText()));
+            assertThat(users).as("each of the user's sessions").containsSubsequence(user, user).contains(admin);
+            assertThat(list.raw().body()).as("never an id or a token").doesNotContain(one.json().path("csrfToken").asText())
+                    .doesNotContain(cookie(one).substring(cookie(one).indexOf('=') + 1));
+            assertThat(asViewer.status()).isEqualTo(403);
+
+            Reply ended = send("DELETE", "/api/v1/sessions/" + user, null, "Authorization", "Bearer " + adminToken);
+
+            assertThat(ended.status()).isEqualTo(200);
+            assertThat(ended.json().path("ended").asInt()).isEqualTo(2);
+            assertThat(stream.closedWithin(java.time.Duration.ofSeconds(3))).startsWith("4401");
+            for (Reply r : List.of(one, two))
+                assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(r), "X-CSRF-Token", r.json().path("csrfToken").asText())
+                        .json().path("error").path("message").asText()).isEqualTo("the login session has ended; log in again");
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(bystander),
+                    "X-CSRF-Token", bystander.json().path("csrfToken").asText()).status()).as("another user's session").isEqualTo(200);
+            assertThat(send("DELETE", "/api/v1/sessions/" + user, null, "Authorization", "Bearer " + adminToken)
+                    .json().path("ended").asInt()).isZero();
+        } finally {
+            stream.ws().abort();
+        }
+    }
+
+    @Test
     void aLoginFromAnotherSitesPageIsRefusedBeforePamIsAsked() throws Exception {
         Reply login = send("POST", "/api/v1/session", "{\"user\":\"" + admin + "\",\"password\":\"" + PASSWORD + "\"}",
                 "Content-Type", "application/json", "Origin", "http://evil.example");

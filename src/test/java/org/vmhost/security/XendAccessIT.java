@@ -158,4 +158,37 @@ class XendAccessIT {
         assertThat(HostAccounts.status(HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/domains"))))
                 .isEqualTo(401);
     }
+
+    @Test
+    void xmListsWhoIsLoggedInAndEndsAUsersSessions() throws Exception {
+        String password = "Sess10n-list-passw0rd";
+        String alice = accounts.user("sl", password);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var login = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/api/v1/session")))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"user\":\"" + alice + "\",\"password\":\"" + password + "\"}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        String csrf = new com.fasterxml.jackson.databind.ObjectMapper().readTree(login.body()).path("csrfToken").asText();
+        java.util.function.IntSupplier read = () -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/api/v1/domains")))
+                        .header("Cookie", cookie).header("X-CSRF-Token", csrf).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(read.getAsInt()).isEqualTo(200);
+
+        var list = xend.xm("session-list").requireSuccess();
+        assertThat(list.out()).startsWith("User").contains(alice + " ").contains("viewer").doesNotContain(csrf);
+        assertThat(xmAs(member, "session-delete", "--help").exit()).isZero();
+
+        assertThat(xend.xm("session-delete", alice).requireSuccess().out().strip()).isEqualTo("1 session of '" + alice + "' ended");
+        assertThat(read.getAsInt()).isEqualTo(401);
+        assertThat(xend.xm("session-list").requireSuccess().out()).doesNotContain(alice);
+        assertThat(xend.xm("session-delete", alice).requireSuccess().out().strip()).isEqualTo("0 sessions of '" + alice + "' ended");
+    }
 }
