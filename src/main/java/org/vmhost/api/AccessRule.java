@@ -44,8 +44,6 @@ final class AccessRule {
     private static final String CALLER = "vmhost.caller";
     private static final String GRANT = "vmhost.grant";
     private static final String SESSION_ID = "vmhost.session";
-    /** More session cookies than this in one request are not looked at: a browser holds one, or a few tossed in. */
-    private static final int MAX_SESSION_COOKIES = 4;
 
     /** Reads that only an administrator may make: xend's own log, consoles, the token list, who is logged in. */
     private static final List<Pattern> ADMIN_READS = List.of(
@@ -160,14 +158,23 @@ final class AccessRule {
             // Such a page can also set a cookie of the same name, which the browser then sends beside xend's (first,
             // if its path is longer): the session is the one whose token the request carries, not the first cookie.
             boolean live = false;
+            String refusedAccount = null;
             for (String cookie : cookies) {
                 Optional<Sessions.Session> session = sessions.find(cookie);
                 if (session.isEmpty()) continue;
                 live = true;
                 if (needsToken && !sameToken(csrf, session.get().csrfToken())) continue;
+                Caller opened = session.get().caller();
+                Optional<Role> role = roles.now(opened.name(), opened.role());
+                if (role.isEmpty()) { // that account is refused now; another cookie may still be the user's own
+                    refusedAccount = opened.name();
+                    continue;
+                }
                 ctx.attribute(SESSION_ID, cookie);
-                return current(ctx, cookie, session.get().caller());
+                return grant(cookie, new Caller(opened.name(), role.get(), opened.via()));
             }
+            if (refusedAccount != null)
+                throw unauthenticated(ctx, "the account '" + refusedAccount + "' is not found, locked or expired now; its session is refused");
             if (!live) throw unauthenticated(ctx, "the login session has ended; log in again");
             if (change)
                 throw new VmhostException(ErrorCode.UNAUTHORIZED, "a change in a login session needs the header "
@@ -180,12 +187,15 @@ final class AccessRule {
                 + ") or send 'Authorization: Bearer <token>'");
     }
 
-    /** The values of every session cookie the request carries, in its order (a few at most). */
+    /**
+     * The values of every session cookie the request carries, in its order. All of them: a page can toss in as many
+     * as it likes, each path longer than the last, and each costs only a hash; the header's size bounds them.
+     */
     private static List<String> sessionCookies(Context ctx) {
         jakarta.servlet.http.Cookie[] all = ctx.req().getCookies();
         if (all == null) return List.of();
         return Arrays.stream(all).filter(c -> c.getName().equals(SESSION_COOKIE)).map(jakarta.servlet.http.Cookie::getValue)
-                .filter(v -> v != null && !v.isEmpty()).distinct().limit(MAX_SESSION_COOKIES).toList();
+                .filter(v -> v != null && !v.isEmpty()).distinct().toList();
     }
 
     private static boolean sameToken(String presented, String session) {
@@ -199,16 +209,14 @@ final class AccessRule {
     }
 
     /**
-     * A session's caller with its user's role now: a user who left the administrators' group is a viewer from then
-     * on, and one whose account is not found, locked or expired is refused. The session itself is kept, so that a
-     * directory service that answers "no such user" while it is down costs no one their session.
+     * A session's grant, with its user's role now (a user who left the administrators' group is a viewer from then
+     * on): it holds while the session is open and the role the same. An account not found, locked or expired is
+     * refused before this, its session kept, so that a directory service that answers "no such user" while it is
+     * down costs no one their session.
      */
-    private OpenSockets.Grant current(Context ctx, String cookie, Caller opened) {
-        Role role = roles.now(opened.name(), opened.role()).orElseThrow(() -> unauthenticated(ctx,
-                "the account '" + opened.name() + "' is not found, locked or expired now; its session is refused"));
-        Caller caller = new Caller(opened.name(), role, opened.via());
-        return new OpenSockets.Grant(caller, OpenSockets.Grant.SESSION + ApiTokens.sha256(cookie),
-                () -> sessions.find(cookie).isPresent() && roles.now(caller.name(), role).filter(role::equals).isPresent());
+    private OpenSockets.Grant grant(String cookie, Caller caller) {
+        return new OpenSockets.Grant(caller, OpenSockets.Grant.SESSION + ApiTokens.sha256(cookie), () -> sessions.find(cookie)
+                .isPresent() && roles.now(caller.name(), caller.role()).filter(caller.role()::equals).isPresent());
     }
 
     private void authorize(Caller caller, boolean change, String path) {

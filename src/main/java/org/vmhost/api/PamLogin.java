@@ -39,9 +39,11 @@ final class PamLogin {
     static final Duration LIMIT = Duration.ofSeconds(60);
     /**
      * How many logins one address (an IPv6 /64) may have waiting or being checked: a password guesser there cannot
-     * take every place in the queue. Local users all come from 127.0.0.1; they share these, and leave the rest.
+     * take every place in the queue. Local users all come from loopback; they share these (an administrator's own
+     * browser on this host too), and leave the rest to other hosts. xm on the UNIX socket needs no login.
      */
     static final int PER_ADDRESS = 3;
+    private static final String LOOPBACK = "loopback";
 
     /** The password check: PAM's, or a stand-in in tests. */
     interface Check {
@@ -72,58 +74,79 @@ final class PamLogin {
         synchronized (fromAddress) {
             int logins = fromAddress.getOrDefault(source, 0);
             if (logins >= PER_ADDRESS)
-                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins from " + from + " at once; try again in a few seconds");
+                throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins from " + describe(source, from)
+                        + " at once; try again in a few seconds");
             fromAddress.put(source, logins + 1);
         }
+        Future<Caller> turn;
         try {
-            return takeTurn(user, password);
-        } finally {
-            synchronized (fromAddress) {
-                fromAddress.computeIfPresent(source, (k, n) -> n > 1 ? n - 1 : null);
-            }
+            // The place is given back when the check ends, not when the request stops waiting: a check stuck in PAM
+            // still holds it.
+            turn = thread.submit(() -> {
+                try {
+                    return check.authenticate(user, password);
+                } finally {
+                    release(source);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            release(source);
+            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins at once; try again in a few seconds");
+        }
+        return await(turn, source);
+    }
+
+    private void release(String source) {
+        synchronized (fromAddress) {
+            fromAddress.computeIfPresent(source, (k, n) -> n > 1 ? n - 1 : null);
         }
     }
 
-    /** Where a login comes from, as counted: the address, or an IPv6 address's /64 (one host's usual share). */
+    /**
+     * Where a login comes from, as counted: the address; an IPv6 address's /64 (one host's usual share); any
+     * loopback address as one (a local user may bind any of 127.0.0.0/8).
+     */
     static String source(String from) {
         String literal = from.startsWith("[") && from.endsWith("]") ? from.substring(1, from.length() - 1) : from;
-        if (!literal.contains(":")) return literal; // IPv4, or "local"
+        if (!literal.contains(":") && !literal.matches("[0-9.]+")) return literal; // "local": the UNIX socket
         try {
-            byte[] a = InetAddress.getByName(literal).getAddress(); // a literal: no name is looked up
-            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : InetAddress.getByAddress(a).getHostAddress();
+            InetAddress address = InetAddress.getByName(literal); // a literal: no name is looked up
+            if (address.isLoopbackAddress()) return LOOPBACK;
+            byte[] a = address.getAddress();
+            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : address.getHostAddress();
         } catch (UnknownHostException e) {
             return literal;
         }
     }
 
-    private Caller takeTurn(String user, String password) {
-        Future<Caller> turn;
-        try {
-            turn = thread.submit(() -> check.authenticate(user, password));
-        } catch (RejectedExecutionException e) {
-            throw new VmhostException(ErrorCode.RESOURCE_BUSY, "too many logins at once; try again in a few seconds");
-        }
+    private static String describe(String source, String from) {
+        return source.equals(LOOPBACK) ? "this host (loopback)" : from;
+    }
+
+    private Caller await(Future<Caller> turn, String source) {
         try {
             return turn.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
-            giveUp(turn);
+            giveUp(turn, source);
             System.getLogger(PamLogin.class.getName()).log(System.Logger.Level.WARNING,
                     "a login took more than " + LIMIT.toSeconds() + " s (PAM waiting on a directory service?)");
             throw new VmhostException(ErrorCode.TIMEOUT, "the login took too long; try again");
         } catch (InterruptedException e) {
-            giveUp(turn);
+            giveUp(turn, source);
             Thread.currentThread().interrupt();
             throw new VmhostException(ErrorCode.INTERNAL, "login interrupted");
         }
     }
 
-    /** A login no one waits for any more: out of the queue, so that it holds no place there. */
-    private void giveUp(Future<Caller> turn) {
-        turn.cancel(false);
-        thread.remove((Runnable) turn);
+    /**
+     * A login no one waits for any more: out of the queue, so that it holds no place there. One already being checked
+     * runs to its end and gives its place back then (cancelled between the queue and its start, it never would).
+     */
+    private void giveUp(Future<Caller> turn, String source) {
+        if (thread.remove((Runnable) turn)) release(source);
     }
 
     /** How many logins wait for their turn now. */

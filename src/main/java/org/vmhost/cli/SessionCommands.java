@@ -23,9 +23,9 @@ final class SessionCommands {
 
         @Override
         int run(DomainService xend) {
-            context.out().printf("%-24s %-7s %s%n", "User", "Role", "Expires");
+            context.out().printf("%-24s %-13s %s%n", "User", "Role at login", "Expires");
             for (ApiClient.SessionEntry s : ((ApiClient) xend).listSessions())
-                context.out().printf("%-24s %-7s %s%n", s.user(), s.role().name().toLowerCase(java.util.Locale.ROOT), s.expires());
+                context.out().printf("%-24s %-13s %s%n", s.user(), s.role().name().toLowerCase(java.util.Locale.ROOT), s.expires());
             return 0;
         }
     }

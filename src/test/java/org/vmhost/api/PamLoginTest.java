@@ -118,6 +118,8 @@ class PamLoginTest {
                 .hasMessage("too many logins from 203.0.113.9 at once; try again in a few seconds");
         CompletableFuture<Caller> other = CompletableFuture.supplyAsync(() -> login.authenticate("admin", "pw", "127.0.0.1"),
                 r -> Thread.ofVirtual().start(r));
+        while (login.waiting() < PamLogin.PER_ADDRESS && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(login.waiting()).as("the login from elsewhere has a place while that address is full").isEqualTo(PamLogin.PER_ADDRESS);
         release.countDown();
         assertThat(other.get(10, TimeUnit.SECONDS).name()).as("a login from elsewhere waits its turn").isEqualTo("admin");
         for (CompletableFuture<Caller> g : guesses) assertThat(g.get(10, TimeUnit.SECONDS)).isNotNull();
@@ -126,11 +128,13 @@ class PamLoginTest {
     }
 
     @Test
-    void anIpv6AddressCountsByItsSlash64() {
+    void anIpv6AddressCountsByItsSlash64AndEveryLoopbackAddressAsOne() {
         assertThat(PamLogin.source("2001:db8:1:2::77")).isEqualTo(PamLogin.source("2001:db8:1:2:ffff::1"))
                 .isEqualTo("20010db800010002::/64");
         assertThat(PamLogin.source("2001:db8:1:3::1")).isNotEqualTo(PamLogin.source("2001:db8:1:2::1"));
         assertThat(PamLogin.source("[::1]")).isEqualTo(PamLogin.source("0:0:0:0:0:0:0:1"));
+        assertThat(PamLogin.source("127.0.0.2")).as("a local user may bind any loopback address")
+                .isEqualTo(PamLogin.source("127.0.0.1")).isEqualTo(PamLogin.source("::1")).isEqualTo(PamLogin.source("::ffff:127.9.9.9"));
         assertThat(PamLogin.source("192.0.2.7")).isEqualTo("192.0.2.7");
         assertThat(PamLogin.source("local")).isEqualTo("local");
     }

@@ -346,7 +346,9 @@ class LoginSessionTest {
         String token = own.json().path("csrfToken").asText();
         String both = cookie(attackers) + "; " + cookie(own);
 
-        Reply junkFirst = send("GET", "/api/v1/session", null, "Cookie", "vmhost_session=junk; " + cookie(own), "X-CSRF-Token", token);
+        // as many as a page likes, each with a longer path than the last, all sent before xend's
+        String junk = "vmhost_session=j1; vmhost_session=j2; vmhost_session=j3; vmhost_session=j4; vmhost_session=j5; ";
+        Reply junkFirst = send("GET", "/api/v1/session", null, "Cookie", junk + cookie(own), "X-CSRF-Token", token);
         Reply attackersFirst = send("GET", "/api/v1/session", null, "Cookie", both, "X-CSRF-Token", token);
         Reply adminRead = send("GET", "/api/v1/dmesg", null, "Cookie", both, "X-CSRF-Token", token);
         Reply withAttackersToken = send("GET", "/api/v1/session", null, "Cookie", both,
@@ -389,7 +391,7 @@ class LoginSessionTest {
         assertThat(refused).allSatisfy(r -> {
             assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("5");
             assertThat(r.json().path("error").path("message").asText())
-                    .isEqualTo("too many logins from 127.0.0.1 at once; try again in a few seconds");
+                    .isEqualTo("too many logins from this host (loopback) at once; try again in a few seconds");
         });
         assertThat(login(viewer, PASSWORD).status()).as("a right login afterwards").isEqualTo(200);
     }
@@ -414,6 +416,9 @@ class LoginSessionTest {
             assertThat(list.raw().body()).as("never an id or a token").doesNotContain(one.json().path("csrfToken").asText())
                     .doesNotContain(cookie(one).substring(cookie(one).indexOf('=') + 1));
             assertThat(asViewer.status()).isEqualTo(403);
+            Reply viewerEnds = send("DELETE", "/api/v1/sessions/" + admin, null, "Cookie", cookie(one),
+                    "X-CSRF-Token", one.json().path("csrfToken").asText());
+            assertThat(viewerEnds.status()).as("a viewer ends no one's sessions").isEqualTo(403);
 
             Reply ended = send("DELETE", "/api/v1/sessions/" + user, null, "Authorization", "Bearer " + adminToken);
 
@@ -430,6 +435,21 @@ class LoginSessionTest {
         } finally {
             stream.ws().abort();
         }
+    }
+
+    @Test
+    void aTossedInSessionOfALockedAccountDoesNotKeepTheUserFromTheGuisFiles() throws Exception {
+        String locked = accounts.user("k", PASSWORD);
+        Reply theirs = login(locked, PASSWORD);
+        Reply own = login(admin, PASSWORD);
+        org.vmhost.host.HostCommand.of("usermod", "-L", locked).run();
+
+        HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + server.tcpPort().orElseThrow() + "/pages/domains.js")).header("Cookie", cookie(theirs) + "; " + cookie(own))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("export function render");
     }
 
     @Test

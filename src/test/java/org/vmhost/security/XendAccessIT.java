@@ -184,7 +184,9 @@ class XendAccessIT {
 
         var list = xend.xm("session-list").requireSuccess();
         assertThat(list.out()).startsWith("User").contains(alice + " ").contains("viewer").doesNotContain(csrf);
-        assertThat(xmAs(member, "session-delete", "--help").exit()).isZero();
+        HostCommand.Result outsider = xmAs("nobody", "session-delete", alice);
+        assertThat(outsider.exit()).isNotZero();
+        assertThat(read.getAsInt()).as("nobody ended nothing").isEqualTo(200);
 
         assertThat(xend.xm("session-delete", alice).requireSuccess().out().strip()).isEqualTo("1 session of '" + alice + "' ended");
         assertThat(read.getAsInt()).isEqualTo(401);
