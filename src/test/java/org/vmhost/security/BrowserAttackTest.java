@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -179,6 +180,34 @@ class BrowserAttackTest {
         assertThat(fake.get("win1").state().name()).isEqualTo("SHUT_OFF");
     }
 
+    /**
+     * A local user's web server on another port of 127.0.0.1, which the browser visits at {@code paths} in turn: it
+     * answers each with a page, and "/" also with {@code setCookie} when that is not null. Gives the Cookie header the
+     * browser sent with the last visit.
+     */
+    static String visitAnotherPort(String setCookie, String... paths) throws IOException {
+        java.util.concurrent.atomic.AtomicReference<String> sent = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpServer local = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        local.createContext("/", exchange -> {
+            // (not the favicon the browser asks for after a page)
+            if (exchange.getRequestURI().getPath().equals(paths[paths.length - 1]))
+                sent.set(exchange.getRequestHeaders().getFirst("Cookie"));
+            if (setCookie != null && exchange.getRequestURI().getPath().equals("/"))
+                exchange.getResponseHeaders().add("Set-Cookie", setCookie);
+            byte[] page = "<!doctype html><title>a link</title>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        local.start();
+        try {
+            for (String path : paths) browser.get("http://127.0.0.1:" + local.getAddress().getPort() + path);
+        } finally {
+            local.stop(0);
+        }
+        return sent.get();
+    }
+
     @Test
     @Order(3)
     void theLoggedInUserOnXendsOwnOriginReadsAndStarts() throws Exception {
@@ -215,22 +244,8 @@ class BrowserAttackTest {
     @Test
     @Order(4)
     void aPageOnAnotherPortOfThisHostGetsTheCookieButTheCookieAloneOpensNothing() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<String> sent = new java.util.concurrent.atomic.AtomicReference<>();
-        HttpServer local = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        local.createContext("/", exchange -> {
-            sent.set(exchange.getRequestHeaders().getFirst("Cookie"));
-            byte[] page = "<!doctype html><title>a link</title>".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, page.length);
-            exchange.getResponseBody().write(page);
-            exchange.close();
-        });
-        local.start();
-        try {
-            browser.get("http://127.0.0.1:" + local.getAddress().getPort() + "/");
-        } finally {
-            local.stop(0);
-        }
-        String cookie = sent.get();
+        String sent = visitAnotherPort(null, "/");
+        String cookie = sent;
         assertThat(cookie).as("the browser sent xend's cookie to another port of the host").contains("vmhost_session=");
 
         var client = java.net.http.HttpClient.newHttpClient();
@@ -258,25 +273,8 @@ class BrowserAttackTest {
     @Test
     @Order(5)
     void aSessionCookieTossedInFromAnotherPortDoesNotLockTheUserOut() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<String> sent = new java.util.concurrent.atomic.AtomicReference<>();
-        HttpServer local = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        local.createContext("/", exchange -> {
-            if (exchange.getRequestURI().getPath().startsWith("/api/")) sent.set(exchange.getRequestHeaders().getFirst("Cookie"));
-            else exchange.getResponseHeaders().add("Set-Cookie", "vmhost_session=tossed; Path=/api; HttpOnly");
-            byte[] page = "<!doctype html><title>a link</title>".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, page.length);
-            exchange.getResponseBody().write(page);
-            exchange.close();
-        });
-        local.start();
-        try {
-            String base = "http://127.0.0.1:" + local.getAddress().getPort();
-            browser.get(base + "/");
-            browser.get(base + "/api/check");
-        } finally {
-            local.stop(0);
-        }
-        assertThat(sent.get()).as("the browser sends the tossed cookie first, beside xend's")
+        String sent = visitAnotherPort("vmhost_session=tossed; Path=/api; HttpOnly", "/", "/api/check");
+        assertThat(sent).as("the browser sends the tossed cookie first, beside xend's")
                 .startsWith("vmhost_session=tossed; vmhost_session=");
 
         browser.get(xend() + "/api/v1/session");
