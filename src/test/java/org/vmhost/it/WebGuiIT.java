@@ -245,6 +245,30 @@ class WebGuiIT {
         }
     }
 
+    /**
+     * An administrator taken out of unix_sock_group while the page is open: xend takes the session's role from the
+     * account at each request and closes the event stream opened as an administrator; the page asks who is logged in
+     * and redraws itself for a viewer, untouched.
+     */
+    @Test
+    void anAdministratorTakenOutOfTheGroupSeesAViewersPagesWithoutAReload() throws IOException {
+        String leaving = host.newAdmin("gl");
+        try (Browser b = Browser.start(host)) {
+            b.login(leaving, WebHost.PASSWORD);
+            b.await("the shell as an administrator", d -> b.find("user").getText().contains("(admin)"));
+            b.await("the domain list", d -> b.find("domain-list"));
+            assertThat(b.all("[data-admin]")).as("an administrator's controls").isNotEmpty();
+
+            org.vmhost.host.HostCommand.of("gpasswd", "-d", leaving, host.adminGroup()).run();
+
+            b.await("the shell as a viewer", Duration.ofSeconds(40), d -> b.find("user").getText().contains("(viewer)"));
+            b.await("the domain list redrawn", d -> b.find("domain-list"));
+            sleep(1500); // what the page loads after its first paint
+            assertThat(b.all("[data-admin]")).as("controls that change something, for the viewer it now is").isEmpty();
+            b.screenshot("admin-became-viewer");
+        }
+    }
+
     @Test
     void aViewerSeesNoControlThatChangesAnythingAndTheServerRefusesTheChangeAnyway() throws IOException {
         define("look1");

@@ -20,13 +20,15 @@ public final class WebHost implements AutoCloseable {
     private final HostAccounts accounts;
     private final String admin;
     private final String viewer;
+    private final String group;
     private final int port;
 
-    private WebHost(XendInstance xend, HostAccounts accounts, String admin, String viewer, int port) {
+    private WebHost(XendInstance xend, HostAccounts accounts, String admin, String viewer, String group, int port) {
         this.xend = xend;
         this.accounts = accounts;
         this.admin = admin;
         this.viewer = viewer;
+        this.group = group;
         this.port = port;
     }
 
@@ -51,7 +53,7 @@ public final class WebHost implements AutoCloseable {
             Matcher[] m = new Matcher[1];
             XendInstance.await("xend.log to name its TCP port", java.time.Duration.ofSeconds(10),
                     () -> (m[0] = port.matcher(readQuietly(xend.home().resolve("log/xend.log")))).find());
-            return new WebHost(xend, accounts, admin, viewer, Integer.parseInt(m[0].group(1)));
+            return new WebHost(xend, accounts, admin, viewer, group, Integer.parseInt(m[0].group(1)));
         } catch (IOException | RuntimeException | AssertionError e) {
             xend.close();
             accounts.close();
@@ -79,6 +81,16 @@ public final class WebHost implements AutoCloseable {
     /** An administrator's user name (password {@link #PASSWORD}). */
     public String admin() {
         return admin;
+    }
+
+    /** Another administrator of its own (password {@link #PASSWORD}), for a test that changes its account. */
+    public String newAdmin(String tag) {
+        return accounts.user(tag, PASSWORD, group);
+    }
+
+    /** The administrators' group, {@code unix_sock_group}. */
+    public String adminGroup() {
+        return group;
     }
 
     /** A viewer's user name (password {@link #PASSWORD}). */
