@@ -3,7 +3,6 @@ package org.vmhost.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,20 +23,17 @@ class EventStreamTest {
     @TempDir
     Path home;
     final FakeDomainService fake = new FakeDomainService().with(FakeDomainService.domain("web1", DomainState.RUNNING));
-    ApiServer server;
-    String token;
+    ApiFixture api;
 
     @BeforeEach
-    void start() throws Exception {
-        server = new ApiServer(fake, ApiSettings.of(home.resolve("run/xend.sock"), home.resolve("api.token")).withTcp("127.0.0.1", 0));
-        server.start();
-        token = Files.readString(home.resolve("api.token")).strip();
+    void start() {
+        api = new ApiFixture(home, fake);
         fake.pause("web1");
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        api.close();
     }
 
     record Client(WsProbe probe) {
@@ -65,30 +61,19 @@ class EventStreamTest {
     }
 
     Client connect() throws Exception {
-        return connect(token);
+        return connect(api.token());
     }
 
     Client connect(String bearer) throws Exception {
-        return new Client(WsProbe.open(URI.create("ws://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/events/ws"),
-                "Authorization", "Bearer " + bearer, "Origin", "http://127.0.0.1:" + server.tcpPort().orElseThrow()));
+        return new Client(WsProbe.open(URI.create(api.origin().replace("http:", "ws:") + "/api/v1/events/ws"),
+                "Authorization", "Bearer " + bearer, "Origin", api.origin()));
     }
 
     /** A token made through the API, as {@code xm token-create} makes one. */
-    String newToken(String name, String role) throws Exception {
-        var r = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/tokens"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("token").asText();
-    }
-
-    int deleteToken(String name) throws Exception {
-        return HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/tokens/" + name))
-                .header("Authorization", "Bearer " + token).DELETE().build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    String newToken(String name, String role) {
+        ApiFixture.Reply made = api.admin("POST", "/api/v1/tokens", "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        return made.json().path("token").asText();
     }
 
     @Test
@@ -102,7 +87,7 @@ class EventStreamTest {
             assertThat(a.next()).contains("\"kind\":\"paused\"");
             assertThat(other.next()).contains("\"kind\":\"paused\"");
 
-            assertThat(deleteToken("ci")).isEqualTo(204);
+            assertThat(api.admin("DELETE", "/api/v1/tokens/ci", null).status()).isEqualTo(204);
 
             // at once: well before the recheck's period
             assertThat(a.probe().closedWithin(Duration.ofSeconds(3))).startsWith("4401 the token that opened this has ended");
