@@ -34,12 +34,14 @@ class PamLoginTest {
         assertThat(onVirtual).isFalse();
     }
 
-    @Test
-    void loginsBeyondThoseWaitingAreRefusedAtOnceAndTheWaitingOnesAllGetTheirAnswer() throws Exception {
-        CountDownLatch checking = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger checks = new AtomicInteger();
-        PamLogin login = new PamLogin((user, password) -> {
+    /** A password check that takes each login as it comes and holds it until released, counting them. */
+    static final class HeldCheck implements PamLogin.Check {
+        final CountDownLatch checking = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger checks = new AtomicInteger();
+
+        @Override
+        public Caller authenticate(String user, String password) {
             checks.incrementAndGet();
             checking.countDown();
             try {
@@ -48,24 +50,32 @@ class PamLoginTest {
                 throw new IllegalStateException(e);
             }
             return new Caller(user, Role.VIEWER, "session");
-        });
-        List<CompletableFuture<Caller>> logins = new ArrayList<>();
-        logins.add(CompletableFuture.supplyAsync(() -> login.authenticate("u0", "pw", "192.0.2.0"), r -> Thread.ofVirtual().start(r)));
-        assertThat(checking.await(10, TimeUnit.SECONDS)).isTrue();
-        for (int i = 1; i <= PamLogin.WAITING; i++) {
-            String user = "u" + i;
-            logins.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", "192.0.2." + user.substring(1)), r -> Thread.ofVirtual().start(r)));
         }
+    }
+
+    /** A login on a virtual thread of its own, as a request makes it. */
+    static CompletableFuture<Caller> loginAsync(PamLogin login, String user, String from) {
+        return CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", from), r -> Thread.ofVirtual().start(r));
+    }
+
+    @Test
+    void loginsBeyondThoseWaitingAreRefusedAtOnceAndTheWaitingOnesAllGetTheirAnswer() throws Exception {
+        HeldCheck held = new HeldCheck();
+        PamLogin login = new PamLogin(held);
+        List<CompletableFuture<Caller>> logins = new ArrayList<>();
+        logins.add(loginAsync(login, "u0", "192.0.2.0"));
+        assertThat(held.checking.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= PamLogin.WAITING; i++) logins.add(loginAsync(login, "u" + i, "192.0.2." + i));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (login.waiting() < PamLogin.WAITING && System.nanoTime() < deadline) Thread.sleep(5);
 
         assertThatThrownBy(() -> login.authenticate("one-too-many", "pw", "198.51.100.1"))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
                 .hasMessageContaining("too many logins at once");
-        release.countDown();
+        held.release.countDown();
         for (int i = 0; i < logins.size(); i++)
             assertThat(logins.get(i).get(10, TimeUnit.SECONDS).name()).isEqualTo("u" + i);
-        assertThat(checks).hasValue(PamLogin.WAITING + 1);
+        assertThat(held.checks).hasValue(PamLogin.WAITING + 1);
     }
 
     @Test
@@ -94,37 +104,24 @@ class PamLoginTest {
 
     @Test
     void oneAddressHoldsAtMostAFewPlacesAndOthersStillLogIn() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger started = new AtomicInteger();
-        PamLogin login = new PamLogin((user, password) -> {
-            started.incrementAndGet();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return new Caller(user, Role.VIEWER, "session");
-        });
+        HeldCheck held = new HeldCheck();
+        PamLogin login = new PamLogin(held);
         List<CompletableFuture<Caller>> guesses = new ArrayList<>();
-        for (int i = 0; i < PamLogin.PER_ADDRESS; i++) {
-            String user = "g" + i;
-            guesses.add(CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", "203.0.113.9"), r -> Thread.ofVirtual().start(r)));
-        }
+        for (int i = 0; i < PamLogin.PER_ADDRESS; i++) guesses.add(loginAsync(login, "g" + i, "203.0.113.9"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (login.waiting() < PamLogin.PER_ADDRESS - 1 && System.nanoTime() < deadline) Thread.sleep(5);
 
         assertThatThrownBy(() -> login.authenticate("g9", "pw", "203.0.113.9"))
                 .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_BUSY))
                 .hasMessage("too many logins from 203.0.113.9 at once; try again in a few seconds");
-        CompletableFuture<Caller> other = CompletableFuture.supplyAsync(() -> login.authenticate("admin", "pw", "127.0.0.1"),
-                r -> Thread.ofVirtual().start(r));
+        CompletableFuture<Caller> other = loginAsync(login, "admin", "127.0.0.1");
         while (login.waiting() < PamLogin.PER_ADDRESS && System.nanoTime() < deadline) Thread.sleep(5);
         assertThat(login.waiting()).as("the login from elsewhere has a place while that address is full").isEqualTo(PamLogin.PER_ADDRESS);
-        release.countDown();
+        held.release.countDown();
         assertThat(other.get(10, TimeUnit.SECONDS).name()).as("a login from elsewhere waits its turn").isEqualTo("admin");
         for (CompletableFuture<Caller> g : guesses) assertThat(g.get(10, TimeUnit.SECONDS)).isNotNull();
         assertThat(login.authenticate("g9", "pw", "203.0.113.9").name()).as("places given back").isEqualTo("g9");
-        assertThat(started).hasValue(PamLogin.PER_ADDRESS + 2);
+        assertThat(held.checks).hasValue(PamLogin.PER_ADDRESS + 2);
     }
 
     @Test
