@@ -85,9 +85,14 @@ function confirm(text, okLabel = 'OK') {
   });
 }
 
+/** 'admin' or 'viewer', as `app.role` names xend's role. */
+function roleOf(session) {
+  return session.role === 'ADMIN' ? 'admin' : 'viewer';
+}
+
 function begin(session) {
   app.user = session.user;
-  app.role = session.role === 'ADMIN' ? 'admin' : 'viewer';
+  app.role = roleOf(session);
   if (session.csrfToken) setCsrfToken(session.csrfToken); // a login's answer; asking who is logged in gives none
   document.getElementById('user').textContent = `${session.user} (${app.role})`;
   const nav = document.getElementById('nav');
@@ -123,7 +128,7 @@ function begin(session) {
 /** Asks xend who is logged in: a session that ended shows the login, a role that changed redraws the pages. */
 function recheckSession() {
   app.api('GET', path('session')).then((session) => {
-    if (session && (session.role === 'ADMIN' ? 'admin' : 'viewer') !== app.role) {
+    if (session && roleOf(session) !== app.role) {
       begin(session);
       route(true);
     }
