@@ -175,8 +175,9 @@ public final class ApiServer implements AutoCloseable {
         ApiTokens tokens = new ApiTokens(settings.tokensFile());
         HostCheck hosts = settings.tcp().map(t -> new HostCheck(t.host(), a.allowedHosts(), tls != null,
                 () -> tcpConnector == null ? -1 : tcpConnector.getLocalPort())).orElse(null);
+        String administrators = "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token";
         AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()),
-                new AccountRoles(a.socketGroup()), "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token");
+                new AccountRoles(a.socketGroup()), administrators);
         config.routes.before(access::check);
         // Javalin runs no HTTP 'before' handler for a WebSocket upgrade: this hook is where upgrades are checked.
         config.routes.wsBeforeUpgrade(access::checkUpgrade);
