@@ -186,6 +186,7 @@ class XendAccessIT {
         assertThat(list.out()).startsWith("User").contains(alice + " ").contains("viewer").doesNotContain(csrf);
         HostCommand.Result outsider = xmAs("nobody", "session-delete", alice);
         assertThat(outsider.exit()).isNotZero();
+        assertThat(outsider.output()).startsWith("Error: Unable to connect to xend:");
         assertThat(read.getAsInt()).as("nobody ended nothing").isEqualTo(200);
 
         assertThat(xend.xm("session-delete", alice).requireSuccess().out().strip()).isEqualTo("1 session of '" + alice + "' ended");
