@@ -56,15 +56,16 @@ final class AccessRoutes {
 
     private void login(Context ctx) {
         RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
-        Caller caller;
+        PamLogin.Login login;
         try {
-            caller = pam.authenticate(body.user(), body.password(),
+            login = pam.authenticate(body.user(), body.password(),
                     AccessRule.onLocalSocket(ctx) ? "local" : ctx.req().getRemoteAddr());
         } catch (VmhostException e) {
             if (e.code() == ErrorCode.RESOURCE_BUSY) ctx.header("Retry-After", RETRY_AFTER_SECONDS); // a queue was full
             throw e;
         }
-        String id = sessions.open(caller);
+        Caller caller = login.caller();
+        String id = sessions.open(caller, login.password());
         Sessions.Session session = sessions.find(id).orElseThrow();
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict"
                 + "; Max-Age=" + Sessions.LIFETIME.toSeconds() + (secureCookie ? "; Secure" : ""));

@@ -159,6 +159,7 @@ final class AccessRule {
             // if its path is longer): the session is the one whose token the request carries, not the first cookie.
             boolean live = false;
             String refusedAccount = null;
+            String passwordChanged = null;
             for (String cookie : cookies) {
                 Optional<Sessions.Session> session = sessions.find(cookie);
                 if (session.isEmpty()) continue;
@@ -170,9 +171,19 @@ final class AccessRule {
                     refusedAccount = opened.name();
                     continue;
                 }
+                if (roles.passwordChanged(opened.name(), opened.role(), session.get().password())) {
+                    // Ended, not only refused: the password it logged in with is no longer the user's (a leak
+                    // mended). Its sockets close at their next recheck.
+                    sessions.close(cookie);
+                    passwordChanged = opened.name();
+                    continue;
+                }
                 ctx.attribute(SESSION_ID, cookie);
-                return grant(cookie, new Caller(opened.name(), role.get(), opened.via()));
+                return grant(cookie, session.get().password(), new Caller(opened.name(), role.get(), opened.via()));
             }
+            if (passwordChanged != null)
+                throw unauthenticated(ctx, "the password of '" + passwordChanged + "' has changed since this session's login; "
+                        + "the session has ended: log in again");
             if (refusedAccount != null)
                 throw unauthenticated(ctx, "the account '" + refusedAccount + "' is not found, locked or expired now; its session is refused");
             if (!live) throw unauthenticated(ctx, "the login session has ended; log in again");
@@ -210,13 +221,14 @@ final class AccessRule {
 
     /**
      * A session's grant, with its user's role now (a user who left the administrators' group is a viewer from then
-     * on): it holds while the session is open and the role the same. An account not found, locked or expired is
-     * refused before this, its session kept, so that a directory service that answers "no such user" while it is
-     * down costs no one their session.
+     * on): it holds while the session is open, the role the same and the password the login's. An account not found,
+     * locked or expired is refused before this, its session kept, so that a directory service that answers "no such
+     * user" while it is down costs no one their session.
      */
-    private OpenSockets.Grant grant(String cookie, Caller caller) {
+    private OpenSockets.Grant grant(String cookie, Optional<String> password, Caller caller) {
         return new OpenSockets.Grant(caller, OpenSockets.Grant.SESSION + ApiTokens.sha256(cookie), () -> sessions.find(cookie)
-                .isPresent() && roles.now(caller.name(), caller.role()).filter(caller.role()::equals).isPresent());
+                .isPresent() && roles.now(caller.name(), caller.role()).filter(caller.role()::equals).isPresent()
+                && !roles.passwordChanged(caller.name(), caller.role(), password));
     }
 
     private void authorize(Caller caller, boolean change, String path) {

@@ -25,6 +25,11 @@ import org.vmhost.host.HostCommand;
  * not one each. When the accounts cannot be read, a session keeps the role last read for it (or, before any, the
  * one it logged in with), so a directory's outage does not lock every administrator out, nor give back what a user
  * had lost.
+ *
+ * <p>It also tells a password changed since a session's login ({@code passwd}, {@code chpasswd}): the shadow entry's
+ * password field, kept only as a SHA-256 stamp (the field is the password's hash), is compared with the stamp taken
+ * at the login. An account with no local shadow entry (a directory's) has no stamp; its password changes are not
+ * seen here.
  */
 final class AccountRoles {
     static final Duration CACHE = Duration.ofSeconds(5);
@@ -37,7 +42,11 @@ final class AccountRoles {
         HostCommand.Result run(String... argv);
     }
 
-    private record Read(Optional<Role> role, Instant at) {
+    /** One reading of an account: its role (empty: refused) and its password's stamp (empty: none to read). */
+    private record Read(Optional<Role> role, Optional<String> password, Instant at) {
+    }
+
+    private record Standing(Optional<Role> role, Optional<String> password) {
     }
 
     private final Optional<String> adminGroup;
@@ -61,24 +70,58 @@ final class AccountRoles {
      * the role last read, or {@code had}.
      */
     Optional<Role> now(String user, Role had) {
+        return current(user, had).role();
+    }
+
+    /**
+     * A stamp of {@code user}'s password as it is now, for the session a login opens: read now, before the password
+     * is checked, so that a change made during the check ends the session rather than passing. Empty when there is
+     * none to read (no such account, no local shadow entry) or the accounts cannot be read. Not kept: the name may be
+     * anyone's; what was kept for the user is read again at its next use, so that a change just before this login is
+     * not taken for one after it.
+     */
+    Optional<String> passwordAtLogin(String user) {
+        read.computeIfPresent(user, (u, r) -> new Read(r.role(), r.password(), Instant.EPOCH));
+        try {
+            return shadowOf(user).map(f -> ApiTokens.sha256(f[1]));
+        } catch (VmhostException e) {
+            System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING, "cannot read the password stamp of '"
+                    + user.replaceAll("[^\\x21-\\x7e]", "?") + "'; a password change will not end this login's session: "
+                    + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether {@code user}'s password has changed since the login that took {@code atLogin} (as read within
+     * {@link #CACHE}); false when either stamp is missing, or the accounts cannot be read and none was ever read.
+     */
+    boolean passwordChanged(String user, Role had, Optional<String> atLogin) {
+        Optional<String> now = current(user, had).password();
+        return atLogin.isPresent() && now.isPresent() && !now.equals(atLogin);
+    }
+
+    private Read current(String user, Role had) {
         Read last = read.get(user);
-        if (fresh(last)) return last.role();
+        if (fresh(last)) return last;
         ReentrantLock lock = reading.computeIfAbsent(user, u -> new ReentrantLock());
         lock.lock();
         try {
             last = read.get(user);
-            if (fresh(last)) return last.role(); // read by the request this one waited for
-            Optional<Role> role;
+            if (fresh(last)) return last; // read by the request this one waited for
+            Read now;
             try {
-                role = lookUp(user);
+                Standing standing = lookUp(user);
+                now = new Read(standing.role(), standing.password(), clock.instant());
             } catch (VmhostException e) {
-                role = last != null ? last.role() : Optional.of(had);
+                now = last != null ? new Read(last.role(), last.password(), clock.instant())
+                        : new Read(Optional.of(had), Optional.empty(), clock.instant());
                 System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot tell the role of '" + user + "' now, keeping " + role.map(r -> r.name().toLowerCase(java.util.Locale.ROOT))
+                        "cannot tell the role of '" + user + "' now, keeping " + now.role().map(r -> r.name().toLowerCase(java.util.Locale.ROOT))
                                 .orElse("it refused") + " for " + CACHE.toSeconds() + " s: " + e.getMessage());
             }
-            read.put(user, new Read(role, clock.instant()));
-            return role;
+            read.put(user, now);
+            return now;
         } finally {
             lock.unlock();
         }
@@ -88,31 +131,40 @@ final class AccountRoles {
         return r != null && clock.instant().isBefore(r.at().plus(CACHE));
     }
 
-    private Optional<Role> lookUp(String user) {
+    private Standing lookUp(String user) {
         HostCommand.Result entry = lookup.run("getent", "passwd", "--", user);
-        if (entry.exit() == NOT_FOUND) return Optional.empty();
+        if (entry.exit() == NOT_FOUND) return new Standing(Optional.empty(), Optional.empty());
         String[] fields = entryOf(user, entry, "passwd");
         if (fields.length < 3) throw new VmhostException(ErrorCode.HOST_FAILED, "getent passwd gave no account entry for '" + user + "'");
-        if (lockedOrExpired(user)) return Optional.empty();
-        if (fields[2].equals("0")) return Optional.of(Role.ADMIN);
-        if (adminGroup.isEmpty()) return Optional.of(Role.VIEWER);
+        Optional<String[]> shadow = shadowOf(user);
+        Optional<String> password = shadow.map(f -> ApiTokens.sha256(f[1]));
+        if (shadow.isPresent() && lockedOrExpired(user, shadow.get())) return new Standing(Optional.empty(), password);
+        if (fields[2].equals("0")) return new Standing(Optional.of(Role.ADMIN), password);
+        if (adminGroup.isEmpty()) return new Standing(Optional.of(Role.VIEWER), password);
         HostCommand.Result groups = lookup.run("id", "-Gn", "--", user);
         if (!groups.ok()) throw new VmhostException(ErrorCode.HOST_FAILED, "'id -Gn " + user + "' failed: " + groups.output().strip());
         List<String> lines = groups.output().strip().lines().toList();
         List<String> names = lines.isEmpty() ? List.of() : List.of(lines.get(lines.size() - 1).strip().split("\\s+"));
-        return Optional.of(names.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER);
+        return new Standing(Optional.of(names.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER), password);
     }
 
     /**
-     * Whether the account's shadow entry is locked ({@code passwd -l}, {@code usermod -L}: a password starting with
-     * '!') or past its expiry date ({@code usermod -e}), as pam_unix would find at a login. An account with no local
-     * shadow entry (a directory's) is left to PAM's next login. The entry holds the password's hash: no message quotes it.
+     * The fields of the account's local shadow entry, or empty if it has none (a directory's account, left to PAM's
+     * next login). The entry holds the password's hash: no message quotes it.
      */
-    private boolean lockedOrExpired(String user) {
+    private Optional<String[]> shadowOf(String user) {
         HostCommand.Result shadow = lookup.run("getent", "shadow", "--", user);
-        if (shadow.exit() == NOT_FOUND) return false;
+        if (shadow.exit() == NOT_FOUND) return Optional.empty();
         String[] f = entryOf(user, shadow, "shadow");
         if (f.length < 8) throw new VmhostException(ErrorCode.HOST_FAILED, "getent shadow gave no readable entry for '" + user + "'");
+        return Optional.of(f);
+    }
+
+    /**
+     * Whether the shadow entry is locked ({@code passwd -l}, {@code usermod -L}: a password starting with '!') or
+     * past its expiry date ({@code usermod -e}), as pam_unix would find at a login.
+     */
+    private boolean lockedOrExpired(String user, String[] f) {
         if (f[1].startsWith("!")) return true;
         try {
             return !f[7].isEmpty() && Long.parseLong(f[7]) <= LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toEpochDay();

@@ -176,14 +176,14 @@ public final class ApiServer implements AutoCloseable {
         HostCheck hosts = settings.tcp().map(t -> new HostCheck(t.host(), a.allowedHosts(), tls != null,
                 () -> tcpConnector == null ? -1 : tcpConnector.getLocalPort())).orElse(null);
         String administrators = "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token";
-        AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()),
-                new AccountRoles(a.socketGroup()), administrators);
+        AccountRoles roles = new AccountRoles(a.socketGroup());
+        AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()), roles, administrators);
         config.routes.before(access::check);
         // Javalin runs no HTTP 'before' handler for a WebSocket upgrade: this hook is where upgrades are checked.
         config.routes.wsBeforeUpgrade(access::checkUpgrade);
         List<Routes.Route> routes = new java.util.ArrayList<>(Routes.table(service));
         OpenSockets sockets = new OpenSockets();
-        routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup()), sessions, tokens, sockets, tls != null).table());
+        routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup(), roles), sessions, tokens, sockets, tls != null).table());
         routes.add(new WebPages(org.vmhost.web.WebAssets.fromClasspath()).route()); // last: "/*" matches what no API route did
         for (Routes.Route route : routes)
             config.routes.addHttpHandler(route.method(), route.path(), route::run);

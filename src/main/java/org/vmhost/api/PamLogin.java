@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.jvnet.libpam.PAM;
 import org.jvnet.libpam.PAMException;
 import org.jvnet.libpam.UnixUser;
@@ -50,16 +51,31 @@ final class PamLogin {
         Caller authenticate(String user, String password);
     }
 
+    /**
+     * A login that passed: who, and the stamp of the password it passed with ({@link AccountRoles#passwordAtLogin};
+     * empty: none read), taken just before the check, so that a password changed during the check ends the session.
+     */
+    record Login(Caller caller, Optional<String> password) {
+    }
+
     private final Check check;
+    private final Function<String, Optional<String>> passwordStamp;
     private final ThreadPoolExecutor thread;
     private final Map<String, Integer> fromAddress = new HashMap<>(); // guarded by itself
 
-    PamLogin(String service, Optional<String> adminGroup) {
-        this(pam(Objects.requireNonNull(service), Objects.requireNonNull(adminGroup)));
+    /** @param roles where a login's password stamp is read */
+    PamLogin(String service, Optional<String> adminGroup, AccountRoles roles) {
+        this(pam(Objects.requireNonNull(service), Objects.requireNonNull(adminGroup)), roles::passwordAtLogin);
     }
 
+    /** A login of no password stamps (tests of the queue). */
     PamLogin(Check check) {
+        this(check, user -> Optional.empty());
+    }
+
+    PamLogin(Check check, Function<String, Optional<String>> passwordStamp) {
         this.check = Objects.requireNonNull(check);
+        this.passwordStamp = Objects.requireNonNull(passwordStamp);
         // One platform thread, gone when idle so that no server leaves it behind.
         this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(WAITING),
                 Thread.ofPlatform().name("pam-login").daemon().factory());
@@ -67,7 +83,7 @@ final class PamLogin {
     }
 
     /** @param from the client's address, as the connection gives it ({@code local} on the UNIX socket) */
-    Caller authenticate(String user, String password, String from) {
+    Login authenticate(String user, String password, String from) {
         if (user == null || user.isEmpty() || password == null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a login needs 'user' and 'password'");
         String source = source(from);
@@ -78,13 +94,15 @@ final class PamLogin {
                         + " at once; try again in a few seconds");
             fromAddress.put(source, logins + 1);
         }
-        Future<Caller> turn;
+        Future<Login> turn;
         try {
             // The place is given back when the check ends, not when the request stops waiting: a check stuck in PAM
-            // still holds it.
+            // still holds it. The stamp is read in the turn too, so that no one can have more lookups at once than
+            // logins.
             turn = thread.submit(() -> {
                 try {
-                    return check.authenticate(user, password);
+                    Optional<String> stamp = passwordStamp.apply(user);
+                    return new Login(check.authenticate(user, password), stamp);
                 } finally {
                     release(source);
                 }
@@ -123,7 +141,7 @@ final class PamLogin {
         return source.equals(LOOPBACK) ? "this host (loopback)" : from;
     }
 
-    private Caller await(Future<Caller> turn, String source) {
+    private Login await(Future<Login> turn, String source) {
         try {
             return turn.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -145,7 +163,7 @@ final class PamLogin {
      * A login no one waits for any more: out of the queue, so that it holds no place there. One already being checked
      * runs to its end and gives its place back then (cancelled between the queue and its start, it never would).
      */
-    private void giveUp(Future<Caller> turn, String source) {
+    private void giveUp(Future<Login> turn, String source) {
         if (thread.remove((Runnable) turn)) release(source);
     }
 

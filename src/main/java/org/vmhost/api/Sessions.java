@@ -29,12 +29,17 @@ final class Sessions {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
 
-    /** A live session. */
-    record Session(Caller caller, String csrfToken, Instant expires) {
+    /**
+     * A live session.
+     *
+     * @param password the stamp of its user's password at the login ({@link AccountRoles#passwordAtLogin}): a change
+     *                 since ends the session. Empty: none was read (a directory's account).
+     */
+    record Session(Caller caller, String csrfToken, Instant expires, Optional<String> password) {
     }
 
-    /** One session as stored: what {@link Session} holds, by the hash of its id. */
-    record Stored(String user, Role role, String csrfToken, long expiresEpochSecond) {
+    /** One session as stored: what {@link Session} holds, by the hash of its id ({@code password} null for none). */
+    record Stored(String user, Role role, String csrfToken, long expiresEpochSecond, String password) {
     }
 
     /** Not a monitor: on JDK 21 to 23 a virtual thread that does file I/O inside one holds its carrier. */
@@ -55,7 +60,8 @@ final class Sessions {
             Instant now = Instant.now();
             stored.forEach((hash, s) -> {
                 Instant expires = Instant.ofEpochSecond(s.expiresEpochSecond());
-                if (now.isBefore(expires)) byHash.put(hash, new Session(new Caller(s.user(), s.role(), "session"), s.csrfToken(), expires));
+                if (now.isBefore(expires)) byHash.put(hash, new Session(new Caller(s.user(), s.role(), "session"), s.csrfToken(),
+                        expires, Optional.ofNullable(s.password())));
             });
         } catch (NoSuchFileException e) {
             // no session yet
@@ -65,15 +71,15 @@ final class Sessions {
         }
     }
 
-    /** Opens a session and gives its id, for the cookie. */
-    String open(Caller caller) {
+    /** Opens a session and gives its id, for the cookie; {@code password}: the stamp of the login's password. */
+    String open(Caller caller, Optional<String> password) {
         lock.lock();
         try {
             Instant now = Instant.now();
             byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
             String id = random();
             byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
-                    now.plus(LIFETIME)));
+                    now.plus(LIFETIME), password));
             save();
             return id;
         } finally {
@@ -137,7 +143,7 @@ final class Sessions {
         if (file.isEmpty()) return;
         Map<String, Stored> stored = new LinkedHashMap<>();
         byHash.forEach((hash, s) -> stored.put(hash, new Stored(s.caller().name(), s.caller().role(), s.csrfToken(),
-                s.expires().getEpochSecond())));
+                s.expires().getEpochSecond(), s.password().orElse(null))));
         try {
             PrivateFile.write(file.get(), JSON.writeValueAsBytes(stored));
         } catch (IOException e) {

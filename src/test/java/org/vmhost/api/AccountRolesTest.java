@@ -140,6 +140,53 @@ class AccountRolesTest {
     }
 
     @Test
+    void aPasswordChangedSinceTheLoginIsSeenWithinTheCacheAndTheStampIsNotTheHash() {
+        host.account("alice", 1001, "$y$j9T$salt$oldhash", "", "alice");
+        Optional<String> atLogin = roles.passwordAtLogin("alice");
+        assertThat(atLogin).hasValueSatisfying(stamp -> assertThat(stamp).matches("[0-9a-f]{64}").doesNotContain("oldhash"));
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).isFalse();
+
+        host.account("alice", 1001, "$y$j9T$salt2$newhash", "", "alice"); // passwd
+        clock.now = NOW.plus(AccountRoles.CACHE).minusMillis(1);
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).as("within the cache").isFalse();
+        clock.now = NOW.plus(AccountRoles.CACHE);
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).isTrue();
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, roles.passwordAtLogin("alice"))).as("a login with the new one").isFalse();
+    }
+
+    @Test
+    void aLoginJustAfterAChangeIsNotTakenForOneBeforeItThoughTheOldPasswordIsStillKept() {
+        host.account("alice", 1001, "$y$old", "", "alice");
+        assertThat(roles.now("alice", Role.VIEWER)).hasValue(Role.VIEWER); // kept, with the old password's stamp
+        host.account("alice", 1001, "$y$new", "", "alice");
+
+        Optional<String> atLogin = roles.passwordAtLogin("alice"); // within the cache of the read above
+
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).isFalse();
+    }
+
+    @Test
+    void withoutALocalShadowEntryOrWhenTheAccountsCannotBeReadNoChangeIsSeen() {
+        host.answers.put("getent passwd -- ldapuser", Host.ok("ldapuser:x:5000:5000::/h:/bin/sh"));
+        host.answers.put("id -Gn -- ldapuser", Host.ok("ldapuser"));
+        assertThat(roles.passwordAtLogin("ldapuser")).isEmpty();
+        assertThat(roles.passwordChanged("ldapuser", Role.VIEWER, Optional.of("a".repeat(64)))).as("nothing to compare").isFalse();
+
+        host.account("alice", 1001, "$y$old", "", "alice");
+        Optional<String> atLogin = roles.passwordAtLogin("alice");
+        host.down = true;
+        assertThat(roles.passwordAtLogin("bob")).as("a stamp that cannot be read").isEmpty();
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).as("never read, cannot be read").isFalse();
+        host.down = false;
+        host.account("alice", 1001, "$y$new", "", "alice");
+        clock.now = NOW.plus(AccountRoles.CACHE); // the failure, too, is kept that long
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).isTrue();
+        clock.now = NOW.plus(AccountRoles.CACHE.multipliedBy(2));
+        host.down = true;
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).as("the change last read stands").isTrue();
+    }
+
+    @Test
     void aWarningAnNssModulePrintsBesideTheEntryIsNotTakenForIt() {
         host.account("alice", 1001, "$y$hash", "", "alice", "vmadmin");
         host.answers.put("getent passwd -- alice", Host.ok("nss_foo: cannot open config\nalice:x:1001:1001::/h:/bin/sh"));

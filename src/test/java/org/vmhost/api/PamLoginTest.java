@@ -27,11 +27,35 @@ class PamLoginTest {
             return ALICE;
         });
 
-        Caller caller = CompletableFuture.supplyAsync(() -> login.authenticate("alice", "pw", "127.0.0.1"),
+        Caller caller = CompletableFuture.supplyAsync(() -> login.authenticate("alice", "pw", "127.0.0.1").caller(),
                 r -> Thread.ofVirtual().start(r)).get(10, TimeUnit.SECONDS);
 
         assertThat(caller).isEqualTo(ALICE);
         assertThat(onVirtual).isFalse();
+    }
+
+    /**
+     * The stamp of the password is read in the login's turn, before the check: a password changed while PAM checks
+     * the old one leaves the session the old stamp, which the next request then finds changed. A refused login
+     * keeps nothing.
+     */
+    @Test
+    void thePasswordsStampIsReadInTheLoginsTurnBeforeTheCheck() throws Exception {
+        List<String> steps = java.util.Collections.synchronizedList(new ArrayList<>());
+        PamLogin login = new PamLogin((user, password) -> {
+            steps.add("check " + user);
+            if (!password.equals("pw")) throw new VmhostException(ErrorCode.UNAUTHENTICATED, "login failed");
+            return new Caller(user, Role.VIEWER, "session");
+        }, user -> {
+            steps.add("stamp " + user + (Thread.currentThread().getName().equals("pam-login") ? " in the turn" : " elsewhere"));
+            return java.util.Optional.of("stamp-of-" + user);
+        });
+
+        PamLogin.Login alice = login.authenticate("alice", "pw", "127.0.0.1");
+
+        assertThat(alice.password()).hasValue("stamp-of-alice");
+        assertThat(steps).containsExactly("stamp alice in the turn", "check alice");
+        assertThatThrownBy(() -> login.authenticate("mallory", "guess", "127.0.0.1")).hasMessage("login failed");
     }
 
     /** A password check that takes each login as it comes and holds it until released, counting them. */
@@ -55,7 +79,7 @@ class PamLoginTest {
 
     /** A login on a virtual thread of its own, as a request makes it. */
     static CompletableFuture<Caller> loginAsync(PamLogin login, String user, String from) {
-        return CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", from), r -> Thread.ofVirtual().start(r));
+        return CompletableFuture.supplyAsync(() -> login.authenticate(user, "pw", from).caller(), r -> Thread.ofVirtual().start(r));
     }
 
     @Test
@@ -120,7 +144,7 @@ class PamLoginTest {
         held.release.countDown();
         assertThat(other.get(10, TimeUnit.SECONDS).name()).as("a login from elsewhere waits its turn").isEqualTo("admin");
         for (CompletableFuture<Caller> g : guesses) assertThat(g.get(10, TimeUnit.SECONDS)).isNotNull();
-        assertThat(login.authenticate("g9", "pw", "203.0.113.9").name()).as("places given back").isEqualTo("g9");
+        assertThat(login.authenticate("g9", "pw", "203.0.113.9").caller().name()).as("places given back").isEqualTo("g9");
         assertThat(held.checks).hasValue(PamLogin.PER_ADDRESS + 2);
     }
 

@@ -335,6 +335,57 @@ class LoginSessionTest {
     }
 
     /**
+     * A password changed because it leaked ends every session that logged in with it, and what those hold open; a
+     * login with the new one goes on. The session file keeps a stamp of the password, never its hash.
+     */
+    @Test
+    void aPasswordChangeEndsTheSessionsOfTheOldPasswordAndWhatTheyHoldOpen() throws Exception {
+        String user = accounts.user("p", PASSWORD, group);
+        Reply asking = login(user, PASSWORD);
+        Reply holding = login(user, PASSWORD);
+        String csrf = asking.json().path("csrfToken").asText();
+        WsProbe stream = events(holding);
+        try {
+            assertThat(stream.openAfter(java.time.Duration.ofMillis(300))).isTrue();
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(asking), "X-CSRF-Token", csrf).status()).isEqualTo(200);
+            String oldHash = shadowHash(user);
+
+            org.vmhost.host.HostCommand.of("chpasswd").input(user + ":N3w-" + PASSWORD + "\n").run();
+
+            long deadline = System.nanoTime() + AccessTimes.ROLE_CACHE.plusSeconds(3).toNanos();
+            Reply read;
+            do {
+                Thread.sleep(250);
+                read = send("GET", "/api/v1/domains", null, "Cookie", cookie(asking), "X-CSRF-Token", csrf);
+            } while (read.status() == 200 && System.nanoTime() < deadline);
+            assertThat(read.status()).isEqualTo(401);
+            assertThat(read.json().path("error").path("message").asText()).isEqualTo("the password of '" + user
+                    + "' has changed since this session's login; the session has ended: log in again");
+            assertThat(read.raw().body()).doesNotContain("web1");
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(asking), "X-CSRF-Token", csrf).json()
+                    .path("error").path("message").asText()).as("ended, not only refused").isEqualTo("the login session has ended; log in again");
+            assertThat(stream.closedWithin(AccessTimes.SOCKET_RECHECK.plus(AccessTimes.ROLE_CACHE).plusSeconds(3)))
+                    .as("the other session's stream, which made no request").startsWith("4401");
+            assertThat(login(user, PASSWORD).status()).as("the old password").isEqualTo(401);
+
+            Reply renewed = login(user, "N3w-" + PASSWORD);
+            assertThat(renewed.status()).isEqualTo(200);
+            Thread.sleep(AccessTimes.ROLE_CACHE.plusSeconds(1).toMillis()); // past a read of the accounts
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(renewed), "X-CSRF-Token",
+                    renewed.json().path("csrfToken").asText()).status()).as("a session of the new password").isEqualTo(200);
+            String stored = java.nio.file.Files.readString(home.resolve("sessions.json"));
+            assertThat(stored).contains(user).doesNotContain(oldHash).doesNotContain(shadowHash(user));
+        } finally {
+            stream.ws().abort();
+        }
+    }
+
+    /** The password field of the user's shadow entry: its hash. */
+    static String shadowHash(String user) {
+        return org.vmhost.host.HostCommand.of("getent", "shadow", user).run().strip().split(":")[1];
+    }
+
+    /**
      * A page on another port of this host can set a cookie named vmhost_session, which the browser then sends beside
      * xend's, first if its path is longer: junk, or the attacker's own viewer session. Neither locks the user out,
      * and the attacker's session serves only with the attacker's token.
@@ -500,6 +551,8 @@ class LoginSessionTest {
         String kept;
         String keptCsrf;
         String ended;
+        String changing = accounts.user("s", PASSWORD);
+        Reply ofChanged;
         try (ApiServer first = new ApiServer(own, settings)) {
             first.start();
             server = first;
@@ -510,9 +563,11 @@ class LoginSessionTest {
             ended = cookie(b);
             assertThat(send("DELETE", "/api/v1/session", null, "Cookie", ended, "X-CSRF-Token", b.json().path("csrfToken").asText())
                     .status()).isEqualTo(204);
+            ofChanged = login(changing, PASSWORD);
         } finally {
             server = original;
         }
+        org.vmhost.host.HostCommand.of("chpasswd").input(changing + ":N3w-" + PASSWORD + "\n").run(); // while xend is down
         Path file = restartHome.resolve("sessions.json");
         assertThat(java.nio.file.Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
                 java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
@@ -530,6 +585,10 @@ class LoginSessionTest {
             assertThat(send("GET", "/api/v1/domains", null, "Cookie", ended, "X-CSRF-Token", "any").status())
                     .as("a session logged out before the restart")
                     .isEqualTo(401);
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(ofChanged), "X-CSRF-Token",
+                    ofChanged.json().path("csrfToken").asText()).json().path("error").path("message").asText())
+                    .as("a session whose password changed while xend was down")
+                    .startsWith("the password of '" + changing + "' has changed since this session's login");
         } finally {
             server = original;
         }
