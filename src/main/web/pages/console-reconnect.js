@@ -2,7 +2,7 @@
 // restarted) it reconnects with a growing pause, and says what it is doing through onState. Shared by the
 // serial and the graphical console pages.
 
-import { socketQuery } from '../api.js';
+import { CREDENTIAL_ENDED, socketQuery } from '../api.js';
 
 /** ws(s)://this-host/api/v1/domains/NAME/KIND/ws, with the login's token */
 export function consoleUrl(name, kind) {
@@ -13,9 +13,9 @@ export function consoleUrl(name, kind) {
 /**
  * Calls connect() (which opens one connection and returns {close()}) now and again after each drop that
  * dropped() reports, pausing 0.5 s, 1 s, 2 s ... up to 5 s; a connection that worked resets the pause. After
- * a few failures in a row it asks xend who is logged in: a session that ended (xend restarted: sessions are
- * kept in memory) takes the user to the login, which brings them back here. Returns {stop(), dropped(why),
- * opened()}.
+ * a few failures in a row, or at once when xend closed it because the login that opened it has ended (close code
+ * 4401), it asks xend who is logged in: a session that ended takes the user to the login, which brings them back
+ * here. Returns {stop(), dropped(why, closeCode), opened()}.
  */
 export function keepOpen(app, connect, onState) {
   let stopped = false;
@@ -35,14 +35,16 @@ export function keepOpen(app, connect, onState) {
       failures = 0;
       onState('connected', '');
     },
-    dropped(why) {
+    dropped(why, closeCode) {
       if (stopped) return;
       current = null;
       failures += 1;
       const wait = delay;
       delay = Math.min(delay * 2, 5000);
       onState('reconnecting', why);
-      if (failures >= 3) app.api('GET', app.path('session')).catch(() => { /* app shows the login on 401 */ });
+      if (failures >= 3 || closeCode === CREDENTIAL_ENDED) {
+        app.api('GET', app.path('session')).catch(() => { /* app shows the login on 401 */ });
+      }
       clearTimeout(timer);
       timer = setTimeout(start, wait);
     },

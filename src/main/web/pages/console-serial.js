@@ -92,7 +92,7 @@ export function render(root, params, app) {
     ws.onclose = (e) => {
       clearTimeout(confirm);
       if (socket === ws) socket = null;
-      keeper.dropped(e.reason || (opened ? 'the console closed' : 'xend cannot be reached'));
+      keeper.dropped(e.reason || (opened ? 'the console closed' : 'xend cannot be reached'), e.code);
     };
     return { close: () => ws.close() };
   }, (state, why) => {
