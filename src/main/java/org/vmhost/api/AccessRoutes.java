@@ -25,6 +25,7 @@ final class AccessRoutes {
     private final ApiTokens tokens;
     private final OpenSockets sockets;
     private final boolean secureCookie;
+    private final LoopbackUsers loopback = new LoopbackUsers();
 
     /** @param sockets the open WebSockets, closed with the session or token that opened them */
     AccessRoutes(PamLogin pam, Sessions sessions, ApiTokens tokens, OpenSockets sockets, boolean secureCookie) {
@@ -58,8 +59,7 @@ final class AccessRoutes {
         RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
         PamLogin.Login login;
         try {
-            login = pam.authenticate(body.user(), body.password(),
-                    AccessRule.onLocalSocket(ctx) ? "local" : ctx.req().getRemoteAddr());
+            login = pam.authenticate(body.user(), body.password(), from(ctx));
         } catch (VmhostException e) {
             if (e.code() == ErrorCode.RESOURCE_BUSY) ctx.header("Retry-After", RETRY_AFTER_SECONDS); // a queue was full
             throw e;
@@ -72,6 +72,14 @@ final class AccessRoutes {
         System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO,
                 "login: '" + caller.name() + "' as " + caller.role().name().toLowerCase(java.util.Locale.ROOT));
         reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), "session", session.csrfToken()));
+    }
+
+    /** Where a login comes from, as its places in the queue are counted ({@link PamLogin#authenticate}). */
+    private String from(Context ctx) {
+        if (AccessRule.onLocalSocket(ctx)) return "local";
+        String remote = ctx.req().getRemoteAddr();
+        return loopback.uidOf(remote, ctx.req().getRemotePort(), ctx.req().getLocalAddr(), ctx.req().getLocalPort()).stream()
+                .mapToObj(PamLogin::loopbackUser).findFirst().orElse(remote);
     }
 
     /** Who is asking. Never the CSRF token: only the login answers it, so that a stolen cookie cannot ask for it. */

@@ -40,11 +40,13 @@ final class PamLogin {
     static final Duration LIMIT = Duration.ofSeconds(60);
     /**
      * How many logins one address (an IPv6 /64) may have waiting or being checked: a password guesser there cannot
-     * take every place in the queue. Local users all come from loopback; they share these (an administrator's own
-     * browser on this host too), and leave the rest to other hosts. xm on the UNIX socket needs no login.
+     * take every place in the queue. On loopback, each local user has these places of their own (the uid that holds
+     * the client's socket, {@link LoopbackUsers}); a loopback client whose user cannot be told shares one address's
+     * places with the others. xm on the UNIX socket needs no login.
      */
     static final int PER_ADDRESS = 3;
     private static final String LOOPBACK = "loopback";
+    private static final String LOOPBACK_USER = "loopback uid ";
 
     /** The password check: PAM's, or a stand-in in tests. */
     interface Check {
@@ -82,7 +84,15 @@ final class PamLogin {
         this.thread.allowCoreThreadTimeOut(true);
     }
 
-    /** @param from the client's address, as the connection gives it ({@code local} on the UNIX socket) */
+    /** Where a login over loopback comes from when the user holding its socket is known: {@code uid}'s own places. */
+    static String loopbackUser(int uid) {
+        return LOOPBACK_USER + uid;
+    }
+
+    /**
+     * @param from the client's address, as the connection gives it ({@code local} on the UNIX socket), or
+     *             {@link #loopbackUser} on loopback
+     */
     Login authenticate(String user, String password, String from) {
         if (user == null || user.isEmpty() || password == null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a login needs 'user' and 'password'");
@@ -138,6 +148,7 @@ final class PamLogin {
     }
 
     private static String describe(String source, String from) {
+        if (source.startsWith(LOOPBACK_USER)) return "this host (loopback, uid " + source.substring(LOOPBACK_USER.length()) + ")";
         return source.equals(LOOPBACK) ? "this host (loopback)" : from;
     }
 

@@ -442,9 +442,37 @@ class LoginSessionTest {
         assertThat(refused).allSatisfy(r -> {
             assertThat(r.raw().headers().firstValue("Retry-After")).hasValue("5");
             assertThat(r.json().path("error").path("message").asText())
-                    .isEqualTo("too many logins from this host (loopback) at once; try again in a few seconds");
+                    .isEqualTo("too many logins from this host (loopback, uid 0) at once; try again in a few seconds");
         });
         assertThat(login(viewer, PASSWORD).status()).as("a right login afterwards").isEqualTo(200);
+    }
+
+    /**
+     * Every local user comes from loopback. One who floods the login with wrong passwords (each held ~2 s by
+     * pam_unix) fills only their own places: the administrator's login from a browser on this host still gets in.
+     */
+    @Test
+    void aLocalUsersFloodOfLoginsOnLoopbackTakesNotTheAdministratorsPlace() throws Exception {
+        String mallory = accounts.user("m", null);
+        String uid = org.vmhost.host.HostCommand.of("id", "-u", mallory).run().strip();
+        String url = "http://127.0.0.1:" + server.tcpPort().orElseThrow() + "/api/v1/session";
+        String guess = JSON.createObjectNode().put("user", admin).put("password", "guess").toString();
+        List<java.util.concurrent.CompletableFuture<org.vmhost.host.HostCommand.Result>> flood = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++)
+            flood.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> HostAccounts.curlAs(mallory, "-X", "POST",
+                    "-H", "Content-Type: application/json", "-d", guess, url), r -> Thread.ofVirtual().start(r)));
+        Thread.sleep(1000); // the flood's places are taken: the first check alone holds them ~2 s
+
+        Reply own = login(admin, PASSWORD);
+
+        assertThat(own.status()).as(own.raw().body()).isEqualTo(200);
+        List<org.vmhost.host.HostCommand.Result> answers = new java.util.ArrayList<>();
+        for (var f : flood) answers.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(answers).as("the flood met its own limit").anySatisfy(a -> {
+            assertThat(HostAccounts.status(a)).isEqualTo(409);
+            assertThat(a.output()).contains("too many logins from this host (loopback, uid " + uid + ") at once");
+        });
+        assertThat(answers).allSatisfy(a -> assertThat(HostAccounts.status(a)).isIn(401, 409));
     }
 
     @Test
