@@ -13,9 +13,10 @@ export function consoleUrl(name, kind) {
 /**
  * Calls connect() (which opens one connection and returns {close()}) now and again after each drop that
  * dropped() reports, pausing 0.5 s, 1 s, 2 s ... up to 5 s; a connection that worked resets the pause. After
- * a few failures in a row, or at once when xend closed it because the login that opened it has ended (close code
- * 4401), it asks xend who is logged in: a session that ended takes the user to the login, which brings them back
- * here. Returns {stop(), dropped(why, closeCode), opened()}.
+ * a few failures in a row, or at once when the close code says the login that opened it has ended (4401; the
+ * serial console passes it, noVNC does not: the graphical console asks xend itself after each drop), it asks xend
+ * who is logged in: a session that ended takes the user to the login, which brings them back here. Returns
+ * {stop(), dropped(why, closeCode), opened()}.
  */
 export function keepOpen(app, connect, onState) {
   let stopped = false;

@@ -3,6 +3,7 @@ package org.vmhost.api;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.vmhost.api.ResponseBody.NewToken;
 import org.vmhost.api.ResponseBody.SessionInfo;
@@ -65,7 +66,7 @@ final class AccessRoutes {
             throw e;
         }
         Caller caller = login.caller();
-        String id = sessions.open(caller, login.password());
+        String id = sessions.open(caller, login.passwordStamp());
         Sessions.Session session = sessions.find(id).orElseThrow();
         ctx.header("Set-Cookie", AccessRule.SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict"
                 + "; Max-Age=" + Sessions.LIFETIME.toSeconds() + (secureCookie ? "; Secure" : ""));
@@ -78,8 +79,8 @@ final class AccessRoutes {
     private String from(Context ctx) {
         if (AccessRule.onLocalSocket(ctx)) return "local";
         String remote = ctx.req().getRemoteAddr();
-        return loopback.uidOf(remote, ctx.req().getRemotePort(), ctx.req().getLocalAddr(), ctx.req().getLocalPort()).stream()
-                .mapToObj(PamLogin::loopbackUser).findFirst().orElse(remote);
+        OptionalInt uid = loopback.uidOf(remote, ctx.req().getRemotePort(), ctx.req().getLocalAddr(), ctx.req().getLocalPort());
+        return uid.isPresent() ? PamLogin.loopbackUser(uid.getAsInt()) : remote;
     }
 
     /** Who is asking. Never the CSRF token: only the login answers it, so that a stolen cookie cannot ask for it. */

@@ -171,7 +171,7 @@ final class AccessRule {
                     refusedAccount = opened.name();
                     continue;
                 }
-                if (roles.passwordChanged(opened.name(), opened.role(), session.get().password())) {
+                if (roles.passwordChanged(opened.name(), opened.role(), session.get().passwordStamp())) {
                     // Ended, not only refused: the password it logged in with is no longer the user's (a leak
                     // mended). Its sockets close at their next recheck.
                     sessions.close(cookie);
@@ -179,7 +179,7 @@ final class AccessRule {
                     continue;
                 }
                 ctx.attribute(SESSION_ID, cookie);
-                return grant(cookie, session.get().password(), new Caller(opened.name(), role.get(), opened.via()));
+                return grant(cookie, session.get().passwordStamp(), new Caller(opened.name(), role.get(), opened.via()));
             }
             if (passwordChanged != null)
                 throw unauthenticated(ctx, "the password of '" + passwordChanged + "' has changed since this session's login; "
@@ -225,10 +225,10 @@ final class AccessRule {
      * locked or expired is refused before this, its session kept, so that a directory service that answers "no such
      * user" while it is down costs no one their session.
      */
-    private OpenSockets.Grant grant(String cookie, Optional<String> password, Caller caller) {
+    private OpenSockets.Grant grant(String cookie, Optional<String> passwordStamp, Caller caller) {
         return new OpenSockets.Grant(caller, OpenSockets.Grant.SESSION + ApiTokens.sha256(cookie), () -> sessions.find(cookie)
                 .isPresent() && roles.now(caller.name(), caller.role()).filter(caller.role()::equals).isPresent()
-                && !roles.passwordChanged(caller.name(), caller.role(), password));
+                && !roles.passwordChanged(caller.name(), caller.role(), passwordStamp));
     }
 
     private void authorize(Caller caller, boolean change, String path) {

@@ -43,10 +43,10 @@ final class AccountRoles {
     }
 
     /** One reading of an account: its role (empty: refused) and its password's stamp (empty: none to read). */
-    private record Read(Optional<Role> role, Optional<String> password, Instant at) {
+    private record Read(Optional<Role> role, Optional<String> passwordStamp, Instant at) {
     }
 
-    private record Standing(Optional<Role> role, Optional<String> password) {
+    private record Standing(Optional<Role> role, Optional<String> passwordStamp) {
     }
 
     private final Optional<String> adminGroup;
@@ -76,29 +76,55 @@ final class AccountRoles {
     /**
      * A stamp of {@code user}'s password as it is now, for the session a login opens: read now, before the password
      * is checked, so that a change made during the check ends the session rather than passing. Empty when there is
-     * none to read (no such account, no local shadow entry) or the accounts cannot be read. Not kept: the name may be
+     * none to read: no such account, or no local shadow entry (a directory's account). Not kept: the name may be
      * anyone's; what was kept for the user is read again at its next use, so that a change just before this login is
      * not taken for one after it.
+     *
+     * @throws VmhostException when the accounts cannot be read: the login fails, rather than open a session that a
+     *                         password change could not end
      */
     Optional<String> passwordAtLogin(String user) {
-        read.computeIfPresent(user, (u, r) -> new Read(r.role(), r.password(), Instant.EPOCH));
+        read.computeIfPresent(user, (u, r) -> new Read(r.role(), r.passwordStamp(), Instant.EPOCH));
         try {
-            return shadowOf(user).map(f -> ApiTokens.sha256(f[1]));
+            return stampNow(user);
         } catch (VmhostException e) {
-            System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING, "cannot read the password stamp of '"
-                    + user.replaceAll("[^\\x21-\\x7e]", "?") + "'; a password change will not end this login's session: "
-                    + e.getMessage());
-            return Optional.empty();
+            System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING,
+                    printable("cannot read the shadow entry of '" + user + "' for a login: " + e.getMessage()));
+            throw new VmhostException(ErrorCode.HOST_FAILED, "this host's accounts cannot be read now (xend's log says why); "
+                    + "try the login again");
         }
     }
 
     /**
      * Whether {@code user}'s password has changed since the login that took {@code atLogin} (as read within
-     * {@link #CACHE}); false when either stamp is missing, or the accounts cannot be read and none was ever read.
+     * {@link #CACHE}), confirmed by a read of its own: a lookup that began before a change and ended after a login
+     * with the new password must not end that login's session. A session with no stamp ({@code atLogin} empty: one
+     * of an xend before stamps) counts as changed once the account has a local shadow entry. False when the account
+     * has none, or the accounts cannot be read and never were.
      */
     boolean passwordChanged(String user, Role had, Optional<String> atLogin) {
-        Optional<String> now = current(user, had).password();
-        return atLogin.isPresent() && now.isPresent() && !now.equals(atLogin);
+        if (!differs(atLogin, current(user, had).passwordStamp())) return false;
+        try {
+            Optional<String> confirmed = stampNow(user);
+            read.computeIfPresent(user, (u, r) -> new Read(r.role(), confirmed, r.at()));
+            return differs(atLogin, confirmed);
+        } catch (VmhostException e) {
+            return true; // as last read
+        }
+    }
+
+    private static boolean differs(Optional<String> atLogin, Optional<String> now) {
+        return now.isPresent() && !now.equals(atLogin);
+    }
+
+    /** The stamp of the password field of the account's local shadow entry: its SHA-256, never the field (a hash). */
+    private Optional<String> stampNow(String user) {
+        return shadowOf(user).map(f -> ApiTokens.sha256(f[1]));
+    }
+
+    /** A text for the log: what a user typed may be in it. */
+    private static String printable(String text) {
+        return text.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private Read current(String user, Role had) {
@@ -109,16 +135,18 @@ final class AccountRoles {
         try {
             last = read.get(user);
             if (fresh(last)) return last; // read by the request this one waited for
+            // Timed from its start: a read that began before a change is never taken for one after it.
+            Instant started = clock.instant();
             Read now;
             try {
                 Standing standing = lookUp(user);
-                now = new Read(standing.role(), standing.password(), clock.instant());
+                now = new Read(standing.role(), standing.passwordStamp(), started);
             } catch (VmhostException e) {
-                now = last != null ? new Read(last.role(), last.password(), clock.instant())
-                        : new Read(Optional.of(had), Optional.empty(), clock.instant());
-                System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot tell the role of '" + user + "' now, keeping " + now.role().map(r -> r.name().toLowerCase(java.util.Locale.ROOT))
-                                .orElse("it refused") + " for " + CACHE.toSeconds() + " s: " + e.getMessage());
+                now = last != null ? new Read(last.role(), last.passwordStamp(), started)
+                        : new Read(Optional.of(had), Optional.empty(), started);
+                System.getLogger(AccountRoles.class.getName()).log(System.Logger.Level.WARNING, printable("cannot tell the role of '"
+                        + user + "' now, keeping " + now.role().map(r -> r.name().toLowerCase(java.util.Locale.ROOT)).orElse("it refused")
+                        + " for " + CACHE.toSeconds() + " s: " + e.getMessage()));
             }
             read.put(user, now);
             return now;
@@ -137,15 +165,15 @@ final class AccountRoles {
         String[] fields = entryOf(user, entry, "passwd");
         if (fields.length < 3) throw new VmhostException(ErrorCode.HOST_FAILED, "getent passwd gave no account entry for '" + user + "'");
         Optional<String[]> shadow = shadowOf(user);
-        Optional<String> password = shadow.map(f -> ApiTokens.sha256(f[1]));
-        if (shadow.isPresent() && lockedOrExpired(user, shadow.get())) return new Standing(Optional.empty(), password);
-        if (fields[2].equals("0")) return new Standing(Optional.of(Role.ADMIN), password);
-        if (adminGroup.isEmpty()) return new Standing(Optional.of(Role.VIEWER), password);
+        Optional<String> stamp = shadow.map(f -> ApiTokens.sha256(f[1])); // as stampNow
+        if (shadow.isPresent() && lockedOrExpired(user, shadow.get())) return new Standing(Optional.empty(), stamp);
+        if (fields[2].equals("0")) return new Standing(Optional.of(Role.ADMIN), stamp);
+        if (adminGroup.isEmpty()) return new Standing(Optional.of(Role.VIEWER), stamp);
         HostCommand.Result groups = lookup.run("id", "-Gn", "--", user);
         if (!groups.ok()) throw new VmhostException(ErrorCode.HOST_FAILED, "'id -Gn " + user + "' failed: " + groups.output().strip());
         List<String> lines = groups.output().strip().lines().toList();
         List<String> names = lines.isEmpty() ? List.of() : List.of(lines.get(lines.size() - 1).strip().split("\\s+"));
-        return new Standing(Optional.of(names.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER), password);
+        return new Standing(Optional.of(names.contains(adminGroup.get()) ? Role.ADMIN : Role.VIEWER), stamp);
     }
 
     /**

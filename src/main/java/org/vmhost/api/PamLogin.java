@@ -55,13 +55,17 @@ final class PamLogin {
 
     /**
      * A login that passed: who, and the stamp of the password it passed with ({@link AccountRoles#passwordAtLogin};
-     * empty: none read), taken just before the check, so that a password changed during the check ends the session.
+     * empty: none, a directory's account), taken just before the check, so that a password changed during the check
+     * ends the session.
      */
-    record Login(Caller caller, Optional<String> password) {
+    record Login(Caller caller, Optional<String> passwordStamp) {
     }
 
+    /** The longest user name a login takes: more than any account's, less than a command line's room. */
+    static final int USER_NAME_MAX = 256;
+
     private final Check check;
-    private final Function<String, Optional<String>> passwordStamp;
+    private final Function<String, Optional<String>> stamps;
     private final ThreadPoolExecutor thread;
     private final Map<String, Integer> fromAddress = new HashMap<>(); // guarded by itself
 
@@ -75,9 +79,10 @@ final class PamLogin {
         this(check, user -> Optional.empty());
     }
 
-    PamLogin(Check check, Function<String, Optional<String>> passwordStamp) {
+    /** @param stamps a user's password stamp now ({@link AccountRoles#passwordAtLogin}) */
+    PamLogin(Check check, Function<String, Optional<String>> stamps) {
         this.check = Objects.requireNonNull(check);
-        this.passwordStamp = Objects.requireNonNull(passwordStamp);
+        this.stamps = Objects.requireNonNull(stamps);
         // One platform thread, gone when idle so that no server leaves it behind.
         this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(WAITING),
                 Thread.ofPlatform().name("pam-login").daemon().factory());
@@ -96,6 +101,9 @@ final class PamLogin {
     Login authenticate(String user, String password, String from) {
         if (user == null || user.isEmpty() || password == null)
             throw new VmhostException(ErrorCode.BAD_REQUEST, "a login needs 'user' and 'password'");
+        if (user.length() > USER_NAME_MAX || !user.chars().allMatch(c -> c >= 0x20 && c != 0x7f))
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "a login's 'user' is an account name: at most " + USER_NAME_MAX
+                    + " characters, no control characters");
         String source = source(from);
         synchronized (fromAddress) {
             int logins = fromAddress.getOrDefault(source, 0);
@@ -111,8 +119,11 @@ final class PamLogin {
             // logins.
             turn = thread.submit(() -> {
                 try {
-                    Optional<String> stamp = passwordStamp.apply(user);
-                    return new Login(check.authenticate(user, password), stamp);
+                    Optional<String> stamp = stamps.apply(user);
+                    Caller caller = check.authenticate(user, password);
+                    // PAM may name the account otherwise (a module that maps names): the session is that account's,
+                    // and so is the stamp, read after the check only in this case.
+                    return new Login(caller, caller.name().equals(user) ? stamp : stamps.apply(caller.name()));
                 } finally {
                     release(source);
                 }

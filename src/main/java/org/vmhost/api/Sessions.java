@@ -1,6 +1,7 @@
 package org.vmhost.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,20 +27,22 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Sessions {
     static final Duration LIFETIME = Duration.ofHours(8);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Unknown fields are skipped: a session file of a newer xend (after a downgrade) keeps its sessions. */
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
 
     /**
      * A live session.
      *
-     * @param password the stamp of its user's password at the login ({@link AccountRoles#passwordAtLogin}): a change
-     *                 since ends the session. Empty: none was read (a directory's account).
+     * @param passwordStamp the stamp of its user's password at the login ({@link AccountRoles#passwordAtLogin}): a
+     *                      change since ends the session. Empty: none (a directory's account, or a session of an xend
+     *                      before stamps).
      */
-    record Session(Caller caller, String csrfToken, Instant expires, Optional<String> password) {
+    record Session(Caller caller, String csrfToken, Instant expires, Optional<String> passwordStamp) {
     }
 
-    /** One session as stored: what {@link Session} holds, by the hash of its id ({@code password} null for none). */
-    record Stored(String user, Role role, String csrfToken, long expiresEpochSecond, String password) {
+    /** One session as stored: what {@link Session} holds, by the hash of its id ({@code passwordStamp} null for none). */
+    record Stored(String user, Role role, String csrfToken, long expiresEpochSecond, String passwordStamp) {
     }
 
     /** Not a monitor: on JDK 21 to 23 a virtual thread that does file I/O inside one holds its carrier. */
@@ -61,7 +64,7 @@ final class Sessions {
             stored.forEach((hash, s) -> {
                 Instant expires = Instant.ofEpochSecond(s.expiresEpochSecond());
                 if (now.isBefore(expires)) byHash.put(hash, new Session(new Caller(s.user(), s.role(), "session"), s.csrfToken(),
-                        expires, Optional.ofNullable(s.password())));
+                        expires, Optional.ofNullable(s.passwordStamp())));
             });
         } catch (NoSuchFileException e) {
             // no session yet
@@ -71,15 +74,15 @@ final class Sessions {
         }
     }
 
-    /** Opens a session and gives its id, for the cookie; {@code password}: the stamp of the login's password. */
-    String open(Caller caller, Optional<String> password) {
+    /** Opens a session and gives its id, for the cookie; {@code passwordStamp}: that of the login's password. */
+    String open(Caller caller, Optional<String> passwordStamp) {
         lock.lock();
         try {
             Instant now = Instant.now();
             byHash.values().removeIf(s -> now.isAfter(s.expires())); // ended sessions go when new ones come
             String id = random();
             byHash.put(ApiTokens.sha256(id), new Session(new Caller(caller.name(), caller.role(), "session"), random(),
-                    now.plus(LIFETIME), password));
+                    now.plus(LIFETIME), passwordStamp));
             save();
             return id;
         } finally {
@@ -143,7 +146,7 @@ final class Sessions {
         if (file.isEmpty()) return;
         Map<String, Stored> stored = new LinkedHashMap<>();
         byHash.forEach((hash, s) -> stored.put(hash, new Stored(s.caller().name(), s.caller().role(), s.csrfToken(),
-                s.expires().getEpochSecond(), s.password().orElse(null))));
+                s.expires().getEpochSecond(), s.passwordStamp().orElse(null))));
         try {
             PrivateFile.write(file.get(), JSON.writeValueAsBytes(stored));
         } catch (IOException e) {

@@ -55,6 +55,8 @@ class AccountRolesTest {
     static final class Host implements AccountRoles.Lookup {
         final Map<String, HostCommand.Result> answers = new ConcurrentHashMap<>();
         final AtomicInteger runs = new AtomicInteger();
+        /** What happens on the host while a command runs (before it answers). */
+        final Map<String, Runnable> during = new ConcurrentHashMap<>();
         volatile boolean down;
 
         Host account(String user, int uid, String shadowPassword, String expiry, String... groups) {
@@ -67,6 +69,8 @@ class AccountRolesTest {
         @Override
         public HostCommand.Result run(String... argv) {
             runs.incrementAndGet();
+            Runnable meanwhile = during.remove(String.join(" ", argv));
+            if (meanwhile != null) meanwhile.run();
             if (down) throw new VmhostException(ErrorCode.HOST_FAILED, "'" + String.join(" ", argv) + "' did not finish within 5 s");
             return answers.getOrDefault(String.join(" ", argv), new HostCommand.Result(List.of(argv), 2, ""));
         }
@@ -175,7 +179,6 @@ class AccountRolesTest {
         host.account("alice", 1001, "$y$old", "", "alice");
         Optional<String> atLogin = roles.passwordAtLogin("alice");
         host.down = true;
-        assertThat(roles.passwordAtLogin("bob")).as("a stamp that cannot be read").isEmpty();
         assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).as("never read, cannot be read").isFalse();
         host.down = false;
         host.account("alice", 1001, "$y$new", "", "alice");
@@ -184,6 +187,45 @@ class AccountRolesTest {
         clock.now = NOW.plus(AccountRoles.CACHE.multipliedBy(2));
         host.down = true;
         assertThat(roles.passwordChanged("alice", Role.VIEWER, atLogin)).as("the change last read stands").isTrue();
+    }
+
+    @Test
+    void aLoginWhoseStampCannotBeReadFailsRatherThanOpenASessionNoChangeWouldEnd() {
+        host.down = true;
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> roles.passwordAtLogin("bob\u001b[2J"))
+                .isInstanceOfSatisfying(VmhostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.HOST_FAILED))
+                .hasMessage("this host's accounts cannot be read now (xend's log says why); try the login again");
+    }
+
+    @Test
+    void aSessionWithoutAStampIsTakenForAChangedPasswordOnlyWhereTheAccountHasALocalEntry() {
+        host.account("alice", 1001, "$y$hash", "", "alice");
+        host.answers.put("getent passwd -- ldapuser", Host.ok("ldapuser:x:5000:5000::/h:/bin/sh"));
+        host.answers.put("id -Gn -- ldapuser", Host.ok("ldapuser"));
+
+        assertThat(roles.passwordChanged("alice", Role.VIEWER, Optional.empty())).as("a session of an xend before stamps").isTrue();
+        assertThat(roles.passwordChanged("ldapuser", Role.VIEWER, Optional.empty())).as("a directory's account").isFalse();
+    }
+
+    /**
+     * A read that began before a change and ends after a login with the new password holds the old stamp: it must not
+     * end that login's session. The change is confirmed by a read of its own.
+     */
+    @Test
+    void aReadThatBeganBeforeAChangeDoesNotEndTheSessionOfTheNewPassword() {
+        host.account("alice", 1001, "$y$old", "", "alice", "vmadmin");
+        List<Optional<String>> newLogin = new ArrayList<>();
+        host.during.put("id -Gn -- alice", () -> { // the shadow entry is read already: the change and the login now
+            host.account("alice", 1001, "$y$new", "", "alice", "vmadmin");
+            newLogin.add(roles.passwordAtLogin("alice"));
+        });
+        assertThat(roles.now("alice", Role.VIEWER)).hasValue(Role.ADMIN); // the read that began before
+
+        assertThat(roles.passwordChanged("alice", Role.ADMIN, newLogin.get(0))).isFalse();
+        int runs = host.runs.get();
+        assertThat(roles.passwordChanged("alice", Role.ADMIN, newLogin.get(0))).isFalse();
+        assertThat(host.runs).as("confirmed once, then kept").hasValue(runs);
     }
 
     @Test

@@ -36,8 +36,7 @@ class PamLoginTest {
 
     /**
      * The stamp of the password is read in the login's turn, before the check: a password changed while PAM checks
-     * the old one leaves the session the old stamp, which the next request then finds changed. A refused login
-     * keeps nothing.
+     * the old one leaves the session the old stamp, which the next request then finds changed.
      */
     @Test
     void thePasswordsStampIsReadInTheLoginsTurnBeforeTheCheck() throws Exception {
@@ -53,9 +52,33 @@ class PamLoginTest {
 
         PamLogin.Login alice = login.authenticate("alice", "pw", "127.0.0.1");
 
-        assertThat(alice.password()).hasValue("stamp-of-alice");
+        assertThat(alice.passwordStamp()).hasValue("stamp-of-alice");
         assertThat(steps).containsExactly("stamp alice in the turn", "check alice");
         assertThatThrownBy(() -> login.authenticate("mallory", "guess", "127.0.0.1")).hasMessage("login failed");
+    }
+
+    /** A PAM module may name the account otherwise (Alice@EXAMPLE logs in as alice): the stamp is that account's. */
+    @Test
+    void theStampIsOfTheAccountPamNames() {
+        PamLogin login = new PamLogin((user, password) -> new Caller(user.toLowerCase(java.util.Locale.ROOT), Role.VIEWER, "session"),
+                user -> java.util.Optional.of("stamp-of-" + user));
+
+        assertThat(login.authenticate("ALICE", "pw", "127.0.0.1").passwordStamp()).hasValue("stamp-of-alice");
+    }
+
+    @Test
+    void aUserNameOfControlCharactersOrBeyondAnAccountNamesLengthIsRefusedWithoutAskingPam() {
+        AtomicInteger checks = new AtomicInteger();
+        PamLogin login = new PamLogin((user, password) -> {
+            checks.incrementAndGet();
+            return ALICE;
+        });
+
+        for (String user : List.of("alice\nforged log line", "x".repeat(PamLogin.USER_NAME_MAX + 1), "a\u0000b"))
+            assertThatThrownBy(() -> login.authenticate(user, "pw", "127.0.0.1"))
+                    .hasMessage("a login's 'user' is an account name: at most 256 characters, no control characters");
+        assertThat(login.authenticate("John Smith", "pw", "127.0.0.1").caller()).as("a directory's name with a blank").isEqualTo(ALICE);
+        assertThat(checks).hasValue(1);
     }
 
     /** A password check that takes each login as it comes and holds it until released, counting them. */

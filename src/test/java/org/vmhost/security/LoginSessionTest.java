@@ -380,6 +380,37 @@ class LoginSessionTest {
         }
     }
 
+    /**
+     * A session kept by an xend before password stamps has none: after the upgrade it ends at its first request (its
+     * password may have changed unseen), once; a new login is stamped.
+     */
+    @Test
+    void aSessionOfAnXendBeforeStampsEndsOnceAfterTheUpgrade(@TempDir Path upgradedHome) throws Exception {
+        String user = accounts.user("u", PASSWORD);
+        String id = "an-id-of-before-the-upgrade";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        java.nio.file.Files.writeString(upgradedHome.resolve("sessions.json"), JSON.createObjectNode().set(hash, JSON.createObjectNode()
+                .put("user", user).put("role", "VIEWER").put("csrfToken", "csrf-of-before")
+                .put("expiresEpochSecond", java.time.Instant.now().plusSeconds(3600).getEpochSecond())).toString());
+        ApiServer original = server;
+        try (ApiServer upgraded = new ApiServer(fake, ApiSettings.of(upgradedHome.resolve("run/xend.sock"), upgradedHome.resolve("api.token"))
+                .withTcp("127.0.0.1", 0).withAccess(new ApiSettings.Access(Optional.of(group), List.of(), "vmhost", false)))) {
+            upgraded.start();
+            server = upgraded;
+
+            Reply old = send("GET", "/api/v1/domains", null, "Cookie", "vmhost_session=" + id, "X-CSRF-Token", "csrf-of-before");
+
+            assertThat(old.status()).isEqualTo(401);
+            assertThat(old.json().path("error").path("message").asText()).startsWith("the password of '" + user + "' has changed");
+            Reply renewed = login(user, PASSWORD);
+            assertThat(send("GET", "/api/v1/domains", null, "Cookie", cookie(renewed), "X-CSRF-Token",
+                    renewed.json().path("csrfToken").asText()).status()).isEqualTo(200);
+        } finally {
+            server = original;
+        }
+    }
+
     /** The password field of the user's shadow entry: its hash. */
     static String shadowHash(String user) {
         return org.vmhost.host.HostCommand.of("getent", "shadow", user).run().strip().split(":")[1];
@@ -461,7 +492,10 @@ class LoginSessionTest {
         for (int i = 0; i < 6; i++)
             flood.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> HostAccounts.curlAs(mallory, "-X", "POST",
                     "-H", "Content-Type: application/json", "-d", guess, url), r -> Thread.ofVirtual().start(r)));
-        Thread.sleep(1000); // the flood's places are taken: the first check alone holds them ~2 s
+        // The first refusal tells that the flood holds its places: its first check alone holds them ~2 s more.
+        org.vmhost.host.HostCommand.Result first = (org.vmhost.host.HostCommand.Result) java.util.concurrent.CompletableFuture
+                .anyOf(flood.toArray(java.util.concurrent.CompletableFuture[]::new)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(HostAccounts.status(first)).as(first.output()).isEqualTo(409);
 
         Reply own = login(admin, PASSWORD);
 
