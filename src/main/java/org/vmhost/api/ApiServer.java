@@ -84,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
             if (started != null) started.stop();
             if (e instanceof VmhostException v) throw v;
             throw new VmhostException(ErrorCode.HOST_FAILED, "xend's API cannot listen on " + describeListeners() + ": "
-                    + rootMessage(e), e);
+                    + rootMessage(e) + portHolder(e), e);
         } finally {
             deleteQuietly(privateDir == null ? null : privateDir.resolve("s"));
             deleteQuietly(privateDir);
@@ -242,6 +242,24 @@ public final class ApiServer implements AutoCloseable {
 
     private String describeListeners() {
         return settings.socket() + settings.tcp().map(t -> " and " + t.host() + ":" + t.port()).orElse("");
+    }
+
+    /**
+     * Who holds xend's TCP port, when that is why it cannot listen: a local user's server there while xend was down
+     * would be sent the GUI's logins (browsers tell origins by host and port only), so the message names them.
+     */
+    private String portHolder(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        if (!(root instanceof java.net.BindException) || settings.tcp().isEmpty()) return "";
+        ApiSettings.Tcp tcp = settings.tcp().get();
+        java.util.OptionalInt uid = new LoopbackUsers().listenerOf(tcp.host(), tcp.port());
+        if (uid.isEmpty()) return "";
+        String user = org.vmhost.host.HostCommand.of("getent", "passwd", Integer.toString(uid.getAsInt())).tryRun().output()
+                .lines().map(l -> l.split(":", 2)[0]).findFirst().filter(n -> !n.isBlank()).orElse("?");
+        return "; port " + tcp.port() + " is held by user '" + user + "' (uid " + uid.getAsInt() + ")"
+                + (uid.getAsInt() == 0 ? "" : ": if that is not a server of your own, it may be one waiting for the GUI's "
+                + "logins; stop it, then start xend");
     }
 
     private static String rootMessage(Throwable e) {

@@ -35,6 +35,8 @@ import org.vmhost.host.HostCommand;
 final class LoopbackUsers {
     static final int READERS = 4;
     private static final Duration LIMIT = Duration.ofSeconds(5);
+    /** A listening socket's state in the tables (TCP_LISTEN). */
+    private static final String LISTEN = "0A";
     /** How long a client waits for its turn to be told apart before it takes the shared places. */
     private static final Duration TURN = Duration.ofSeconds(2);
     /** How many uids without an account are remembered; a namespace has 65,536 of them: the list starts again. */
@@ -93,6 +95,32 @@ final class LoopbackUsers {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * The uid of the process that listens on {@code host}:{@code port} (a literal, or any address), for the message of
+     * an xend that cannot listen there; empty if none is listed.
+     */
+    OptionalInt listenerOf(String host, int port) {
+        InetAddress address = literal(host);
+        if (address == null) return OptionalInt.empty();
+        for (Path table : tables) {
+            try (Stream<String> lines = Files.lines(table)) {
+                OptionalLong uid = lines.skip(1).map(String::strip).map(l -> l.split("\\s+"))
+                        .filter(f -> f.length > 9 && f[3].equals(LISTEN) && (endpoint(f[1], address, port) || anyAddress(f[1], port)))
+                        .mapToLong(f -> Long.parseLong(f[7])).findFirst();
+                if (uid.isPresent() && uid.getAsLong() <= Integer.MAX_VALUE) return OptionalInt.of((int) uid.getAsLong());
+            } catch (IOException | RuntimeException e) {
+                // no such table, or none readable: the message goes without the listener's name
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    private static boolean anyAddress(String field, int port) {
+        int colon = field.indexOf(':');
+        return colon > 0 && field.substring(0, colon).chars().allMatch(c -> c == '0')
+                && Integer.parseInt(field.substring(colon + 1), 16) == port;
     }
 
     private OptionalInt listed(InetAddress from, int clientPort, InetAddress to, int serverPort) {

@@ -63,6 +63,34 @@ class LocalUserAttackTest {
         return "http://127.0.0.1:" + server.tcpPort().orElseThrow() + path;
     }
 
+    /**
+     * While xend is down, a local user can listen on its port (browsers tell origins by host and port alone) and wait
+     * for the GUI's logins. xend then cannot start there, and its message names who holds the port.
+     */
+    @Test
+    void whenALocalUserHoldsXendsPortXendNamesThemAndStartsNothing() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Process squatter = new ProcessBuilder("runuser", "-u", "nobody", "--", "python3", "-c",
+                "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', " + port + ")); s.listen(); print('listening', flush=True);"
+                        + " time.sleep(60)").redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(squatter.getInputStream())).readLine()).isEqualTo("listening");
+            ApiServer blocked = new ApiServer(fake, ApiSettings.of(home.resolve("run/xend.sock"), home.resolve("api.token"))
+                    .withTcp("127.0.0.1", port).withAccess(new ApiSettings.Access(Optional.empty(), List.of(), "vmhost", false)));
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(blocked::start).hasMessageContaining("port " + port
+                    + " is held by user 'nobody' (uid " + HostCommand.of("id", "-u", "nobody").run().strip()
+                    + "): if that is not a server of your own, it may be one waiting for the GUI's logins; stop it, then start xend");
+            assertThat(home.resolve("run/xend.sock")).as("nothing left listening").doesNotExist();
+        } finally {
+            squatter.descendants().forEach(ProcessHandle::destroyForcibly);
+            squatter.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void nobodyGetsNothingOverTcpWithoutCredentialsWhateverHostItSends() throws IOException {
         start(Optional.empty());
