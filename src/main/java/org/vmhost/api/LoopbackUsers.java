@@ -65,8 +65,8 @@ final class LoopbackUsers {
     /**
      * The uid of the client of a connection from {@code client}:{@code clientPort} to {@code server}:{@code
      * serverPort}, as the connection gives them (literals); empty if the client is not on loopback, its socket is
-     * not listed as held (it closed, or is in another network namespace), its uid has no account, or as many
-     * clients as {@link #READERS} are being told apart.
+     * not listed as held (it closed, or is in another network namespace), its uid has no account, or its turn
+     * among the {@link #READERS} did not come within 2 s.
      */
     OptionalInt uidOf(String client, int clientPort, String server, int serverPort) {
         InetAddress from = literal(client);
