@@ -48,7 +48,8 @@ final class AccessRoutes {
             new Routes.Route(HandlerType.DELETE, ApiPaths.USER_SESSIONS, Set.of(), this::endSessions),
             new Routes.Route(HandlerType.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
             new Routes.Route(HandlerType.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
-                    tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created())).toList()))),
+                    tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created(),
+                            java.util.Optional.ofNullable(e.madeBy()))).toList()))),
             new Routes.Route(HandlerType.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
                 ApiTokens.Entry deleted = tokens.delete(ctx.pathParam("name"));
                 sockets.end(OpenSockets.Grant.TOKEN + deleted.sha256()); // its consoles and event streams end with it
@@ -112,7 +113,7 @@ final class AccessRoutes {
 
     private void createToken(Context ctx) {
         RequestBody.CreateToken body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.CreateToken.class);
-        String token = tokens.create(body.name(), body.role());
+        String token = tokens.create(body.name(), body.role(), AccessRule.caller(ctx).name());
         ApiTokens.Entry entry = tokens.list().stream().filter(e -> e.name().equals(body.name())).findFirst().orElseThrow();
         System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO, "token '" + body.name() + "' ("
                 + body.role().name().toLowerCase(java.util.Locale.ROOT) + ") made by '" + AccessRule.caller(ctx).name() + "'");

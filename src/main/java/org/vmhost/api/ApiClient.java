@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.vmhost.api.RequestBody.CreateDomain;
 import org.vmhost.api.RequestBody.NoBody;
@@ -371,10 +372,10 @@ public final class ApiClient implements DomainService {
         return call("POST", ApiPaths.TOKENS, new RequestBody.CreateToken(name, role), ResponseBody.NewToken.class).token();
     }
 
-    /** {@code xm token-list}: the tokens' names, roles and creation times. */
+    /** {@code xm token-list}: the tokens' names, roles, creation times and makers. */
     public List<TokenInfo> listTokens() {
         return call("GET", ApiPaths.TOKENS, null, ResponseBody.TokenList.class).tokens().stream()
-                .map(t -> new TokenInfo(t.name(), t.role(), t.created())).toList();
+                .map(t -> new TokenInfo(t.name(), t.role(), t.created(), t.madeBy() == null ? Optional.empty() : t.madeBy())).toList();
     }
 
     /** {@code xm token-delete}. */
@@ -397,8 +398,8 @@ public final class ApiClient implements DomainService {
     public record SessionEntry(String user, Role role, String expires) {
     }
 
-    /** A bearer token as {@code xm token-list} shows it: never its value. */
-    public record TokenInfo(String name, Role role, String created) {
+    /** A bearer token as {@code xm token-list} shows it: never its value; {@code madeBy} empty if not kept. */
+    public record TokenInfo(String name, Role role, String created, Optional<String> madeBy) {
     }
 
     /** Reads an answer's body. */

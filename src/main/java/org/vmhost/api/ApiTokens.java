@@ -1,6 +1,7 @@
 package org.vmhost.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
@@ -28,10 +29,17 @@ import org.vmhost.error.VmhostException;
  */
 final class ApiTokens {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module());
+    /** Unknown fields are skipped: a token file of a newer xend (after a downgrade) keeps its tokens. */
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One stored token: never its value. */
-    record Entry(String name, Role role, String sha256, String created) {
+    /**
+     * One stored token: never its value.
+     *
+     * @param madeBy who made it (a user, or {@code token:NAME}), so that the tokens a leaked login made can be
+     *               found; null for a token made by an xend before this was kept
+     */
+    record Entry(String name, Role role, String sha256, String created, String madeBy) {
         Entry {
             Objects.requireNonNull(name);
             Objects.requireNonNull(role);
@@ -48,8 +56,8 @@ final class ApiTokens {
         this.file = file;
     }
 
-    /** Makes a token and gives its value, the only time anyone sees it. */
-    String create(String name, Role role) {
+    /** Makes a token for {@code madeBy} (the caller's name) and gives its value, the only time anyone sees it. */
+    String create(String name, Role role, String madeBy) {
         lock.lock();
         try {
             if (name == null || !NAME.matcher(name).matches())
@@ -61,7 +69,7 @@ final class ApiTokens {
             if (entries.stream().anyMatch(e -> e.name().equals(name)))
                 throw new VmhostException(ErrorCode.RESOURCE_BUSY, "a token named '" + name + "' exists; delete it first");
             String token = TokenFile.newToken();
-            entries.add(new Entry(name, role, sha256(token), Instant.now().toString()));
+            entries.add(new Entry(name, role, sha256(token), Instant.now().toString(), Objects.requireNonNull(madeBy)));
             write(entries);
             return token;
         } finally {

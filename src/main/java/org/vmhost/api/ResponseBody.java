@@ -112,9 +112,10 @@ sealed interface ResponseBody {
     record SessionsEnded(String user, int ended) implements ResponseBody {
     }
 
-    /** {@code xm token-list}: names and roles, never values or hashes. */
+    /** {@code xm token-list}: names, roles and who made them, never values or hashes. */
     record TokenList(List<TokenSummary> tokens) implements ResponseBody {
-        record TokenSummary(String name, Role role, String created) {
+        /** @param madeBy empty for a token made by an xend before this was kept */
+        record TokenSummary(String name, Role role, String created, java.util.Optional<String> madeBy) {
         }
     }
 

@@ -36,7 +36,7 @@ final class TokenCommands {
         }
     }
 
-    @Command(name = "token-list", description = "List the bearer tokens: name, role, when made (never their values).")
+    @Command(name = "token-list", description = "List the bearer tokens: name, role, when and by whom made (never their values).")
     static final class ListTokens extends DaemonCommand {
         ListTokens(XmContext context) {
             super(context);
@@ -44,9 +44,10 @@ final class TokenCommands {
 
         @Override
         int run(DomainService xend) {
-            context.out().printf("%-24s %-7s %s%n", "Name", "Role", "Created");
+            context.out().printf("%-24s %-7s %-27s %s%n", "Name", "Role", "Created", "Made by");
             for (ApiClient.TokenInfo t : ((ApiClient) xend).listTokens())
-                context.out().printf("%-24s %-7s %s%n", t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT), t.created());
+                context.out().printf("%-24s %-7s %-27s %s%n", t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT), t.created(),
+                        t.madeBy().orElse("-"));
             return 0;
         }
     }

@@ -134,6 +134,19 @@ class ApiAccessTest {
         }
     }
 
+    /** A token file of an xend before makers were kept: its tokens still work, listed with no maker. */
+    @Test
+    void aTokenOfAnOlderXendStillWorksAndIsListedWithNoMaker() throws IOException {
+        String token = "an-older-token-of-43-characters-made-before";
+        Files.writeString(home.resolve("api-tokens.json"), "[{\"name\":\"old\",\"role\":\"VIEWER\",\"sha256\":\""
+                + ApiTokens.sha256(token) + "\",\"created\":\"2026-01-01T00:00:00Z\"}]");
+
+        assertThat(api.bearer(token, "GET", "/api/v1/domains", null).status()).isEqualTo(200);
+        ApiFixture.Reply list = api.admin("GET", "/api/v1/tokens", null);
+        assertThat(list.json().path("tokens").get(0).path("madeBy").isNull()).as(list.body()).isTrue();
+        assertThat(api.admin("DELETE", "/api/v1/tokens/old", null).status()).isEqualTo(204);
+    }
+
     @Test
     void aTokenIsShownOnceStoredOnlyAsItsHashAndStopsWorkingWhenDeleted() throws IOException {
         ApiFixture.Reply made = api.admin("POST", "/api/v1/tokens", "{\"name\":\"ci\"}");
@@ -145,7 +158,9 @@ class ApiAccessTest {
         String stored = Files.readString(home.resolve("api-tokens.json"));
         assertThat(stored).doesNotContain(token).contains(ApiTokens.sha256(token));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("api-tokens.json")))).isEqualTo("rw-------");
-        assertThat(api.admin("GET", "/api/v1/tokens", null).body()).doesNotContain(token).doesNotContain(ApiTokens.sha256(token));
+        ApiFixture.Reply list = api.admin("GET", "/api/v1/tokens", null);
+        assertThat(list.body()).doesNotContain(token).doesNotContain(ApiTokens.sha256(token));
+        assertThat(list.json().path("tokens").get(0).path("madeBy").asText()).as("made with xend's own token").isEqualTo("token:api.token");
 
         assertThat(api.admin("DELETE", "/api/v1/tokens/ci", null).status()).isEqualTo(204);
         ApiFixture.Reply after = api.bearer(token, "GET", "/api/v1/domains", null);

@@ -140,7 +140,10 @@ class XendAccessIT {
         String token = xend.xm("token-create", "--viewer", "monitoring").requireSuccess().out().strip();
         try {
             assertThat(token).matches("[A-Za-z0-9_-]{43}");
-            assertThat(xend.xm("token-list").requireSuccess().out()).contains("monitoring").contains("viewer").doesNotContain(token);
+            String list = xend.xm("token-list").requireSuccess().out();
+            assertThat(list).doesNotContain(token).startsWith("Name").contains("Made by");
+            assertThat(list.lines().filter(l -> l.startsWith("monitoring ")).findFirst().orElseThrow().split("\\s+"))
+                    .as("name, role, when, made by root on the UNIX socket").hasSize(4).startsWith("monitoring", "viewer").endsWith("root");
 
             HostCommand.Result read = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/domains"));
             HostCommand.Result log = HostAccounts.curlAs("nobody", "-H", "Authorization: Bearer " + token, url("/api/v1/dmesg"));
