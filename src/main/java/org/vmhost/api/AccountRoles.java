@@ -117,9 +117,13 @@ final class AccountRoles {
         return now.isPresent() && !now.equals(atLogin);
     }
 
-    /** The stamp of the password field of the account's local shadow entry: its SHA-256, never the field (a hash). */
     private Optional<String> stampNow(String user) {
-        return shadowOf(user).map(f -> ApiTokens.sha256(f[1]));
+        return shadowOf(user).map(AccountRoles::stamp);
+    }
+
+    /** The stamp of a shadow entry's password field: its SHA-256, never the field (a hash). */
+    private static String stamp(String[] shadowEntry) {
+        return ApiTokens.sha256(shadowEntry[1]);
     }
 
     /** A text for the log: what a user typed may be in it. */
@@ -165,7 +169,7 @@ final class AccountRoles {
         String[] fields = entryOf(user, entry, "passwd");
         if (fields.length < 3) throw new VmhostException(ErrorCode.HOST_FAILED, "getent passwd gave no account entry for '" + user + "'");
         Optional<String[]> shadow = shadowOf(user);
-        Optional<String> stamp = shadow.map(f -> ApiTokens.sha256(f[1])); // as stampNow
+        Optional<String> stamp = shadow.map(AccountRoles::stamp);
         if (shadow.isPresent() && lockedOrExpired(user, shadow.get())) return new Standing(Optional.empty(), stamp);
         if (fields[2].equals("0")) return new Standing(Optional.of(Role.ADMIN), stamp);
         if (adminGroup.isEmpty()) return new Standing(Optional.of(Role.VIEWER), stamp);

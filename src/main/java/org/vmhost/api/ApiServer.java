@@ -249,23 +249,25 @@ public final class ApiServer implements AutoCloseable {
      * would be sent the GUI's logins (browsers tell origins by host and port only), so the message names them.
      */
     private String portHolder(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        if (!(root instanceof java.net.BindException) || settings.tcp().isEmpty()) return "";
+        if (!(rootCause(e) instanceof java.net.BindException) || settings.tcp().isEmpty()) return "";
         ApiSettings.Tcp tcp = settings.tcp().get();
         java.util.OptionalInt uid = new LoopbackUsers().listenerOf(tcp.host(), tcp.port());
         if (uid.isEmpty()) return "";
-        String user = org.vmhost.host.HostCommand.of("getent", "passwd", Integer.toString(uid.getAsInt())).tryRun().output()
-                .lines().map(l -> l.split(":", 2)[0]).findFirst().filter(n -> !n.isBlank()).orElse("?");
+        String user = LoopbackUsers.accountName(uid.getAsInt()).orElse("?");
         return "; port " + tcp.port() + " is held by user '" + user + "' (uid " + uid.getAsInt() + ")"
                 + (uid.getAsInt() == 0 ? "" : ": if that is not a server of your own, it may be one waiting for the GUI's "
                 + "logins; stop it, then start xend");
     }
 
     private static String rootMessage(Throwable e) {
+        Throwable root = rootCause(e);
+        return root.getMessage() != null ? root.getMessage() : root.toString();
+    }
+
+    private static Throwable rootCause(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        return root.getMessage() != null ? root.getMessage() : root.toString();
+        return root;
     }
 
     private static void deleteQuietly(Path path) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.vmhost.host.HostCommand;
 
@@ -49,8 +51,7 @@ final class LoopbackUsers {
     private final Semaphore readers = new Semaphore(READERS, true);
 
     LoopbackUsers() {
-        this(List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")),
-                uid -> HostCommand.of("getent", "passwd", Integer.toString(uid)).timeout(LIMIT).tryRun().ok());
+        this(List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")), uid -> accountName(uid).isPresent());
     }
 
     /**
@@ -104,17 +105,7 @@ final class LoopbackUsers {
     OptionalInt listenerOf(String host, int port) {
         InetAddress address = literal(host);
         if (address == null) return OptionalInt.empty();
-        for (Path table : tables) {
-            try (Stream<String> lines = Files.lines(table)) {
-                OptionalLong uid = lines.skip(1).map(String::strip).map(l -> l.split("\\s+"))
-                        .filter(f -> f.length > 9 && f[3].equals(LISTEN) && (endpoint(f[1], address, port) || anyAddress(f[1], port)))
-                        .mapToLong(f -> Long.parseLong(f[7])).findFirst();
-                if (uid.isPresent() && uid.getAsLong() <= Integer.MAX_VALUE) return OptionalInt.of((int) uid.getAsLong());
-            } catch (IOException | RuntimeException e) {
-                // no such table, or none readable: the message goes without the listener's name
-            }
-        }
-        return OptionalInt.empty();
+        return firstUid(f -> f[3].equals(LISTEN) && (endpoint(f[1], address, port) || anyAddress(f[1], port)));
     }
 
     private static boolean anyAddress(String field, int port) {
@@ -123,22 +114,37 @@ final class LoopbackUsers {
                 && Integer.parseInt(field.substring(colon + 1), 16) == port;
     }
 
+    /** A client's socket that a process still holds (a non-zero inode), as the tables list it. */
     private OptionalInt listed(InetAddress from, int clientPort, InetAddress to, int serverPort) {
+        return firstUid(f -> !f[9].equals("0") && endpoint(f[1], from, clientPort) && endpoint(f[2], to, serverPort));
+    }
+
+    /**
+     * The uid of the first row of the tables that {@code matches}, the row split into its fields: sl local_address
+     * rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ... Empty if none, or its uid is
+     * beyond an int's.
+     */
+    private OptionalInt firstUid(Predicate<String[]> matches) {
         for (Path table : tables) {
             try (Stream<String> lines = Files.lines(table)) {
-                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
                 OptionalLong uid = lines.skip(1).map(String::strip).map(l -> l.split("\\s+"))
-                        .filter(f -> f.length > 9 && !f[9].equals("0") && endpoint(f[1], from, clientPort) && endpoint(f[2], to, serverPort))
-                        .mapToLong(f -> Long.parseLong(f[7])).findFirst();
+                        .filter(f -> f.length > 9 && matches.test(f)).mapToLong(f -> Long.parseLong(f[7])).findFirst();
                 if (uid.isPresent()) return uid.getAsLong() <= Integer.MAX_VALUE ? OptionalInt.of((int) uid.getAsLong()) : OptionalInt.empty();
             } catch (NoSuchFileException e) {
                 // no IPv6 on this host
             } catch (IOException | RuntimeException e) {
                 System.getLogger(LoopbackUsers.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot read " + table + " to tell a loopback client's user: " + e.getMessage());
+                        "cannot read " + table + " to tell who holds a socket: " + e.getMessage());
             }
         }
         return OptionalInt.empty();
+    }
+
+    /** The name of the account of {@code uid} ({@code getent passwd UID}), or empty if it has none. */
+    static Optional<String> accountName(int uid) {
+        HostCommand.Result entry = HostCommand.of("getent", "passwd", Integer.toString(uid)).timeout(LIMIT).tryRun();
+        if (!entry.ok()) return Optional.empty();
+        return entry.output().lines().map(l -> l.split(":", 2)[0]).filter(n -> !n.isBlank()).findFirst();
     }
 
     /**
@@ -160,7 +166,8 @@ final class LoopbackUsers {
         }
     }
 
-    private static InetAddress literal(String address) {
+    /** {@code address} as an address, with or without IPv6's brackets; null for anything else (a name is never looked up). */
+    static InetAddress literal(String address) {
         if (address == null) return null;
         String bare = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
         if (!bare.contains(":") && !bare.matches("[0-9.]+")) return null; // a name: never looked up

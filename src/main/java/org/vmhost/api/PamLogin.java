@@ -1,7 +1,6 @@
 package org.vmhost.api;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -146,16 +145,11 @@ final class PamLogin {
      * loopback address as one (a local user may bind any of 127.0.0.0/8).
      */
     static String source(String from) {
-        String literal = from.startsWith("[") && from.endsWith("]") ? from.substring(1, from.length() - 1) : from;
-        if (!literal.contains(":") && !literal.matches("[0-9.]+")) return literal; // "local": the UNIX socket
-        try {
-            InetAddress address = InetAddress.getByName(literal); // a literal: no name is looked up
-            if (address.isLoopbackAddress()) return LOOPBACK;
-            byte[] a = address.getAddress();
-            return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : address.getHostAddress();
-        } catch (UnknownHostException e) {
-            return literal;
-        }
+        InetAddress address = LoopbackUsers.literal(from);
+        if (address == null) return from; // "local" (the UNIX socket), or a loopback user's
+        if (address.isLoopbackAddress()) return LOOPBACK;
+        byte[] a = address.getAddress();
+        return a.length == 16 ? HexFormat.of().formatHex(a, 0, 8) + "::/64" : address.getHostAddress();
     }
 
     private static String describe(String source, String from) {
