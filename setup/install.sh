@@ -15,6 +15,7 @@ packages=(
   lvm2 genisoimage xorriso isolinux   # storage tests: LVM volumes on loop devices, CD-ROM images (bootable ones)
   libpam0g libpam-modules passwd      # logins to the TCP API with host accounts (PAM); test users (useradd, chpasswd)
   chromium chromium-driver curl       # security tests: attacker pages in headless Chromium, requests as other users
+  python3                             # security tests: a local user's server squatting xend's port
   python3-prometheus-client           # monitoring tests: /metrics read with Prometheus' text-format parser
   systemd                             # systemd-analyze: the unit files in setup/systemd are verified by a test
 )
