@@ -375,7 +375,7 @@ public final class ApiClient implements DomainService {
     /** {@code xm token-list}: the tokens' names, roles, creation times and makers. */
     public List<TokenInfo> listTokens() {
         return call("GET", ApiPaths.TOKENS, null, ResponseBody.TokenList.class).tokens().stream()
-                .map(t -> new TokenInfo(t.name(), t.role(), t.created(), t.madeBy() == null ? Optional.empty() : t.madeBy())).toList();
+                .map(t -> new TokenInfo(t.name(), t.role(), t.created(), t.madeBy())).toList(); // madeBy: empty when absent too
     }
 
     /** {@code xm token-delete}. */
