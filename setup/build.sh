@@ -7,6 +7,8 @@ set -euo pipefail
 JAVA_HOME=$(find_jdk); export JAVA_HOME   # (export X=$(...) would hide find_jdk's failure)
 cd "$top"
 step "building vmhost with $JAVA_HOME"
+# The libraries are copied afresh: one a newer vmhost no longer needs would otherwise stay on xend's class path.
+rm -rf "$top/target/lib"
 mvn -q -B -ntp -Dmaven.test.skip=true package
 
 # Start-up caches for xm and xend, made by running each once against a private xend: on a JDK of version 25 or

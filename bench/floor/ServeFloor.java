@@ -1,5 +1,4 @@
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,11 +19,10 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * The least a daemon on xend's libraries can hold in memory: a JVM that serves one JSON answer (a list of one
  * record) on a UNIX socket, with a WebSocket route (an echo) registered beside it, and nothing of xend's own.
  * bench/run measures its resident memory idle, with xend's JVM options and a start-up cache of its own, beside
- * xend's, in four forms (the servers on virtual threads, as xend's Javalin is):
+ * xend's, in three forms (the servers on virtual threads, as xend's is):
  * <ul>
  *   <li>{@code none}: an empty main that sleeps (the JVM with xend's options);
- *   <li>{@code javalin}: Javalin on Jetty's servlet layer, Jackson's data binding (xend's stack);
- *   <li>{@code jetty}: Jetty's own handlers without servlets, Jackson's data binding;
+ *   <li>{@code jetty}: Jetty's own handlers without servlets, Jackson's data binding (xend's stack);
  *   <li>{@code jetty-plain}: Jetty's own handlers, the JSON written out as text.
  * </ul>
  * Usage: {@code java ServeFloor FORM SOCKET [train]}. {@code GET /quit} ends a server (its training run); {@code
@@ -47,7 +45,6 @@ public final class ServeFloor {
                 if (args.length > 2) return; // its training run: nothing to learn but the JVM's own start
                 Files.createFile(socket); // no server: the file only says "up"
             }
-            case "javalin" -> javalin(socket);
             case "jetty" -> jetty(socket, true);
             case "jetty-plain" -> jetty(socket, false);
             default -> throw new IllegalArgumentException("unknown form " + form);
@@ -55,28 +52,9 @@ public final class ServeFloor {
         Thread.currentThread().join();
     }
 
-    private static void javalin(Path socket) {
-        Javalin.create(config -> {
-            // Javalin as xend's ApiServer sets it up: virtual threads, exact paths, no banner.
-            config.startup.showJavalinBanner = false;
-            config.startup.showOldJavalinVersionWarning = false;
-            config.startup.startupWatcherEnabled = false;
-            config.concurrency.useVirtualThreads = true;
-            config.router.ignoreTrailingSlashes = false;
-            config.jetty.addConnector((server, http) -> {
-                UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-                unix.setUnixDomainPath(socket);
-                return unix;
-            });
-            config.routes.get("/x", ctx -> ctx.json(ANSWER));
-            config.routes.get("/quit", ctx -> quitSoon());
-            config.routes.ws("/ws", ws -> ws.onMessage(m -> m.send(m.message())));
-        }).start(0);
-    }
-
     private static void jetty(Path socket, boolean dataBinding) throws Exception {
         ObjectMapper json = dataBinding ? new ObjectMapper() : null;
-        Server server = new Server(new VirtualThreadPool()); // virtual threads, as xend's Javalin has
+        Server server = new Server(new VirtualThreadPool()); // virtual threads, as xend's server has
         UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
         unix.setUnixDomainPath(socket);
         server.addConnector(unix);

@@ -1,7 +1,6 @@
 package org.vmhost.api;
 
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
+import org.eclipse.jetty.http.HttpMethod;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -39,25 +38,25 @@ final class AccessRoutes {
 
     List<Routes.Route> table() {
         return List.of(
-            new Routes.Route(HandlerType.POST,   ApiPaths.SESSION, Set.of(), this::login),
-            new Routes.Route(HandlerType.GET,    ApiPaths.SESSION, Set.of(), this::whoAmI),
-            new Routes.Route(HandlerType.DELETE, ApiPaths.SESSION, Set.of(), this::logout),
-            new Routes.Route(HandlerType.GET,    ApiPaths.SESSIONS, Set.of(), ctx -> reply(ctx, 200, new SessionList(
+            new Routes.Route(HttpMethod.POST,   ApiPaths.SESSION, Set.of(), this::login),
+            new Routes.Route(HttpMethod.GET,    ApiPaths.SESSION, Set.of(), this::whoAmI),
+            new Routes.Route(HttpMethod.DELETE, ApiPaths.SESSION, Set.of(), this::logout),
+            new Routes.Route(HttpMethod.GET,    ApiPaths.SESSIONS, Set.of(), ctx -> reply(ctx, 200, new SessionList(
                     sessions.live().stream().map(s -> new SessionList.SessionSummary(s.caller().name(), s.caller().role(),
                             s.expires().toString())).toList()))),
-            new Routes.Route(HandlerType.DELETE, ApiPaths.USER_SESSIONS, Set.of(), this::endSessions),
-            new Routes.Route(HandlerType.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
-            new Routes.Route(HandlerType.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
+            new Routes.Route(HttpMethod.DELETE, ApiPaths.USER_SESSIONS, Set.of(), this::endSessions),
+            new Routes.Route(HttpMethod.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
+            new Routes.Route(HttpMethod.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
                     tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created(),
                             java.util.Optional.ofNullable(e.madeBy()))).toList()))),
-            new Routes.Route(HandlerType.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
+            new Routes.Route(HttpMethod.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
                 ApiTokens.Entry deleted = tokens.delete(ctx.pathParam("name"));
                 sockets.end(OpenSockets.Grant.TOKEN + deleted.sha256()); // its consoles and event streams end with it
                 ctx.status(204);
             }));
     }
 
-    private void login(Context ctx) {
+    private void login(Exchange ctx) {
         RequestBody.Login body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.Login.class);
         PamLogin.Login login;
         try {
@@ -77,20 +76,20 @@ final class AccessRoutes {
     }
 
     /** Where a login comes from, as its places in the queue are counted ({@link PamLogin#authenticate}). */
-    private String from(Context ctx) {
-        if (AccessRule.onLocalSocket(ctx)) return "local";
-        String remote = ctx.req().getRemoteAddr();
-        OptionalInt uid = loopback.uidOf(remote, ctx.req().getRemotePort(), ctx.req().getLocalAddr(), ctx.req().getLocalPort());
+    private String from(Exchange ctx) {
+        if (ctx.onLocalSocket()) return "local";
+        String remote = ctx.remoteAddress();
+        OptionalInt uid = loopback.uidOf(remote, ctx.remotePort(), ctx.localAddress(), ctx.localPort());
         return uid.isPresent() ? PamLogin.loopbackUser(uid.getAsInt()) : remote;
     }
 
     /** Who is asking. Never the CSRF token: only the login answers it, so that a stolen cookie cannot ask for it. */
-    private void whoAmI(Context ctx) {
+    private void whoAmI(Exchange ctx) {
         Caller caller = AccessRule.caller(ctx);
         reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), caller.via(), null));
     }
 
-    private void logout(Context ctx) {
+    private void logout(Exchange ctx) {
         String id = AccessRule.sessionId(ctx); // the one admitted, not a cookie of the same name tossed in beside it
         if (id != null) {
             sessions.close(id);
@@ -102,7 +101,7 @@ final class AccessRoutes {
     }
 
     /** Ends every session of a user (a password that leaked, an account to be locked), and what they hold open. */
-    private void endSessions(Context ctx) {
+    private void endSessions(Exchange ctx) {
         String user = ctx.pathParam("user");
         List<String> ended = sessions.closeAll(user);
         ended.forEach(hash -> sockets.end(OpenSockets.Grant.SESSION + hash));
@@ -111,7 +110,7 @@ final class AccessRoutes {
         reply(ctx, 200, new SessionsEnded(user, ended.size()));
     }
 
-    private void createToken(Context ctx) {
+    private void createToken(Exchange ctx) {
         RequestBody.CreateToken body = Json.readRequest(ctx.bodyAsBytes(), RequestBody.CreateToken.class);
         String token = tokens.create(body.name(), body.role(), AccessRule.caller(ctx).name());
         ApiTokens.Entry entry = tokens.list().stream().filter(e -> e.name().equals(body.name())).findFirst().orElseThrow();
@@ -120,7 +119,7 @@ final class AccessRoutes {
         reply(ctx, 201, new NewToken(entry.name(), entry.role(), entry.created(), token));
     }
 
-    private static void reply(Context ctx, int status, Object body) {
+    private static void reply(Exchange ctx, int status, Object body) {
         ctx.status(status);
         ctx.contentType(ApiPaths.JSON);
         ctx.result(Json.write(body));

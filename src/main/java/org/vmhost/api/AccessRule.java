@@ -1,25 +1,20 @@
 package org.vmhost.api;
 
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
-import io.javalin.http.Header;
-import io.javalin.websocket.WsContext;
-import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 import org.vmhost.web.WebAssets;
 
 /**
  * Who may do what (docs/security.md). Every request, on every route, is checked here before it is served:
- * HTTP requests by Javalin's {@code before} handler ({@link #check}), WebSocket upgrades, which Javalin never
- * passes through {@code before}, by its {@code wsBeforeUpgrade} hook ({@link #checkUpgrade}).
+ * HTTP requests before they are routed ({@link #check}), WebSocket upgrades before the socket is made ({@link
+ * #checkUpgrade}); {@link ApiHandler} calls both. What both look at is the path as sent, which is also what routes.
  *
  * <ol>
  *   <li>On the UNIX socket the kernel names the peer (SO_PEERCRED): root, xend's own user and members of
@@ -42,8 +37,8 @@ final class AccessRule {
     /** The same token on a WebSocket upgrade, which a browser's script cannot give a header. */
     static final String CSRF_PARAM = "csrf";
     private static final String CALLER = "vmhost.caller";
-    private static final String GRANT = "vmhost.grant";
     private static final String SESSION_ID = "vmhost.session";
+    private static final String METHOD_OVERRIDE = "X-HTTP-Method-Override";
 
     /** Reads that only an administrator may make: xend's own log, consoles, the token list, who is logged in. */
     private static final List<Pattern> ADMIN_READS = List.of(
@@ -79,64 +74,61 @@ final class AccessRule {
         this.administrators = administrators;
     }
 
-    /** Javalin's {@code before}: every HTTP request. */
-    void check(Context ctx) {
-        // Javalin routes by this header; refuse it so that the method checked here is the method on the wire.
-        if (ctx.header(Header.X_HTTP_METHOD_OVERRIDE) != null)
-            throw new VmhostException(ErrorCode.BAD_REQUEST, "the header " + Header.X_HTTP_METHOD_OVERRIDE + " is not supported");
+    /** Every HTTP request, before it is routed. */
+    void check(Exchange ctx) {
+        // Frameworks and proxies route by this header; refused, so that the method checked here is the one on the wire
+        // wherever the request goes next.
+        if (ctx.header(METHOD_OVERRIDE) != null)
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "the header " + METHOD_OVERRIDE + " is not supported");
         boolean read = isRead(ctx);
         if (isLogin(ctx) || read && WebAssets.isPublic(ctx.path())) { // the login, and the page that asks for it
             // The socket is its peers' alone, whatever the route: a socket opened to all by hand must not let
             // everyone guess passwords through it.
-            if (onLocalSocket(ctx)) peers.identify(ctx);
+            if (ctx.onLocalSocket()) peers.identify(ctx);
             else checkNames(ctx);
             return;
         }
-        Caller caller = authenticate(ctx, !read, false);
+        Caller caller = authenticate(ctx, !read, false).caller();
         authorize(caller, !read && !isLogout(ctx), ctx.path());
     }
 
-    /** Javalin's {@code wsBeforeUpgrade}: every WebSocket upgrade, which {@code before} never sees. */
-    void checkUpgrade(Context ctx) {
-        Caller caller = authenticate(ctx, false, true); // the Origin check stops other sites' pages; browsers send it
-        authorize(caller, false, ctx.path());
-    }
-
-    /** What let an open WebSocket in, for {@link OpenSockets} to check again while it is open. */
-    static OpenSockets.Grant grant(WsContext ctx) {
-        OpenSockets.Grant g = ctx.attribute(GRANT);
-        if (g == null) throw new IllegalStateException("no access check ran for a WebSocket");
-        return g;
+    /**
+     * Every WebSocket upgrade, which {@link #check} does not see: what lets the socket in, for {@link OpenSockets} to
+     * check again while it is open.
+     */
+    OpenSockets.Grant checkUpgrade(Exchange ctx) {
+        OpenSockets.Grant grant = authenticate(ctx, false, true); // the Origin check stops other sites' pages; browsers send it
+        authorize(grant.caller(), false, ctx.path());
+        return grant;
     }
 
     /** The caller the check admitted. */
-    static Caller caller(Context ctx) {
-        Caller c = ctx.attribute(CALLER);
+    static Caller caller(Exchange ctx) {
+        Caller c = (Caller) ctx.attribute(CALLER);
         if (c == null) throw new IllegalStateException("no access check ran for " + ctx.path());
         return c;
     }
 
-    private Caller authenticate(Context ctx, boolean change, boolean upgrade) {
+    private OpenSockets.Grant authenticate(Exchange ctx, boolean change, boolean upgrade) {
         OpenSockets.Grant grant;
-        if (onLocalSocket(ctx)) {
+        if (ctx.onLocalSocket()) {
             grant = peers.grant(ctx);
         } else {
             checkNames(ctx);
             grant = fromCredentials(ctx, change, upgrade);
         }
         ctx.attribute(CALLER, grant.caller());
-        if (upgrade) ctx.attribute(GRANT, grant);
-        return grant.caller();
+        return grant;
     }
 
-    private void checkNames(Context ctx) {
+    private void checkNames(Exchange ctx) {
         if (hosts == null) throw new IllegalStateException("a TCP request without a TCP listener");
-        hosts.checkHost(ctx.header(Header.HOST));
-        hosts.checkOrigin(ctx.header(Header.ORIGIN));
+        hosts.checkHost(ctx.header(HttpHeader.HOST));
+        hosts.checkOrigin(ctx.header(HttpHeader.ORIGIN));
     }
 
-    private OpenSockets.Grant fromCredentials(Context ctx, boolean change, boolean upgrade) {
-        String authorization = ctx.header(Header.AUTHORIZATION);
+    private OpenSockets.Grant fromCredentials(Exchange ctx, boolean change, boolean upgrade) {
+        String authorization = ctx.header(HttpHeader.AUTHORIZATION);
         if (authorization != null) {
             if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7))
                 throw unauthenticated(ctx, "xend accepts only 'Authorization: Bearer <token>'");
@@ -202,11 +194,8 @@ final class AccessRule {
      * The values of every session cookie the request carries, in its order. All of them: a page can toss in as many
      * as it likes, each path longer than the last, and each costs only a hash; the header's size bounds them.
      */
-    private static List<String> sessionCookies(Context ctx) {
-        jakarta.servlet.http.Cookie[] all = ctx.req().getCookies();
-        if (all == null) return List.of();
-        return Arrays.stream(all).filter(c -> c.getName().equals(SESSION_COOKIE)).map(jakarta.servlet.http.Cookie::getValue)
-                .filter(v -> v != null && !v.isEmpty()).distinct().toList();
+    private static List<String> sessionCookies(Exchange ctx) {
+        return ctx.cookies(SESSION_COOKIE).stream().filter(v -> v != null && !v.isEmpty()).distinct().toList();
     }
 
     private static boolean sameToken(String presented, String session) {
@@ -215,8 +204,8 @@ final class AccessRule {
     }
 
     /** The id of the login session the request was admitted with, or null (a token, the UNIX socket). */
-    static String sessionId(Context ctx) {
-        return ctx.attribute(SESSION_ID);
+    static String sessionId(Exchange ctx) {
+        return (String) ctx.attribute(SESSION_ID);
     }
 
     /**
@@ -238,26 +227,21 @@ final class AccessRule {
                     + (change ? "changes" : "this") + " need an administrator (" + administrators + ")");
     }
 
-    private static VmhostException unauthenticated(Context ctx, String message) {
-        ctx.header(Header.WWW_AUTHENTICATE, "Bearer realm=\"xend\"");
+    private static VmhostException unauthenticated(Exchange ctx, String message) {
+        ctx.header(HttpHeader.WWW_AUTHENTICATE.asString(), "Bearer realm=\"xend\"");
         return new VmhostException(ErrorCode.UNAUTHENTICATED, message);
     }
 
-    static boolean onLocalSocket(Context ctx) {
-        return ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData()
-                .getLocalSocketAddress() instanceof UnixDomainSocketAddress;
+    private static boolean isLogin(Exchange ctx) {
+        return ctx.method() == HttpMethod.POST && ctx.path().equals(ApiPaths.SESSION);
     }
 
-    private static boolean isLogin(Context ctx) {
-        return ctx.method() == HandlerType.POST && ctx.path().equals(ApiPaths.SESSION);
+    private static boolean isLogout(Exchange ctx) {
+        return ctx.method() == HttpMethod.DELETE && ctx.path().equals(ApiPaths.SESSION);
     }
 
-    private static boolean isLogout(Context ctx) {
-        return ctx.method() == HandlerType.DELETE && ctx.path().equals(ApiPaths.SESSION);
-    }
-
-    private static boolean isRead(Context ctx) {
-        return (ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD) && !upgradesToASession(ctx);
+    private static boolean isRead(Exchange ctx) {
+        return (ctx.method() == HttpMethod.GET || ctx.method() == HttpMethod.HEAD) && !upgradesToASession(ctx);
     }
 
     /**
@@ -265,8 +249,8 @@ final class AccessRule {
      * java.net.http sends with its first request) does not count: this server does not take it up, so the
      * request stays a plain GET.
      */
-    private static boolean upgradesToASession(Context ctx) {
-        String upgrade = ctx.header(Header.UPGRADE);
+    private static boolean upgradesToASession(Exchange ctx) {
+        String upgrade = ctx.header(HttpHeader.UPGRADE);
         if (upgrade == null) return false;
         for (String protocol : upgrade.split(","))
             if (!protocol.strip().equalsIgnoreCase("h2c")) return true;

@@ -1,8 +1,5 @@
 package org.vmhost.api;
 
-import io.javalin.Javalin;
-import io.javalin.config.JavalinConfig;
-import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -16,13 +13,20 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.ThreadPool;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.vmhost.domain.DomainService;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
@@ -48,7 +52,7 @@ public final class ApiServer implements AutoCloseable {
 
     private final DomainService service;
     private final ApiSettings settings;
-    private Javalin app;
+    private Server app;
     private Object socketKey;
     private volatile ServerConnector tcpConnector;
 
@@ -68,20 +72,20 @@ public final class ApiServer implements AutoCloseable {
                 .map(t -> TlsKeys.ensure(settings.tlsDir(), t.host())).orElse(null);
         Path socket = settings.socket().toAbsolutePath();
         Path privateDir = null;
-        Javalin started = null;
+        Server started = null;
         try {
             Files.createDirectories(socket.getParent());
             refuseLiveSocket(socket);
             privateDir = createPrivateDir(socket.getParent());
             Path bound = privateDir.resolve("s");
-            started = Javalin.create(config -> configure(config, bound, token, tls));
+            started = server(bound, token, tls);
             started.start();
             shareWithGroup(bound);
             Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             socketKey = Files.readAttributes(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS).get("ino");
             app = started;
-        } catch (IOException | RuntimeException e) {
-            if (started != null) started.stop();
+        } catch (Exception e) {
+            stopQuietly(started);
             if (e instanceof VmhostException v) throw v;
             throw new VmhostException(ErrorCode.HOST_FAILED, "xend's API cannot listen on " + describeListeners() + ": "
                     + rootMessage(e) + portHolder(e), e);
@@ -94,7 +98,7 @@ public final class ApiServer implements AutoCloseable {
     /** The TCP port being listened on (useful after asking for port 0), or empty without TCP or before start. */
     public synchronized OptionalInt tcpPort() {
         if (app == null) return OptionalInt.empty();
-        for (var connector : app.jettyServer().server().getConnectors())
+        for (var connector : app.getConnectors())
             if (connector instanceof ServerConnector tcp) return OptionalInt.of(tcp.getLocalPort());
         return OptionalInt.empty();
     }
@@ -108,7 +112,7 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (app == null) return;
-        app.stop();
+        stopQuietly(app);
         app = null;
         Path socket = settings.socket().toAbsolutePath();
         try {
@@ -149,26 +153,29 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private void configure(JavalinConfig config, Path bound, TokenFile token, TlsKeys.Store tls) {
-        config.startup.showJavalinBanner = false;
-        config.startup.showOldJavalinVersionWarning = false;
-        config.startup.startupWatcherEnabled = false;
-        config.concurrency.useVirtualThreads = true;
-        config.router.ignoreTrailingSlashes = false;
-        config.jetty.addConnector((server, http) -> {
-            UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
-            unix.setUnixDomainPath(bound);
-            return unix;
-        });
-        settings.tcp().ifPresent(tcp -> config.jetty.addConnector((server, http) -> {
+    /**
+     * Jetty's own server, without its servlet layer: connectors on the UNIX socket and, if configured, TCP (TLS beyond
+     * loopback), requests on virtual threads, and {@link ApiHandler} behind the WebSocket upgrades' handler.
+     */
+    private Server server(Path bound, TokenFile token, TlsKeys.Store tls) {
+        Server server = new Server(new VirtualThreads());
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        // Paths are matched as sent, by ApiHandler and AccessRule alike; Jetty need not refuse the ones it finds
+        // ambiguous (an escaped '/'): no route has them.
+        http.setUriCompliance(UriCompliance.LEGACY);
+        UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+        unix.setUnixDomainPath(bound);
+        server.addConnector(unix);
+        settings.tcp().ifPresent(tcp -> {
             ServerConnector connector = tls == null ? new ServerConnector(server, new HttpConnectionFactory(http))
                     : new ServerConnector(server, new SslConnectionFactory(sslContext(tls), "http/1.1"),
                             new HttpConnectionFactory(https(http)));
             connector.setHost(tcp.host());
             connector.setPort(tcp.port());
             tcpConnector = connector;
-            return connector;
-        }));
+            server.addConnector(connector);
+        });
 
         ApiSettings.Access a = settings.access();
         Sessions sessions = new Sessions(settings.sessionsFile());
@@ -178,24 +185,65 @@ public final class ApiServer implements AutoCloseable {
         String administrators = "root" + a.socketGroup().map(g -> ", a member of group '" + g + "'").orElse("") + " or an admin token";
         AccountRoles roles = new AccountRoles(a.socketGroup());
         AccessRule access = new AccessRule(token, tokens, sessions, hosts, new SocketPeers(a.socketGroup()), roles, administrators);
-        config.routes.before(access::check);
-        // Javalin runs no HTTP 'before' handler for a WebSocket upgrade: this hook is where upgrades are checked.
-        config.routes.wsBeforeUpgrade(access::checkUpgrade);
         List<Routes.Route> routes = new java.util.ArrayList<>(Routes.table(service));
+        // Every WebSocket is known to OpenSockets, and closed when the login or token that opened it ends.
         OpenSockets sockets = new OpenSockets();
         routes.addAll(new AccessRoutes(new PamLogin(a.pamService(), a.socketGroup(), roles), sessions, tokens, sockets, tls != null).table());
         routes.add(new WebPages(org.vmhost.web.WebAssets.fromClasspath()).route()); // last: "/*" matches what no API route did
-        for (Routes.Route route : routes)
-            config.routes.addHttpHandler(route.method(), route.path(), route::run);
-        // Every WebSocket is known to OpenSockets, and closed when the login or token that opened it ends.
-        config.routes.wsBefore(sockets::configure);
-        config.routes.ws(ApiPaths.EVENTS_WS, new EventStream(service)::configure);
-        config.routes.ws(ApiPaths.CONSOLE_WS, new ConsoleSockets(service::console, "serial console")::configure);
-        config.routes.ws(ApiPaths.VNC_WS, new ConsoleSockets(service::vnc, "graphical console")::configure);
-        config.routes.exception(HttpResponseException.class, Failures::respond);
-        config.routes.exception(Exception.class, Failures::respond);
-        config.jetty.modifyServer(server -> server.setErrorHandler(new Failures.BeforeRouting()));
-        config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new Failures.BeforeRouting()));
+        ApiHandler api = new ApiHandler(access, routes, sockets);
+
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(server, context, container -> api.addTo(container, List.of(
+                new ApiHandler.SocketRoute(ApiPaths.EVENTS_WS, new EventStream(service)),
+                new ApiHandler.SocketRoute(ApiPaths.CONSOLE_WS, new ConsoleSockets(service::console, "serial console")),
+                new ApiHandler.SocketRoute(ApiPaths.VNC_WS, new ConsoleSockets(service::vnc, "graphical console")))));
+        upgrades.setHandler(api);
+        context.setHandler(upgrades);
+        context.setErrorHandler(new Failures.BeforeRouting());
+        server.setHandler(context);
+        server.setErrorHandler(new Failures.BeforeRouting());
+        return server;
+    }
+
+    /**
+     * A new virtual thread for each of Jetty's tasks, unbounded, as xend's requests may wait long (a shutdown with
+     * {@code -w}) and cost little while they do.
+     */
+    private static final class VirtualThreads implements ThreadPool {
+        private final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("xend-api-", 0).factory());
+
+        @Override
+        public void execute(Runnable task) {
+            executor.execute(task);
+        }
+
+        @Override
+        public void join() {
+        }
+
+        @Override
+        public int getThreads() {
+            return 1;
+        }
+
+        @Override
+        public int getIdleThreads() {
+            return 1;
+        }
+
+        @Override
+        public boolean isLowOnThreads() {
+            return false;
+        }
+    }
+
+    private static void stopQuietly(Server server) {
+        if (server == null) return;
+        try {
+            server.stop();
+        } catch (Exception e) {
+            System.getLogger(ApiServer.class.getName()).log(System.Logger.Level.WARNING, "xend's API server did not stop cleanly", e);
+        }
     }
 
     private static SslContextFactory.Server sslContext(TlsKeys.Store tls) {

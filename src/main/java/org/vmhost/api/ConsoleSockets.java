@@ -1,7 +1,5 @@
 package org.vmhost.api;
 
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +30,7 @@ import org.vmhost.error.VmhostException;
  * the WebSocket closes, and the page reconnects. A close code of {@value #NO_CONSOLE} says why there is none,
  * with xend's message as the reason.
  */
-final class ConsoleSockets {
+final class ConsoleSockets implements WsConnection.Endpoint {
     private static final Logger LOG = Logger.getLogger(ConsoleSockets.class.getName());
     /** Closes a WebSocket whose domain has no such console now (not running, no display, no such domain). */
     static final int NO_CONSOLE = 4404;
@@ -40,7 +39,7 @@ final class ConsoleSockets {
     /** A browser that takes longer than this for one message is gone. */
     private static final long SEND_TIMEOUT_SECONDS = 30;
     /** Pings keep an idle console open past Jetty's idle timeout, and find browsers that vanished. */
-    private static final long PING_SECONDS = 15;
+    private static final Duration PING = Duration.ofSeconds(15);
 
     private final Function<String, ConsoleEndpoint> endpoint;
     private final String kind;
@@ -52,66 +51,76 @@ final class ConsoleSockets {
         this.kind = kind;
     }
 
-    void configure(WsConfig ws) {
-        ws.onConnect(ctx -> {
-            String ref = ctx.pathParam("ref");
-            SocketChannel ch;
+    @Override
+    public void opened(WsConnection ctx) {
+        String ref = ctx.pathParam("ref");
+        SocketChannel ch;
+        try {
+            Path socket = Path.of(endpoint.apply(ref).socket());
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                Path socket = Path.of(endpoint.apply(ref).socket());
-                ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    ch.connect(UnixDomainSocketAddress.of(socket));
-                } catch (IOException e) {
-                    ch.close();
-                    throw e;
-                }
-            } catch (VmhostException e) {
-                ctx.closeSession(NO_CONSOLE, reason(e.getMessage()));
-                return;
+                ch.connect(UnixDomainSocketAddress.of(socket));
             } catch (IOException e) {
-                ctx.closeSession(NO_CONSOLE, reason("the " + kind + " of domain '" + ref + "' cannot be reached: " + e.getMessage()));
-                return;
+                ch.close();
+                throw e;
             }
-            open.put(ctx.sessionId(), ch);
-            ctx.enableAutomaticPings(PING_SECONDS, TimeUnit.SECONDS);
-            Thread.ofVirtual().name("ws-" + kind + "-" + ref).start(() -> pump(ctx, ch));
-        });
-        ws.onBinaryMessage(ctx -> type(ctx, ctx.data()));
-        ws.onMessage(ctx -> type(ctx, ByteBuffer.wrap(ctx.message().getBytes(StandardCharsets.UTF_8))));
-        ws.onClose(ctx -> end(ctx.sessionId()));
-        ws.onError(ctx -> end(ctx.sessionId()));
+        } catch (VmhostException e) {
+            ctx.close(NO_CONSOLE, reason(e.getMessage()));
+            return;
+        } catch (IOException e) {
+            ctx.close(NO_CONSOLE, reason("the " + kind + " of domain '" + ref + "' cannot be reached: " + e.getMessage()));
+            return;
+        }
+        open.put(ctx.id(), ch);
+        ctx.pingEvery(PING);
+        Thread.ofVirtual().name("ws-" + kind + "-" + ref).start(() -> pump(ctx, ch));
+    }
+
+    @Override
+    public void binary(WsConnection ctx, ByteBuffer data) {
+        type(ctx, data);
+    }
+
+    @Override
+    public void text(WsConnection ctx, String message) {
+        type(ctx, ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void closed(WsConnection ctx) {
+        end(ctx.id());
     }
 
     /** What the browser sends goes to the console; a console that has gone ends the WebSocket. */
-    private void type(WsContext ctx, ByteBuffer data) {
-        SocketChannel ch = open.get(ctx.sessionId());
+    private void type(WsConnection ctx, ByteBuffer data) {
+        SocketChannel ch = open.get(ctx.id());
         if (ch == null) return;
         try {
             while (data.hasRemaining()) ch.write(data);
         } catch (IOException e) {
-            end(ctx.sessionId());
+            end(ctx.id());
         }
     }
 
     /** The console's output to the browser, one message at a time; the socket's end closes the WebSocket. */
-    private void pump(WsContext ctx, SocketChannel ch) {
+    private void pump(WsConnection ctx, SocketChannel ch) {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK);
         try {
             while (ch.read(buf) >= 0) {
                 buf.flip();
                 Callback.Completable sent = new Callback.Completable();
-                ctx.session.sendBinary(buf, sent);
+                ctx.sendBinary(buf, sent);
                 sent.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 buf.clear();
             }
-            ctx.closeSession(1000, "the " + kind + " closed");
+            ctx.close(1000, "the " + kind + " closed");
         } catch (IOException | ExecutionException | java.util.concurrent.TimeoutException e) {
             LOG.log(Level.FINE, kind + " WebSocket ended", e);
-            ctx.closeSession(1001, "the " + kind + " ended");
+            ctx.close(1001, "the " + kind + " ended");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            end(ctx.sessionId());
+            end(ctx.id());
         }
     }
 

@@ -1,7 +1,5 @@
 package org.vmhost.api;
 
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +22,7 @@ import org.vmhost.event.DomainEvent;
  * A new client is sent its backlog by the thread that accepts it. Sends do not block (Jetty queues them): a
  * slow client does not hold up the others.
  */
-final class EventStream {
+final class EventStream implements WsConnection.Endpoint {
     static final int BACKLOG = 100;
     /** The close code of a refused stream (RFC 6455's "try again later"). */
     static final int TRY_AGAIN_LATER = 1013;
@@ -43,12 +41,12 @@ final class EventStream {
 
     /** A client and the events it was last brought up to; its lock orders the pump's sends and the backlog's. */
     private static final class Client {
-        final WsContext ctx;
+        final WsConnection ctx;
         final Caller caller;
         final ReentrantLock lock = new ReentrantLock();
         List<DomainEvent> seen = List.of();
 
-        Client(WsContext ctx, Caller caller) {
+        Client(WsConnection ctx, Caller caller) {
             this.ctx = ctx;
             this.caller = caller;
         }
@@ -57,7 +55,7 @@ final class EventStream {
             if (messages.isEmpty()) return;
             lock.lock();
             try {
-                if (ctx.session.isOpen()) for (String m : messages) ctx.send(m);
+                if (ctx.isOpen()) for (String m : messages) ctx.send(m);
             } finally {
                 lock.unlock();
             }
@@ -66,7 +64,7 @@ final class EventStream {
         void bringUpTo(List<DomainEvent> now) {
             lock.lock();
             try {
-                if (!ctx.session.isOpen()) return;
+                if (!ctx.isOpen()) return;
                 List<DomainEvent> fresh = newer(seen, now);
                 for (DomainEvent e : fresh) ctx.send(new String(Json.write(e), StandardCharsets.UTF_8));
                 if (!fresh.isEmpty()) seen = now;
@@ -80,33 +78,35 @@ final class EventStream {
         this.service = service;
     }
 
-    void configure(WsConfig ws) {
-        ws.onConnect(ctx -> {
-            Client c = new Client(ctx, AccessRule.grant(ctx).caller());
-            c.lock.lock();
-            try {
-                // Registered before the backlog is read: an event committed after that read wakes the pump,
-                // which then finds this client.
-                String refused;
-                synchronized (clients) {
-                    refused = refusal(c.caller);
-                    if (refused == null) clients.put(ctx.sessionId(), c);
-                }
-                if (refused != null) {
-                    ctx.closeSession(TRY_AGAIN_LATER, ConsoleSockets.reason(refused));
-                    return;
-                }
-                startPump();
-                c.bringUpTo(service.events(BACKLOG));
-            } catch (RuntimeException e) {
-                clients.remove(ctx.sessionId());
-                ctx.closeSession(1011, "xend cannot read its event log");
-            } finally {
-                c.lock.unlock();
+    @Override
+    public void opened(WsConnection ctx) {
+        Client c = new Client(ctx, ctx.grant().caller());
+        c.lock.lock();
+        try {
+            // Registered before the backlog is read: an event committed after that read wakes the pump,
+            // which then finds this client.
+            String refused;
+            synchronized (clients) {
+                refused = refusal(c.caller);
+                if (refused == null) clients.put(ctx.id(), c);
             }
-        });
-        ws.onClose(ctx -> clients.remove(ctx.sessionId()));
-        ws.onError(ctx -> clients.remove(ctx.sessionId()));
+            if (refused != null) {
+                ctx.close(TRY_AGAIN_LATER, ConsoleSockets.reason(refused));
+                return;
+            }
+            startPump();
+            c.bringUpTo(service.events(BACKLOG));
+        } catch (RuntimeException e) {
+            clients.remove(ctx.id());
+            ctx.close(1011, "xend cannot read its event log");
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public void closed(WsConnection ctx) {
+        clients.remove(ctx.id());
     }
 
     /** Why {@code caller} may not have another stream now, or null if it may. */
@@ -149,7 +149,7 @@ final class EventStream {
                 try {
                     now = service.events(BACKLOG);
                 } catch (RuntimeException e) {
-                    for (Client c : clients.values()) c.ctx.closeSession(1011, "xend cannot read its event log");
+                    for (Client c : clients.values()) c.ctx.close(1011, "xend cannot read its event log");
                     clients.clear();
                     continue;
                 }

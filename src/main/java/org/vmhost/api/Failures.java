@@ -1,9 +1,8 @@
 package org.vmhost.api;
 
-import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -32,11 +31,33 @@ final class Failures {
     private Failures() {
     }
 
-    /** For Javalin: every exception a route or filter throws. */
-    static void respond(Exception e, Context ctx) {
-        String request = ctx.method() + " " + ctx.path();
-        if (e instanceof HttpResponseException h) {
-            write(ctx, h.getStatus(), refused(h.getStatus(), h.getMessage(), request));
+    /**
+     * A request the HTTP layer refuses before any route runs (no such route, a body too large), with the status it
+     * is answered with; {@code reason} is null for a route that is not there.
+     */
+    static final class Refused extends RuntimeException {
+        private final int status;
+
+        Refused(int status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    /** Every exception that access checks, routes and WebSocket upgrades throw. */
+    static void respond(Exception e, Exchange ctx) {
+        String request = ctx.methodName() + " " + ctx.path();
+        ctx.resetBody();
+        if (e instanceof Refused r) {
+            write(ctx, r.status(), refused(r.status(), r.getMessage(), request));
+            return;
+        }
+        if (e instanceof HttpException h) { // what Jetty refuses as it reads a request's parts for a route
+            write(ctx, h.getCode(), refused(h.getCode(), h.getReason(), request));
             return;
         }
         VmhostException failure = e instanceof VmhostException v ? v : unexpected(e, request);
@@ -45,7 +66,7 @@ final class Failures {
         write(ctx, failure.code().httpStatus(), failure);
     }
 
-    private static void write(Context ctx, int status, VmhostException failure) {
+    private static void write(Exchange ctx, int status, VmhostException failure) {
         ctx.status(status);
         ctx.contentType(ApiPaths.JSON);
         ctx.result(body(failure));
@@ -69,7 +90,7 @@ final class Failures {
         return new VmhostException(ErrorCode.INTERNAL, "internal error in xend; details are in its log");
     }
 
-    /** For Jetty: errors it answers before a request reaches Javalin, in the same body instead of an HTML page. */
+    /** For Jetty: errors it answers before a request is routed, in the same body instead of an HTML page. */
     static final class BeforeRouting extends ErrorHandler {
         @Override
         protected void generateResponse(Request request, Response response, int status, String message, Throwable cause,

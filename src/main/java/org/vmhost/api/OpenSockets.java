@@ -1,7 +1,5 @@
 package org.vmhost.api;
 
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -15,10 +13,10 @@ import java.util.function.BooleanSupplier;
  * deletion close theirs at once ({@link #end}); what ends without a request to xend (a session's expiry, a token
  * file edited by hand, a user's role changed) is found by a recheck every {@link #RECHECK} while any is open.
  *
- * <p>It is Javalin's {@code wsBefore} for every WebSocket path ({@link #configure}), so a route added later is
- * covered without remembering to.
+ * <p>It is the first endpoint of every WebSocket ({@link ApiHandler}), so a route added later is covered without
+ * remembering to.
  */
-final class OpenSockets {
+final class OpenSockets implements WsConnection.Endpoint {
     /** The close code of a WebSocket whose credential has ended: log in again, or use another token. */
     static final int CREDENTIAL_ENDED = 4401;
     /** How often the credentials of open WebSockets are checked again while any is open. */
@@ -45,17 +43,16 @@ final class OpenSockets {
         }
     }
 
-    private record Open(WsContext ctx, Grant grant) {
+    private record Open(WsConnection socket, Grant grant) {
     }
 
     private final Map<String, Open> open = new ConcurrentHashMap<>();
     private Thread watcher; // guarded by this
 
-    /** Javalin's {@code wsBefore} for every path: each connection is known from its connect to its close. */
-    void configure(WsConfig ws) {
-        ws.onConnect(this::opened);
-        ws.onClose(ctx -> open.remove(ctx.sessionId()));
-        ws.onError(ctx -> open.remove(ctx.sessionId()));
+    /** Each connection is known from its open to its close. */
+    @Override
+    public void closed(WsConnection socket) {
+        open.remove(socket.id());
     }
 
     /** Closes, with {@value #CREDENTIAL_ENDED}, the WebSockets opened with {@code credential}: it has just ended. */
@@ -85,15 +82,16 @@ final class OpenSockets {
         Caller caller = o.grant().caller();
         System.getLogger(OpenSockets.class.getName()).log(System.Logger.Level.INFO,
                 "closing a WebSocket of '" + caller.name() + "': its " + caller.via() + " has ended or its role changed");
-        o.ctx().closeSession(CREDENTIAL_ENDED, "the " + caller.via() + " that opened this has ended");
+        o.socket().close(CREDENTIAL_ENDED, "the " + caller.via() + " that opened this has ended");
     }
 
-    private void opened(WsContext ctx) {
-        Open o = new Open(ctx, AccessRule.grant(ctx));
-        open.put(ctx.sessionId(), o);
+    @Override
+    public void opened(WsConnection socket) {
+        Open o = new Open(socket, socket.grant());
+        open.put(socket.id(), o);
         startWatcher();
         // A logout between this socket's upgrade and now went through the map before it was in it.
-        if (!holds(o.grant())) close(ctx.sessionId(), o);
+        if (!holds(o.grant())) close(socket.id(), o);
     }
 
     /** One virtual thread rechecks while any WebSocket is open, and ends with the last. */

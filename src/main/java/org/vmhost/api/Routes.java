@@ -10,14 +10,17 @@ import static org.vmhost.api.ApiPaths.NETWORKS;
 import static org.vmhost.api.ApiPaths.VIF;
 import static org.vmhost.api.ApiPaths.VIFS;
 
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
-import io.javalin.http.Header;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.vmhost.api.RequestBody.AttachVif;
 import org.vmhost.api.RequestBody.CreateDomain;
 import org.vmhost.api.RequestBody.CreateNetwork;
@@ -98,7 +101,7 @@ final class Routes {
                                                                   (ctx, b) -> s.resizeImage(b.pool(), ctx.pathParam("image"), b.size(), b.shrink())),
             delete(ApiPaths.IMAGE, Set.of("pool"),                ctx -> s.deleteImage(pool(ctx), ctx.pathParam("image"))),
             get   (ApiPaths.STATS,                                ctx -> s.stats()),
-            new Route(HandlerType.GET, ApiPaths.METRICS, Set.of(), ctx -> {
+            new Route(HttpMethod.GET, ApiPaths.METRICS, Set.of(), ctx -> {
                 ctx.status(200);
                 ctx.contentType(org.vmhost.monitor.PrometheusText.CONTENT_TYPE);
                 ctx.result(org.vmhost.monitor.PrometheusText.write(s.stats()));
@@ -140,7 +143,10 @@ final class Routes {
      * One row: a method, a path with {@code {ref}} for the domain, the query parameters it takes, and what it
      * does. {@link #run} refuses unknown query parameters and writes the answer.
      */
-    record Route(HandlerType method, String path, Set<String> query, Action action) {
+    record Route(HttpMethod method, String path, Set<String> query, Action action) {
+        /** The path that matches every path: the GUI's files ({@link WebPages}). */
+        static final String ANY = "/*";
+
         Route {
             Objects.requireNonNull(method);
             Objects.requireNonNull(path);
@@ -148,8 +154,40 @@ final class Routes {
             Objects.requireNonNull(action);
         }
 
-        void run(Context ctx) {
-            for (String name : ctx.queryParamMap().keySet())
+        /**
+         * The path's parameters if {@code requested} (a path as sent, percent-encoded) is this route's, else null.
+         * Each {@code {name}} takes one whole segment, not empty, percent-decoded ({@code +} is a plus); the other
+         * segments must be the same, as sent: a path written otherwise, with escapes or dot segments, is no route's.
+         */
+        Map<String, String> match(String requested) {
+            if (path.equals(ANY)) return Map.of();
+            String[] want = path.split("/", -1);
+            String[] got = requested.split("/", -1);
+            if (want.length != got.length) return null;
+            Map<String, String> params = new HashMap<>();
+            for (int i = 0; i < want.length; i++) {
+                if (want[i].startsWith("{") && want[i].endsWith("}")) {
+                    String value = decode(got[i]);
+                    if (value == null || value.isEmpty()) return null;
+                    params.put(want[i].substring(1, want[i].length() - 1), value);
+                } else if (!want[i].equals(got[i])) {
+                    return null;
+                }
+            }
+            return params;
+        }
+
+        private static String decode(String segment) {
+            if (segment.indexOf('%') < 0) return segment;
+            try {
+                return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return null; // a malformed escape (Jetty refuses most before this)
+            }
+        }
+
+        void run(Exchange ctx) {
+            for (String name : ctx.queryNames())
                 if (!query.contains(name))
                     throw new VmhostException(ErrorCode.BAD_REQUEST, "unknown query parameter '" + name + "'");
             action.run(ctx);
@@ -159,20 +197,20 @@ final class Routes {
     /** What a route does with a request. */
     @FunctionalInterface
     interface Action {
-        void run(Context ctx);
+        void run(Exchange ctx);
     }
 
-    private static Route get(String path, Function<Context, Object> read) {
+    private static Route get(String path, Function<Exchange, Object> read) {
         return get(path, Set.of(), read);
     }
 
-    private static Route get(String path, Set<String> query, Function<Context, Object> read) {
-        return new Route(HandlerType.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
+    private static Route get(String path, Set<String> query, Function<Exchange, Object> read) {
+        return new Route(HttpMethod.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
     }
 
     /** A GET of the domain list or a domain: JSON, or tab-separated values ({@link DomainTable}) to a client that asks. */
-    private static <T> Route table(String path, Function<Context, T> read, Function<T, List<DomainInfo>> rows) {
-        return new Route(HandlerType.GET, path, Set.of(), ctx -> {
+    private static <T> Route table(String path, Function<Exchange, T> read, Function<T, List<DomainInfo>> rows) {
+        return new Route(HttpMethod.GET, path, Set.of(), ctx -> {
             T body = read.apply(ctx);
             if (DomainTable.wanted(ctx.header("Accept"))) {
                 ctx.status(200);
@@ -184,27 +222,27 @@ final class Routes {
         });
     }
 
-    private static <B extends RequestBody> Route post(String path, Class<B> body, BiFunction<Context, B, Object> call) {
-        return new Route(HandlerType.POST, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+    private static <B extends RequestBody> Route post(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
+        return new Route(HttpMethod.POST, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
     }
 
-    private static <B extends RequestBody> Route put(String path, Class<B> body, BiFunction<Context, B, Object> call) {
-        return new Route(HandlerType.PUT, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+    private static <B extends RequestBody> Route put(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
+        return new Route(HttpMethod.PUT, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
     }
 
     /** 201 Created, with the new domain's path in {@code Location}. */
     private static <B extends RequestBody> Route create(String path, Class<B> body,
-                                                        BiFunction<Context, B, DomainInfo> call) {
-        return new Route(HandlerType.POST, path, Set.of(), ctx -> {
+                                                        BiFunction<Exchange, B, DomainInfo> call) {
+        return new Route(HttpMethod.POST, path, Set.of(), ctx -> {
             DomainInfo created = call.apply(ctx, body(ctx, body));
-            ctx.header(Header.LOCATION, ApiPaths.domain(created.name()));
+            ctx.header(HttpHeader.LOCATION.asString(), ApiPaths.domain(created.name()));
             reply(ctx, 201, created);
         });
     }
 
     /** 201 Created, without a {@code Location}: networks and vifs are found through their lists. */
-    private static <B extends RequestBody> Route created(String path, Class<B> body, BiFunction<Context, B, Object> call) {
-        return new Route(HandlerType.POST, path, Set.of(), ctx -> reply(ctx, 201, call.apply(ctx, body(ctx, body))));
+    private static <B extends RequestBody> Route created(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
+        return new Route(HttpMethod.POST, path, Set.of(), ctx -> reply(ctx, 201, call.apply(ctx, body(ctx, body))));
     }
 
     private static org.vmhost.network.NetworkConfig config(CreateNetwork body) {
@@ -223,11 +261,11 @@ final class Routes {
         }
     }
 
-    private static boolean force(Context ctx) {
+    private static boolean force(Exchange ctx) {
         return flag(ctx, "force");
     }
 
-    private static boolean flag(Context ctx, String name) {
+    private static boolean flag(Exchange ctx, String name) {
         String text = ctx.queryParam(name);
         if (text == null || text.equals("false")) return false;
         if (text.equals("true")) return true;
@@ -235,42 +273,42 @@ final class Routes {
     }
 
     /** 204 No Content. */
-    private static Route delete(String path, java.util.function.Consumer<Context> call) {
+    private static Route delete(String path, java.util.function.Consumer<Exchange> call) {
         return delete(path, Set.of(), call);
     }
 
-    private static Route delete(String path, Set<String> query, java.util.function.Consumer<Context> call) {
-        return new Route(HandlerType.DELETE, path, query, ctx -> {
+    private static Route delete(String path, Set<String> query, java.util.function.Consumer<Exchange> call) {
+        return new Route(HttpMethod.DELETE, path, query, ctx -> {
             body(ctx, NoBody.class);
             call.accept(ctx);
             ctx.status(204);
         });
     }
 
-    private static void reply(Context ctx, int status, Object body) {
+    private static void reply(Exchange ctx, int status, Object body) {
         ctx.status(status);
         ctx.contentType(ApiPaths.JSON);
         ctx.result(Json.write(body));
     }
 
-    private static <B extends RequestBody> B body(Context ctx, Class<B> type) {
+    private static <B extends RequestBody> B body(Exchange ctx, Class<B> type) {
         return Json.readRequest(ctx.bodyAsBytes(), type);
     }
 
     /** The storage pool named by {@code ?pool=}, or "" for xend's own. */
-    private static String pool(Context ctx) {
+    private static String pool(Exchange ctx) {
         String pool = ctx.queryParam("pool");
         return pool == null ? "" : pool;
     }
 
     /** {@code ?metric=&start=&end=&resolution=}: instants in ISO-8601; end defaults to now, start to 10 minutes before end. */
-    private static Object history(DomainService s, String ref, Context ctx) {
+    private static Object history(DomainService s, String ref, Exchange ctx) {
         java.time.Instant end = instant(ctx, "end", java.time.Instant.now());
         java.time.Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofMinutes(10)));
         return s.history(ref, ctx.queryParam("metric"), start, end, ctx.queryParam("resolution"));
     }
 
-    private static java.time.Instant instant(Context ctx, String name, java.time.Instant otherwise) {
+    private static java.time.Instant instant(Exchange ctx, String name, java.time.Instant otherwise) {
         String text = ctx.queryParam(name);
         if (text == null) return otherwise;
         try {
@@ -281,11 +319,11 @@ final class Routes {
         }
     }
 
-    private static String ref(Context ctx) {
+    private static String ref(Exchange ctx) {
         return ctx.pathParam("ref");
     }
 
-    private static int limit(Context ctx) {
+    private static int limit(Exchange ctx) {
         String text = ctx.queryParam("limit");
         if (text == null) return DEFAULT_EVENT_LIMIT;
         try {

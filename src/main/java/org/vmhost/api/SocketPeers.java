@@ -1,6 +1,5 @@
 package org.vmhost.api;
 
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.vmhost.error.ErrorCode;
@@ -34,12 +32,12 @@ final class SocketPeers {
         this.group = group;
     }
 
-    Caller identify(Context ctx) {
+    Caller identify(Exchange ctx) {
         return grant(ctx).caller();
     }
 
     /** The peer as {@link #identify} admits it, and whether it still would: a member who left the group would not. */
-    OpenSockets.Grant grant(Context ctx) {
+    OpenSockets.Grant grant(Exchange ctx) {
         UnixDomainPrincipal peer = peer(ctx);
         String user = peer.user().getName();
         if (allowed(peer))
@@ -70,9 +68,8 @@ final class SocketPeers {
         return members;
     }
 
-    private static UnixDomainPrincipal peer(Context ctx) {
-        EndPoint endPoint = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData()
-                .getConnection().getEndPoint();
+    private static UnixDomainPrincipal peer(Exchange ctx) {
+        EndPoint endPoint = ctx.endPoint();
         if (endPoint instanceof SocketChannelEndPoint channelEndPoint && channelEndPoint.getChannel() instanceof SocketChannel ch) {
             try {
                 return ch.getOption(ExtendedSocketOptions.SO_PEERCRED);

@@ -1,7 +1,6 @@
 package org.vmhost.api;
 
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
+import org.eclipse.jetty.http.HttpMethod;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
 import org.vmhost.web.WebAssets;
@@ -21,13 +20,13 @@ final class WebPages {
     }
 
     Routes.Route route() {
-        return new Routes.Route(HandlerType.GET, PATH, java.util.Set.of(), this::serve);
+        return new Routes.Route(HttpMethod.GET, PATH, java.util.Set.of(), this::serve);
     }
 
-    private void serve(Context ctx) {
+    private void serve(Exchange ctx) {
         String path = ctx.path();
         // The GUI is for browsers, on the TCP listener; the UNIX socket is xm's and answers API routes only.
-        if (!WebAssets.isWebPath(path) || AccessRule.onLocalSocket(ctx))
+        if (!WebAssets.isWebPath(path) || ctx.onLocalSocket())
             throw new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such API route: GET " + path);
         WebAssets.Asset asset = assets.find(path)
                 .orElseThrow(() -> new VmhostException(ErrorCode.NO_SUCH_ROUTE, "no such page or file: GET " + path));

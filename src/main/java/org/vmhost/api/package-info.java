@@ -10,9 +10,9 @@
  *   <li>{@code AccessRule} decides who may do what (docs/security.md): SO_PEERCRED on the socket; over TCP the
  *       Host and Origin checks, then a bearer token ({@code TokenFile}, {@code ApiTokens}) or a PAM login's
  *       session cookie with its CSRF token ({@code PamLogin}, {@code Sessions}), then the {@link
- *       org.vmhost.api.Role}. It runs as Javalin's {@code before} handler and, for WebSocket upgrades, which
- *       never pass through {@code before}, as its {@code wsBeforeUpgrade} hook. {@code AccessRoutes} serves
- *       the login and the tokens; {@code EventStream} the events WebSocket.</li>
+ *       org.vmhost.api.Role}. {@code ApiHandler}, on Jetty's own handlers, runs it before it routes each request
+ *       and, for WebSocket upgrades, before it makes the socket. {@code AccessRoutes} serves the login and the
+ *       tokens; {@code EventStream} the events WebSocket.</li>
  *   <li>{@link org.vmhost.api.ApiClient} is a {@code DomainService} that sends each call over the UNIX socket
  *       and turns an error body back into the {@link org.vmhost.error.VmhostException} xend threw. The bodies of
  *       its most used calls (the domain list, a domain, an error; a create) are read and written with jackson-core's
@@ -26,7 +26,7 @@
  * <p>docs/api/openapi.yaml describes every route and body, and the tests check each response against it;
  * docs/api/README.md explains the choices, including the client's start-up measurements.
  *
- * <p>A WebSocket route is added with {@code config.routes.ws(...)}; {@code AccessRule.checkUpgrade} already
- * checks it, and {@code ADMIN_READS} names the paths only administrators may open (consoles).
+ * <p>A WebSocket route is added to {@code ApiServer}'s list of {@code ApiHandler.SocketRoute}s; {@code
+ * AccessRule.checkUpgrade} already checks it, and {@code ADMIN_READS} names the paths only administrators may open (consoles).
  */
 package org.vmhost.api;

@@ -3,7 +3,7 @@ package org.vmhost.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.javalin.http.HandlerType;
+import org.eclipse.jetty.http.HttpMethod;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -52,11 +52,11 @@ class ApiAccessTest {
     static Stream<Routes.Route> everyRoute() {
         List<Routes.Route> all = new ArrayList<>(Routes.table(new FakeDomainService()));
         all.addAll(new AccessRoutes(null, null, null, null, false).table());
-        return all.stream().filter(r -> !(r.method() == HandlerType.POST && r.path().equals(ApiPaths.SESSION)));
+        return all.stream().filter(r -> !(r.method() == HttpMethod.POST && r.path().equals(ApiPaths.SESSION)));
     }
 
     static Stream<Routes.Route> changes() {
-        return everyRoute().filter(r -> r.method() != HandlerType.GET);
+        return everyRoute().filter(r -> r.method() != HttpMethod.GET);
     }
 
     private static String path(Routes.Route route) {
@@ -66,7 +66,7 @@ class ApiAccessTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyRoute")
     void everyRouteOverTcpWithoutCredentialsAnswers401AndDoesNothing(Routes.Route route) {
-        ApiFixture.Reply reply = api.tcp(route.method().name(), path(route), route.method() == HandlerType.GET ? null : "{}");
+        ApiFixture.Reply reply = api.tcp(route.method().name(), path(route), route.method() == HttpMethod.GET ? null : "{}");
 
         assertThat(reply.status()).isEqualTo(401);
         assertThat(reply.errorCode()).isEqualTo("UNAUTHENTICATED");
@@ -83,7 +83,7 @@ class ApiAccessTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("everyRoute")
     void everyGetCallsOnlyAMethodThatReads(Routes.Route route) {
-        if (route.method() != HandlerType.GET) return;
+        if (route.method() != HttpMethod.GET) return;
 
         api.admin("GET", path(route), null);
 

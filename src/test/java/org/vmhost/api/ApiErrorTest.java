@@ -177,6 +177,16 @@ class ApiErrorTest {
     }
 
     @Test
+    void aMalformedQueryIsRefusedAs400SayingSoAndCallsNothing() {
+        ApiFixture.Reply reply = api.unix("GET", "/api/v1/events?limit=%zz", null);
+
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
+        assertThat(reply.errorMessage()).isEqualTo("request refused: the query string is malformed: an escape that is not %XX, or not UTF-8");
+        assertThat(api.fake.calls()).isEmpty();
+    }
+
+    @Test
     void headersTooLargeAreRefusedWithTheSameBodyAndJettysStatus() {
         ApiFixture.Reply reply = api.rawTcp("GET", "/api/v1/domains", "X-Big: " + "a".repeat(20_000));
 

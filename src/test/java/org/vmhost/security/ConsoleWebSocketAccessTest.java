@@ -36,7 +36,7 @@ import org.vmhost.domain.DomainState;
 import org.vmhost.domain.FakeDomainService;
 
 /**
- * The consoles' WebSockets check access at the upgrade, which Javalin's HTTP 'before' never sees: no upgrade
+ * The consoles' WebSockets check access at the upgrade, which the HTTP routes' check never sees: no upgrade
  * without credentials, none for a viewer (a viewer may not even watch a console: it shows what is typed at its
  * prompts), none from another site's page even with the administrator's credentials. An administrator's
  * WebSocket reaches the console's socket both ways. Proven with real upgrades against a console socket served
@@ -139,7 +139,7 @@ class ConsoleWebSocketAccessTest {
 
     /**
      * Spellings of the same route that a router might match while the access rule's pattern on the path would
-     * not. Today Jetty and Javalin route none of them (404 for an administrator too); should one ever be
+     * not. Today xend routes none of them (404 for an administrator too); should one ever be
      * routed, a viewer must still not get the console.
      */
     @ParameterizedTest

@@ -26,8 +26,8 @@ import org.vmhost.domain.DomainState;
 import org.vmhost.domain.FakeDomainService;
 
 /**
- * Javalin never runs HTTP 'before' handlers for a WebSocket upgrade; the events stream must check access in
- * its upgrade hook. Proven here with real upgrades: none without credentials, none from another site's page,
+ * A WebSocket upgrade never reaches the HTTP routes or their access check; the events stream must be checked
+ * at the upgrade. Proven here with real upgrades: none without credentials, none from another site's page,
  * none through a rebound name; an authenticated one streams the event log.
  */
 @Tag("security")
