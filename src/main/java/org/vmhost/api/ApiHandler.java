@@ -70,12 +70,10 @@ final class ApiHandler extends Handler.Abstract {
      * path): one written otherwise is refused as no route's, before its credentials are looked at.
      */
     private WebSocketCreator creator(SocketRoute route) {
-        Routes.Route template = new Routes.Route(HttpMethod.GET, route.path(), java.util.Set.of(), x -> {
-        });
         return (request, response, callback) -> {
             Exchange ctx = new Exchange(request, response);
             try {
-                Map<String, String> params = template.match(ctx.path());
+                Map<String, String> params = Routes.match(route.path(), ctx.path());
                 if (params == null) throw new Failures.Refused(404, null);
                 OpenSockets.Grant grant = access.checkUpgrade(ctx);
                 // A subprotocol asked for is taken, the first one (noVNC's 'binary', if it asks): what a browser

@@ -85,7 +85,7 @@ final class Exchange {
             try {
                 query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw new Failures.Refused(400, "the query string is malformed: an escape that is not %XX, or not UTF-8");
+                throw new Failures.Refused(400, "the query string is malformed: an escape that is not %XX");
             }
         }
         return query;
@@ -111,14 +111,23 @@ final class Exchange {
      */
     byte[] bodyAsBytes() {
         long declared = request.getLength();
-        if (declared > MAX_BODY) throw new Failures.Refused(413, "Content Too Large");
+        if (declared > MAX_BODY) throw tooLarge();
         try (InputStream in = Request.asInputStream(request)) {
             byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) throw new Failures.Refused(413, "Content Too Large");
+            if (body.length > MAX_BODY) throw tooLarge();
             return body;
         } catch (IOException e) {
             throw new Failures.Refused(400, "the request's body could not be read: " + e.getMessage());
         }
+    }
+
+    /**
+     * The rest of a body too large is not read, so the connection cannot carry another request: the answer says
+     * it closes, and a client's pool does not send its next request down a connection that is gone.
+     */
+    private Failures.Refused tooLarge() {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        return new Failures.Refused(413, "Content Too Large");
     }
 
     Object attribute(String name) {
@@ -194,7 +203,10 @@ final class Exchange {
         this.result = body.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Clears what a failed route set, but the headers an error keeps (WWW-Authenticate, Retry-After). */
+    /**
+     * Clears the body a failed route set. Its headers stay, as they did on Javalin: those an error needs
+     * (WWW-Authenticate, Retry-After, Connection) and any other the route set before it failed.
+     */
     void resetBody() {
         this.result = null;
     }

@@ -154,36 +154,9 @@ final class Routes {
             Objects.requireNonNull(action);
         }
 
-        /**
-         * The path's parameters if {@code requested} (a path as sent, percent-encoded) is this route's, else null.
-         * Each {@code {name}} takes one whole segment, not empty, percent-decoded ({@code +} is a plus); the other
-         * segments must be the same, as sent: a path written otherwise, with escapes or dot segments, is no route's.
-         */
+        /** The path's parameters if {@code requested} is this route's path, else null ({@link Routes#match}). */
         Map<String, String> match(String requested) {
-            if (path.equals(ANY)) return Map.of();
-            String[] want = path.split("/", -1);
-            String[] got = requested.split("/", -1);
-            if (want.length != got.length) return null;
-            Map<String, String> params = new HashMap<>();
-            for (int i = 0; i < want.length; i++) {
-                if (want[i].startsWith("{") && want[i].endsWith("}")) {
-                    String value = decode(got[i]);
-                    if (value == null || value.isEmpty()) return null;
-                    params.put(want[i].substring(1, want[i].length() - 1), value);
-                } else if (!want[i].equals(got[i])) {
-                    return null;
-                }
-            }
-            return params;
-        }
-
-        private static String decode(String segment) {
-            if (segment.indexOf('%') < 0) return segment;
-            try {
-                return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return null; // a malformed escape (Jetty refuses most before this)
-            }
+            return Routes.match(path, requested);
         }
 
         void run(Exchange ctx) {
@@ -191,6 +164,39 @@ final class Routes {
                 if (!query.contains(name))
                     throw new VmhostException(ErrorCode.BAD_REQUEST, "unknown query parameter '" + name + "'");
             action.run(ctx);
+        }
+    }
+
+    /**
+     * The parameters of {@code template} (a route's path, with {@code {name}} parameters, or {@link Route#ANY}) in
+     * {@code requested} (a path as sent, percent-encoded), or null if it is not that route's path. Each {@code {name}}
+     * takes one whole segment, not empty, percent-decoded ({@code +} is a plus); the other segments must be the same,
+     * as sent: a path written otherwise, with escapes, dot segments or {@code ;} parameters, is no route's.
+     */
+    static Map<String, String> match(String template, String requested) {
+        if (template.equals(Route.ANY)) return Map.of();
+        String[] want = template.split("/", -1);
+        String[] got = requested.split("/", -1);
+        if (want.length != got.length) return null;
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < want.length; i++) {
+            if (want[i].startsWith("{") && want[i].endsWith("}")) {
+                String value = decode(got[i]);
+                if (value == null || value.isEmpty()) return null;
+                params.put(want[i].substring(1, want[i].length() - 1), value);
+            } else if (!want[i].equals(got[i])) {
+                return null;
+            }
+        }
+        return params;
+    }
+
+    private static String decode(String segment) {
+        if (segment.indexOf('%') < 0) return segment;
+        try {
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null; // a malformed escape (Jetty refuses most before this)
         }
     }
 

@@ -107,13 +107,16 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketText(String message) {
-        for (Endpoint e : endpoints) call(() -> e.text(this, message));
+        for (Endpoint e : endpoints) if (!call(() -> e.text(this, message))) return;
     }
 
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
-        for (Endpoint e : endpoints) call(() -> e.binary(this, payload));
-        callback.succeed();
+        try {
+            for (Endpoint e : endpoints) if (!call(() -> e.binary(this, payload))) return;
+        } finally {
+            callback.succeed();
+        }
     }
 
     @Override

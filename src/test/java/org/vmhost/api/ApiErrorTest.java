@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -182,7 +183,7 @@ class ApiErrorTest {
 
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
-        assertThat(reply.errorMessage()).isEqualTo("request refused: the query string is malformed: an escape that is not %XX, or not UTF-8");
+        assertThat(reply.errorMessage()).isEqualTo("request refused: the query string is malformed: an escape that is not %XX");
         assertThat(api.fake.calls()).isEmpty();
     }
 
@@ -201,6 +202,22 @@ class ApiErrorTest {
         assertThat(reply.status()).isEqualTo(413);
         assertThat(reply.errorCode()).isEqualTo("BAD_REQUEST");
         assertThat(reply.errorMessage()).isEqualTo("request refused: Content Too Large");
+    }
+
+    @Test
+    void aBodyTooLargeOnAKeptAliveConnectionSaysTheConnectionCloses() throws Exception {
+        java.net.URI origin = java.net.URI.create(api.origin());
+        try (java.net.Socket socket = new java.net.Socket(origin.getHost(), origin.getPort())) {
+            socket.getOutputStream().write(("POST /api/v1/domains HTTP/1.1\r\nHost: " + origin.getAuthority()
+                    + "\r\nAuthorization: Bearer " + api.token() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 2000000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(10_000);
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answer).startsWith("HTTP/1.1 413 ");
+            assertThat(answer.lines().takeWhile(l -> !l.isEmpty())).anyMatch(l -> l.equalsIgnoreCase("Connection: close"));
+        }
+        assertThat(api.fake.calls()).isEmpty();
     }
 
     @Test

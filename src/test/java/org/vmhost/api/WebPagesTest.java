@@ -65,6 +65,41 @@ class WebPagesTest {
     }
 
     @Test
+    void aLargeFileIsSentCompressedToABrowserThatAsksAndAsItIsToOneThatDoesNot() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI xterm = URI.create(api.origin() + "/vendor/xterm/xterm.mjs");
+        HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(xterm).header("Authorization", "Bearer " + api.token()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(xterm).header("Authorization", "Bearer " + api.token())
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(gzip.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertThat(gzip.body().length).isLessThan(plain.body().length / 2);
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gzip.body()))) {
+            assertThat(in.readAllBytes()).isEqualTo(plain.body());
+        }
+    }
+
+    @Test
+    void aHeadAnswersAsTheGetWouldWithoutTheBody() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest.Builder app = HttpRequest.newBuilder(URI.create(api.origin() + "/app.js"));
+        HttpResponse<String> get = http.send(app.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> head = http.send(app.method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(api.origin() + "/nosuch.js"))
+                .header("Authorization", "Bearer " + api.token()).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(get.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+        assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+        assertThat(missing.statusCode()).as("a HEAD of what is not there").isEqualTo(404);
+    }
+
+    @Test
     void aForgedHostOrAnotherSitesPageGetsNotEvenTheLoginPage() {
         assertThat(api.rawTcpHost("evil.example", "GET", "/").status()).isEqualTo(403);
         assertThat(api.tcp("GET", "/app.js", null, "Origin", "http://evil.example").status()).isEqualTo(403);
