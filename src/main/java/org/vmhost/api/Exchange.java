@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpCookie;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.EndPoint;
@@ -177,10 +176,6 @@ final class Exchange {
         this.status = status;
     }
 
-    int status() {
-        return status;
-    }
-
     void contentType(String type) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
     }
@@ -188,11 +183,6 @@ final class Exchange {
     /** Sets a header of the answer, replacing one of the same name. */
     void header(String name, String value) {
         response.getHeaders().put(name, value);
-    }
-
-    /** Adds a header to the answer beside any of the same name. */
-    void addHeader(String name, String value) {
-        response.getHeaders().add(new HttpField(name, value));
     }
 
     void result(byte[] body) {

@@ -11,8 +11,6 @@ import org.vmhost.web.WebAssets;
  * lets the login page's files through without credentials and asks a login for the rest, as for any read.
  */
 final class WebPages {
-    static final String PATH = "/*";
-
     private final WebAssets assets;
 
     WebPages(WebAssets assets) {
@@ -20,7 +18,7 @@ final class WebPages {
     }
 
     Routes.Route route() {
-        return new Routes.Route(HttpMethod.GET, PATH, java.util.Set.of(), this::serve);
+        return new Routes.Route(HttpMethod.GET, Routes.Route.ANY, java.util.Set.of(), this::serve);
     }
 
     private void serve(Exchange ctx) {
