@@ -41,12 +41,12 @@ final class AccessRoutes {
             new Routes.Route(HttpMethod.POST,   ApiPaths.SESSION, Set.of(), this::login),
             new Routes.Route(HttpMethod.GET,    ApiPaths.SESSION, Set.of(), this::whoAmI),
             new Routes.Route(HttpMethod.DELETE, ApiPaths.SESSION, Set.of(), this::logout),
-            new Routes.Route(HttpMethod.GET,    ApiPaths.SESSIONS, Set.of(), ctx -> reply(ctx, 200, new SessionList(
+            new Routes.Route(HttpMethod.GET,    ApiPaths.SESSIONS, Set.of(), ctx -> ctx.json(200, new SessionList(
                     sessions.live().stream().map(s -> new SessionList.SessionSummary(s.caller().name(), s.caller().role(),
                             s.expires().toString())).toList()))),
             new Routes.Route(HttpMethod.DELETE, ApiPaths.USER_SESSIONS, Set.of(), this::endSessions),
             new Routes.Route(HttpMethod.POST,   ApiPaths.TOKENS,  Set.of(), this::createToken),
-            new Routes.Route(HttpMethod.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> reply(ctx, 200, new TokenList(
+            new Routes.Route(HttpMethod.GET,    ApiPaths.TOKENS,  Set.of(), ctx -> ctx.json(200, new TokenList(
                     tokens.list().stream().map(e -> new TokenList.TokenSummary(e.name(), e.role(), e.created(),
                             java.util.Optional.ofNullable(e.madeBy()))).toList()))),
             new Routes.Route(HttpMethod.DELETE, ApiPaths.TOKEN,   Set.of(), ctx -> {
@@ -72,7 +72,7 @@ final class AccessRoutes {
                 + "; Max-Age=" + Sessions.LIFETIME.toSeconds() + (secureCookie ? "; Secure" : ""));
         System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO,
                 "login: '" + caller.name() + "' as " + caller.role().name().toLowerCase(java.util.Locale.ROOT));
-        reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), "session", session.csrfToken()));
+        ctx.json(200, new SessionInfo(caller.name(), caller.role(), "session", session.csrfToken()));
     }
 
     /** Where a login comes from, as its places in the queue are counted ({@link PamLogin#authenticate}). */
@@ -86,7 +86,7 @@ final class AccessRoutes {
     /** Who is asking. Never the CSRF token: only the login answers it, so that a stolen cookie cannot ask for it. */
     private void whoAmI(Exchange ctx) {
         Caller caller = AccessRule.caller(ctx);
-        reply(ctx, 200, new SessionInfo(caller.name(), caller.role(), caller.via(), null));
+        ctx.json(200, new SessionInfo(caller.name(), caller.role(), caller.via(), null));
     }
 
     private void logout(Exchange ctx) {
@@ -107,7 +107,7 @@ final class AccessRoutes {
         ended.forEach(hash -> sockets.end(OpenSockets.Grant.SESSION + hash));
         System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO, ended.size() + " session(s) of '"
                 + user.replaceAll("[^\\x21-\\x7e]", "?") + "' ended by '" + AccessRule.caller(ctx).name() + "'");
-        reply(ctx, 200, new SessionsEnded(user, ended.size()));
+        ctx.json(200, new SessionsEnded(user, ended.size()));
     }
 
     private void createToken(Exchange ctx) {
@@ -116,12 +116,6 @@ final class AccessRoutes {
         ApiTokens.Entry entry = tokens.list().stream().filter(e -> e.name().equals(body.name())).findFirst().orElseThrow();
         System.getLogger(AccessRoutes.class.getName()).log(System.Logger.Level.INFO, "token '" + body.name() + "' ("
                 + body.role().name().toLowerCase(java.util.Locale.ROOT) + ") made by '" + AccessRule.caller(ctx).name() + "'");
-        reply(ctx, 201, new NewToken(entry.name(), entry.role(), entry.created(), token));
-    }
-
-    private static void reply(Exchange ctx, int status, Object body) {
-        ctx.status(status);
-        ctx.contentType(ApiPaths.JSON);
-        ctx.result(Json.write(body));
+        ctx.json(201, new NewToken(entry.name(), entry.role(), entry.created(), token));
     }
 }

@@ -12,8 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -26,7 +24,7 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.ThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.vmhost.domain.DomainService;
 import org.vmhost.error.ErrorCode;
@@ -159,7 +157,11 @@ public final class ApiServer implements AutoCloseable {
      * loopback), requests on virtual threads, and {@link ApiHandler} behind the WebSocket upgrades' handler.
      */
     private Server server(Path bound, TokenFile token, TlsKeys.Store tls) {
-        Server server = new Server(new VirtualThreads());
+        // A virtual thread for each of Jetty's tasks, with no bound (0): xend's requests may wait long (a shutdown
+        // with -w) and cost little while they do.
+        VirtualThreadPool threads = new VirtualThreadPool(0);
+        threads.setName("xend-api");
+        Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         // Paths are matched as sent, by ApiHandler and AccessRule alike; Jetty need not refuse the ones it finds
@@ -210,38 +212,6 @@ public final class ApiServer implements AutoCloseable {
         server.setHandler(context);
         server.setErrorHandler(new Failures.BeforeRouting());
         return server;
-    }
-
-    /**
-     * A new virtual thread for each of Jetty's tasks, unbounded, as xend's requests may wait long (a shutdown with
-     * {@code -w}) and cost little while they do.
-     */
-    private static final class VirtualThreads implements ThreadPool {
-        private final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("xend-api-", 0).factory());
-
-        @Override
-        public void execute(Runnable task) {
-            executor.execute(task);
-        }
-
-        @Override
-        public void join() {
-        }
-
-        @Override
-        public int getThreads() {
-            return 1;
-        }
-
-        @Override
-        public int getIdleThreads() {
-            return 1;
-        }
-
-        @Override
-        public boolean isLowOnThreads() {
-            return false;
-        }
     }
 
     private static void stopQuietly(Server server) {

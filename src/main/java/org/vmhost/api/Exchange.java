@@ -185,6 +185,13 @@ final class Exchange {
         response.getHeaders().put(name, value);
     }
 
+    /** Answers {@code status} with {@code body} as JSON. */
+    void json(int status, Object body) {
+        this.status = status;
+        contentType(ApiPaths.JSON);
+        this.result = Json.write(body);
+    }
+
     void result(byte[] body) {
         this.result = body;
     }

@@ -67,9 +67,7 @@ final class Failures {
     }
 
     private static void write(Exchange ctx, int status, VmhostException failure) {
-        ctx.status(status);
-        ctx.contentType(ApiPaths.JSON);
-        ctx.result(body(failure));
+        ctx.json(status, ErrorBody.of(failure));
     }
 
     private static byte[] body(VmhostException failure) {

@@ -211,7 +211,7 @@ final class Routes {
     }
 
     private static Route get(String path, Set<String> query, Function<Exchange, Object> read) {
-        return new Route(HttpMethod.GET, path, query, ctx -> reply(ctx, 200, read.apply(ctx)));
+        return new Route(HttpMethod.GET, path, query, ctx -> ctx.json(200, read.apply(ctx)));
     }
 
     /** A GET of the domain list or a domain: JSON, or tab-separated values ({@link DomainTable}) to a client that asks. */
@@ -223,17 +223,17 @@ final class Routes {
                 ctx.contentType(DomainTable.MEDIA_TYPE + "; charset=utf-8");
                 ctx.result(DomainTable.write(rows.apply(body)));
             } else {
-                reply(ctx, 200, body);
+                ctx.json(200, body);
             }
         });
     }
 
     private static <B extends RequestBody> Route post(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
-        return new Route(HttpMethod.POST, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+        return new Route(HttpMethod.POST, path, Set.of(), ctx -> ctx.json(200, call.apply(ctx, body(ctx, body))));
     }
 
     private static <B extends RequestBody> Route put(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
-        return new Route(HttpMethod.PUT, path, Set.of(), ctx -> reply(ctx, 200, call.apply(ctx, body(ctx, body))));
+        return new Route(HttpMethod.PUT, path, Set.of(), ctx -> ctx.json(200, call.apply(ctx, body(ctx, body))));
     }
 
     /** 201 Created, with the new domain's path in {@code Location}. */
@@ -242,13 +242,13 @@ final class Routes {
         return new Route(HttpMethod.POST, path, Set.of(), ctx -> {
             DomainInfo created = call.apply(ctx, body(ctx, body));
             ctx.header(HttpHeader.LOCATION.asString(), ApiPaths.domain(created.name()));
-            reply(ctx, 201, created);
+            ctx.json(201, created);
         });
     }
 
     /** 201 Created, without a {@code Location}: networks and vifs are found through their lists. */
     private static <B extends RequestBody> Route created(String path, Class<B> body, BiFunction<Exchange, B, Object> call) {
-        return new Route(HttpMethod.POST, path, Set.of(), ctx -> reply(ctx, 201, call.apply(ctx, body(ctx, body))));
+        return new Route(HttpMethod.POST, path, Set.of(), ctx -> ctx.json(201, call.apply(ctx, body(ctx, body))));
     }
 
     private static org.vmhost.network.NetworkConfig config(CreateNetwork body) {
@@ -289,12 +289,6 @@ final class Routes {
             call.accept(ctx);
             ctx.status(204);
         });
-    }
-
-    private static void reply(Exchange ctx, int status, Object body) {
-        ctx.status(status);
-        ctx.contentType(ApiPaths.JSON);
-        ctx.result(Json.write(body));
     }
 
     private static <B extends RequestBody> B body(Exchange ctx, Class<B> type) {
