@@ -89,6 +89,19 @@ class QemuProcessTest {
     }
 
     @Test
+    void aQemuThatBindsItsMonitorAfterTheFirstPollsIsStillConnected() throws Exception {
+        // QEMU on a loaded host: its QMP socket appears after the millisecond polls, when the pause has grown.
+        QemuLaunch quick = TestGuest.launch(dir, TestGuest.IDLE);
+        List<String> argv = new ArrayList<>(List.of("sh", "-c", "sleep 0.7; exec \"$@\"", "sh"));
+        argv.addAll(quick.argv());
+        QemuProcess qemu = start(new QemuLaunch(argv, quick.qmpSocket(), quick.serialLog(), quick.processLog(),
+                quick.sockets()));
+        assertThat(qemu.qmp().queryStatus()).isEqualTo(new QmpStatus("prelaunch", false));
+        qemu.qmp().cont();
+        assertThat(qemu.qmp().queryStatus()).isEqualTo(new QmpStatus("running", true));
+    }
+
+    @Test
     void quitEndsWithHostQmpQuitAndRemovesTheSockets() throws Exception {
         QemuProcess qemu = startRunning(TestGuest.IDLE);
         assertThat(dir.resolve("console.sock")).exists();
