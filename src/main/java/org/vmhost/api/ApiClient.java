@@ -1,6 +1,5 @@
 package org.vmhost.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,15 +14,16 @@ import org.vmhost.api.RequestBody.StartDomain;
 import org.vmhost.api.RequestBody.WaitFor;
 import org.vmhost.api.ResponseBody.ErrorBody;
 import org.vmhost.api.ResponseBody.EventList;
+import org.vmhost.config.VifConfig;
 import org.vmhost.domain.ConsoleEndpoint;
-import org.vmhost.event.DomainEvent;
 import org.vmhost.domain.DomainInfo;
 import org.vmhost.domain.DomainRequest;
 import org.vmhost.domain.DomainService;
-import org.vmhost.error.ErrorCode;
 import org.vmhost.domain.HostInfo;
+import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
-import org.vmhost.config.VifConfig;
+import org.vmhost.event.DomainEvent;
+import org.vmhost.json.JsonValue;
 import org.vmhost.network.NetworkConfig;
 import org.vmhost.network.NetworkInfo;
 import org.vmhost.network.Vif;
@@ -411,7 +411,7 @@ public final class ApiClient implements DomainService {
         return call(method, path, body, answer == Void.class ? null : b -> Json.readResponse(b, answer));
     }
 
-    /** One exchange; {@code answer} null for none. Jackson's data binding is loaded only for an answer that needs it. */
+    /** One exchange; {@code answer} null for none. A record is bound by reflection only for an answer that needs it. */
     private <T> T call(String method, String path, RequestBody body, Reader<T> answer) {
         return call(method, path, body, ApiPaths.JSON, answer == null ? null : exchange -> answer.read(exchange.body()));
     }
@@ -454,7 +454,7 @@ public final class ApiClient implements DomainService {
             return Json.readResponse(exchange.body(), ErrorBody.class).toException();
         } catch (IOException | RuntimeException e) {
             try {
-                JsonNode error = Json.readResponse(exchange.body(), JsonNode.class).path("error");
+                JsonValue error = Json.readResponse(exchange.body(), JsonValue.class).path("error");
                 if (error.path("message").isTextual())
                     return new VmhostException(ErrorCode.INTERNAL, error.path("message").asText() + " ("
                             + error.path("code").asText("no code") + ")");

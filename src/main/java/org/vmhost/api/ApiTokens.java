@@ -1,9 +1,5 @@
 package org.vmhost.api;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonCodec;
 
 /**
  * The bearer tokens made with {@code xm token-create}: named, each an administrator's or a viewer's, kept in
@@ -29,10 +27,6 @@ import org.vmhost.error.VmhostException;
  */
 final class ApiTokens {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    /** Unknown fields are skipped: a token file of a newer xend (after a downgrade) keeps its tokens. */
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module())
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     /**
      * One stored token: never its value.
      *
@@ -112,7 +106,8 @@ final class ApiTokens {
 
     private List<Entry> read() {
         try {
-            return JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
+            // leniently: a token file of a newer xend (after a downgrade) keeps its tokens
+            return JsonBinding.readList(JsonCodec.parse(Files.readAllBytes(file)), Entry.class, JsonBinding.Strictness.LENIENT);
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
@@ -122,7 +117,7 @@ final class ApiTokens {
 
     private void write(List<Entry> entries) {
         try {
-            PrivateFile.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(entries));
+            PrivateFile.write(file, JsonBinding.writePretty(entries));
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.HOST_FAILED, "cannot write API tokens " + file + ": " + e.getMessage(), e);
         }

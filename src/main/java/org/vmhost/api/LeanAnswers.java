@@ -15,11 +15,11 @@ import org.vmhost.error.VmhostException;
 
 /**
  * The answers xm reads most ({@code xm list}: the domain list, a domain's info; and error bodies), read with
- * jackson-core's streaming parser alone. Jackson's data binding costs a short-lived xm about a fifth of its run
- * (building the mapper, then a method handle per record component); these shapes are read by hand, as
- * leniently as {@link Json} reads every answer: an unknown field is skipped, a number may come as text, a
- * {@code null} is a primitive's zero or an empty optional. A shape that does not fit fails as the mapper's did,
- * with an {@link IOException} that says why.
+ * jackson-core's streaming parser alone. Binding records by reflection cost a short-lived xm about a fifth of its
+ * run when it was Jackson's data binding (building the mapper, then a method handle per record component); these
+ * shapes are read by hand, as leniently as {@link Json} reads every answer: an unknown field is skipped, a number may
+ * come as text, a {@code null} is a primitive's zero or an empty optional. A shape that does not fit fails as {@link
+ * Json}'s reading does, with an {@link IOException} that says why.
  */
 final class LeanAnswers {
     private static final JsonFactory FACTORY = new JsonFactory();

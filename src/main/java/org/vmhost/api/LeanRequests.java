@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 
 /**
  * The request xm sends most ({@code xm create}, {@code xm new}: {@link RequestBody.CreateDomain}), written with
- * jackson-core's generator alone, byte for byte as {@link Json#write} writes it, so that these commands load no data
- * binding (see {@link LeanAnswers}, which reads their answers).
+ * jackson-core's generator alone, byte for byte as {@link Json#write} writes it, so that these commands bind no record
+ * by reflection (see {@link LeanAnswers}, which reads their answers).
  */
 final class LeanRequests {
     private static final JsonFactory FACTORY = new JsonFactory();

@@ -1,8 +1,5 @@
 package org.vmhost.api;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonCodec;
 
 /**
  * Browser sessions after a login: a random id in an HttpOnly, SameSite=Strict cookie, and a CSRF token that
@@ -27,8 +26,6 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Sessions {
     static final Duration LIFETIME = Duration.ofHours(8);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Unknown fields are skipped: a session file of a newer xend (after a downgrade) keeps its sessions. */
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
 
     /**
@@ -59,7 +56,9 @@ final class Sessions {
     Sessions(Path file) {
         this.file = Optional.of(file);
         try {
-            Map<String, Stored> stored = JSON.readValue(Files.readAllBytes(file), new TypeReference<Map<String, Stored>>() { });
+            // leniently: a session file of a newer xend (after a downgrade) keeps its sessions
+            Map<String, Stored> stored = JsonBinding.readMap(JsonCodec.parse(Files.readAllBytes(file)), Stored.class,
+                    JsonBinding.Strictness.LENIENT);
             Instant now = Instant.now();
             stored.forEach((hash, s) -> {
                 Instant expires = Instant.ofEpochSecond(s.expiresEpochSecond());
@@ -148,7 +147,7 @@ final class Sessions {
         byHash.forEach((hash, s) -> stored.put(hash, new Stored(s.caller().name(), s.caller().role(), s.csrfToken(),
                 s.expires().getEpochSecond(), s.passwordStamp().orElse(null))));
         try {
-            PrivateFile.write(file.get(), JSON.writeValueAsBytes(stored));
+            PrivateFile.write(file.get(), JsonBinding.write(stored));
         } catch (IOException e) {
             // the session still works until xend stops; it just would not survive a restart
             LOG.log(System.Logger.Level.WARNING, "cannot keep the login sessions in " + file.get() + ": " + e.getMessage());

@@ -16,8 +16,8 @@
  *   <li>{@link org.vmhost.api.ApiClient} is a {@code DomainService} that sends each call over the UNIX socket
  *       and turns an error body back into the {@link org.vmhost.error.VmhostException} xend threw. The bodies of
  *       its most used calls (the domain list, a domain, an error; a create) are read and written with jackson-core's
- *       streaming API alone ({@code LeanAnswers}, {@code LeanRequests}), the rest with {@code Json}'s data binding:
- *       a short-lived xm then never builds an {@code ObjectMapper}.</li>
+ *       streaming API alone ({@code LeanAnswers}, {@code LeanRequests}), the rest with {@code Json}, on {@link
+ *       org.vmhost.json.JsonBinding}: a short-lived xm then reflects on no record.</li>
  *   <li>Request bodies are records in {@code RequestBody} (creating a domain and acting on one are
  *       different types) and unknown fields are refused; {@code Failures} is the one place where an
  *       exception becomes the error body {@code {"error":{"code":…,"message":…}}}.</li>

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The training run of xm's start-up cache (setup/build.sh): the commands an administrator runs most, in one JVM,
  * so that the classes each needs are in the cache. Trained on {@code xm list -l} alone, the cache held none of what
- * the commands answered through Jackson's data binding need: they loaded ~500 classes from the jars and took twice
+ * the commands answered through the data binding of the time (Jackson's) need: they loaded ~500 classes from the jars and took twice
  * as long as {@code xm list}. Runs against the xend at {@code VMHOST_HOME}, which must know the domain {@code args[0]}
  * and the configuration file {@code args[1]}; output is discarded. Not part of xm.
  */

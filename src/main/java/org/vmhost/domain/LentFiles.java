@@ -1,7 +1,5 @@
 package org.vmhost.domain;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonCodec;
 import org.vmhost.qemu.QemuUser;
 
 /**
@@ -27,7 +27,6 @@ import org.vmhost.qemu.QemuUser;
  */
 final class LentFiles {
     private static final Logger LOG = Logger.getLogger(LentFiles.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One lent file: its owner before, which file it was (0 and 0 in an older record), and the domains (UUIDs) that use it. */
     record Entry(int uid, int gid, long dev, long ino, Set<String> domains) {}
@@ -41,7 +40,8 @@ final class LentFiles {
         this.file = file;
         if (Files.exists(file)) {
             try {
-                lent.putAll(JSON.readValue(file.toFile(), new TypeReference<Map<String, Entry>>() {}));
+                lent.putAll(JsonBinding.readMap(JsonCodec.parse(Files.readAllBytes(file)), Entry.class,
+                        JsonBinding.Strictness.LENIENT));
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot read " + file + "; files lent to QEMU before are not given back", e);
             }
@@ -96,7 +96,7 @@ final class LentFiles {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), lent);
+            Files.write(tmp, JsonBinding.write(lent));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write " + file, e);

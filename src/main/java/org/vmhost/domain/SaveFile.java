@@ -1,8 +1,5 @@
 package org.vmhost.domain;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +17,9 @@ import java.util.HexFormat;
 import java.util.Objects;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /**
  * The file {@code xm save} writes: vmhost's own header around QEMU's migration stream, so that a file that is
@@ -44,7 +44,6 @@ final class SaveFile {
     private static final byte[] END = "VMHOSTEN".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEADER = 1 << 20;
     static final int TRAILER = 8 + 32 + 8;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the header says. */
     record Header(int format, String qemuVersion, String name, String uuid, String config, Instant savedAt) {
@@ -64,14 +63,14 @@ final class SaveFile {
 
     /** Writes magic and header; the caller then writes the stream through {@link #digesting}, then {@link #writeTrailer}. */
     static void writeHeader(OutputStream out, Header h) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
+        JsonObject n = new JsonObject();
         n.put("format", h.format());
         n.put("qemu", h.qemuVersion());
         n.put("name", h.name());
         n.put("uuid", h.uuid());
         n.put("config", h.config());
         n.put("saved", h.savedAt().toString());
-        byte[] json = JSON.writeValueAsBytes(n);
+        byte[] json = JsonCodec.bytes(n);
         DataOutputStream data = new DataOutputStream(out);
         data.write(MAGIC);
         data.writeInt(json.length);
@@ -220,7 +219,7 @@ final class SaveFile {
 
     private static Header parseHeader(Path file, byte[] json) {
         try {
-            JsonNode n = JSON.readTree(json);
+            JsonValue n = JsonCodec.parse(json);
             if (n == null || !n.isObject()) throw bad(file, "its header is not a JSON object");
             for (String field : new String[] {"format", "qemu", "name", "uuid", "config", "saved"}) {
                 if (!n.hasNonNull(field)) throw bad(file, "its header has no field '" + field + "'");

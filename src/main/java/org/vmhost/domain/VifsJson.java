@@ -1,13 +1,12 @@
 package org.vmhost.domain;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 import org.vmhost.network.Vif;
 
 /**
@@ -16,9 +15,6 @@ import org.vmhost.network.Vif;
  * other runtime facts: {@code "memoryTarget"}, the MiB of its last xm mem-set (absent when none).
  */
 final class VifsJson {
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
     private VifsJson() {
     }
 
@@ -28,8 +24,8 @@ final class VifsJson {
 
     /** The vifs and the memory target (MiB; 0 for none, left out). */
     static String write(List<Vif> vifs, int memoryTarget) {
-        ObjectNode root = JSON.createObjectNode();
-        root.set("vifs", JSON.valueToTree(vifs));
+        JsonObject root = new JsonObject();
+        root.set("vifs", JsonBinding.toTree(vifs));
         if (memoryTarget > 0) root.put("memoryTarget", memoryTarget);
         return root.toString();
     }
@@ -37,7 +33,7 @@ final class VifsJson {
     /** The last xm mem-set target in a runtime JSON object, in MiB; 0 when it has none (also a row from an older xend). */
     static int memoryTarget(String runtimeJson) {
         try {
-            JsonNode t = JSON.readTree(runtimeJson).path("memoryTarget");
+            JsonValue t = JsonCodec.parse(runtimeJson).path("memoryTarget");
             return t.canConvertToInt() && t.asInt() > 0 ? t.asInt() : 0;
         } catch (IOException e) {
             throw new IllegalArgumentException("unreadable runtime JSON: " + e.getMessage(), e);
@@ -47,10 +43,10 @@ final class VifsJson {
     /** The vifs of a runtime JSON object; none when it has no {@code vifs} (a row from an older xend). */
     static List<Vif> read(String runtimeJson) {
         try {
-            JsonNode vifs = JSON.readTree(runtimeJson).path("vifs");
+            JsonValue vifs = JsonCodec.parse(runtimeJson).path("vifs");
             if (!vifs.isArray()) return List.of();
             List<Vif> list = new ArrayList<>();
-            for (JsonNode v : vifs) list.add(JSON.treeToValue(v, Vif.class));
+            for (JsonValue v : vifs) list.add(JsonBinding.read(v, Vif.class, JsonBinding.Strictness.LENIENT));
             return List.copyOf(list);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("unreadable vifs in runtime JSON: " + e.getMessage(), e);

@@ -1,7 +1,5 @@
 package org.vmhost.network;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -17,8 +15,10 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.vmhost.error.ErrorCode;
-import org.vmhost.host.HostCommand;
 import org.vmhost.error.VmhostException;
+import org.vmhost.host.HostCommand;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonCodec;
 
 /**
  * The host's side of guest networking: the networks xend keeps, their bridges, NAT and DHCP, and one tap
@@ -38,8 +38,6 @@ public final class HostNetwork {
     private static final Logger LOG = Logger.getLogger(HostNetwork.class.getName());
     /** The bridge of a vif that names none, as Xen's network-bridge script made it. */
     public static final String DEFAULT_BRIDGE = "xenbr0";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** One network as kept in the file. */
     record Stored(String name, String type, String bridge, String subnet, boolean madeByXend, String uplink) {
@@ -671,7 +669,8 @@ public final class HostNetwork {
     private void load() {
         if (!Files.exists(file)) return;
         try {
-            StoredFile f = JSON.readValue(file.toFile(), StoredFile.class);
+            StoredFile f = JsonBinding.read(JsonCodec.parse(Files.readAllBytes(file)), StoredFile.class,
+                    JsonBinding.Strictness.LENIENT);
             if (f.version() > 1) {
                 throw new VmhostException(ErrorCode.INTERNAL, file + " has version " + f.version()
                         + ", newer than this vmhost knows (1): it was written by a newer vmhost");
@@ -690,8 +689,7 @@ public final class HostNetwork {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(Objects.requireNonNull(file.getParent()));
-            byte[] bytes = JSON.writerWithDefaultPrettyPrinter()
-                    .writeValueAsBytes(new StoredFile(1, List.copyOf(networks.values())));
+            byte[] bytes = JsonBinding.writePretty(new StoredFile(1, List.copyOf(networks.values())));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));

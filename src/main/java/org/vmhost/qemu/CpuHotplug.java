@@ -1,12 +1,11 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpErrorException;
 import org.vmhost.qemu.qmp.QmpException;
@@ -28,7 +27,7 @@ public final class CpuHotplug {
      * @param props   the topology properties {@code device_add} needs
      * @param qomPath where the CPU is when the slot is filled; empty when free
      */
-    public record Slot(int vcpu, String type, ObjectNode props, Optional<String> qomPath) {
+    public record Slot(int vcpu, String type, JsonObject props, Optional<String> qomPath) {
         public boolean present() {
             return qomPath.isPresent();
         }
@@ -39,7 +38,7 @@ public final class CpuHotplug {
      * caller reports.
      */
     public static Optional<List<Slot>> slots(QmpClient qmp) throws QmpException, InterruptedException {
-        JsonNode r;
+        JsonValue r;
         try {
             r = qmp.execute("query-hotpluggable-cpus");
         } catch (QmpErrorException e) {
@@ -49,18 +48,18 @@ public final class CpuHotplug {
     }
 
     /** The slots in an answer of {@code query-hotpluggable-cpus}, numbered in topology order. */
-    static List<Slot> parse(JsonNode answer) {
-        List<JsonNode> entries = new ArrayList<>();
+    static List<Slot> parse(JsonValue answer) {
+        List<JsonValue> entries = new ArrayList<>();
         answer.forEach(entries::add);
-        Comparator<JsonNode> order = Comparator.comparingInt((JsonNode n) -> n.path("props").path("socket-id").asInt())
+        Comparator<JsonValue> order = Comparator.comparingInt((JsonValue n) -> n.path("props").path("socket-id").asInt())
                 .thenComparingInt(n -> n.path("props").path("die-id").asInt())
                 .thenComparingInt(n -> n.path("props").path("core-id").asInt())
                 .thenComparingInt(n -> n.path("props").path("thread-id").asInt());
         entries.sort(order);
         List<Slot> slots = new ArrayList<>();
-        for (JsonNode n : entries) {
+        for (JsonValue n : entries) {
             Optional<String> path = n.hasNonNull("qom-path") ? Optional.of(n.get("qom-path").asText()) : Optional.empty();
-            slots.add(new Slot(slots.size(), n.path("type").asText(), ((ObjectNode) n.path("props")).deepCopy(), path));
+            slots.add(new Slot(slots.size(), n.path("type").asText(), ((JsonObject) n.path("props")).deepCopy(), path));
         }
         return slots;
     }
@@ -75,8 +74,8 @@ public final class CpuHotplug {
         qmp.deviceAdd(addArguments(slot));
     }
 
-    static ObjectNode addArguments(Slot slot) {
-        ObjectNode args = JsonNodeFactory.instance.objectNode();
+    static JsonObject addArguments(Slot slot) {
+        JsonObject args = new JsonObject();
         args.put("driver", slot.type());
         args.put("id", deviceId(slot.vcpu()));
         args.setAll(slot.props());

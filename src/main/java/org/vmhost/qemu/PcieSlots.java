@@ -1,13 +1,12 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /**
  * A pv domain's hot-plug slots: the empty PCIe root ports ({@code hp0}, {@code hp1} ...) its microvm machine
@@ -44,15 +43,15 @@ public record PcieSlots(List<String> ports, Map<String, String> occupants) {
     }
 
     /** The slots a {@code query-pci} answer describes: root ports named by {@link #rootPort}, and their devices. */
-    public static PcieSlots of(JsonNode queryPci) {
+    public static PcieSlots of(JsonValue queryPci) {
         List<String> ports = new ArrayList<>();
         Map<String, String> occupants = new LinkedHashMap<>();
-        for (JsonNode bus : queryPci) {
-            for (JsonNode dev : bus.path("devices")) {
+        for (JsonValue bus : queryPci) {
+            for (JsonValue dev : bus.path("devices")) {
                 String id = dev.path("qdev_id").asText("");
                 if (!id.matches(PORT_PREFIX + "[0-9]+") || !dev.has("pci_bridge")) continue;
                 ports.add(id);
-                for (JsonNode child : dev.path("pci_bridge").path("devices")) {
+                for (JsonValue child : dev.path("pci_bridge").path("devices")) {
                     occupants.put(id, child.path("qdev_id").asText(""));
                 }
             }
@@ -71,16 +70,16 @@ public record PcieSlots(List<String> ports, Map<String, String> occupants) {
     }
 
     /** {@code x-query-virtio-status} arguments for a virtio device plugged with id {@code deviceId}. */
-    public static ObjectNode virtioStatusArgs(String deviceId) {
-        return JsonNodeFactory.instance.objectNode().put("path", "/machine/peripheral/" + deviceId + "/virtio-backend");
+    public static JsonObject virtioStatusArgs(String deviceId) {
+        return new JsonObject().put("path", "/machine/peripheral/" + deviceId + "/virtio-backend");
     }
 
     /**
      * Whether the guest's driver has taken a virtio device: it set DRIVER_OK, so it found the device on its
      * bus, bound a driver and finished setting it up.
      */
-    public static boolean driverReady(JsonNode virtioStatus) {
-        for (JsonNode s : virtioStatus.path("status").path("statuses")) {
+    public static boolean driverReady(JsonValue virtioStatus) {
+        for (JsonValue s : virtioStatus.path("status").path("statuses")) {
             if (s.asText().startsWith("VIRTIO_CONFIG_S_DRIVER_OK")) return true;
         }
         return false;

@@ -1,11 +1,10 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vmhost.config.DiskAccess;
 import org.vmhost.config.DiskBackend;
 import org.vmhost.config.DiskConfig;
 import org.vmhost.config.DomainType;
+import org.vmhost.json.JsonObject;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
 
@@ -24,7 +23,6 @@ import org.vmhost.qemu.qmp.QmpException;
 public final class QemuBlockDevices {
     /** The virtio-scsi controller's id, as on the command line. */
     public static final String SCSI_CONTROLLER = "scsi0";
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private QemuBlockDevices() {
     }
@@ -84,38 +82,38 @@ public final class QemuBlockDevices {
     }
 
     /** {@code device_add} arguments for the virtio-scsi controller of an hvm domain. */
-    public static ObjectNode scsiControllerAdd() {
-        return JSON.objectNode().put("driver", "virtio-scsi-pci").put("id", SCSI_CONTROLLER);
+    public static JsonObject scsiControllerAdd() {
+        return new JsonObject().put("driver", "virtio-scsi-pci").put("id", SCSI_CONTROLLER);
     }
 
     /** {@code blockdev-add} arguments for a disk's image (a format node over a file or host device). */
-    public static ObjectNode blockdevAdd(DiskConfig disk) {
+    public static JsonObject blockdevAdd(DiskConfig disk) {
         return imageNode(nodeName(disk), disk, !disk.access().writable() || disk.cdrom(), !disk.cdrom());
     }
 
     /** {@code blockdev-add} arguments for a CD-ROM medium. */
-    public static ObjectNode mediumAdd(DiskConfig drive, DiskConfig medium) {
+    public static JsonObject mediumAdd(DiskConfig drive, DiskConfig medium) {
         return imageNode(mediumNodeName(drive), medium, true, false);
     }
 
-    private static ObjectNode imageNode(String node, DiskConfig disk, boolean readOnly, boolean direct) {
+    private static JsonObject imageNode(String node, DiskConfig disk, boolean readOnly, boolean direct) {
         String path = disk.target().orElseThrow(() -> new IllegalArgumentException("disk " + disk.vdev() + " has no target"));
-        ObjectNode file;
+        JsonObject file;
         if (disk.nbd().isPresent()) {
             var nbd = disk.nbd().get();
-            file = JSON.objectNode().put("driver", "nbd");
-            file.set("server", JSON.objectNode().put("type", "inet").put("host", nbd.host()).put("port", Integer.toString(nbd.port())));
+            file = new JsonObject().put("driver", "nbd");
+            file.set("server", new JsonObject().put("type", "inet").put("host", nbd.host()).put("port", Integer.toString(nbd.port())));
             nbd.name().ifPresent(n -> file.put("export", n));
         } else {
             String protocol = disk.backend() == DiskBackend.PHY ? (disk.cdrom() ? "host_cdrom" : "host_device") : "file";
-            file = JSON.objectNode().put("driver", protocol).put("filename", path);
+            file = new JsonObject().put("driver", protocol).put("filename", path);
         }
-        ObjectNode args = JSON.objectNode().put("node-name", node).put("driver", QemuCommandLine.qemuFormat(disk.format()))
+        JsonObject args = new JsonObject().put("node-name", node).put("driver", QemuCommandLine.qemuFormat(disk.format()))
                 .put("read-only", readOnly);
         if (direct) {
             if (disk.nbd().isEmpty()) file.put("aio", "threads");
-            file.set("cache", JSON.objectNode().put("direct", true));
-            args.set("cache", JSON.objectNode().put("direct", true));
+            file.set("cache", new JsonObject().put("direct", true));
+            args.set("cache", new JsonObject().put("direct", true));
         }
         args.set("file", file);
         return args;
@@ -131,8 +129,8 @@ public final class QemuBlockDevices {
      *
      * @param slot the free hot-plug slot it goes into, where {@link #needsSlot} says it needs one
      */
-    public static ObjectNode deviceAdd(DomainType type, DiskConfig disk, java.util.Optional<String> slot) {
-        ObjectNode dev = JSON.objectNode();
+    public static JsonObject deviceAdd(DomainType type, DiskConfig disk, java.util.Optional<String> slot) {
+        JsonObject dev = new JsonObject();
         if (disk.bus() == org.vmhost.config.DiskBus.SCSI) {
             dev.put("driver", disk.cdrom() ? "scsi-cd" : "scsi-hd").put("bus", SCSI_CONTROLLER + ".0").put("channel", 0)
                     .put("scsi-id", (int) QemuCommandLine.diskIndex(disk.vdev())).put("lun", 0);
@@ -148,24 +146,24 @@ public final class QemuBlockDevices {
     }
 
     /** {@code device_del} arguments; QEMU answers at once and sends DEVICE_DELETED once the guest let go. */
-    public static ObjectNode deviceDel(String vdev) {
-        return JSON.objectNode().put("id", vdev);
+    public static JsonObject deviceDel(String vdev) {
+        return new JsonObject().put("id", vdev);
     }
 
     /** {@code blockdev-del} arguments for a node this class named. */
-    public static ObjectNode blockdevDel(String node) {
-        return JSON.objectNode().put("node-name", node);
+    public static JsonObject blockdevDel(String node) {
+        return new JsonObject().put("node-name", node);
     }
 
     /** {@code blockdev-open-tray} / {@code blockdev-remove-medium} / {@code blockdev-close-tray}: by device id. */
-    public static ObjectNode tray(String vdev, boolean force) {
-        ObjectNode args = JSON.objectNode().put("id", vdev);
+    public static JsonObject tray(String vdev, boolean force) {
+        JsonObject args = new JsonObject().put("id", vdev);
         if (force) args.put("force", true);
         return args;
     }
 
     /** {@code blockdev-insert-medium} arguments. */
-    public static ObjectNode insertMedium(DiskConfig drive) {
-        return JSON.objectNode().put("id", drive.vdev()).put("node-name", mediumNodeName(drive));
+    public static JsonObject insertMedium(DiskConfig drive) {
+        return new JsonObject().put("id", drive.vdev()).put("node-name", mediumNodeName(drive));
     }
 }

@@ -1,12 +1,11 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
 
@@ -17,8 +16,6 @@ import org.vmhost.qemu.qmp.QmpException;
  * so nothing of QEMU listens on TCP.
  */
 public final class QemuMigration {
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-
     private QemuMigration() {}
 
     /**
@@ -38,10 +35,10 @@ public final class QemuMigration {
      */
     public static List<String> hotplugged(QmpClient qmp) throws QmpException, InterruptedException {
         List<String> found = new java.util.ArrayList<>();
-        for (JsonNode n : qmp.execute("qom-list", Map.of("path", "/machine/peripheral"))) {
+        for (JsonValue n : qmp.execute("qom-list", Map.of("path", "/machine/peripheral"))) {
             if (!n.path("type").asText("").startsWith("child<")) continue;
             String id = n.path("name").asText();
-            JsonNode r = qmp.execute("qom-get", Map.of("path", "/machine/peripheral/" + id, "property", "hotplugged"));
+            JsonValue r = qmp.execute("qom-get", Map.of("path", "/machine/peripheral/" + id, "property", "hotplugged"));
             if (r.asBoolean(false)) found.add(describeDevice(id));
         }
         return found;
@@ -80,7 +77,7 @@ public final class QemuMigration {
 
     /** As {@link QmpClient#queryMigrate}, with the downtime QEMU measured, which that leaves out. */
     public static Status status(QmpClient qmp) throws QmpException, InterruptedException {
-        JsonNode r = qmp.execute("query-migrate");
+        JsonValue r = qmp.execute("query-migrate");
         return new Status(r.path("status").asText("none"), r.path("error-desc").asText(""), r.path("downtime").asLong(-1));
     }
 
@@ -107,7 +104,7 @@ public final class QemuMigration {
 
     /** Destination: an NBD server on a UNIX socket (in a directory QEMU's user may write), exporting the disks. */
     public static void exportDisks(QmpClient qmp, Path socket, List<String> vdevs) throws QmpException, InterruptedException {
-        ObjectNode start = JSON.objectNode();
+        JsonObject start = new JsonObject();
         start.putObject("addr").put("type", "unix").putObject("data").put("path", socket.toString());
         qmp.execute("nbd-server-start", start);
         for (String vdev : vdevs) qmp.execute("nbd-server-add", Map.of("device", drive(vdev), "writable", true));
@@ -123,19 +120,19 @@ public final class QemuMigration {
 
     /** Source: an NBD client node on xend's tunnel socket, and a full mirror of the disk into it. */
     public static void mirror(QmpClient qmp, Path tunnel, String vdev) throws QmpException, InterruptedException {
-        ObjectNode node = JSON.objectNode().put("driver", "nbd").put("node-name", mirrorNode(vdev)).put("export", drive(vdev));
+        JsonObject node = new JsonObject().put("driver", "nbd").put("node-name", mirrorNode(vdev)).put("export", drive(vdev));
         node.putObject("server").put("type", "unix").put("path", tunnel.toString());
         qmp.execute("blockdev-add", node, Duration.ofSeconds(30));
-        qmp.execute("blockdev-mirror", JSON.objectNode().put("job-id", mirrorNode(vdev)).put("device", drive(vdev))
+        qmp.execute("blockdev-mirror", new JsonObject().put("job-id", mirrorNode(vdev)).put("device", drive(vdev))
                 .put("target", mirrorNode(vdev)).put("sync", "full"));
     }
 
     /** Whether every mirror has caught up (is ready); fails naming a mirror that ended on its own. */
     public static boolean mirrorsReady(QmpClient qmp, List<String> vdevs) throws QmpException, InterruptedException {
-        JsonNode jobs = qmp.execute("query-block-jobs");
+        JsonValue jobs = qmp.execute("query-block-jobs");
         for (String vdev : vdevs) {
-            JsonNode job = null;
-            for (JsonNode j : jobs) if (j.path("device").asText().equals(mirrorNode(vdev))) job = j;
+            JsonValue job = null;
+            for (JsonValue j : jobs) if (j.path("device").asText().equals(mirrorNode(vdev))) job = j;
             if (job == null) throw new IllegalStateException("the copy of " + vdev + " stopped");
             if (!job.path("ready").asBoolean(false)) return false;
         }
@@ -154,7 +151,7 @@ public final class QemuMigration {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             boolean any = false;
-            for (JsonNode j : qmp.execute("query-block-jobs"))
+            for (JsonValue j : qmp.execute("query-block-jobs"))
                 for (String vdev : vdevs) if (j.path("device").asText().equals(mirrorNode(vdev))) any = true;
             if (!any) break;
             Thread.sleep(100);

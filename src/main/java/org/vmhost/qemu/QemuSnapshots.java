@@ -1,9 +1,5 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonArray;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
 
@@ -23,7 +22,6 @@ import org.vmhost.qemu.qmp.QmpException;
  * named by their drive ids ({@code drive-<vdev>}); the node names QEMU gave them are looked up here.
  */
 public final class QemuSnapshots {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(50);
 
     /** One internal snapshot as the first disk's image lists it. */
@@ -33,10 +31,10 @@ public final class QemuSnapshots {
 
     /** The snapshots in the image of drive {@code drive-<vdev>}. */
     public static List<Listed> list(QmpClient qmp, String vdev) throws QmpException, InterruptedException {
-        JsonNode inserted = inserted(qmp).get(QemuBlockDevices.driveId(vdev));
+        JsonValue inserted = inserted(qmp).get(QemuBlockDevices.driveId(vdev));
         List<Listed> out = new ArrayList<>();
         if (inserted == null) return out;
-        for (JsonNode s : inserted.path("image").path("snapshots")) {
+        for (JsonValue s : inserted.path("image").path("snapshots")) {
             out.add(new Listed(s.path("name").asText(), s.path("vm-state-size").asLong(),
                     Instant.ofEpochSecond(s.path("date-sec").asLong(), s.path("date-nsec").asLong())));
         }
@@ -46,7 +44,7 @@ public final class QemuSnapshots {
     /** Memory, device state and the disks {@code vdevs}, the state kept in the first one's image. */
     public static void save(QmpClient qmp, String tag, List<String> vdevs, Duration timeout) throws QmpException, InterruptedException {
         List<String> nodes = nodes(qmp, vdevs);
-        ObjectNode args = JSON.createObjectNode().put("tag", tag).put("vmstate", nodes.get(0));
+        JsonObject args = new JsonObject().put("tag", tag).put("vmstate", nodes.get(0));
         args.set("devices", array(nodes));
         runJob(qmp, "snapshot-save", args, timeout);
     }
@@ -54,30 +52,30 @@ public final class QemuSnapshots {
     /** Returns the guest (memory, devices, the disks {@code vdevs}) to a snapshot; a running guest runs on from there. */
     public static void load(QmpClient qmp, String tag, List<String> vdevs, Duration timeout) throws QmpException, InterruptedException {
         List<String> nodes = nodes(qmp, vdevs);
-        ObjectNode args = JSON.createObjectNode().put("tag", tag).put("vmstate", nodes.get(0));
+        JsonObject args = new JsonObject().put("tag", tag).put("vmstate", nodes.get(0));
         args.set("devices", array(nodes));
         runJob(qmp, "snapshot-load", args, timeout);
     }
 
     public static void delete(QmpClient qmp, String tag, List<String> vdevs, Duration timeout) throws QmpException, InterruptedException {
-        ObjectNode args = JSON.createObjectNode().put("tag", tag);
+        JsonObject args = new JsonObject().put("tag", tag);
         args.set("devices", array(nodes(qmp, vdevs)));
         runJob(qmp, "snapshot-delete", args, timeout);
     }
 
     /** The disks {@code vdevs} alone, all at one instant (one transaction). */
     public static void saveDisks(QmpClient qmp, String tag, List<String> vdevs) throws QmpException, InterruptedException {
-        ArrayNode actions = JSON.createArrayNode();
+        JsonArray actions = new JsonArray();
         for (String node : nodes(qmp, vdevs)) {
-            ObjectNode a = actions.addObject().put("type", "blockdev-snapshot-internal-sync");
+            JsonObject a = actions.addObject().put("type", "blockdev-snapshot-internal-sync");
             a.putObject("data").put("device", node).put("name", tag);
         }
-        ObjectNode args = JSON.createObjectNode();
+        JsonObject args = new JsonObject();
         args.set("actions", actions);
         qmp.execute("transaction", args);
     }
 
-    private static void runJob(QmpClient qmp, String command, ObjectNode args, Duration timeout)
+    private static void runJob(QmpClient qmp, String command, JsonObject args, Duration timeout)
             throws QmpException, InterruptedException {
         String id = command + "-" + Long.toHexString(System.nanoTime());
         args.put("job-id", id);
@@ -85,8 +83,8 @@ public final class QemuSnapshots {
         Instant deadline = Instant.now().plus(timeout);
         try {
             while (true) {
-                Optional<JsonNode> job = Optional.empty();
-                for (JsonNode j : qmp.execute("query-jobs")) if (j.path("id").asText().equals(id)) job = Optional.of(j);
+                Optional<JsonValue> job = Optional.empty();
+                for (JsonValue j : qmp.execute("query-jobs")) if (j.path("id").asText().equals(id)) job = Optional.of(j);
                 if (job.isEmpty()) return; // dismissed already: nothing more to learn
                 String status = job.get().path("status").asText();
                 if (status.equals("concluded") || status.equals("null")) {
@@ -110,11 +108,11 @@ public final class QemuSnapshots {
     }
 
     /** Drive id → its {@code inserted} record, for drives with a medium. */
-    private static Map<String, JsonNode> inserted(QmpClient qmp) throws QmpException, InterruptedException {
-        Map<String, JsonNode> out = new LinkedHashMap<>();
-        for (JsonNode b : qmp.execute("query-block")) {
+    private static Map<String, JsonValue> inserted(QmpClient qmp) throws QmpException, InterruptedException {
+        Map<String, JsonValue> out = new LinkedHashMap<>();
+        for (JsonValue b : qmp.execute("query-block")) {
             if (!b.has("inserted")) continue;
-            JsonNode ins = b.get("inserted");
+            JsonValue ins = b.get("inserted");
             String device = b.path("device").asText("");
             // A hot-plugged disk has no drive, only a node, which carries the drive id as its name.
             out.put(device.isEmpty() ? ins.path("node-name").asText() : device, ins);
@@ -124,18 +122,18 @@ public final class QemuSnapshots {
 
     private static List<String> nodes(QmpClient qmp, List<String> vdevs) throws QmpException, InterruptedException {
         if (vdevs.isEmpty()) throw new IllegalArgumentException("no disks");
-        Map<String, JsonNode> inserted = inserted(qmp);
+        Map<String, JsonValue> inserted = inserted(qmp);
         List<String> nodes = new ArrayList<>();
         for (String vdev : vdevs) {
-            JsonNode ins = inserted.get(QemuBlockDevices.driveId(vdev));
+            JsonValue ins = inserted.get(QemuBlockDevices.driveId(vdev));
             if (ins == null) throw new VmhostException(ErrorCode.QEMU_FAILED, "QEMU has no disk " + vdev);
             nodes.add(ins.path("node-name").asText());
         }
         return nodes;
     }
 
-    private static ArrayNode array(List<String> items) {
-        ArrayNode a = JSON.createArrayNode();
+    private static JsonArray array(List<String> items) {
+        JsonArray a = new JsonArray();
         items.forEach(a::add);
         return a;
     }

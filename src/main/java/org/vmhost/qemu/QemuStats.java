@@ -1,9 +1,9 @@
 package org.vmhost.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import org.vmhost.json.JsonValue;
 import org.vmhost.monitor.DiskCounters;
 import org.vmhost.qemu.qmp.QmpClient;
 import org.vmhost.qemu.qmp.QmpException;
@@ -23,10 +23,10 @@ public final class QemuStats {
     public static List<DiskCounters> blockStats(QmpClient qmp) throws InterruptedException {
         List<DiskCounters> disks = new ArrayList<>();
         try {
-            for (JsonNode dev : qmp.execute("query-blockstats", null, TIMEOUT)) {
+            for (JsonValue dev : qmp.execute("query-blockstats", null, TIMEOUT)) {
                 String name = deviceName(dev.path("qdev").asText(""), dev.path("device").asText(""));
                 if (name.isEmpty()) continue;
-                JsonNode s = dev.path("stats");
+                JsonValue s = dev.path("stats");
                 disks.add(new DiskCounters(name, s.path("rd_bytes").asLong(), s.path("wr_bytes").asLong(),
                         s.path("rd_operations").asLong(), s.path("wr_operations").asLong()));
             }
@@ -51,7 +51,7 @@ public final class QemuStats {
     /** The guest's actual memory in KiB from its virtio-balloon ({@code query-balloon}), empty without one. */
     public static OptionalLong balloonKib(QmpClient qmp) throws InterruptedException {
         try {
-            JsonNode r = qmp.execute("query-balloon", null, TIMEOUT);
+            JsonValue r = qmp.execute("query-balloon", null, TIMEOUT);
             return r.has("actual") ? OptionalLong.of(r.path("actual").asLong() / 1024) : OptionalLong.empty();
         } catch (QmpException e) {
             return OptionalLong.empty();

@@ -1,7 +1,5 @@
 package org.vmhost.relocation;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +19,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /**
  * A source xend's connection to another xend's relocation server. The destination is trusted only if its
@@ -67,9 +68,9 @@ public final class RelocationClient {
     public Migration offer(Offer offer) {
         Connection c = connect();
         try {
-            ObjectNode m = request("migrate");
-            m.set("offer", Wire.JSON.valueToTree(offer));
-            JsonNode reply = c.call(m);
+            JsonObject m = request("migrate");
+            m.set("offer", JsonBinding.toTree(offer));
+            JsonValue reply = c.call(m);
             java.util.List<String> copies = new java.util.ArrayList<>();
             reply.path("copy").forEach(v -> copies.add(v.asText()));
             return new Migration(c, reply.path("session").asText(), copies);
@@ -99,8 +100,8 @@ public final class RelocationClient {
         }
     }
 
-    private ObjectNode request(String op) {
-        return Wire.JSON.createObjectNode().put("token", token).put("op", op);
+    private JsonObject request(String op) {
+        return new JsonObject().put("token", token).put("op", op);
     }
 
     private Connection connect() {
@@ -138,7 +139,7 @@ public final class RelocationClient {
             this.out = out;
         }
 
-        JsonNode call(JsonNode message) {
+        JsonValue call(JsonValue message) {
             try {
                 Wire.write(out, message);
                 return Wire.requireOk(Wire.read(in), host);
@@ -181,7 +182,7 @@ public final class RelocationClient {
             } catch (IOException e) {
                 // the call below reports it
             }
-            ObjectNode m = Wire.JSON.createObjectNode().put("op", "finish").put("resume", resume);
+            JsonObject m = new JsonObject().put("op", "finish").put("resume", resume);
             control.call(m);
         }
 

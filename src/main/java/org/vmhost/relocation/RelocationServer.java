@@ -1,6 +1,5 @@
 package org.vmhost.relocation;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +22,8 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonValue;
 
 /**
  * xend's relocation server (port 8002, off unless {@code relocation_server = 1}): takes domains in from other
@@ -137,7 +138,7 @@ public final class RelocationServer implements AutoCloseable {
             c.startHandshake();
             InputStream in = c.getInputStream();
             OutputStream out = c.getOutputStream();
-            JsonNode first = Wire.read(in);
+            JsonValue first = Wire.read(in);
             if (first == null) return;
             String token = first.path("token").asText("");
             if (token.isEmpty() || !adminToken.test(token)) {
@@ -157,10 +158,10 @@ public final class RelocationServer implements AutoCloseable {
         }
     }
 
-    private void migrate(SSLSocket c, InputStream in, OutputStream out, JsonNode first) throws IOException {
+    private void migrate(SSLSocket c, InputStream in, OutputStream out, JsonValue first) throws IOException {
         Offer offer;
         try {
-            offer = Wire.JSON.treeToValue(first.path("offer"), Offer.class);
+            offer = JsonBinding.read(first.path("offer"), Offer.class, JsonBinding.Strictness.STRICT);
         } catch (IOException | IllegalArgumentException | NullPointerException e) {
             Wire.write(out, Wire.error(new VmhostException(ErrorCode.BAD_REQUEST, "malformed offer: " + e.getMessage())));
             return;
@@ -178,7 +179,7 @@ public final class RelocationServer implements AutoCloseable {
             incoming.copies().forEach(reply.putArray("copy")::add);
             Wire.write(out, reply);
             c.setSoTimeout(0); // the source copies memory meanwhile, as long as that takes
-            JsonNode next = Wire.read(in);
+            JsonValue next = Wire.read(in);
             if (next != null && next.path("op").asText().equals("finish")) {
                 try {
                     incoming.finish(next.path("resume").asBoolean(true));
@@ -195,7 +196,7 @@ public final class RelocationServer implements AutoCloseable {
         }
     }
 
-    private void stream(SSLSocket c, InputStream in, OutputStream out, JsonNode first) throws IOException {
+    private void stream(SSLSocket c, InputStream in, OutputStream out, JsonValue first) throws IOException {
         Path socket;
         try {
             socket = handler.stream(first.path("session").asText(), first.path("channel").asText());

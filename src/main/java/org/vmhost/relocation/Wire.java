@@ -1,9 +1,5 @@
 package org.vmhost.relocation;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,22 +7,24 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.vmhost.error.ErrorCode;
 import org.vmhost.error.VmhostException;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /** The relocation link's framing: one JSON object per line, then (for a stream) raw bytes both ways. */
 final class Wire {
-    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
     private static final int MAX_LINE = 1 << 20;
 
     private Wire() {}
 
-    static void write(OutputStream out, JsonNode message) throws IOException {
-        out.write(JSON.writeValueAsBytes(message));
+    static void write(OutputStream out, JsonValue message) throws IOException {
+        out.write(JsonCodec.bytes(message));
         out.write('\n');
         out.flush();
     }
 
     /** Reads one line, byte by byte so that nothing after it is consumed; null at a clean end. */
-    static JsonNode read(InputStream in) throws IOException {
+    static JsonValue read(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = in.read()) != '\n'; ) {
             if (b < 0) {
@@ -36,19 +34,19 @@ final class Wire {
             if (line.size() >= MAX_LINE) throw new IOException("a message longer than " + MAX_LINE + " bytes");
             line.write(b);
         }
-        return JSON.readTree(line.toString(StandardCharsets.UTF_8));
+        return JsonCodec.parse(line.toString(StandardCharsets.UTF_8));
     }
 
-    static ObjectNode ok() {
-        return JSON.createObjectNode().put("ok", true);
+    static JsonObject ok() {
+        return new JsonObject().put("ok", true);
     }
 
-    static ObjectNode error(VmhostException e) {
-        return JSON.createObjectNode().put("ok", false).put("code", e.code().name()).put("error", e.getMessage());
+    static JsonObject error(VmhostException e) {
+        return new JsonObject().put("ok", false).put("code", e.code().name()).put("error", e.getMessage());
     }
 
     /** A reply's refusal as the exception the destination raised; an ok reply as itself. */
-    static JsonNode requireOk(JsonNode reply, String host) {
+    static JsonValue requireOk(JsonValue reply, String host) {
         if (reply == null) throw new VmhostException(ErrorCode.HOST_FAILED, "host " + host + " closed the relocation connection without an answer");
         if (reply.path("ok").asBoolean(false)) return reply;
         ErrorCode code;

@@ -1,7 +1,5 @@
 package org.vmhost.storage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,6 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vmhost.error.VmhostException;
 import org.vmhost.host.HostCommand;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonValue;
 
 /**
  * A storage pool that is a directory of image files, made and changed with {@code qemu-img}. qemu-img runs
@@ -47,7 +47,6 @@ public final class ImagePool {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_+@][A-Za-z0-9._+@-]{0,127}");
     private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
     private static final List<String> FORMATS = List.of("raw", "qcow2");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(600);
     private static final Duration INFO_TIMEOUT = Duration.ofSeconds(30);
     /** Longest backing chain followed; a longer one (or a loop) is refused. */
@@ -119,7 +118,7 @@ public final class ImagePool {
 
     private ImageInfo info(String name, Path p, Optional<PoolRecords.Entry> record) {
         String format = record.map(PoolRecords.Entry::format).orElse("raw");
-        JsonNode n = header(qemuImg, p, format, name);
+        JsonValue n = header(qemuImg, p, format, name);
         Optional<String> backing = format.equals("raw") ? Optional.empty()
                 : Optional.ofNullable(n.path("full-backing-filename").asText(n.path("backing-filename").asText(null)));
         return new ImageInfo(name, p.toString(), format, n.path("virtual-size").asLong(), n.path("actual-size").asLong(), backing,
@@ -204,7 +203,7 @@ public final class ImagePool {
             requireContained(p, format);
             Optional<String> backing = Optional.empty();
             if (!format.equals("raw")) {
-                JsonNode n = header(qemuImg, p, format, name);
+                JsonValue n = header(qemuImg, p, format, name);
                 String b = n.path("full-backing-filename").asText(n.path("backing-filename").asText(null));
                 if (b != null) {
                     String base = Path.of(b).getFileName().toString();
@@ -325,7 +324,7 @@ public final class ImagePool {
                         + " name any host file after this check" + (depth == 0 ? "" : " (the backing file of " + image + ")")
                         + "; keep " + currentFormat + " images where only root may write them, or use raw");
             }
-            JsonNode n;
+            JsonValue n;
             try {
                 n = header(qemuImg, real, currentFormat, current.toString());
             } catch (StorageException e) {
@@ -446,10 +445,10 @@ public final class ImagePool {
      * qemu-img's reading of one image as the format given, its backing file left closed (qemu-img info opens no
      * backing file unless asked for the chain), so the header is read but nothing it names is opened.
      */
-    private static JsonNode header(String qemuImg, Path p, String format, String shown) {
+    private static JsonValue header(String qemuImg, Path p, String format, String shown) {
         String out = run("read", shown, List.of(qemuImg, "info", "-U", "-f", format, "--output=json", p.toString()), INFO_TIMEOUT);
         try {
-            return JSON.readTree(out);
+            return JsonCodec.parse(out);
         } catch (IOException e) {
             throw new StorageException(StorageException.Kind.FAILED, "qemu-img's answer about " + shown + " is unreadable: " + e.getMessage());
         }

@@ -1,7 +1,5 @@
 package org.vmhost.storage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +7,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.vmhost.host.HostCommand;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonValue;
 
 /**
  * Internal snapshots of a qcow2 image that no QEMU has open, with {@code qemu-img snapshot} (always {@code -f qcow2}:
@@ -16,7 +16,6 @@ import org.vmhost.host.HostCommand;
  * {@code --image-opts}). A running domain's snapshots go through its QEMU instead.
  */
 public final class ImageSnapshots {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
     /** One snapshot in an image. */
@@ -33,7 +32,7 @@ public final class ImageSnapshots {
         String out = HostCommand.of(argv).timeout(TIMEOUT).run();
         List<Snapshot> list = new ArrayList<>();
         try {
-            for (JsonNode s : JSON.readTree(out).path("snapshots")) {
+            for (JsonValue s : JsonCodec.parse(out).path("snapshots")) {
                 list.add(new Snapshot(s.path("name").asText(), s.path("vm-state-size").asLong(),
                         Instant.ofEpochSecond(s.path("date-sec").asLong(), s.path("date-nsec").asLong())));
             }

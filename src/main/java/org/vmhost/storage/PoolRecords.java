@@ -1,8 +1,5 @@
 package org.vmhost.storage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -16,6 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /**
  * What a pool knows of its images: each image's format, and a linked clone's backing image, in one small file
@@ -30,7 +30,6 @@ import java.util.TreeMap;
 final class PoolRecords {
     static final String FILE = ".vmhost-images.json";
     private static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One image's record: its format and, for a linked clone, the name of its backing image in the same pool. */
     record Entry(String format, Optional<String> backing) {
@@ -46,9 +45,9 @@ final class PoolRecords {
     /** The records of the pool in {@code dir}; none when it has no records file. */
     static Map<String, Entry> read(Path dir) {
         Path file = dir.resolve(FILE);
-        JsonNode root;
+        JsonValue root;
         try {
-            root = JSON.readTree(Files.readString(file));
+            root = JsonCodec.parse(Files.readString(file));
         } catch (NoSuchFileException e) {
             return new TreeMap<>();
         } catch (IOException e) {
@@ -66,10 +65,10 @@ final class PoolRecords {
 
     /** Replaces the records of the pool in {@code dir}: a reader sees the old file or the new one, never half. */
     static void write(Path dir, Map<String, Entry> entries) {
-        ObjectNode root = JSON.createObjectNode().put("version", VERSION);
-        ObjectNode images = root.putObject("images");
+        JsonObject root = new JsonObject().put("version", VERSION);
+        JsonObject images = root.putObject("images");
         new TreeMap<>(entries).forEach((name, e) -> {
-            ObjectNode n = images.putObject(name).put("format", e.format());
+            JsonObject n = images.putObject(name).put("format", e.format());
             e.backing().ifPresent(b -> n.put("backing", b));
         });
         Path file = dir.resolve(FILE);
@@ -78,7 +77,7 @@ final class PoolRecords {
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));
+                ch.write(java.nio.ByteBuffer.wrap(JsonCodec.prettyBytes(root)));
                 ch.force(true);
             }
             try {

@@ -2,12 +2,12 @@ package org.vmhost.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vmhost.config.ConfigLoader;
 import org.vmhost.config.DomainConfig;
+import org.vmhost.json.JsonCodec;
 
 /** CPU slots as QEMU 7.2's pc reports them, and the command line that makes them. */
 class CpuHotplugTest {
@@ -21,7 +21,7 @@ class CpuHotplugTest {
 
     @Test
     void slotsAreNumberedInTopologyOrderAndTheFilledOnesKnowTheirPath() throws Exception {
-        List<CpuHotplug.Slot> slots = CpuHotplug.parse(new ObjectMapper().readTree(ANSWER));
+        List<CpuHotplug.Slot> slots = CpuHotplug.parse(JsonCodec.parse(ANSWER));
         assertThat(slots).extracting(CpuHotplug.Slot::vcpu).containsExactly(0, 1, 2);
         assertThat(slots.get(0).qomPath()).contains("/machine/unattached/device[0]");
         assertThat(slots.get(1).present()).isFalse();
@@ -30,7 +30,7 @@ class CpuHotplugTest {
 
     @Test
     void aHotPluggedCpuIsAddedWithItsSlotsTopologyAndAnIdOfItsNumber() throws Exception {
-        CpuHotplug.Slot slot = CpuHotplug.parse(new ObjectMapper().readTree(ANSWER)).get(1);
+        CpuHotplug.Slot slot = CpuHotplug.parse(JsonCodec.parse(ANSWER)).get(1);
         assertThat(CpuHotplug.addArguments(slot).toString()).isEqualTo(
                 "{\"driver\":\"qemu64-x86_64-cpu\",\"id\":\"vcpu1\",\"core-id\":1,\"thread-id\":0,\"node-id\":0,\"socket-id\":0}");
     }

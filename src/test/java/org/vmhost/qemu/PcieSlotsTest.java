@@ -2,14 +2,12 @@ package org.vmhost.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonValue;
 
 /** Reading QEMU's answers about hot-plug slots, as QEMU 7.2 gave them for a microvm with pcie=on. */
 class PcieSlotsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** query-pci of a microvm with three root ports: xvdb in hp0, nothing in hp1, nic2 in hp2. */
     private static final String QUERY_PCI = """
             [{"bus": 0, "devices": [
@@ -26,7 +24,7 @@ class PcieSlotsTest {
 
     @Test
     void theFreeSlotIsTheFirstEmptyRootPortAndADeviceIsFoundInItsSlot() throws Exception {
-        PcieSlots slots = PcieSlots.of(JSON.readTree(QUERY_PCI));
+        PcieSlots slots = PcieSlots.of(JsonCodec.parse(QUERY_PCI));
         assertThat(slots.ports()).containsExactly("hp0", "hp1", "hp2");
         assertThat(slots.free()).contains("hp1");
         assertThat(slots.portOf("xvdb")).contains("hp0");
@@ -37,16 +35,16 @@ class PcieSlotsTest {
     @Test
     void whenEverySlotHoldsADeviceNoneIsFree() throws Exception {
         String full = QUERY_PCI.replace("\"devices\": []", "\"devices\": [{\"qdev_id\": \"xvdc\"}]");
-        assertThat(PcieSlots.of(JSON.readTree(full)).free()).isEmpty();
-        assertThat(PcieSlots.of(JSON.readTree("[{\"bus\": 0, \"devices\": []}]")).ports()).isEmpty();
+        assertThat(PcieSlots.of(JsonCodec.parse(full)).free()).isEmpty();
+        assertThat(PcieSlots.of(JsonCodec.parse("[{\"bus\": 0, \"devices\": []}]")).ports()).isEmpty();
     }
 
     @Test
     void theGuestHasTakenADeviceOnlyOnceItsDriverIsReady() throws Exception {
-        JsonNode fresh = JSON.readTree("{\"name\": \"virtio-blk\", \"status\": {\"statuses\": []}}");
-        JsonNode probing = JSON.readTree("{\"status\": {\"statuses\": [\"VIRTIO_CONFIG_S_ACKNOWLEDGE: Valid virtio device found\","
+        JsonValue fresh = JsonCodec.parse("{\"name\": \"virtio-blk\", \"status\": {\"statuses\": []}}");
+        JsonValue probing = JsonCodec.parse("{\"status\": {\"statuses\": [\"VIRTIO_CONFIG_S_ACKNOWLEDGE: Valid virtio device found\","
                 + " \"VIRTIO_CONFIG_S_DRIVER: Guest OS compatible with device\"]}}");
-        JsonNode ready = JSON.readTree("{\"status\": {\"statuses\": [\"VIRTIO_CONFIG_S_ACKNOWLEDGE: Valid virtio device found\","
+        JsonValue ready = JsonCodec.parse("{\"status\": {\"statuses\": [\"VIRTIO_CONFIG_S_ACKNOWLEDGE: Valid virtio device found\","
                 + " \"VIRTIO_CONFIG_S_DRIVER: Guest OS compatible with device\", \"VIRTIO_CONFIG_S_FEATURES_OK: Feature negotiation complete\","
                 + " \"VIRTIO_CONFIG_S_DRIVER_OK: Driver setup and ready\"]}}");
         assertThat(PcieSlots.driverReady(fresh)).isFalse();

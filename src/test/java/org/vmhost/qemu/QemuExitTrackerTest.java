@@ -2,11 +2,11 @@ package org.vmhost.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.vmhost.json.JsonBinding;
 import org.vmhost.qemu.QemuExit.Cause;
 import org.vmhost.qemu.qmp.QmpEvent;
 
@@ -14,7 +14,7 @@ class QemuExitTrackerTest {
     private final QemuExitTracker tracker = new QemuExitTracker();
 
     private static QmpEvent event(String name, Map<String, ?> data) {
-        return new QmpEvent(name, new ObjectMapper().valueToTree(data), Instant.now());
+        return new QmpEvent(name, JsonBinding.toTree(data), Instant.now());
     }
 
     private static QmpEvent shutdown(String reason, boolean guest) {

@@ -1,17 +1,18 @@
 package org.vmhost.qemu.qmp;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.vmhost.json.JsonBinding;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 
 /**
  * A connection to one QEMU's QMP monitor: typed calls for what vmhost uses often, and
- * {@link #execute(String, ObjectNode)} for everything else ({@code blockdev-add}, {@code device_add},
+ * {@link #execute(String, JsonObject)} for everything else ({@code blockdev-add}, {@code device_add},
  * {@code eject}, {@code block_resize}, ...). Safe for concurrent callers; each call waits at most the
  * client's timeout unless given its own.
  *
@@ -71,7 +72,7 @@ public final class QmpClient implements AutoCloseable {
         execute("device_add", args);
     }
 
-    public void deviceAdd(ObjectNode args) throws QmpException, InterruptedException {
+    public void deviceAdd(JsonObject args) throws QmpException, InterruptedException {
         execute("device_add", args);
     }
 
@@ -80,14 +81,14 @@ public final class QmpClient implements AutoCloseable {
         execute("device_del", Map.of("id", id));
     }
 
-    public void deviceDel(ObjectNode args) throws QmpException, InterruptedException {
+    public void deviceDel(JsonObject args) throws QmpException, InterruptedException {
         execute("device_del", args);
     }
 
     /** The ids of the machine's user-created devices ({@code qom-list /machine/peripheral}). */
     public java.util.List<String> peripherals() throws QmpException, InterruptedException {
         java.util.List<String> ids = new java.util.ArrayList<>();
-        for (JsonNode n : execute("qom-list", Map.of("path", "/machine/peripheral"))) ids.add(n.path("name").asText());
+        for (JsonValue n : execute("qom-list", Map.of("path", "/machine/peripheral"))) ids.add(n.path("name").asText());
         return ids;
     }
 
@@ -99,22 +100,22 @@ public final class QmpClient implements AutoCloseable {
         execute("netdev_del", Map.of("id", id));
     }
 
-    public void blockdevAdd(ObjectNode args) throws QmpException, InterruptedException {
+    public void blockdevAdd(JsonObject args) throws QmpException, InterruptedException {
         execute("blockdev-add", args);
     }
 
-    public void blockdevDel(ObjectNode args) throws QmpException, InterruptedException {
+    public void blockdevDel(JsonObject args) throws QmpException, InterruptedException {
         execute("blockdev-del", args);
     }
 
     /** Opens a drive's tray, then takes its medium out, as an eject does. */
-    public void ejectMedium(ObjectNode openTray, ObjectNode removeMedium) throws QmpException, InterruptedException {
+    public void ejectMedium(JsonObject openTray, JsonObject removeMedium) throws QmpException, InterruptedException {
         execute("blockdev-open-tray", openTray);
         execute("blockdev-remove-medium", removeMedium);
     }
 
     /** Puts a medium (a node already added) into a drive and closes its tray. */
-    public void insertMedium(ObjectNode insert, ObjectNode closeTray) throws QmpException, InterruptedException {
+    public void insertMedium(JsonObject insert, JsonObject closeTray) throws QmpException, InterruptedException {
         execute("blockdev-insert-medium", insert);
         execute("blockdev-close-tray", closeTray);
     }
@@ -142,7 +143,7 @@ public final class QmpClient implements AutoCloseable {
 
     /** The run state, from {@code query-status}. */
     public QmpStatus queryStatus() throws QmpException, InterruptedException {
-        JsonNode value = execute("query-status");
+        JsonValue value = execute("query-status");
         try {
             return QmpStatus.fromJson(value);
         } catch (IllegalArgumentException e) {
@@ -193,31 +194,31 @@ public final class QmpClient implements AutoCloseable {
 
     /** QEMU's version as {@code MAJOR.MINOR.MICRO} plus its package string, e.g. {@code 7.2.22 (Debian ...)}. */
     public String queryVersion() throws QmpException, InterruptedException {
-        JsonNode v = execute("query-version");
-        JsonNode q = v.path("qemu");
+        JsonValue v = execute("query-version");
+        JsonValue q = v.path("qemu");
         String pkg = v.path("package").asText("").strip();
         return q.path("major").asInt() + "." + q.path("minor").asInt() + "." + q.path("micro").asInt()
                 + (pkg.isEmpty() ? "" : " " + pkg);
     }
 
     /** Runs a command without arguments; returns its {@code return} value. */
-    public JsonNode execute(String command) throws QmpException, InterruptedException {
+    public JsonValue execute(String command) throws QmpException, InterruptedException {
         return connection.execute(command, null, timeout);
     }
 
-    /** Runs a command; {@code args} values are converted to JSON as Jackson converts them. */
-    public JsonNode execute(String command, Map<String, ?> args) throws QmpException, InterruptedException {
+    /** Runs a command; {@code args} values are converted to JSON as {@link JsonBinding#toTree} converts them. */
+    public JsonValue execute(String command, Map<String, ?> args) throws QmpException, InterruptedException {
         Objects.requireNonNull(args, "args");
-        return connection.execute(command, QmpConnection.JSON.valueToTree(args), timeout);
+        return connection.execute(command, (JsonObject) JsonBinding.toTree(args), timeout);
     }
 
     /** Runs a command with its {@code arguments} object; returns its {@code return} value. */
-    public JsonNode execute(String command, ObjectNode args) throws QmpException, InterruptedException {
+    public JsonValue execute(String command, JsonObject args) throws QmpException, InterruptedException {
         return execute(command, args, timeout);
     }
 
-    /** As {@link #execute(String, ObjectNode)}, for commands that take longer than the default. */
-    public JsonNode execute(String command, ObjectNode args, Duration timeout) throws QmpException, InterruptedException {
+    /** As {@link #execute(String, JsonObject)}, for commands that take longer than the default. */
+    public JsonValue execute(String command, JsonObject args, Duration timeout) throws QmpException, InterruptedException {
         requirePositive(timeout);
         return connection.execute(command, args == null ? null : args.deepCopy(), timeout);
     }

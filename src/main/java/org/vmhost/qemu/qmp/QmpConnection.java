@@ -1,9 +1,5 @@
 package org.vmhost.qemu.qmp;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,6 +17,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.vmhost.json.JsonCodec;
+import org.vmhost.json.JsonObject;
+import org.vmhost.json.JsonValue;
 import org.vmhost.qemu.qmp.QmpConnectionException.Reason;
 
 /**
@@ -34,15 +33,13 @@ import org.vmhost.qemu.qmp.QmpConnectionException.Reason;
  * no call can slip between the two and wait for a reply that never comes.
  */
 final class QmpConnection implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     private static final System.Logger LOG = System.getLogger(QmpConnection.class.getName());
     private static final Object END_OF_EVENTS = new Object();
 
     private final QmpSocket socket;
     private final AtomicLong ids = new AtomicLong();
-    private final ConcurrentHashMap<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-    private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
+    private final ConcurrentHashMap<Long, CompletableFuture<JsonValue>> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<JsonValue> greeting = new CompletableFuture<>();
     private final AtomicReference<Closure> closure = new AtomicReference<>();
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final List<Consumer<? super QmpEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -115,21 +112,16 @@ final class QmpConnection implements AutoCloseable {
      *
      * @param args the {@code arguments} object, or null for none
      */
-    JsonNode execute(String command, ObjectNode args, Duration timeout) throws QmpException, InterruptedException {
+    JsonValue execute(String command, JsonObject args, Duration timeout) throws QmpException, InterruptedException {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(timeout, "timeout");
         long id = ids.incrementAndGet();
-        ObjectNode message = JSON.createObjectNode().put("execute", command);
+        JsonObject message = new JsonObject().put("execute", command);
         if (args != null && !args.isEmpty()) message.set("arguments", args);
         message.put("id", id);
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(message);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("arguments of '" + command + "' cannot be written as JSON", e);
-        }
+        byte[] bytes = JsonCodec.bytes(message);
 
-        CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+        CompletableFuture<JsonValue> reply = new CompletableFuture<>();
         pending.put(id, reply);
         Closure ended = closure.get();
         if (ended != null) {
@@ -156,8 +148,8 @@ final class QmpConnection implements AutoCloseable {
         }
     }
 
-    private JsonNode answer(String command, JsonNode reply) throws QmpException {
-        JsonNode error = reply.get("error");
+    private JsonValue answer(String command, JsonValue reply) throws QmpException {
+        JsonValue error = reply.get("error");
         if (error != null) {
             throw new QmpErrorException(socket.path(), command,
                     error.path("class").asText("UnknownError"), error.path("desc").asText(""));
@@ -211,7 +203,7 @@ final class QmpConnection implements AutoCloseable {
         Ended ended = new Ended(first);
         greeting.completeExceptionally(ended);
         for (Long id : pending.keySet()) {
-            CompletableFuture<JsonNode> call = pending.remove(id);
+            CompletableFuture<JsonValue> call = pending.remove(id);
             if (call != null) call.completeExceptionally(ended);
         }
         events.add(END_OF_EVENTS);
@@ -249,9 +241,9 @@ final class QmpConnection implements AutoCloseable {
     /** Routes one line; returns why it breaks the protocol, or null. */
     private String handle(byte[] line) {
         if (isBlank(line)) return null;
-        JsonNode message;
+        JsonValue message;
         try {
-            message = JSON.readTree(line);
+            message = JsonCodec.parse(line);
         } catch (IOException e) {
             return "not JSON: " + preview(line);
         }
@@ -262,8 +254,8 @@ final class QmpConnection implements AutoCloseable {
         } else if (message.has("event")) {
             events.add(QmpEvent.fromJson(message));
         } else if (message.has("return") || message.has("error")) {
-            JsonNode id = message.get("id");
-            CompletableFuture<JsonNode> call = id != null && id.canConvertToLong() ? pending.remove(id.asLong()) : null;
+            JsonValue id = message.get("id");
+            CompletableFuture<JsonValue> call = id != null && id.canConvertToLong() ? pending.remove(id.asLong()) : null;
             if (call != null) {
                 call.complete(message);
             } else {

@@ -1,8 +1,8 @@
 package org.vmhost.qemu.qmp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 import java.util.Optional;
+import org.vmhost.json.JsonValue;
 
 /**
  * The answer to {@code query-migrate}: where an outgoing or incoming migration stands.
@@ -29,9 +29,9 @@ public record QmpMigration(String status, long transferred, long remaining, long
         return status.equals("completed");
     }
 
-    static QmpMigration fromJson(JsonNode value) {
-        JsonNode ram = value.path("ram");
-        JsonNode error = value.get("error-desc");
+    static QmpMigration fromJson(JsonValue value) {
+        JsonValue ram = value.path("ram");
+        JsonValue error = value.get("error-desc");
         return new QmpMigration(value.path("status").asText("none"), ram.path("transferred").asLong(0),
                 ram.path("remaining").asLong(0), ram.path("total").asLong(0),
                 error == null || !error.isTextual() ? Optional.empty() : Optional.of(error.asText()));

@@ -1,7 +1,7 @@
 package org.vmhost.qemu.qmp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
+import org.vmhost.json.JsonValue;
 
 /**
  * The answer to {@code query-status}.
@@ -16,9 +16,9 @@ public record QmpStatus(String status, boolean running) {
         if (status.isBlank()) throw new IllegalArgumentException("status is blank");
     }
 
-    static QmpStatus fromJson(JsonNode value) {
-        JsonNode status = value.get("status");
-        JsonNode running = value.get("running");
+    static QmpStatus fromJson(JsonValue value) {
+        JsonValue status = value.get("status");
+        JsonValue running = value.get("running");
         if (status == null || !status.isTextual() || running == null || !running.isBoolean()) {
             throw new IllegalArgumentException("not a query-status answer: " + value);
         }

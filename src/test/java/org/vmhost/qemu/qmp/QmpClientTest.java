@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vmhost.json.JsonValue;
 import org.vmhost.qemu.qmp.FakeQmpServer.Command;
 import org.vmhost.qemu.qmp.QmpConnectionException.Reason;
 
@@ -78,7 +79,7 @@ class QmpClientTest {
             assertThat(bare.message().has("arguments")).isFalse();
             peer.reply(bare, Map.of());
         }); QmpClient qmp = QmpClient.connect(qemu.socket(), TIMEOUT)) {
-            JsonNode result = qmp.execute("block_resize", Map.of("node-name", "disk0", "size", 1L << 30));
+            JsonValue result = qmp.execute("block_resize", Map.of("node-name", "disk0", "size", 1L << 30));
             assertThat(result.path("done").asBoolean()).isTrue();
             assertThat(qmp.execute("query-name").isEmpty()).isTrue();
             qemu.await();
@@ -95,8 +96,8 @@ class QmpClientTest {
             peer.reply(first, Map.of("answer", first.name()));
         }); QmpClient qmp = QmpClient.connect(qemu.socket(), TIMEOUT);
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<JsonNode> a = threads.submit(() -> qmp.execute("query-a"));
-            Future<JsonNode> b = threads.submit(() -> qmp.execute("query-b"));
+            Future<JsonValue> a = threads.submit(() -> qmp.execute("query-a"));
+            Future<JsonValue> b = threads.submit(() -> qmp.execute("query-b"));
             assertThat(a.get(5, TimeUnit.SECONDS).path("answer").asText()).isEqualTo("query-a");
             assertThat(b.get(5, TimeUnit.SECONDS).path("answer").asText()).isEqualTo("query-b");
             qemu.await();
@@ -114,7 +115,7 @@ class QmpClientTest {
             for (Command c : received) peer.reply(c, Map.of("echo", c.arguments().path("n").asInt()));
         }); QmpClient qmp = QmpClient.connect(qemu.socket(), TIMEOUT);
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<JsonNode>> replies = new ArrayList<>();
+            List<Future<JsonValue>> replies = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
                 int n = i;
                 replies.add(threads.submit(() -> qmp.execute("echo", Map.of("n", n))));
