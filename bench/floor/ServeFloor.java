@@ -1,4 +1,8 @@
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +26,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * xend's, in three forms (the servers on virtual threads, as xend's is):
  * <ul>
  *   <li>{@code none}: an empty main that sleeps (the JVM with xend's options);
- *   <li>{@code jetty}: Jetty's own handlers without servlets, Jackson's data binding (xend's stack);
+ *   <li>{@code jetty}: Jetty's own handlers without servlets, the JSON written with jackson-core's generator (xend's
+ *       stack: its {@code org.vmhost.json} is written on it);
  *   <li>{@code jetty-plain}: Jetty's own handlers, the JSON written out as text.
  * </ul>
  * Usage: {@code java ServeFloor FORM SOCKET [train]}. {@code GET /quit} ends a server (its training run); {@code
@@ -52,8 +57,8 @@ public final class ServeFloor {
         Thread.currentThread().join();
     }
 
-    private static void jetty(Path socket, boolean dataBinding) throws Exception {
-        ObjectMapper json = dataBinding ? new ObjectMapper() : null;
+    private static void jetty(Path socket, boolean generator) throws Exception {
+        JsonFactory json = generator ? new JsonFactory() : null;
         Server server = new Server(new VirtualThreadPool()); // virtual threads, as xend's server has
         UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
         unix.setUnixDomainPath(socket);
@@ -64,7 +69,7 @@ public final class ServeFloor {
                 switch (Request.getPathInContext(request)) {
                     case "/x" -> {
                         Domain d = ANSWER.getFirst();
-                        String body = json != null ? json.writeValueAsString(ANSWER)
+                        String body = json != null ? write(json, ANSWER)
                                 : "[{\"name\":\"" + d.name() + "\",\"id\":" + d.id() + ",\"memory\":" + d.memory()
                                         + ",\"state\":\"" + d.state() + "\"}]";
                         response.getHeaders().put("Content-Type", "application/json");
@@ -93,6 +98,25 @@ public final class ServeFloor {
         context.setHandler(ws);
         server.setHandler(context);
         server.start();
+    }
+
+    private static String write(JsonFactory json, List<Domain> domains) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = json.createGenerator(out)) {
+            g.writeStartArray();
+            for (Domain d : domains) {
+                g.writeStartObject();
+                g.writeStringField("name", d.name());
+                g.writeNumberField("id", d.id());
+                g.writeNumberField("memory", d.memory());
+                g.writeStringField("state", d.state());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     /** Ends the JVM once the answer is out, so that a training run writes its cache. */
