@@ -58,7 +58,7 @@ public final class JsonBinding {
     public static JsonValue toTree(Object value) {
         if (value == null) return JsonValue.nullValue();
         if (value instanceof JsonValue v) return v;
-        if (value instanceof String s) return JsonValue.of(s);
+        if (value instanceof String || value instanceof Character) return JsonValue.of(value.toString());
         if (value instanceof Boolean b) return JsonValue.of(b.booleanValue());
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte)
             return JsonValue.of(((Number) value).longValue());

@@ -28,6 +28,8 @@ class JsonBindingTest {
 
     record Inner(String name, OptionalInt size) {}
 
+    record Letter(char state, String why) {}
+
     record Outer(String id, int count, long bytes, boolean on, Boolean maybe, double ratio, Colour colour,
                  Optional<String> note, OptionalInt limit, Instant at, List<Inner> inners, Map<String, Integer> counts,
                  Set<String> tags, Inner single) {}
@@ -70,6 +72,8 @@ class JsonBindingTest {
         assertThat(ours).startsWith("{\"id\":\"web,1\",\"count\":3,\"bytes\":1099511627776,\"on\":true,\"maybe\":null,");
         assertThat(new String(JsonBinding.writePretty(List.of(o)), StandardCharsets.UTF_8))
                 .isEqualTo(JACKSON.writerWithDefaultPrettyPrinter().writeValueAsString(List.of(o)));
+        Letter l = new Letter('r', null);
+        assertThat(new String(JsonBinding.write(l), StandardCharsets.UTF_8)).isEqualTo(JACKSON.writeValueAsString(l));
         Sparse s = new Sparse("x", Optional.empty(), OptionalInt.empty(), null);
         assertThat(new String(JsonBinding.write(s), StandardCharsets.UTF_8)).isEqualTo("{\"a\":\"x\"}")
                 .isEqualTo(JACKSON.writeValueAsString(s));
