@@ -115,8 +115,9 @@ public final class JsonBinding {
         return o;
     }
 
-    /** {@code json} read as {@code type}. */
+    /** {@code json} read as {@code type}; JSON's {@code null} reads as {@code null}, and no value at all is an error. */
     public static <T> T read(JsonValue json, Class<T> type, Strictness strictness) throws JsonBindingException {
+        if (json.isMissingNode()) throw new JsonBindingException("", "no JSON value", null); // an empty file, say
         @SuppressWarnings("unchecked")
         T t = (T) new Reader(strictness).read(json, type, new StringBuilder());
         return t;

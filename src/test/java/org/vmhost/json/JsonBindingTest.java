@@ -103,6 +103,17 @@ class JsonBindingTest {
     }
 
     @Test
+    void noValueAtAllIsAnErrorAndNullIsNull() throws Exception {
+        for (Strictness s : Strictness.values()) {
+            assertThatThrownBy(() -> JsonBinding.read(JsonCodec.parse(""), Inner.class, s))
+                    .isInstanceOf(JsonBindingException.class).hasMessage("no JSON value");
+            assertThatThrownBy(() -> JsonBinding.read(JsonCodec.parse("{}").path("offer"), Inner.class, s))
+                    .isInstanceOf(JsonBindingException.class).hasMessage("no JSON value");
+            assertThat(JsonBinding.read(JsonCodec.parse("null"), Inner.class, s)).isNull();
+        }
+    }
+
+    @Test
     void strictlyAnUnknownFieldIsRefusedNamingTheKnownOnes() {
         assertThatThrownBy(() -> JsonBinding.read(JsonCodec.parse("{\"name\": \"n\", \"stat\": true}"), Defaults.class,
                 Strictness.STRICT)).isInstanceOf(JsonBindingException.class)

@@ -75,6 +75,10 @@ class HostNetworkTest {
 
         Files.writeString(home.resolve("networks.json"), "{\"version\":2,\"networks\":[]}");
         assertThatThrownBy(this::userMode).hasMessageContaining("written by a newer vmhost");
+
+        Files.writeString(home.resolve("networks.json"), "");
+        assertThatThrownBy(this::userMode).isInstanceOf(VmhostException.class)
+                .hasMessage("cannot read " + home.resolve("networks.json") + ": no JSON value");
     }
 
     @Test
