@@ -117,32 +117,28 @@ public final class JsonBinding {
 
     /** {@code json} read as {@code type}; JSON's {@code null} reads as {@code null}, and no value at all is an error. */
     public static <T> T read(JsonValue json, Class<T> type, Strictness strictness) throws JsonBindingException {
-        if (json.isMissingNode()) throw new JsonBindingException("", "no JSON value", null); // an empty file, say
         @SuppressWarnings("unchecked")
-        T t = (T) new Reader(strictness).read(json, type, new StringBuilder());
+        T t = (T) new Reader(strictness).read(present(json), type, new StringBuilder());
         return t;
     }
 
     /** {@code json} read as a list of {@code element}. */
     public static <T> List<T> readList(JsonValue json, Class<T> element, Strictness strictness) throws JsonBindingException {
-        List<T> list = new ArrayList<>();
-        if (!json.isArray()) throw new JsonBindingException("", "not an array", null);
-        Reader reader = new Reader(strictness);
-        int i = 0;
-        for (JsonValue v : json) list.add(element.cast(reader.read(v, element, new StringBuilder("[" + i++ + "]"))));
+        @SuppressWarnings("unchecked")
+        List<T> list = (List<T>) new Reader(strictness).elements(present(json), element, new StringBuilder(), new ArrayList<>());
         return list;
     }
 
     /** {@code json} read as a map from its member names to {@code value}s, in the members' order. */
     public static <T> Map<String, T> readMap(JsonValue json, Class<T> value, Strictness strictness) throws JsonBindingException {
-        Map<String, T> map = new LinkedHashMap<>();
-        if (!json.isObject()) throw new JsonBindingException("", "not an object", null);
-        Reader reader = new Reader(strictness);
-        for (var it = json.fields(); it.hasNext(); ) {
-            var e = it.next();
-            map.put(e.getKey(), value.cast(reader.read(e.getValue(), value, new StringBuilder(e.getKey()))));
-        }
+        @SuppressWarnings("unchecked")
+        Map<String, T> map = (Map<String, T>) new Reader(strictness).members(present(json), value, new StringBuilder());
         return map;
+    }
+
+    private static JsonValue present(JsonValue json) throws JsonBindingException {
+        if (json.isMissingNode()) throw new JsonBindingException("", "no JSON value", null); // an empty file, say
+        return json;
     }
 
     /** What reading or writing a record needs, found once per class. */
@@ -153,7 +149,6 @@ public final class JsonBinding {
         /** The fields read: the creator's parameters, by name, with their types. */
         final String[] creatorNames;
         final Type[] creatorTypes;
-        final Class<?>[] creatorClasses;
         final Constructor<?> constructor;
         final Method factory;
 
@@ -184,7 +179,6 @@ public final class JsonBinding {
                     creatorNames[i] = p.value();
                 }
                 creatorTypes = creator.getGenericParameterTypes();
-                creatorClasses = creator.getParameterTypes();
             } else {
                 factory = null;
                 Class<?>[] classes = Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new);
@@ -196,7 +190,6 @@ public final class JsonBinding {
                 constructor.setAccessible(true);
                 creatorNames = names;
                 creatorTypes = Arrays.stream(components).map(RecordComponent::getGenericType).toArray(Type[]::new);
-                creatorClasses = classes;
             }
         }
 
@@ -268,30 +261,35 @@ public final class JsonBinding {
                 }
             }
             if (raw == Optional.class) return Optional.ofNullable(read(v, argument(type, 0), path));
-            if (raw == List.class || raw == Collection.class || raw == Set.class) {
-                if (!v.isArray()) throw wrong(path, "an array", null);
-                Collection<Object> out = raw == Set.class ? new LinkedHashSet<>() : new ArrayList<>();
-                int i = 0;
-                for (JsonValue e : v) {
-                    int mark = path.length();
-                    out.add(read(e, argument(type, 0), path.append('[').append(i++).append(']')));
-                    path.setLength(mark);
-                }
-                return out;
-            }
-            if (raw == Map.class) {
-                if (!v.isObject()) throw wrong(path, "an object", null);
-                Map<String, Object> out = new LinkedHashMap<>();
-                for (var it = v.fields(); it.hasNext(); ) {
-                    var e = it.next();
-                    int mark = path.length();
-                    out.put(e.getKey(), read(e.getValue(), argument(type, 1), child(path, e.getKey())));
-                    path.setLength(mark);
-                }
-                return out;
-            }
+            if (raw == List.class || raw == Collection.class || raw == Set.class)
+                return elements(v, argument(type, 0), path, raw == Set.class ? new LinkedHashSet<>() : new ArrayList<>());
+            if (raw == Map.class) return members(v, argument(type, 1), path);
             if (raw.isRecord()) return record(v, raw, path);
             throw new IllegalArgumentException("no way to read JSON as " + type.getTypeName());
+        }
+
+        Collection<Object> elements(JsonValue v, Type element, StringBuilder path, Collection<Object> out)
+                throws JsonBindingException {
+            if (!v.isArray()) throw wrong(path, "an array", null);
+            int i = 0;
+            for (JsonValue e : v) {
+                int mark = path.length();
+                out.add(read(e, element, path.append('[').append(i++).append(']')));
+                path.setLength(mark);
+            }
+            return out;
+        }
+
+        Map<String, Object> members(JsonValue v, Type value, StringBuilder path) throws JsonBindingException {
+            if (!v.isObject()) throw wrong(path, "an object", null);
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (var it = v.fields(); it.hasNext(); ) {
+                var e = it.next();
+                int mark = path.length();
+                out.put(e.getKey(), read(e.getValue(), value, child(path, e.getKey())));
+                path.setLength(mark);
+            }
+            return out;
         }
 
         private Object record(JsonValue v, Class<?> raw, StringBuilder path) throws JsonBindingException {
@@ -314,7 +312,7 @@ public final class JsonBinding {
                 path.setLength(mark);
             }
             for (int i = 0; i < args.length; i++)
-                if (!given[i]) args[i] = absent(shape.creatorClasses[i], shape.creatorTypes[i], path, false);
+                if (!given[i]) args[i] = absent(raw(shape.creatorTypes[i]), shape.creatorTypes[i], path, false);
             try {
                 return shape.factory != null ? shape.factory.invoke(null, args) : shape.constructor.newInstance(args);
             } catch (InvocationTargetException e) {

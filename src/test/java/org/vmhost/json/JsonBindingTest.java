@@ -171,5 +171,11 @@ class JsonBindingTest {
         assertThat(map.keySet()).containsExactly("k2", "k1");
         assertThatThrownBy(() -> JsonBinding.readList(JsonCodec.parse("[{}, {\"size\": []}]"), Inner.class, Strictness.LENIENT))
                 .hasMessage("field '[1].size' must be a whole number");
+        assertThatThrownBy(() -> JsonBinding.readList(JsonCodec.parse("{}"), Inner.class, Strictness.LENIENT))
+                .hasMessage("the value must be an array");
+        assertThatThrownBy(() -> JsonBinding.readMap(JsonCodec.parse("[]"), Inner.class, Strictness.LENIENT))
+                .hasMessage("the value must be an object");
+        assertThatThrownBy(() -> JsonBinding.readMap(JsonCodec.parse(""), Inner.class, Strictness.LENIENT))
+                .hasMessage("no JSON value");
     }
 }
