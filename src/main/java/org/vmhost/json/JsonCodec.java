@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -27,12 +26,6 @@ public final class JsonCodec {
     }
 
     public static JsonValue parse(byte[] json) throws IOException {
-        try (JsonParser p = FACTORY.createParser(json)) {
-            return first(p, false);
-        }
-    }
-
-    public static JsonValue parse(InputStream json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             return first(p, false);
         }

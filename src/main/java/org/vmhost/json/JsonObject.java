@@ -1,7 +1,5 @@
 package org.vmhost.json;
 
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,22 +74,10 @@ public final class JsonObject extends JsonValue {
         return set(name, value == null ? nullValue() : of(value.booleanValue()));
     }
 
-    public JsonObject put(String name, BigInteger value) {
-        return set(name, of(value));
-    }
-
-    public JsonObject put(String name, BigDecimal value) {
-        return set(name, of(value));
-    }
-
     /** Sets every member of {@code other} here, replacing those of the same name; returns this object. */
     public JsonObject setAll(JsonObject other) {
         members.putAll(other.members);
         return this;
-    }
-
-    public JsonObject putNull(String name) {
-        return set(name, nullValue());
     }
 
     /** A new, empty object put as the member {@code name}; returns the new object. */

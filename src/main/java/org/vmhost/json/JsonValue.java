@@ -124,11 +124,6 @@ public abstract sealed class JsonValue implements Iterable<JsonValue>
         return otherwise;
     }
 
-    /** A string's value, {@code null} for every other kind. */
-    public String textValue() {
-        return null;
-    }
-
     public boolean isMissingNode() {
         return false;
     }
@@ -253,11 +248,6 @@ public abstract sealed class JsonValue implements Iterable<JsonValue>
 
         @Override
         public String asText() {
-            return value;
-        }
-
-        @Override
-        public String textValue() {
             return value;
         }
 

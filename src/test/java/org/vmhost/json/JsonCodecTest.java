@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +30,6 @@ class JsonCodecTest {
         assertThat(JsonCodec.bytes(ours)).isEqualTo(JACKSON.writeValueAsBytes(jackson));
         assertThat(JsonCodec.prettyBytes(ours)).isEqualTo(JACKSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(jackson));
         assertThat(JsonCodec.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(ours);
-        assertThat(JsonCodec.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)))).isEqualTo(ours);
     }
 
     @Test

@@ -38,7 +38,6 @@ class JsonValueTest {
                 n.asBoolean(), n.asBoolean(true), n.isMissingNode(), n.isNull(), n.isTextual(), n.isNumber(),
                 n.isIntegralNumber(), n.isBoolean(), n.isObject(), n.isArray(), n.canConvertToInt(), n.canConvertToLong(),
                 n.size(), n.isEmpty(), n.path("a").asText(), n.path(0).asText(), n.get(1) == null, n.asDouble()));
-        f.add(n.textValue() == null ? "<none>" : n.textValue());
         for (JsonNode e : n) f.add(e.toString());
         return f;
     }
@@ -48,7 +47,6 @@ class JsonValueTest {
                 n.asBoolean(), n.asBoolean(true), n.isMissingNode(), n.isNull(), n.isTextual(), n.isNumber(),
                 n.isIntegralNumber(), n.isBoolean(), n.isObject(), n.isArray(), n.canConvertToInt(), n.canConvertToLong(),
                 n.size(), n.isEmpty(), n.path("a").asText(), n.path(0).asText(), n.get(1) == null, n.asDouble()));
-        f.add(n.textValue() == null ? "<none>" : n.textValue());
         for (JsonValue e : n) f.add(e.toString());
         return f;
     }
