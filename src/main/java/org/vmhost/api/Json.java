@@ -32,10 +32,10 @@ final class Json {
         JsonValue tree;
         try {
             tree = body.length == 0 ? new JsonObject() : JsonCodec.parseOnly(body);
+        } catch (JsonCodec.TrailingValueException e) {
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "malformed JSON: more than one value in the body");
         } catch (StreamReadException e) {
-            throw new VmhostException(ErrorCode.BAD_REQUEST, e.getOriginalMessage().startsWith("Trailing token")
-                    ? "malformed JSON: more than one value in the body"
-                    : "malformed JSON: " + e.getOriginalMessage() + location(e));
+            throw new VmhostException(ErrorCode.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage() + location(e));
         } catch (IOException e) {
             throw new VmhostException(ErrorCode.BAD_REQUEST, "unreadable request body");
         }

@@ -31,7 +31,14 @@ public final class JsonCodec {
         }
     }
 
-    /** The one value in {@code json}: a second value after it is a {@link JsonParseException}. */
+    /** A second value after the one {@link #parseOnly} expects. */
+    public static final class TrailingValueException extends JsonParseException {
+        TrailingValueException(JsonParser p) {
+            super(p, "Trailing token (of type " + p.currentToken() + ") found after value");
+        }
+    }
+
+    /** The one value in {@code json}: a second value after it is a {@link TrailingValueException}. */
     public static JsonValue parseOnly(byte[] json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             return first(p, true);
@@ -42,7 +49,7 @@ public final class JsonCodec {
         if (p.nextToken() == null) return JsonValue.missing();
         JsonValue v = value(p);
         if (only && p.nextToken() != null)
-            throw new JsonParseException(p, "Trailing token (of type " + p.currentToken() + ") found after value");
+            throw new TrailingValueException(p);
         return v;
     }
 

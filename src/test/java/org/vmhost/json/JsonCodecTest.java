@@ -42,7 +42,7 @@ class JsonCodecTest {
     void parseTakesTheFirstValueAndParseOnlyRefusesASecond() throws Exception {
         assertThat(JsonCodec.parse("{\"a\": 1} {\"b\": 2}").path("a").asInt()).isEqualTo(1);
         assertThatThrownBy(() -> JsonCodec.parseOnly("{\"a\": 1} {\"b\": 2}".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(JsonParseException.class).hasMessageStartingWith("Trailing token");
+                .isInstanceOf(JsonCodec.TrailingValueException.class).hasMessageStartingWith("Trailing token");
         assertThat(JsonCodec.parseOnly("{\"a\": 1}  \n".getBytes(StandardCharsets.UTF_8)).path("a").asInt()).isEqualTo(1);
     }
 
