@@ -75,7 +75,6 @@ public final class JsonBinding {
             for (Object e : c) a.add(toTree(e));
             return a;
         }
-        if (value instanceof Object[] array) return toTree(Arrays.asList(array));
         if (value instanceof Map<?, ?> m) {
             JsonObject o = new JsonObject();
             m.forEach((k, v) -> o.set(String.valueOf(k), toTree(v)));
